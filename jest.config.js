@@ -1,0 +1,24 @@
+// One jest config, four projects: fast pure unit tests, and suites that talk to real Kafka and
+// Postgres (integration per service, end-to-end across services, fault drills).
+const fs = require('node:fs');
+const swcrc = JSON.parse(fs.readFileSync(`${__dirname}/.swcrc`, 'utf8'));
+const transform = { '^.+\\.ts$': ['@swc/jest', { ...swcrc, swcrc: false }] };
+const moduleNameMapper = {
+  '^@platform/(contracts|messaging|persistence|telemetry|rules|config|testing)$': '<rootDir>/libs/$1/src/index.ts',
+};
+const base = {
+  rootDir: __dirname,
+  transform,
+  moduleNameMapper,
+  testEnvironment: 'node',
+  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/tools'],
+  modulePathIgnorePatterns: ['<rootDir>/.local', '<rootDir>/dist'],
+};
+module.exports = {
+  projects: [
+    { ...base, displayName: 'unit', testMatch: ['**/*.spec.ts'] },
+    { ...base, displayName: 'integration', testMatch: ['**/*.int-spec.ts'], slowTestThreshold: 30 },
+    { ...base, displayName: 'e2e', testMatch: ['**/*.e2e-spec.ts'], slowTestThreshold: 120 },
+    { ...base, displayName: 'fault', testMatch: ['**/*.fault-spec.ts'], slowTestThreshold: 120 },
+  ],
+};

@@ -1,0 +1,58 @@
+import { allTopicSpecs, buildAsyncApi, decode, dlqName, plannedTopics, Topics, TOPIC_NAME_GRAMMAR } from './index';
+
+describe('topic registry', () => {
+  it.each(allTopicSpecs.map((t) => [t.name]))('%s follows the naming grammar', (name) => {
+    expect(name).toMatch(TOPIC_NAME_GRAMMAR);
+  });
+
+  it('has unique names', () => {
+    const names = allTopicSpecs.map((t) => t.name);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it('plans a dead-letter topic for every consumed topic, and only those', () => {
+    const planned = plannedTopics().map((t) => t.name);
+    for (const t of allTopicSpecs) {
+      expect(planned.includes(dlqName(t.name))).toBe(t.consumed);
+    }
+  });
+
+  it('rejects unknown fields on inbound topics with a readable reason', () => {
+    const raw = Buffer.from(
+      JSON.stringify({
+        eventId: 'e1',
+        campaignId: 'c',
+        accountId: 'a',
+        talkLinked: true,
+        phoneNumber: '010-1234-5678',
+        makersMember: false,
+        requestedAt: '2023-01-05T00:00:00+09:00',
+        extra: 1,
+      }),
+    );
+    const r = decode(Topics.claimRequested, raw);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.reason).toMatch(/^SCHEMA_VIOLATION: .*extra/);
+  });
+
+  it('rejects malformed JSON and empty values', () => {
+    const bad = decode(Topics.claimRequested, Buffer.from('{nope'));
+    expect(bad.ok ? '' : bad.reason).toMatch(/^MALFORMED_JSON/);
+    const empty = decode(Topics.claimRequested, null);
+    expect(empty.ok ? '' : empty.reason).toMatch(/^EMPTY_VALUE/);
+  });
+
+  it('requires an offset on instants', () => {
+    const r = decode(
+      Topics.emoticonDownloaded,
+      Buffer.from(JSON.stringify({ eventId: 'e', accountId: 'a', emoticonId: 'x', downloadedAt: '2023-01-05T00:00:00' })),
+    );
+    expect(r.ok).toBe(false);
+  });
+
+  it('generates an AsyncAPI document with a channel per topic', () => {
+    const doc = buildAsyncApi('test') as { channels: Record<string, { address: string }> };
+    const addresses = Object.values(doc.channels).map((c) => c.address);
+    expect(addresses.sort()).toEqual(allTopicSpecs.map((t) => t.name).sort());
+  });
+});

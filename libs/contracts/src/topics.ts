@@ -1,0 +1,270 @@
+import { z } from 'zod';
+import * as inbound from './inbound';
+import * as outbound from './outbound';
+
+/**
+ * Every topic of the platform, in one place: name (with version), partition key, value schema,
+ * planned partition count. Nothing else in the repo spells a topic name.
+ */
+export interface TopicSpec<S extends z.ZodType = z.ZodType> {
+  readonly name: string;
+  readonly schema: S;
+  /** Partition key: keeps one account's (or merchant's) events in order. */
+  readonly key: (value: z.infer<S>) => string;
+  readonly partitions: number;
+  /** inbound: published by other systems; outbound: published by the platform. */
+  readonly direction: 'inbound' | 'outbound';
+  /** Consumed by a platform service, so it has a dead-letter topic. */
+  readonly consumed: boolean;
+  readonly summary: string;
+}
+
+function topic<S extends z.ZodType>(spec: TopicSpec<S>): TopicSpec<S> {
+  return spec;
+}
+
+const P = 6;
+
+export const Topics = {
+  claimRequested: topic({
+    name: 'compensation.claim.requested.v1',
+    schema: inbound.claimRequested,
+    key: (v) => v.accountId,
+    partitions: P,
+    direction: 'inbound',
+    consumed: true,
+    summary: 'A user tapped "receive all three at once" (published by the app backend).',
+  }),
+  emoticonDownloaded: topic({
+    name: 'emoticon.downloaded.v1',
+    schema: inbound.emoticonDownloaded,
+    key: (v) => v.accountId,
+    partitions: P,
+    direction: 'inbound',
+    consumed: true,
+    summary: 'The user downloaded an emoticon pack in the chat keyboard tab.',
+  }),
+  couponRedemptionRequested: topic({
+    name: 'coupon.redemption.requested.v1',
+    schema: inbound.couponRedemptionRequested,
+    key: (v) => v.accountId,
+    partitions: P,
+    direction: 'inbound',
+    consumed: true,
+    summary: "The shop's checkout asks to apply a coupon to an order.",
+  }),
+  passRegistrationRequested: topic({
+    name: 'talkdrawer.pass.registration.requested.v1',
+    schema: inbound.passRegistrationRequested,
+    key: (v) => v.accountId,
+    partitions: P,
+    direction: 'inbound',
+    consumed: true,
+    summary: 'The user registers a received Talk Drawer Plus pass.',
+  }),
+  merchantDamageReported: topic({
+    name: 'merchant.damage.reported.v1',
+    schema: inbound.merchantDamageReported,
+    key: (v) => v.merchantId,
+    partitions: P,
+    direction: 'inbound',
+    consumed: true,
+    summary: 'A small business reported damage with its assessed sales loss.',
+  }),
+  merchantReviewDecided: topic({
+    name: 'merchant.relief.review.decided.v1',
+    schema: inbound.merchantReviewDecided,
+    key: (v) => v.merchantId,
+    partitions: P,
+    direction: 'inbound',
+    consumed: true,
+    summary: 'The relief committee decided a merchant under review.',
+  }),
+
+  claimDecided: topic({
+    name: 'compensation.claim.decided.v1',
+    schema: outbound.claimDecided,
+    key: (v) => v.accountId,
+    partitions: P,
+    direction: 'outbound',
+    consumed: true,
+    summary: 'Every claim event is decided exactly once: ACCEPTED, or REJECTED with a reason.',
+  }),
+  campaignDefined: topic({
+    name: 'compensation.campaign.defined.v1',
+    schema: outbound.campaignDefined,
+    key: (v) => v.campaign.campaignId,
+    partitions: 1,
+    direction: 'outbound',
+    consumed: true,
+    summary: 'A campaign definition (window, rewards, relief tiers), published when ops create one.',
+  }),
+  entitlementGranted: topic({
+    name: 'emoticon.entitlement.granted.v1',
+    schema: outbound.entitlementGranted,
+    key: (v) => v.accountId,
+    partitions: P,
+    direction: 'outbound',
+    consumed: false,
+    summary: 'An emoticon pack was granted to an account (three per accepted claim by default).',
+  }),
+  entitlementActivated: topic({
+    name: 'emoticon.entitlement.activated.v1',
+    schema: outbound.entitlementActivated,
+    key: (v) => v.accountId,
+    partitions: P,
+    direction: 'outbound',
+    consumed: false,
+    summary: "A time-limited pack's clock started at its first download (expiresAt set).",
+  }),
+  entitlementExpired: topic({
+    name: 'emoticon.entitlement.expired.v1',
+    schema: outbound.entitlementExpired,
+    key: (v) => v.accountId,
+    partitions: P,
+    direction: 'outbound',
+    consumed: false,
+    summary: 'A time-limited pack reached expiresAt.',
+  }),
+  downloadRejected: topic({
+    name: 'emoticon.download.rejected.v1',
+    schema: outbound.downloadRejected,
+    key: (v) => v.accountId,
+    partitions: P,
+    direction: 'outbound',
+    consumed: false,
+    summary: 'A download event was refused (pack expired, or never granted).',
+  }),
+  couponIssued: topic({
+    name: 'coupon.issued.v1',
+    schema: outbound.couponIssued,
+    key: (v) => v.accountId,
+    partitions: P,
+    direction: 'outbound',
+    consumed: false,
+    summary: 'A Kakao Makers coupon was issued to a member.',
+  }),
+  couponRedemptionDecided: topic({
+    name: 'coupon.redemption.decided.v1',
+    schema: outbound.couponRedemptionDecided,
+    key: (v) => v.accountId,
+    partitions: P,
+    direction: 'outbound',
+    consumed: false,
+    summary: 'A redemption request was REDEEMED or REJECTED with a reason.',
+  }),
+  couponExpired: topic({
+    name: 'coupon.expired.v1',
+    schema: outbound.couponExpired,
+    key: (v) => v.accountId,
+    partitions: P,
+    direction: 'outbound',
+    consumed: false,
+    summary: 'An unused coupon passed expiresAt.',
+  }),
+  passReserved: topic({
+    name: 'talkdrawer.pass.reserved.v1',
+    schema: outbound.passReserved,
+    key: (v) => v.accountId,
+    partitions: P,
+    direction: 'outbound',
+    consumed: false,
+    summary: 'An accepted claim got a Talk Drawer Plus pass slot (1..cap).',
+  }),
+  passSoldOut: topic({
+    name: 'talkdrawer.pass.sold-out.v1',
+    schema: outbound.passSoldOut,
+    key: (v) => v.accountId,
+    partitions: P,
+    direction: 'outbound',
+    consumed: false,
+    summary: 'An accepted claim came after the pass cap was reached.',
+  }),
+  passDelayNotice: topic({
+    name: 'talkdrawer.pass.delay-notice.v1',
+    schema: outbound.passDelayNotice,
+    key: (v) => v.accountId,
+    partitions: P,
+    direction: 'outbound',
+    consumed: false,
+    summary: 'A pass will be delivered later than claim + threshold (72 h by default); emitted once, beforehand.',
+  }),
+  passSent: topic({
+    name: 'talkdrawer.pass.sent.v1',
+    schema: outbound.passSent,
+    key: (v) => v.accountId,
+    partitions: P,
+    direction: 'outbound',
+    consumed: false,
+    summary: 'A pass was delivered through the Talk Drawer channel.',
+  }),
+  passRegistrationDecided: topic({
+    name: 'talkdrawer.pass.registration.decided.v1',
+    schema: outbound.passRegistrationDecided,
+    key: (v) => v.accountId,
+    partitions: P,
+    direction: 'outbound',
+    consumed: false,
+    summary: 'A registration request was REGISTERED or REJECTED with a reason.',
+  }),
+  passExpired: topic({
+    name: 'talkdrawer.pass.expired.v1',
+    schema: outbound.passExpired,
+    key: (v) => v.accountId,
+    partitions: P,
+    direction: 'outbound',
+    consumed: false,
+    summary: 'A sent pass was not registered by registerBy.',
+  }),
+  reliefDecided: topic({
+    name: 'merchant.relief.decided.v1',
+    schema: outbound.reliefDecided,
+    key: (v) => v.merchantId,
+    partitions: P,
+    direction: 'outbound',
+    consumed: false,
+    summary: 'A damage report was decided: tier T30K, T50K or REVIEW, or rejected with a reason.',
+  }),
+  reliefReviewApplied: topic({
+    name: 'merchant.relief.review.applied.v1',
+    schema: outbound.reliefReviewApplied,
+    key: (v) => v.merchantId,
+    partitions: P,
+    direction: 'outbound',
+    consumed: false,
+    summary: 'A committee decision was applied to a merchant in review, or rejected with a reason.',
+  }),
+} as const;
+
+export type TopicKey = keyof typeof Topics;
+export type TopicName = (typeof Topics)[TopicKey]['name'];
+/** The payload type of a topic, derived from its schema. */
+export type PayloadOf<K extends TopicKey> = z.infer<(typeof Topics)[K]['schema']>;
+/** Topic name to payload: a coupon payload on the claims topic fails to compile. */
+export type PayloadByName = { [K in TopicKey as (typeof Topics)[K]['name']]: PayloadOf<K> };
+
+export const DLQ_SUFFIX = '.dlq';
+export const DLQ_PARTITIONS = 3;
+
+export function dlqName(topicName: string): string {
+  return `${topicName}${DLQ_SUFFIX}`;
+}
+
+export const allTopicSpecs: readonly TopicSpec[] = Object.values(Topics) as readonly TopicSpec[];
+
+export function topicSpecByName(name: string): TopicSpec | undefined {
+  return allTopicSpecs.find((t) => t.name === name);
+}
+
+/** Every topic to create, dead-letter topics included, with planned partition counts. */
+export function plannedTopics(): { name: string; partitions: number }[] {
+  const out: { name: string; partitions: number }[] = [];
+  for (const t of allTopicSpecs) {
+    out.push({ name: t.name, partitions: t.partitions });
+    if (t.consumed) out.push({ name: dlqName(t.name), partitions: DLQ_PARTITIONS });
+  }
+  return out;
+}
+
+/** `<domain>.<entity>[.<sub>].<event>.v<N>`: lower-case words separated by dots, kebab within. */
+export const TOPIC_NAME_GRAMMAR = /^[a-z]+(\.[a-z]+(-[a-z]+)*){1,4}\.v[1-9][0-9]*$/;
