@@ -5,3 +5,4 @@ export * from './campaign';
 export * from './topics';
 export * from './codec';
 export * from './asyncapi';
+export * from './headers';

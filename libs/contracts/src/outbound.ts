@@ -27,8 +27,6 @@ export const claimDecided = z.object({
   /** When the user tapped; the pass delay clock runs from here. */
   requestedAt: isoInstant,
   makersMember: z.boolean(),
-  /** Position of this acceptance in the campaign, from 1; orders pass reservations. */
-  acceptedSeq: z.number().int().positive().optional(),
   /** The campaign's rewards at decision time (ACCEPTED only). */
   rewards: campaignRewards.optional(),
 });

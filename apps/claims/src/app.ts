@@ -1,0 +1,13 @@
+import { INestApplication } from '@nestjs/common';
+import { Clock, createServiceApp } from '@platform/messaging';
+import { ClaimsModule } from './claims.module';
+import { claimsDatabase, ClaimsConfig } from './config';
+
+/** The claims service as a Nest app (used by main.ts and by tests). */
+export function createClaimsApp(config: ClaimsConfig, opts: { clock?: Clock } = {}): Promise<INestApplication> {
+  return createServiceApp(ClaimsModule.forRoot(config, opts), {
+    serverUrl: config.DATABASE_URL,
+    database: claimsDatabase(config),
+    logLevel: config.LOG_LEVEL,
+  });
+}

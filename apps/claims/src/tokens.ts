@@ -1,0 +1,1 @@
+export const CLAIMS_CONFIG = Symbol('CLAIMS_CONFIG');

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+/**
+ * Reads configuration once at boot into a typed object. A bad value stops the process with every
+ * problem listed, instead of failing later at first use. Nothing else reads process.env.
+ */
+export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data as z.infer<S>;
+}
+
+const csv = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^[^:]+:\d+$/, 'host:port')).min(1));
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', ''])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1');
+
+/** Settings every service shares: where Kafka, Postgres and the trace backend are. */
+export const platformEnv = z.object({
+  KAFKA_BROKERS: csv('127.0.0.1:9092'),
+  /** Prepended to every topic name; empty in production, unique per test suite. */
+  KAFKA_TOPIC_PREFIX: z.string().regex(/^[a-z0-9._-]*$/).default(''),
+  DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/postgres'),
+  /** Overrides the service's own database name (campaign_<service> by default). */
+  DB_NAME: z.string().regex(/^[a-z0-9_]+$/).optional(),
+  DB_POOL_SIZE: z.coerce.number().int().min(2).max(100).default(10),
+  ZIPKIN_URL: z.url().default('http://127.0.0.1:9411/api/v2/spans'),
+  OTEL_SDK_DISABLED: bool(false),
+  /** Share of new traces recorded (children follow their parent's decision). */
+  TRACE_SAMPLE_RATIO: z.coerce.number().min(0).max(1).default(1),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+  /** Messages per consumer transaction. */
+  CONSUMER_CHUNK_SIZE: z.coerce.number().int().min(1).max(5000).default(1000),
+  /** Partitions one service instance works on at the same time. */
+  CONSUMER_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(3),
+});
+
+export type PlatformEnv = z.infer<typeof platformEnv>;
+
+export { bool as envBool, csv as envCsv };

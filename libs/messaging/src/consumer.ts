@@ -1,0 +1,540 @@
+import { Logger } from '@nestjs/common';
+import {
+  Context,
+  context as otelContext,
+  Link,
+  propagation,
+  ROOT_CONTEXT,
+  Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
+import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { DataSource, EntityManager } from 'typeorm';
+import { decode, headersToStrings, TopicSpec, topicSpecByName } from '@platform/contracts';
+import { isTransientError } from '@platform/persistence';
+import { Clock, systemClock } from './clock';
+import { messagingMetrics } from './metrics';
+import { appendToOutbox, sleep } from './outbox';
+import { TopicNamer } from './topic-namer';
+import { deadLetterRecord, InboundMessage, TxContext } from './tx-context';
+
+/** Handles a batch of one topic's messages inside one database transaction. */
+export type BatchHandler = (messages: InboundMessage<unknown>[], ctx: TxContext) => Promise<void>;
+
+export interface TopicHandler {
+  spec: TopicSpec;
+  handle: BatchHandler;
+}
+
+export interface BatchConsumerOptions {
+  groupId: string;
+  kafka: Kafka;
+  dataSource: DataSource;
+  namer: TopicNamer;
+  handlers: TopicHandler[];
+  clock?: Clock;
+  /** Messages per transaction. */
+  chunkSize?: number;
+  /** Partitions processed at once. */
+  concurrency?: number;
+  /** Called after every commit that wrote outbox rows. */
+  onOutboxWrite?: () => void;
+  /** A consumer without any sign of life for this long is restarted. */
+  stallMs?: number;
+  sessionTimeoutMs?: number;
+}
+
+class Aborted extends Error {}
+
+const getter = {
+  keys: (c: Record<string, string>) => Object.keys(c),
+  get: (c: Record<string, string>, k: string) => c[k],
+};
+
+/**
+ * At-least-once delivery turned into exactly-once effects:
+ * - each chunk of a partition's batch is applied in one Postgres transaction that also advances
+ *   this group's offset for the partition (table consumer_offset); redelivered messages below that
+ *   offset are skipped, so a crash between DB commit and Kafka commit changes nothing;
+ * - Kafka offsets are committed explicitly, only after the transaction committed;
+ * - invalid messages go to `<topic>.dlq` through the outbox, in the same transaction;
+ * - transient failures (database down, lost races) retry the chunk with backoff, never skipping;
+ * - a handler failure that is not transient is narrowed down to the message that causes it, which
+ *   is dead-lettered with the error while the rest of the chunk is applied.
+ */
+export class BatchConsumer {
+  private readonly log: Logger;
+  private consumer: Consumer | null = null;
+  private readonly handlers = new Map<string, TopicHandler>();
+  private readonly clock: Clock;
+  private readonly chunkSize: number;
+  private readonly concurrency: number;
+  private readonly stallMs: number;
+  private stopping = false;
+  private watchdog: NodeJS.Timeout | null = null;
+  private deferredTimer: NodeJS.Timeout | null = null;
+  private deferredRun: Promise<void> | null = null;
+  /** Last sign of life from kafkajs (heartbeat, fetch, batch) or from our own work. */
+  lastProgressAt = Date.now();
+  connected = false;
+  restarts = 0;
+  readonly lag = new Map<string, number>();
+  lastError: string | null = null;
+
+  constructor(private readonly o: BatchConsumerOptions) {
+    this.log = new Logger(`BatchConsumer:${o.groupId}`);
+    for (const h of o.handlers) this.handlers.set(h.spec.name, h);
+    this.clock = o.clock ?? systemClock;
+    this.chunkSize = o.chunkSize ?? 1000;
+    this.concurrency = o.concurrency ?? 3;
+    this.stallMs = o.stallMs ?? 60_000;
+  }
+
+  get topics(): string[] {
+    return [...this.handlers.keys()];
+  }
+
+  async start(): Promise<void> {
+    this.stopping = false;
+    await this.startConsumer();
+    this.watchdog = setInterval(() => void this.checkStall(), 5000);
+    this.watchdog.unref();
+    this.deferredTimer = setInterval(() => {
+      if (!this.deferredRun) {
+        this.deferredRun = this.retryDeferred()
+          .then(() => undefined)
+          .finally(() => {
+            this.deferredRun = null;
+          });
+      }
+    }, 1000);
+    this.deferredTimer.unref();
+  }
+
+  /** Stops fetching, lets the chunk in flight finish (or abandons it uncommitted), disconnects. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.watchdog) clearInterval(this.watchdog);
+    if (this.deferredTimer) clearInterval(this.deferredTimer);
+    await this.deferredRun;
+    const c = this.consumer;
+    this.consumer = null;
+    if (c) await c.disconnect().catch((e: unknown) => this.log.warn(`disconnect: ${String(e)}`));
+    this.connected = false;
+  }
+
+  /** Healthy: connected and not stalled. */
+  isHealthy(): boolean {
+    return this.connected && Date.now() - this.lastProgressAt < this.stallMs;
+  }
+
+  private async startConsumer(): Promise<void> {
+    const c = this.o.kafka.consumer({
+      groupId: this.o.groupId,
+      sessionTimeout: this.o.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: 3000,
+      maxWaitTimeInMs: 100,
+      maxBytesPerPartition: 1024 * 1024,
+      allowAutoTopicCreation: false,
+      retry: { retries: 12, initialRetryTime: 200, maxRetryTime: 5000 },
+    });
+    const alive = (): void => {
+      this.lastProgressAt = Date.now();
+    };
+    c.on(c.events.HEARTBEAT, alive);
+    c.on(c.events.FETCH, alive);
+    c.on(c.events.GROUP_JOIN, () => {
+      alive();
+      this.connected = true;
+    });
+    c.on(c.events.CONNECT, () => {
+      this.connected = true;
+    });
+    c.on(c.events.DISCONNECT, () => {
+      this.connected = false;
+    });
+    c.on(c.events.CRASH, (e) => {
+      this.lastError = String(e.payload.error);
+      this.log.error(`consumer crashed (restart=${String(e.payload.restart)}): ${String(e.payload.error)}`);
+      // kafkajs restarts by itself on retriable errors; otherwise we do.
+      if (!e.payload.restart && !this.stopping) void this.restart('crash without restart');
+    });
+    await c.connect();
+    await c.subscribe({ topics: this.topics.map((t) => this.o.namer.physical(t)), fromBeginning: true });
+    await c.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.concurrency,
+      eachBatch: (p) => this.onBatch(p),
+    });
+    this.consumer = c;
+    this.connected = true;
+    alive();
+  }
+
+  private restarting = false;
+
+  /** Recreates the kafkajs consumer (watchdog and non-restarting crashes). */
+  async restart(why: string): Promise<void> {
+    if (this.restarting || this.stopping) return;
+    this.restarting = true;
+    this.restarts++;
+    this.log.warn(`restarting consumer: ${why}`);
+    try {
+      const old = this.consumer;
+      this.consumer = null;
+      if (old) await old.disconnect().catch(() => undefined);
+      for (;;) {
+        if (this.stopping) return;
+        try {
+          await this.startConsumer();
+          return;
+        } catch (e) {
+          this.log.warn(`restart failed, retrying: ${String(e)}`);
+          await sleep(2000);
+        }
+      }
+    } finally {
+      this.restarting = false;
+    }
+  }
+
+  private async checkStall(): Promise<void> {
+    if (this.stopping || this.restarting) return;
+    if (Date.now() - this.lastProgressAt > this.stallMs) {
+      await this.restart(`no heartbeat, fetch or progress for ${Math.round((Date.now() - this.lastProgressAt) / 1000)} s`);
+    }
+  }
+
+  private async onBatch(p: EachBatchPayload): Promise<void> {
+    const { batch } = p;
+    const canonical = this.o.namer.canonical(batch.topic);
+    const handler = this.handlers.get(canonical);
+    if (!handler) throw new Error(`no handler for ${batch.topic}`); // never commit what we cannot handle
+    const alive = (): boolean => p.isRunning() && !p.isStale() && !this.stopping;
+    const hw = Number(batch.highWatermark);
+    try {
+      for (let i = 0; i < batch.messages.length; i += this.chunkSize) {
+        if (!alive()) return;
+        const chunk = batch.messages.slice(i, i + this.chunkSize);
+        await this.applyChunk(handler, canonical, batch.partition, chunk, p.heartbeat, alive);
+        const last = chunk[chunk.length - 1];
+        if (!last) continue;
+        p.resolveOffset(last.offset);
+        this.lag.set(`${canonical}:${batch.partition}`, Math.max(0, hw - Number(last.offset) - 1));
+        this.lastProgressAt = Date.now();
+        // Explicit commit (autoCommit is off): the effects are durable now.
+        await this.consumer
+          ?.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }])
+          .catch((e: unknown) => this.log.warn(`offset commit failed (harmless, deduped): ${String(e)}`));
+        await p.heartbeat().catch(() => undefined);
+      }
+    } catch (e) {
+      if (e instanceof Aborted) return;
+      throw e;
+    }
+  }
+
+  private async applyChunk(
+    handler: TopicHandler,
+    topic: string,
+    partition: number,
+    chunk: KafkaMessage[],
+    heartbeat: () => Promise<void>,
+    alive: () => boolean,
+  ): Promise<void> {
+    const tracer = trace.getTracer('messaging');
+    const prepared = chunk.map((m) => this.prepare(handler.spec, topic, partition, m));
+    const links: Link[] = prepared
+      .slice(0, 32)
+      .map((p) => ({ context: trace.getSpanContext(p.parent) }))
+      .filter((l): l is Link => l.context !== undefined);
+    const batchSpan = tracer.startSpan(`consume ${topic}`, {
+      kind: SpanKind.CONSUMER,
+      links,
+      attributes: { 'messaging.destination.name': topic, 'messaging.destination.partition.id': String(partition), 'messaging.batch.message_count': chunk.length },
+    });
+    const started = Date.now();
+    let backoff = 100;
+    try {
+      for (;;) {
+        try {
+          await otelContext.with(trace.setSpan(ROOT_CONTEXT, batchSpan), () => this.transact(handler, topic, partition, prepared));
+          break;
+        } catch (e) {
+          if (e instanceof Aborted) throw e;
+          if (isTransientError(e)) {
+            this.lastError = String(e);
+            this.log.warn(`transient failure on ${topic}[${partition}], retrying in ${backoff} ms: ${String(e)}`);
+            await sleep(backoff);
+            backoff = Math.min(backoff * 2, 5000);
+            await heartbeat().catch(() => undefined);
+            if (!alive()) throw new Aborted();
+            continue;
+          }
+          // Not transient: find the message(s) responsible, one transaction per message.
+          this.log.error(`handler failed on ${topic}[${partition}], isolating the poison message: ${String(e)}`);
+          await this.isolate(handler, topic, partition, prepared, heartbeat, alive);
+          break;
+        }
+      }
+      messagingMetrics().batchSize.record(chunk.length, { topic });
+      messagingMetrics().batchDurationMs.record(Date.now() - started, { topic });
+    } catch (e) {
+      batchSpan.setStatus({ code: SpanStatusCode.ERROR, message: String(e) });
+      throw e;
+    } finally {
+      for (const p of prepared) p.span.end();
+      batchSpan.end();
+    }
+  }
+
+  private async isolate(
+    handler: TopicHandler,
+    topic: string,
+    partition: number,
+    prepared: Prepared[],
+    heartbeat: () => Promise<void>,
+    alive: () => boolean,
+  ): Promise<void> {
+    for (const one of prepared) {
+      let backoff = 100;
+      for (;;) {
+        try {
+          await this.transact(handler, topic, partition, [one]);
+          break;
+        } catch (e) {
+          if (isTransientError(e)) {
+            await sleep(backoff);
+            backoff = Math.min(backoff * 2, 5000);
+            await heartbeat().catch(() => undefined);
+            if (!alive()) throw new Aborted();
+            continue;
+          }
+          await this.transact(handler, topic, partition, [{ ...one, invalid: `HANDLER_ERROR: ${errorText(e)}` }]);
+          break;
+        }
+      }
+    }
+  }
+
+  private prepare(spec: TopicSpec, topic: string, partition: number, m: KafkaMessage): Prepared {
+    const headers = headersToStrings(m.headers as Record<string, unknown>);
+    const parent = propagation.extract(ROOT_CONTEXT, headers, getter);
+    const span = trace.getTracer('messaging').startSpan(
+      `process ${topic}`,
+      { kind: SpanKind.CONSUMER, attributes: { 'messaging.kafka.offset': m.offset } },
+      parent,
+    );
+    const decoded = decode(spec, m.value);
+    return {
+      raw: m,
+      parent,
+      span,
+      invalid: decoded.ok ? null : decoded.reason,
+      message: {
+        topic,
+        partition,
+        offset: m.offset,
+        key: m.key ? m.key.toString('utf8') : null,
+        value: decoded.ok ? decoded.value : undefined,
+        rawValue: m.value,
+        headers,
+        timestamp: new Date(Number(m.timestamp)),
+        trace: trace.setSpan(parent, span),
+      },
+    };
+  }
+
+  /** One transaction: skip what this group already applied, handle the rest, advance the offset. */
+  private async transact(handler: TopicHandler, topic: string, partition: number, prepared: Prepared[]): Promise<void> {
+    const first = prepared[0];
+    const last = prepared[prepared.length - 1];
+    if (!first || !last) return;
+    let wroteOutbox = false;
+    await this.o.dataSource.transaction(async (manager) => {
+      const next = await this.lockOffset(manager, topic, partition);
+      const fresh = prepared.filter((p) => BigInt(p.raw.offset) >= next);
+      if (fresh.length === 0) return;
+      const ctx = new TxContext(manager, this.o.namer, this.o.groupId, this.clock.now());
+      const valid: InboundMessage<unknown>[] = [];
+      for (const p of fresh) {
+        if (p.invalid !== null) {
+          ctx.outgoing.push(this.deadLetter(topic, partition, p, p.invalid, ctx.now));
+          p.span.setStatus({ code: SpanStatusCode.ERROR, message: p.invalid });
+        } else {
+          valid.push(p.message);
+        }
+      }
+      if (valid.length > 0) await handler.handle(valid, ctx);
+      await this.saveDeferrals(manager, ctx);
+      await appendToOutbox(manager, ctx.outgoing);
+      wroteOutbox = ctx.outgoing.length > 0;
+      await manager.query(
+        `UPDATE consumer_offset SET next_offset = $4, updated_at = now() WHERE group_id = $1 AND topic = $2 AND partition = $3`,
+        [this.o.groupId, topic, partition, (BigInt(last.raw.offset) + 1n).toString()],
+      );
+      const dead = fresh.length - valid.length + ctx.rejected.size;
+      messagingMetrics().consumed.add(fresh.length, { topic });
+      if (dead > 0) messagingMetrics().deadLettered.add(dead, { topic });
+      if (ctx.deferrals.length > 0) messagingMetrics().deferred.add(ctx.deferrals.length, { topic });
+    });
+    if (wroteOutbox) this.o.onOutboxWrite?.();
+  }
+
+  private deadLetter(topic: string, partition: number, p: Prepared, reason: string, now: Date) {
+    return deadLetterRecord(this.o.namer, this.o.groupId, {
+      topic,
+      partition,
+      offset: p.raw.offset,
+      key: p.message.key,
+      value: p.raw.value,
+      headers: p.message.headers,
+      timestamp: p.message.timestamp,
+      reason,
+      now,
+    });
+  }
+
+  private async lockOffset(manager: EntityManager, topic: string, partition: number): Promise<bigint> {
+    await manager.query(
+      `INSERT INTO consumer_offset (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, 0)
+       ON CONFLICT DO NOTHING`,
+      [this.o.groupId, topic, partition],
+    );
+    const rows = (await manager.query(
+      `SELECT next_offset FROM consumer_offset WHERE group_id = $1 AND topic = $2 AND partition = $3 FOR UPDATE`,
+      [this.o.groupId, topic, partition],
+    )) as { next_offset: string }[];
+    return BigInt(rows[0]?.next_offset ?? '0');
+  }
+
+  private async saveDeferrals(manager: EntityManager, ctx: TxContext): Promise<void> {
+    for (const d of ctx.deferrals) {
+      const m = d.message;
+      await manager.query(
+        `INSERT INTO deferred_message (group_id, topic, partition, "offset", key, value, headers, kafka_timestamp, reason,
+                                       next_attempt_at, give_up_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::timestamptz + interval '500 milliseconds', $10::timestamptz + ($11 || ' milliseconds')::interval)
+         ON CONFLICT (group_id, topic, partition, "offset") DO NOTHING`,
+        [this.o.groupId, m.topic, m.partition, m.offset, m.key, m.rawValue, JSON.stringify(m.headers), m.timestamp, d.reason, ctx.now, String(d.maxWaitMs)],
+      );
+    }
+  }
+
+  /**
+   * Retries deferred messages that are due. The handler sees them again; one that is still not
+   * decidable is pushed back (with backoff) or, past its deadline, parked in the DLQ.
+   */
+  async retryDeferred(): Promise<number> {
+    if (this.stopping) return 0;
+    let handled = 0;
+    try {
+      await this.o.dataSource.transaction(async (manager) => {
+        const now = this.clock.now();
+        const rows = (await manager.query(
+          `SELECT id, topic, partition, "offset", key, value, headers, kafka_timestamp, reason, attempts, give_up_at
+             FROM deferred_message WHERE group_id = $1 AND next_attempt_at <= $2
+            ORDER BY id LIMIT 200 FOR UPDATE SKIP LOCKED`,
+          [this.o.groupId, now],
+        )) as DeferredRow[];
+        if (rows.length === 0) return;
+        const outgoing = [];
+        for (const topicName of new Set(rows.map((r) => r.topic))) {
+          const spec = topicSpecByName(topicName);
+          const handler = this.handlers.get(topicName);
+          const group = rows.filter((r) => r.topic === topicName);
+          const messages = new Map<InboundMessage<unknown>, DeferredRow>();
+          for (const r of group) {
+            const decoded = spec ? decode(spec, r.value) : { ok: false as const, reason: 'UNKNOWN_TOPIC' };
+            const headers = r.headers;
+            const parent = propagation.extract(ROOT_CONTEXT, headers, getter);
+            messages.set(
+              {
+                topic: r.topic,
+                partition: r.partition,
+                offset: r.offset,
+                key: r.key,
+                value: decoded.ok ? decoded.value : undefined,
+                rawValue: r.value,
+                headers,
+                timestamp: new Date(r.kafka_timestamp),
+                trace: parent,
+              },
+              r,
+            );
+          }
+          const ctx = new TxContext(manager, this.o.namer, this.o.groupId, now);
+          if (handler) await handler.handle([...messages.keys()], ctx);
+          const again = new Map(ctx.deferrals.map((d) => [d.message, d]));
+          for (const [m, row] of messages) {
+            const d = again.get(m);
+            if (!d) {
+              await manager.query('DELETE FROM deferred_message WHERE id = $1', [row.id]);
+              handled++;
+            } else if (now.getTime() >= new Date(row.give_up_at).getTime()) {
+              ctx.outgoing.push(
+                deadLetterRecord(this.o.namer, this.o.groupId, {
+                  topic: m.topic,
+                  partition: m.partition,
+                  offset: m.offset,
+                  key: m.key,
+                  value: m.rawValue,
+                  headers: m.headers,
+                  timestamp: m.timestamp,
+                  reason: `DEFERRED_TIMEOUT: ${d.reason} (gave up after ${row.attempts + 1} attempts)`,
+                  now,
+                }),
+              );
+              messagingMetrics().deadLettered.add(1, { topic: m.topic });
+              await manager.query('DELETE FROM deferred_message WHERE id = $1', [row.id]);
+              handled++;
+            } else {
+              const delayMs = Math.min(500 * 2 ** Math.min(row.attempts, 6), 30_000);
+              await manager.query(
+                `UPDATE deferred_message SET attempts = attempts + 1, reason = $2,
+                        next_attempt_at = LEAST($3::timestamptz + ($4 || ' milliseconds')::interval, give_up_at)
+                  WHERE id = $1`,
+                [row.id, d.reason, now, String(delayMs)],
+              );
+            }
+          }
+          outgoing.push(...ctx.outgoing);
+        }
+        await appendToOutbox(manager, outgoing);
+        if (outgoing.length > 0) this.o.onOutboxWrite?.();
+      });
+    } catch (e) {
+      this.log.warn(`deferred retry failed (will try again): ${String(e)}`);
+    }
+    return handled;
+  }
+}
+
+interface Prepared {
+  raw: KafkaMessage;
+  parent: Context;
+  span: Span;
+  invalid: string | null;
+  message: InboundMessage<unknown>;
+}
+
+interface DeferredRow {
+  id: string;
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+  kafka_timestamp: string;
+  reason: string;
+  attempts: number;
+  give_up_at: string;
+}
+
+function errorText(e: unknown): string {
+  return (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).slice(0, 1000);
+}

@@ -1,0 +1,56 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * Tables the messaging library needs in every service database: the outbox (events waiting for
+ * Kafka), the consumer offsets applied with each transaction (the inbox), and messages whose
+ * handling was deferred (e.g. a download that arrived before its grant).
+ */
+export class MessagingTables1764300000000 implements MigrationInterface {
+  name = 'MessagingTables1764300000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE outbox_message (
+        id bigserial PRIMARY KEY,
+        topic text NOT NULL,
+        key text,
+        value bytea NOT NULL,
+        headers jsonb NOT NULL DEFAULT '{}'::jsonb,
+        created_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    await q.query(`
+      CREATE TABLE consumer_offset (
+        group_id text NOT NULL,
+        topic text NOT NULL,
+        partition int NOT NULL,
+        next_offset bigint NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (group_id, topic, partition)
+      )`);
+    await q.query(`
+      CREATE TABLE deferred_message (
+        id bigserial PRIMARY KEY,
+        group_id text NOT NULL,
+        topic text NOT NULL,
+        partition int NOT NULL,
+        "offset" bigint NOT NULL,
+        key text,
+        value bytea,
+        headers jsonb NOT NULL DEFAULT '{}'::jsonb,
+        kafka_timestamp timestamptz NOT NULL,
+        reason text NOT NULL,
+        attempts int NOT NULL DEFAULT 0,
+        first_deferred_at timestamptz NOT NULL DEFAULT now(),
+        next_attempt_at timestamptz NOT NULL,
+        give_up_at timestamptz NOT NULL,
+        UNIQUE (group_id, topic, partition, "offset")
+      )`);
+    await q.query(`CREATE INDEX deferred_message_due ON deferred_message (group_id, next_attempt_at)`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE deferred_message`);
+    await q.query(`DROP TABLE consumer_offset`);
+    await q.query(`DROP TABLE outbox_message`);
+  }
+}

@@ -1,0 +1,98 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Kafka } from 'kafkajs';
+import { DataSource } from 'typeorm';
+import { Clock } from '../clock';
+import { BatchConsumer, TopicHandler } from '../consumer';
+import { createKafka } from '../kafka-client';
+import { OutboxRelay } from '../outbox';
+import { SafePublisher } from '../publisher';
+import { TopicNamer } from '../topic-namer';
+import { runInTransaction } from '../transaction';
+import { TxContext } from '../tx-context';
+import { CLOCK, MESSAGING_OPTIONS } from './tokens';
+
+export interface MessagingOptions {
+  /** Service name: Kafka client id, consumer group, span names. */
+  service: string;
+  brokers: string[];
+  topicPrefix?: string;
+  chunkSize?: number;
+  concurrency?: number;
+  /** Run the outbox relay in this process (default true). */
+  relay?: boolean;
+  stallMs?: number;
+}
+
+/**
+ * Everything a service needs to talk to Kafka: the safe publisher, the outbox relay, and the batch
+ * consumer that the Nest transport strategy drives. Started at bootstrap; on shutdown consumers
+ * stop first (finishing the chunk in flight), then the relay drains, then the database closes.
+ */
+@Injectable()
+export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly log = new Logger('Messaging');
+  readonly kafka: Kafka;
+  readonly namer: TopicNamer;
+  readonly publisher: SafePublisher;
+  readonly relay: OutboxRelay;
+  readonly consumers: BatchConsumer[] = [];
+
+  constructor(
+    @Inject(MESSAGING_OPTIONS) readonly options: MessagingOptions,
+    readonly dataSource: DataSource,
+    @Inject(CLOCK) readonly clock: Clock,
+  ) {
+    this.kafka = createKafka({ brokers: options.brokers, clientId: options.service });
+    this.namer = new TopicNamer(options.topicPrefix ?? '');
+    this.publisher = new SafePublisher(this.kafka);
+    this.relay = new OutboxRelay(dataSource, this.publisher);
+  }
+
+  get groupId(): string {
+    return this.options.service;
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.options.relay !== false) this.relay.start();
+  }
+
+  /** Starts one batch consumer for the given topic handlers (called by the transport strategy). */
+  async startConsumer(handlers: TopicHandler[]): Promise<BatchConsumer> {
+    const consumer = new BatchConsumer({
+      groupId: this.groupId,
+      kafka: this.kafka,
+      dataSource: this.dataSource,
+      namer: this.namer,
+      handlers,
+      clock: this.clock,
+      chunkSize: this.options.chunkSize,
+      concurrency: this.options.concurrency,
+      stallMs: this.options.stallMs,
+      onOutboxWrite: () => this.relay.kick(),
+    });
+    this.consumers.push(consumer);
+    await consumer.start();
+    this.log.log(`consuming ${handlers.map((h) => h.spec.name).join(', ')} as group ${this.groupId}`);
+    return consumer;
+  }
+
+  /** State change plus outgoing events in one transaction (HTTP paths, sweeps). */
+  transaction<T>(fn: (ctx: TxContext) => Promise<T>): Promise<T> {
+    return runInTransaction(this.dataSource, this.namer, fn, { clock: this.clock, onOutboxWrite: () => this.relay.kick() });
+  }
+
+  async stopConsumers(): Promise<void> {
+    await Promise.all(this.consumers.map((c) => c.stop()));
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.stopConsumers();
+    await this.relay.stop();
+    // Publish what the last transactions wrote, if Kafka lets us within a few seconds.
+    await this.relay.drain(5000).catch((e: unknown) => this.log.warn(`outbox not drained at shutdown (kept for next start): ${String(e)}`));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.publisher.close();
+  }
+}

@@ -1,0 +1,28 @@
+import { DataSource } from 'typeorm';
+import { Clock, systemClock } from './clock';
+import { appendToOutbox } from './outbox';
+import { TopicNamer } from './topic-namer';
+import { TxContext } from './tx-context';
+
+/**
+ * Runs `fn` in one transaction whose emitted events are written to the outbox before commit: the
+ * way HTTP paths and sweeps change state and publish together.
+ */
+export async function runInTransaction<T>(
+  ds: DataSource,
+  namer: TopicNamer,
+  fn: (ctx: TxContext) => Promise<T>,
+  options: { clock?: Clock; groupId?: string; onOutboxWrite?: () => void } = {},
+): Promise<T> {
+  let wrote = false;
+  const result = await ds.transaction(async (manager) => {
+    const ctx = new TxContext(manager, namer, options.groupId ?? 'direct', (options.clock ?? systemClock).now());
+    const r = await fn(ctx);
+    if (ctx.deferrals.length > 0) throw new Error('retryLater is only for consumed messages');
+    await appendToOutbox(manager, ctx.outgoing);
+    wrote = ctx.outgoing.length > 0;
+    return r;
+  });
+  if (wrote) options.onOutboxWrite?.();
+  return result;
+}

@@ -1,0 +1,107 @@
+// A minimal service on the messaging library, used by the library's own integration and fault
+// tests: it consumes claim requests, records one effect row per message WITHOUT any domain-level
+// dedupe (so a doubled effect would show), and emits one decision per message through the outbox.
+import { Controller, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Ctx, Payload } from '@nestjs/microservices';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
+import { PayloadOf } from '@platform/contracts';
+import { migrate, serviceDataSourceOptions } from '@platform/persistence';
+import { InboundMessage, MessagingModule, MessagingTables1764300000000, OnBatch, startMessaging, TxContext } from '../src';
+
+export class FixtureTables1764300000001 implements MigrationInterface {
+  name = 'FixtureTables1764300000001';
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`CREATE TABLE fixture_effect (event_id text NOT NULL, account_id text NOT NULL, at timestamptz DEFAULT now())`);
+  }
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE fixture_effect`);
+  }
+}
+
+export interface FixtureOptions {
+  databaseUrl: string;
+  brokers: string[];
+  prefix: string;
+  service?: string;
+  slowMs?: number;
+  relay?: boolean;
+  chunkSize?: number;
+  /** Account ids whose message makes the handler throw a non-transient error. */
+  poisonAccounts?: string[];
+}
+
+@Controller()
+export class FixtureHandler {
+  static options: FixtureOptions;
+
+  @OnBatch('claimRequested')
+  async onClaims(@Payload() messages: InboundMessage<PayloadOf<'claimRequested'>>[], @Ctx() ctx: TxContext): Promise<void> {
+    const o = FixtureHandler.options;
+    for (const m of messages) {
+      if (o.poisonAccounts?.includes(m.value.accountId)) throw new Error(`poison ${m.value.accountId}`);
+      if (m.value.phoneNumber === 'park-me') ctx.reject(m, 'RULE: phone says park me');
+    }
+    const ok = messages.filter((m) => m.value.phoneNumber !== 'park-me');
+    await ctx.query(`INSERT INTO fixture_effect (event_id, account_id) SELECT * FROM unnest($1::text[], $2::text[])`, [
+      ok.map((m) => m.value.eventId),
+      ok.map((m) => m.value.accountId),
+    ]);
+    if (o.slowMs) await new Promise((r) => setTimeout(r, o.slowMs));
+    for (const m of ok) {
+      ctx.emit(
+        'claimDecided',
+        {
+          claimId: `c-${m.value.eventId}`,
+          eventId: m.value.eventId,
+          campaignId: m.value.campaignId,
+          accountId: m.value.accountId,
+          status: 'ACCEPTED',
+          decidedAt: ctx.now.toISOString(),
+          requestedAt: m.value.requestedAt,
+          makersMember: m.value.makersMember,
+        },
+        m,
+      );
+    }
+  }
+}
+
+export async function createFixtureApp(o: FixtureOptions) {
+  FixtureHandler.options = o;
+  @Module({
+    imports: [
+      TypeOrmModule.forRoot(serviceDataSourceOptions({ url: o.databaseUrl, migrations: [MessagingTables1764300000000, FixtureTables1764300000001] })),
+      MessagingModule.forRoot({
+        service: o.service ?? 'fixture',
+        brokers: o.brokers,
+        topicPrefix: o.prefix,
+        relay: o.relay ?? true,
+        chunkSize: o.chunkSize ?? 200,
+        stallMs: 60000,
+      }),
+    ],
+    controllers: [FixtureHandler],
+  })
+  class FixtureModule {}
+  const app = await NestFactory.create(FixtureModule, { logger: ['error', 'warn'] });
+  app.enableShutdownHooks();
+  await migrate(app.get(DataSource));
+  await startMessaging(app);
+  await app.init();
+  return app;
+}
+
+// Run as a process by fault tests: configuration from the environment.
+if (require.main === module) {
+  const env = process.env;
+  void createFixtureApp({
+    databaseUrl: env.DATABASE_URL ?? '',
+    brokers: (env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+    prefix: env.KAFKA_TOPIC_PREFIX ?? '',
+    slowMs: Number(env.FIXTURE_SLOW_MS ?? 0),
+    relay: env.FIXTURE_RELAY !== 'false',
+    chunkSize: Number(env.FIXTURE_CHUNK ?? 200),
+  }).then(() => console.log('FIXTURE_READY'));
+}

@@ -1,0 +1,94 @@
+import { INestApplication } from '@nestjs/common';
+import { Client } from 'pg';
+import { dlqName, Topics } from '@platform/contracts';
+import { createTestDatabase, createTestTopics, TestDatabase, testInfra, TopicCollector, waitFor } from '@platform/testing';
+import { DLQ_HEADERS } from '../src';
+import { createFixtureApp } from './fixture-app';
+import { claim, ClaimFeeder } from './helpers';
+
+jest.setTimeout(90_000);
+
+describe('messaging library on real Kafka and Postgres', () => {
+  const { brokers } = testInfra();
+  let db: TestDatabase;
+  let prefix: string;
+  let app: INestApplication;
+  let feeder: ClaimFeeder;
+  let collector: TopicCollector;
+  let pg: Client;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('messaging');
+    prefix = await createTestTopics('messaging');
+    app = await createFixtureApp({ databaseUrl: db.url, brokers, prefix, poisonAccounts: ['acct-poison'] });
+    feeder = new ClaimFeeder(brokers, prefix);
+    collector = await new TopicCollector([prefix + Topics.claimDecided.name, prefix + dlqName(Topics.claimRequested.name)]).start();
+    pg = new Client({ connectionString: db.url });
+    await pg.connect();
+  });
+
+  afterAll(async () => {
+    await collector?.stop();
+    await feeder?.close();
+    await app?.close();
+    await pg?.end();
+    await db?.drop();
+  });
+
+  const effects = async (): Promise<Map<string, number>> => {
+    const r = await pg.query<{ event_id: string; n: string }>('SELECT event_id, count(*) AS n FROM fixture_effect GROUP BY event_id');
+    return new Map(r.rows.map((x) => [x.event_id, Number(x.n)]));
+  };
+
+  it('applies each message once and publishes its event through the outbox', async () => {
+    const values = Array.from({ length: 2000 }, (_, i) => claim(i));
+    await feeder.send(values);
+    await waitFor('2000 decisions', () => collector.on(prefix + Topics.claimDecided.name).length >= 2000, 60000);
+    const e = await effects();
+    expect(e.size).toBe(2000);
+    expect([...e.values()].every((n) => n === 1)).toBe(true);
+    const decided = collector.on(prefix + Topics.claimDecided.name);
+    expect(new Set(decided.map((d) => d.json<{ eventId: string }>().eventId)).size).toBe(2000);
+    // keyed by account id, on the partition our partitioner chose
+    expect(decided.every((d) => d.key === d.json<{ accountId: string }>().accountId)).toBe(true);
+    const { rows } = await pg.query('SELECT count(*)::int AS n FROM outbox_message');
+    expect(rows[0].n).toBe(0);
+  });
+
+  it('parks malformed, schema-breaking, oversized and rule-breaking messages in the DLQ with reasons, and keeps going', async () => {
+    const dlq = prefix + dlqName(Topics.claimRequested.name);
+    await feeder.send(['{not json', JSON.stringify({ ...claim(9001), extra: true }), JSON.stringify({ eventId: 'x' })]);
+    await feeder.send([Buffer.alloc(70 * 1024, 'a')]);
+    await feeder.send([claim(9002, 'fixture', { phoneNumber: 'park-me' })]);
+    await feeder.send([claim(9003)], {}); // no headers at all: still fine
+    await waitFor('5 dead letters', () => collector.on(dlq).length >= 5, 30000);
+    const reasons = collector.on(dlq).map((m) => m.headers[DLQ_HEADERS.reason]);
+    expect(reasons).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^MALFORMED_JSON/),
+        expect.stringMatching(/^SCHEMA_VIOLATION: .*extra/),
+        expect.stringMatching(/^SCHEMA_VIOLATION/),
+        expect.stringMatching(/^TOO_LARGE/),
+        'RULE: phone says park me',
+      ]),
+    );
+    const first = collector.on(dlq).find((m) => m.value === '{not json');
+    expect(first?.headers[DLQ_HEADERS.sourceTopic]).toBe(Topics.claimRequested.name);
+    expect(first?.headers[DLQ_HEADERS.sourceOffset]).toMatch(/^\d+$/);
+    await waitFor('the valid message after the bad ones', async () => (await effects()).get('ev-9003') === 1);
+  });
+
+  it('dead-letters only the message whose handler fails permanently; its neighbours are applied', async () => {
+    const dlq = prefix + dlqName(Topics.claimRequested.name);
+    const before = collector.on(dlq).length;
+    await feeder.send([claim(9100), { ...claim(9101), accountId: 'acct-poison' }, claim(9102)]);
+    await waitFor('poison in DLQ', () => collector.on(dlq).length > before, 30000);
+    const parked = collector.on(dlq).slice(before);
+    expect(parked).toHaveLength(1);
+    expect(parked[0]?.headers[DLQ_HEADERS.reason]).toMatch(/^HANDLER_ERROR: Error: poison acct-poison/);
+    await waitFor('neighbours applied', async () => {
+      const e = await effects();
+      return e.get('ev-9100') === 1 && e.get('ev-9102') === 1;
+    });
+  });
+});

@@ -1,0 +1,47 @@
+import { DataSource, DataSourceOptions, MixedList, EntitySchema } from 'typeorm';
+
+export interface ServiceDataSourceOptions {
+  url: string;
+  entities?: MixedList<string | (new () => unknown) | EntitySchema>;
+  migrations: MixedList<string | (new () => unknown)>;
+  poolSize?: number;
+  applicationName?: string;
+}
+
+/** TypeORM options for a service database: migrations only, never synchronize. */
+export function serviceDataSourceOptions(o: ServiceDataSourceOptions): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: o.url,
+    entities: o.entities ?? [],
+    migrations: o.migrations,
+    migrationsTableName: 'schema_migrations',
+    synchronize: false,
+    migrationsRun: false,
+    logging: ['error'],
+    extra: {
+      max: o.poolSize ?? 10,
+      application_name: o.applicationName ?? 'platform',
+      // Fail fast while Postgres is down so callers can back off instead of hanging.
+      connectionTimeoutMillis: 5000,
+      statement_timeout: 60000,
+    },
+  };
+}
+
+/**
+ * Runs pending migrations under a session advisory lock, so replicas starting together do not
+ * race each other through the same migration.
+ */
+export async function migrate(ds: DataSource): Promise<string[]> {
+  const runner = ds.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock(727001)');
+    const done = await ds.runMigrations({ transaction: 'each' });
+    return done.map((m) => m.name);
+  } finally {
+    await runner.query('SELECT pg_advisory_unlock(727001)').catch(() => undefined);
+    await runner.release();
+  }
+}

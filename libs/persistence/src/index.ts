@@ -1,0 +1,3 @@
+export * from './database';
+export * from './transient';
+export * from './data-source';

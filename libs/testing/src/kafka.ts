@@ -1,0 +1,87 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { headersToStrings, plannedTopics } from '@platform/contracts';
+import { testInfra, uniqueSuffix } from './env';
+
+export function testKafka(brokers = testInfra().brokers): Kafka {
+  return new Kafka({ clientId: `test-${uniqueSuffix()}`, brokers, logLevel: logLevel.NOTHING, retry: { retries: 10 } });
+}
+
+/**
+ * Creates the platform's topics under a unique prefix, so suites running at the same time on one
+ * broker never see each other's messages.
+ */
+export async function createTestTopics(label: string, brokers = testInfra().brokers, replicationFactor = 1): Promise<string> {
+  const prefix = `t-${label}-${uniqueSuffix()}.`;
+  const admin = testKafka(brokers).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: plannedTopics().map((t) => ({ topic: prefix + t.name, numPartitions: t.partitions, replicationFactor })),
+    });
+  } finally {
+    await admin.disconnect();
+  }
+  return prefix;
+}
+
+export async function deleteTestTopics(prefix: string, brokers = testInfra().brokers): Promise<void> {
+  const admin = testKafka(brokers).admin();
+  await admin.connect();
+  try {
+    await admin.deleteTopics({ topics: plannedTopics().map((t) => prefix + t.name), timeout: 10000 }).catch(() => undefined);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export interface CollectedMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: string;
+  headers: Record<string, string>;
+  json<T = Record<string, unknown>>(): T;
+}
+
+/** Reads topics from the beginning into memory, for assertions. */
+export class TopicCollector {
+  readonly messages: CollectedMessage[] = [];
+  private readonly consumer;
+
+  constructor(
+    private readonly topics: string[],
+    brokers = testInfra().brokers,
+  ) {
+    this.consumer = testKafka(brokers).consumer({ groupId: `collector-${uniqueSuffix()}`, maxWaitTimeInMs: 50 });
+  }
+
+  async start(): Promise<this> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: this.topics, fromBeginning: true });
+    await this.consumer.run({
+      eachMessage: async ({ topic, partition, message }) => {
+        const value = message.value?.toString('utf8') ?? '';
+        this.messages.push({
+          topic,
+          partition,
+          offset: message.offset,
+          key: message.key?.toString('utf8') ?? null,
+          value,
+          headers: headersToStrings(message.headers as Record<string, unknown>),
+          json: <T>() => JSON.parse(value) as T,
+        });
+      },
+    });
+    return this;
+  }
+
+  on(topic: string): CollectedMessage[] {
+    return this.messages.filter((m) => m.topic === topic);
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+  }
+}
