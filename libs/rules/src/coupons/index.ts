@@ -1,0 +1,2 @@
+export * from './issuance';
+export * from './redemption';
