@@ -1,3 +1,4 @@
 export * from './claims';
 export * from './coupons';
+export * from './relief';
 export * from './emoticons';

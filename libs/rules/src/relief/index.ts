@@ -1,0 +1,3 @@
+export * from './amount';
+export * from './tier';
+export * from './review';
