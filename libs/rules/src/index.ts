@@ -2,3 +2,4 @@ export * from './claims';
 export * from './coupons';
 export * from './relief';
 export * from './emoticons';
+export * from './passes';
