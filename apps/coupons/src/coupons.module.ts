@@ -1,0 +1,49 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Clock, MessagingModule, MessagingTables1764300000000 } from '@platform/messaging';
+import { databaseUrl, serviceDataSourceOptions } from '@platform/persistence';
+import { MetricsController } from '@platform/telemetry';
+import { couponsDatabase, CouponsConfig } from './config';
+import { CouponIssuer } from './coupons/coupon-issuer';
+import { CouponRepository } from './coupons/coupon.repository';
+import { CouponsController } from './coupons/coupons.controller';
+import { ExpirySweeper } from './expiry/expiry-sweeper';
+import { CouponsSchema1764300003000 } from './migrations/1764300003000-CouponsSchema';
+import { RedemptionConsumer } from './redemptions/redemption-consumer';
+import { RedemptionController } from './redemptions/redemption.controller';
+import { RedemptionRepository } from './redemptions/redemption.repository';
+import { RedemptionService } from './redemptions/redemption.service';
+import { COUPONS_CONFIG } from './tokens';
+
+export const couponsMigrations = [MessagingTables1764300000000, CouponsSchema1764300003000];
+
+@Module({})
+export class CouponsModule {
+  static forRoot(config: CouponsConfig, opts: { clock?: Clock } = {}): DynamicModule {
+    return {
+      module: CouponsModule,
+      imports: [
+        TypeOrmModule.forRoot(
+          serviceDataSourceOptions({
+            url: databaseUrl(config.DATABASE_URL, couponsDatabase(config)),
+            migrations: couponsMigrations,
+            poolSize: config.DB_POOL_SIZE,
+            applicationName: 'coupons',
+          }),
+        ),
+        MessagingModule.forRoot(
+          {
+            service: 'coupons',
+            brokers: config.KAFKA_BROKERS,
+            topicPrefix: config.KAFKA_TOPIC_PREFIX,
+            chunkSize: config.CONSUMER_CHUNK_SIZE,
+            concurrency: config.CONSUMER_CONCURRENCY,
+          },
+          { clock: opts.clock },
+        ),
+      ],
+      controllers: [CouponIssuer, RedemptionConsumer, RedemptionController, CouponsController, MetricsController],
+      providers: [{ provide: COUPONS_CONFIG, useValue: config }, CouponRepository, RedemptionRepository, RedemptionService, ExpirySweeper],
+    };
+  }
+}

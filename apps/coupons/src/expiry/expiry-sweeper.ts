@@ -1,0 +1,63 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { MessagingRuntime } from '@platform/messaging';
+import { CouponRepository } from '../coupons/coupon.repository';
+import { COUPONS_CONFIG } from '../tokens';
+import type { CouponsConfig } from '../config';
+
+/**
+ * Announces coupon.expired.v1 once per unused coupon at or past expiresAt. Safe on any number of
+ * replicas at once (FOR UPDATE SKIP LOCKED); the event and the mark are one transaction.
+ */
+@Injectable()
+export class ExpirySweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger('CouponExpiry');
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<unknown> | null = null;
+
+  constructor(
+    private readonly coupons: CouponRepository,
+    private readonly messaging: MessagingRuntime,
+    @Inject(COUPONS_CONFIG) private readonly config: CouponsConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.COUPON_SWEEP_INTERVAL_MS <= 0) return;
+    this.timer = setInterval(() => {
+      if (this.running) return;
+      this.running = this.sweepAll()
+        .catch((e: unknown) => this.log.warn(`sweep failed (next run retries): ${String(e)}`))
+        .finally(() => {
+          this.running = null;
+        });
+    }, this.config.COUPON_SWEEP_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One batch in one transaction; returns how many coupons it expired. */
+  sweepOnce(): Promise<number> {
+    return this.messaging.transaction(async (ctx) => {
+      const expired = await this.coupons.expireDue(ctx.manager, ctx.now, this.config.COUPON_SWEEP_BATCH);
+      for (const c of expired) {
+        ctx.emit('couponExpired', { couponId: c.couponId, accountId: c.accountId, amountWon: c.amountWon, expiredAt: c.expiresAt.toISOString() });
+      }
+      return expired.length;
+    });
+  }
+
+  /** Batches until nothing is due. */
+  async sweepAll(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.sweepOnce();
+      total += n;
+      if (n < this.config.COUPON_SWEEP_BATCH) break;
+    }
+    if (total > 0) this.log.log(`expired ${total} coupon(s)`);
+    return total;
+  }
+}

@@ -1,0 +1,1 @@
+export const COUPONS_CONFIG = Symbol('COUPONS_CONFIG');
