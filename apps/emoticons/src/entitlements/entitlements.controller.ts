@@ -1,0 +1,43 @@
+import { BadRequestException, Controller, Get, Inject, Param } from '@nestjs/common';
+import { Clock, CLOCK } from '@platform/messaging';
+import { packViewAt } from '@platform/rules';
+import { EntitlementRepository } from './entitlement.repository';
+
+/** What the chat keyboard tab needs: each pack, its state, and until when it can be used. */
+@Controller('entitlements')
+export class EntitlementsController {
+  constructor(
+    private readonly repo: EntitlementRepository,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  @Get(':accountId')
+  async byAccount(@Param('accountId') accountId: string) {
+    if (!/^[\x21-\x7e]{1,128}$/.test(accountId)) throw new BadRequestException({ error: 'INVALID_ACCOUNT_ID' });
+    const now = this.clock.now();
+    const rows = await this.repo.byAccount(accountId);
+    return {
+      accountId,
+      asOf: now.toISOString(),
+      packs: rows.map((e) => {
+        const view = packViewAt(e, now);
+        return {
+          entitlementId: e.entitlementId,
+          campaignId: e.campaignId,
+          emoticonId: e.emoticonId,
+          name: e.name,
+          /** NOT_DOWNLOADED | ACTIVE | EXPIRED, as of `asOf` (even before the expiry sweep ran). */
+          state: view.state,
+          usable: view.usable,
+          permanent: view.permanent,
+          /** For a time-limited pack: days counted from the first download. */
+          validityDays: e.validityDays,
+          grantedAt: e.grantedAt.toISOString(),
+          firstDownloadedAt: e.firstDownloadedAt?.toISOString() ?? null,
+          /** Usable strictly before this instant; null when permanent or not downloaded yet. */
+          usableUntil: view.usableUntil?.toISOString() ?? null,
+        };
+      }),
+    };
+  }
+}

@@ -1,0 +1,77 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { MessagingRuntime } from '@platform/messaging';
+import type { EmoticonsConfig } from '../config';
+import { EMOTICONS_CONFIG } from '../tokens';
+import { EntitlementRepository } from './entitlement.repository';
+
+/**
+ * Expires running clocks whose end has passed and publishes `emoticon.entitlement.expired.v1` once
+ * per entitlement, in the same transaction as the state change. Safe in any number of replicas at
+ * once (each batch locks its rows with SKIP LOCKED; see EntitlementRepository.expireDue) and cheap
+ * on a huge table (a partial index holds only running clocks; batches are bounded).
+ */
+@Injectable()
+export class ExpirySweeper implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly log = new Logger('ExpirySweeper');
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<number> | null = null;
+  expiredTotal = 0;
+
+  constructor(
+    private readonly repo: EntitlementRepository,
+    private readonly messaging: MessagingRuntime,
+    @Inject(EMOTICONS_CONFIG) private readonly config: EmoticonsConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.EMOTICON_SWEEP_INTERVAL_MS <= 0) return;
+    this.timer = setInterval(() => this.tick(), this.config.EMOTICON_SWEEP_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  private tick(): void {
+    if (this.running) return;
+    this.running = this.sweepOnce()
+      .catch((e: unknown) => {
+        this.log.warn(`expiry sweep failed (next tick retries): ${String(e)}`);
+        return 0;
+      })
+      .finally(() => {
+        this.running = null;
+      });
+  }
+
+  /**
+   * One pass: batches of EMOTICON_SWEEP_BATCH_SIZE, each its own transaction, until nothing is due
+   * or EMOTICON_SWEEP_MAX_BATCHES ran. Returns how many entitlements this call expired.
+   */
+  async sweepOnce(): Promise<number> {
+    const { EMOTICON_SWEEP_BATCH_SIZE: batch, EMOTICON_SWEEP_MAX_BATCHES: maxBatches } = this.config;
+    let total = 0;
+    for (let i = 0; i < maxBatches; i++) {
+      const n = await this.messaging.transaction(async (ctx) => {
+        const rows = await this.repo.expireDue(ctx.manager, ctx.now, batch);
+        for (const r of rows) {
+          ctx.emit('entitlementExpired', {
+            entitlementId: r.entitlementId,
+            accountId: r.accountId,
+            emoticonId: r.emoticonId,
+            expiredAt: r.expiresAt.toISOString(),
+          });
+        }
+        return rows.length;
+      });
+      total += n;
+      if (n < batch) break;
+    }
+    this.expiredTotal += total;
+    if (total > 0) this.log.log(`expired ${total} entitlements`);
+    return total;
+  }
+}

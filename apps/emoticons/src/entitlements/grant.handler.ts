@@ -1,0 +1,100 @@
+import { Controller, Inject } from '@nestjs/common';
+import { Ctx, Payload } from '@nestjs/microservices';
+import { EmoticonReward, PayloadOf } from '@platform/contracts';
+import { InboundMessage, OnBatch, TxContext } from '@platform/messaging';
+import type { EmoticonsConfig } from '../config';
+import { EMOTICONS_CONFIG } from '../tokens';
+import { entitlementIdFor } from './entitlement-id';
+import { EntitlementRepository, GrantRow } from './entitlement.repository';
+
+type Decided = InboundMessage<PayloadOf<'claimDecided'>>;
+type Defined = InboundMessage<PayloadOf<'campaignDefined'>>;
+
+/**
+ * I3: every ACCEPTED decision gets exactly one entitlement per emoticon of its campaign's rewards
+ * (three for the 2023 campaign), granted once whatever the redelivery: ids come from
+ * (claimId, emoticonId) and the database refuses a second copy of a pack for the same account and
+ * campaign, and only rows actually inserted are announced.
+ */
+@Controller()
+export class GrantHandler {
+  constructor(
+    private readonly repo: EntitlementRepository,
+    @Inject(EMOTICONS_CONFIG) private readonly config: EmoticonsConfig,
+  ) {}
+
+  @OnBatch('campaignDefined')
+  async onCampaignDefined(@Payload() messages: Defined[], @Ctx() ctx: TxContext): Promise<void> {
+    await this.repo.saveCampaigns(
+      ctx.manager,
+      messages.map((m) => ({ definition: m.value.campaign, definedAt: m.value.definedAt })),
+      ctx.now,
+    );
+  }
+
+  @OnBatch('claimDecided')
+  async onClaimDecided(@Payload() messages: Decided[], @Ctx() ctx: TxContext): Promise<void> {
+    const accepted = messages.filter((m) => m.value.status === 'ACCEPTED');
+    if (accepted.length === 0) return;
+
+    // Decisions carry the campaign's rewards; one without them falls back to the announced campaign.
+    const withoutRewards = accepted.filter((m) => !m.value.rewards);
+    const campaigns = await this.repo.findCampaigns(ctx.manager, [...new Set(withoutRewards.map((m) => m.value.campaignId))]);
+
+    const grants = new Map<string, { row: GrantRow; cause: Decided }>();
+    for (const m of accepted) {
+      const v = m.value;
+      const emoticons: EmoticonReward[] | undefined = v.rewards?.emoticons ?? campaigns.get(v.campaignId)?.rewards.emoticons;
+      if (!emoticons) {
+        ctx.retryLater(
+          m,
+          `UNKNOWN_REWARDS: accepted claim ${v.claimId} carries no rewards and campaign ${v.campaignId} has not been defined`,
+          this.config.EMOTICON_REWARDS_WAIT_MS,
+        );
+        continue;
+      }
+      emoticons.forEach((e, position) => {
+        const entitlementId = entitlementIdFor(v.claimId, e.emoticonId);
+        if (grants.has(entitlementId)) return; // the same decision twice in one chunk
+        grants.set(entitlementId, {
+          cause: m,
+          row: {
+            entitlementId,
+            claimId: v.claimId,
+            claimEventId: v.eventId,
+            campaignId: v.campaignId,
+            accountId: v.accountId,
+            emoticonId: e.emoticonId,
+            name: e.name,
+            position,
+            validityDays: e.validityDays,
+          },
+        });
+      });
+    }
+
+    const inserted = await this.repo.insertGrants(
+      ctx.manager,
+      [...grants.values()].map((g) => g.row),
+      ctx.now,
+    );
+    const grantedAt = ctx.now.toISOString();
+    for (const { row, cause } of grants.values()) {
+      if (!inserted.has(row.entitlementId)) continue;
+      ctx.emit(
+        'entitlementGranted',
+        {
+          entitlementId: row.entitlementId,
+          claimId: row.claimId,
+          eventId: row.claimEventId,
+          accountId: row.accountId,
+          campaignId: row.campaignId,
+          emoticonId: row.emoticonId,
+          validityDays: row.validityDays,
+          grantedAt,
+        },
+        cause,
+      );
+    }
+  }
+}

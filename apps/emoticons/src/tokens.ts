@@ -1,0 +1,1 @@
+export const EMOTICONS_CONFIG = Symbol('EMOTICONS_CONFIG');
