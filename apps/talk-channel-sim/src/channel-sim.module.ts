@@ -1,0 +1,24 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
+import { MetricsController } from '@platform/telemetry';
+import { AdminController } from './channel/admin.controller';
+import { PassesController } from './channel/passes.controller';
+import { TalkChannel } from './channel/talk-channel';
+import type { ChannelSimConfig } from './config';
+import { HealthController } from './health.controller';
+import { CHANNEL_SIM_CONFIG, MONOTONIC_MS, MonotonicMs } from './tokens';
+
+@Module({})
+export class ChannelSimModule {
+  static forRoot(config: ChannelSimConfig, opts: { monotonicMs?: MonotonicMs } = {}): DynamicModule {
+    return {
+      module: ChannelSimModule,
+      controllers: [PassesController, AdminController, HealthController, MetricsController],
+      providers: [
+        { provide: CHANNEL_SIM_CONFIG, useValue: config },
+        { provide: MONOTONIC_MS, useValue: opts.monotonicMs ?? (() => performance.now()) },
+        TalkChannel,
+      ],
+    };
+  }
+}
