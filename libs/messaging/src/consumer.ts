@@ -133,8 +133,8 @@ export class BatchConsumer {
   private async startConsumer(): Promise<void> {
     const c = this.o.kafka.consumer({
       groupId: this.o.groupId,
-      sessionTimeout: this.o.sessionTimeoutMs ?? 30_000,
-      heartbeatInterval: 3000,
+      sessionTimeout: this.o.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: 1000,
       maxWaitTimeInMs: 100,
       maxBytesPerPartition: 1024 * 1024,
       allowAutoTopicCreation: false,

@@ -68,7 +68,18 @@ export class FixtureHandler {
   }
 }
 
-export async function createFixtureApp(o: FixtureOptions) {
+/** A second "service" for trace tests: consumes the decisions the first one emits. */
+@Controller()
+export class DecisionObserver {
+  static seen: string[] = [];
+
+  @OnBatch('claimDecided')
+  async onDecided(@Payload() messages: InboundMessage<PayloadOf<'claimDecided'>>[]): Promise<void> {
+    for (const m of messages) DecisionObserver.seen.push(m.value.eventId);
+  }
+}
+
+export async function createFixtureApp(o: FixtureOptions & { role?: 'claims' | 'observer' }) {
   FixtureHandler.options = o;
   @Module({
     imports: [
@@ -82,7 +93,7 @@ export async function createFixtureApp(o: FixtureOptions) {
         stallMs: 60000,
       }),
     ],
-    controllers: [FixtureHandler],
+    controllers: [o.role === 'observer' ? DecisionObserver : FixtureHandler],
   })
   class FixtureModule {}
   const app = await NestFactory.create(FixtureModule, { logger: ['error', 'warn'] });
@@ -94,7 +105,7 @@ export async function createFixtureApp(o: FixtureOptions) {
 }
 
 // Run as a process by fault tests: configuration from the environment.
-if (require.main === module) {
+if (process.argv[1]?.endsWith('fixture-app.ts')) {
   const env = process.env;
   void createFixtureApp({
     databaseUrl: env.DATABASE_URL ?? '',
