@@ -16,7 +16,7 @@ export interface ReviewCase {
 
 export interface ReviewRequest {
   readonly approved: boolean;
-  readonly additionalAmountWon: number | null | undefined;
+  readonly additionalAmountWon?: number | null;
 }
 
 export type ReviewOutcome =

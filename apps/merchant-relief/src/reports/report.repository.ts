@@ -1,0 +1,93 @@
+import { Injectable } from '@nestjs/common';
+import { PayloadOf } from '@platform/contracts';
+import { TxContext } from '@platform/messaging';
+import { ReliefTierName } from '@platform/rules';
+
+export type ReliefAnswer = PayloadOf<'reliefDecided'>;
+
+export interface NewRelief {
+  campaignId: string;
+  merchantId: string;
+  reportEventId: string;
+  assessedLossWon: number;
+  tier: ReliefTierName;
+  tierAmountWon: number;
+  reportedAt: string;
+}
+
+export interface StoredReportAnswer {
+  answer: ReliefAnswer;
+  assessedLossWon: number | null | undefined;
+  reportedAt: string;
+}
+
+@Injectable()
+export class ReportRepository {
+  /** Answers already given to these report events. */
+  async answers(ctx: TxContext, eventIds: string[]): Promise<Map<string, ReliefAnswer>> {
+    if (eventIds.length === 0) return new Map();
+    const rows = await ctx.query<{ event_id: string; answer: ReliefAnswer }>(`SELECT event_id, answer FROM relief_report WHERE event_id = ANY($1)`, [eventIds]);
+    return new Map(rows.map((r) => [r.event_id, r.answer]));
+  }
+
+  /**
+   * Tries to make each report the merchant's relief in its campaign. The primary key allows one
+   * per merchant per campaign, so of competing reports (here or in another transaction) exactly
+   * one wins; returns the report event ids that won. Rows go in key order (no lock-order deadlocks).
+   */
+  async insertReliefs(ctx: TxContext, rs: NewRelief[]): Promise<Set<string>> {
+    if (rs.length === 0) return new Set();
+    const col = <T>(f: (r: NewRelief) => T): T[] => rs.map(f);
+    const rows = await ctx.query<{ report_event_id: string }>(
+      `INSERT INTO relief (campaign_id, merchant_id, report_event_id, assessed_loss_won, tier, tier_amount_won, review_status, reported_at, decided_at)
+       SELECT t.c, t.m, t.e, t.loss, t.tier, t.amount, CASE WHEN t.tier = 'REVIEW' THEN 'PENDING' ELSE 'NONE' END, t.reported_at, $8
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::bigint[], $7::timestamptz[]) AS t(c, m, e, loss, tier, amount, reported_at)
+        ORDER BY t.c, t.m
+       ON CONFLICT DO NOTHING RETURNING report_event_id`,
+      [
+        col((r) => r.campaignId),
+        col((r) => r.merchantId),
+        col((r) => r.reportEventId),
+        col((r) => r.assessedLossWon),
+        col((r) => r.tier),
+        col((r) => r.tierAmountWon),
+        col((r) => r.reportedAt),
+        ctx.now,
+      ],
+    );
+    return new Set(rows.map((r) => r.report_event_id));
+  }
+
+  /**
+   * Stores answers; an answer another transaction stored first for the same event wins (returned
+   * in the map in place of ours), so one event never gets two different answers.
+   */
+  async saveAnswers(ctx: TxContext, answers: StoredReportAnswer[]): Promise<Map<string, ReliefAnswer>> {
+    const out = new Map(answers.map((a) => [a.answer.eventId, a.answer]));
+    if (answers.length === 0) return out;
+    const col = <T>(f: (a: StoredReportAnswer) => T): T[] => answers.map(f);
+    const inserted = await ctx.query<{ event_id: string }>(
+      `INSERT INTO relief_report (event_id, campaign_id, merchant_id, assessed_loss_won, status, tier, amount_won, reason, reported_at, answer, decided_at)
+       SELECT t.*, $11::timestamptz
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::timestamptz[], $10::jsonb[]) AS t
+       ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
+      [
+        col((a) => a.answer.eventId),
+        col((a) => a.answer.campaignId),
+        col((a) => a.answer.merchantId),
+        col((a) => (typeof a.assessedLossWon === 'number' && Number.isFinite(a.assessedLossWon) ? String(a.assessedLossWon) : null)),
+        col((a) => a.answer.status),
+        col((a) => a.answer.tier ?? null),
+        col((a) => a.answer.amountWon),
+        col((a) => a.answer.reason ?? null),
+        col((a) => a.reportedAt),
+        col((a) => JSON.stringify(a.answer)),
+        ctx.now,
+      ],
+    );
+    const done = new Set(inserted.map((r) => r.event_id));
+    const lost = answers.map((a) => a.answer.eventId).filter((id) => !done.has(id));
+    if (lost.length > 0) for (const [id, answer] of await this.answers(ctx, lost)) out.set(id, answer);
+    return out;
+  }
+}

@@ -1,0 +1,98 @@
+import { Controller, Inject } from '@nestjs/common';
+import { Ctx, Payload } from '@nestjs/microservices';
+import { PayloadOf } from '@platform/contracts';
+import { InboundMessage, OnBatch, TxContext } from '@platform/messaging';
+import { applyReviewDecision, judgeReviewAmount, ReviewCase } from '@platform/rules';
+import type { ReliefConfig } from '../config';
+import { LedgerRepository } from '../ledger/ledger.repository';
+import { RELIEF_CONFIG } from '../tokens';
+import { remainingWait, WaitingRepository } from '../waiting/waiting.repository';
+import { AppliedReview, ReviewAnswer, ReviewRepository, StoredReviewAnswer } from './review.repository';
+
+type Decision = InboundMessage<PayloadOf<'merchantReviewDecided'>>;
+
+const waitReason = (m: Decision): string => `NOT_IN_REVIEW: merchant ${m.value.merchantId} has no case in review (yet)`;
+
+/**
+ * Applies committee decisions to merchants in review: APPROVED (with its additional amount, into
+ * the payout ledger) or DECLINED, once per case; otherwise REJECTED with NOT_IN_REVIEW,
+ * ALREADY_DECIDED or INVALID_AMOUNT. A decision that overtook its merchant's report waits for it
+ * (bounded by RELIEF_REVIEW_WAIT_MS) before it is NOT_IN_REVIEW. One answer per decision event.
+ */
+@Controller()
+export class ReviewDecider {
+  constructor(
+    private readonly reviews: ReviewRepository,
+    private readonly ledger: LedgerRepository,
+    private readonly waiting: WaitingRepository,
+    @Inject(RELIEF_CONFIG) private readonly config: ReliefConfig,
+  ) {}
+
+  @OnBatch('merchantReviewDecided')
+  async apply(@Payload() messages: Decision[], @Ctx() ctx: TxContext): Promise<void> {
+    // Lock first, then look for stored answers: a transaction that waited for the lock sees the
+    // answer of the one that held it.
+    const cases = await this.reviews.lockCases(ctx, [...new Set(messages.map((m) => m.value.merchantId))]);
+    const answers = await this.reviews.answers(ctx, [...new Set(messages.map((m) => m.value.eventId))]);
+    const fresh = new Map<string, Decision>();
+    for (const m of messages) if (!answers.has(m.value.eventId) && !fresh.has(m.value.eventId)) fresh.set(m.value.eventId, m);
+
+    // Only a well-formed decision for a merchant with no case at all may have to wait.
+    const mayWait = [...fresh.values()].filter((m) => !cases.get(m.value.merchantId)?.length && judgeReviewAmount(m.value) !== null);
+    const firstSeen = await this.waiting.firstSeen(ctx, 'REVIEW', mayWait.map((m) => m.value.eventId));
+
+    const decidedAt = ctx.now.toISOString();
+    const deferred = new Map<string, number>();
+    const applied: AppliedReview[] = [];
+    const toStore: StoredReviewAnswer[] = [];
+    for (const m of fresh.values()) {
+      const { remainingMs, libraryMaxWaitMs } = remainingWait(firstSeen.get(m.value.eventId) ?? ctx.now, ctx.now, this.config.RELIEF_REVIEW_WAIT_MS);
+      const before: readonly ReviewCase[] = cases.get(m.value.merchantId) ?? [];
+      const { outcome, cases: after } = applyReviewDecision(before, m.value, remainingMs <= 0);
+      cases.set(m.value.merchantId, [...after]);
+      const base = { eventId: m.value.eventId, merchantId: m.value.merchantId, decidedAt };
+      let answer: ReviewAnswer;
+      let campaignId: string | null;
+      switch (outcome.kind) {
+        case 'WAIT':
+          deferred.set(m.value.eventId, libraryMaxWaitMs);
+          continue;
+        case 'APPLIED':
+          applied.push({
+            campaignId: outcome.campaignId,
+            merchantId: m.value.merchantId,
+            status: outcome.status,
+            additionalAmountWon: outcome.additionalAmountWon,
+            reviewEventId: m.value.eventId,
+          });
+          answer = { ...base, status: outcome.status, additionalAmountWon: outcome.additionalAmountWon, totalAmountWon: outcome.totalAmountWon };
+          campaignId = outcome.campaignId;
+          break;
+        case 'REJECTED':
+          answer = { ...base, status: 'REJECTED', reason: outcome.reason, additionalAmountWon: 0, totalAmountWon: outcome.totalAmountWon };
+          campaignId = outcome.campaignId;
+          break;
+      }
+      toStore.push({ answer, campaignId, approved: m.value.approved, requestedAmountWon: m.value.additionalAmountWon, committeeDecidedAt: m.value.decidedAt });
+    }
+
+    await this.reviews.applyDecisions(ctx, applied);
+    await this.ledger.append(
+      ctx,
+      applied
+        .filter((a) => a.status === 'APPROVED')
+        .map((a) => ({ campaignId: a.campaignId, merchantId: a.merchantId, kind: 'REVIEW_ADDITION' as const, amountWon: a.additionalAmountWon, sourceEventId: a.reviewEventId })),
+    );
+    for (const [id, a] of await this.reviews.saveAnswers(ctx, toStore)) answers.set(id, a);
+    // Decisions that waited for their merchant's report are decided now.
+    await this.waiting.forget(ctx, 'REVIEW', [...fresh.keys()].filter((id) => !deferred.has(id)));
+
+    for (const m of messages) {
+      const a = answers.get(m.value.eventId);
+      const waitMs = deferred.get(m.value.eventId);
+      if (a) ctx.emit('reliefReviewApplied', a, m);
+      else if (waitMs !== undefined) ctx.retryLater(m, waitReason(m), waitMs);
+      else throw new Error(`review decision ${m.value.eventId} was neither answered nor deferred`);
+    }
+  }
+}

@@ -1,0 +1,112 @@
+import { Injectable } from '@nestjs/common';
+import { PayloadOf } from '@platform/contracts';
+import { TxContext } from '@platform/messaging';
+import { ReviewCase, ReviewState } from '@platform/rules';
+
+export type ReviewAnswer = PayloadOf<'reliefReviewApplied'>;
+
+export interface AppliedReview {
+  campaignId: string;
+  merchantId: string;
+  status: 'APPROVED' | 'DECLINED';
+  additionalAmountWon: number;
+  reviewEventId: string;
+}
+
+export interface StoredReviewAnswer {
+  answer: ReviewAnswer;
+  campaignId: string | null;
+  approved: boolean;
+  requestedAmountWon: number | null | undefined;
+  committeeDecidedAt: string;
+}
+
+@Injectable()
+export class ReviewRepository {
+  /**
+   * The merchants' cases referred to review (tier REVIEW), locked: decisions for one merchant are
+   * applied one at a time, whichever transaction (partition or deferred retry) they arrive in.
+   */
+  async lockCases(ctx: TxContext, merchantIds: string[]): Promise<Map<string, ReviewCase[]>> {
+    const out = new Map<string, ReviewCase[]>();
+    if (merchantIds.length === 0) return out;
+    const rows = await ctx.query<{
+      campaign_id: string;
+      merchant_id: string;
+      review_status: ReviewState;
+      tier_amount_won: string;
+      additional_amount_won: string;
+      decided_at: Date;
+    }>(
+      `SELECT campaign_id, merchant_id, review_status, tier_amount_won, additional_amount_won, decided_at
+         FROM relief WHERE merchant_id = ANY($1) AND tier = 'REVIEW'
+        ORDER BY campaign_id, merchant_id FOR UPDATE`,
+      [merchantIds],
+    );
+    for (const r of rows) {
+      const list = out.get(r.merchant_id) ?? [];
+      list.push({
+        campaignId: r.campaign_id,
+        state: r.review_status,
+        tierAmountWon: Number(r.tier_amount_won),
+        additionalAmountWon: Number(r.additional_amount_won),
+        referredAt: new Date(r.decided_at),
+      });
+      out.set(r.merchant_id, list);
+    }
+    return out;
+  }
+
+  async answers(ctx: TxContext, eventIds: string[]): Promise<Map<string, ReviewAnswer>> {
+    if (eventIds.length === 0) return new Map();
+    const rows = await ctx.query<{ event_id: string; answer: ReviewAnswer }>(`SELECT event_id, answer FROM review_decision WHERE event_id = ANY($1)`, [eventIds]);
+    return new Map(rows.map((r) => [r.event_id, r.answer]));
+  }
+
+  /** Closes the cases; every one must still have been pending (we hold their locks). */
+  async applyDecisions(ctx: TxContext, applied: AppliedReview[]): Promise<void> {
+    if (applied.length === 0) return;
+    const col = <T>(f: (a: AppliedReview) => T): T[] => applied.map(f);
+    const rows = await ctx.query(
+      `UPDATE relief r SET review_status = t.status, additional_amount_won = t.amount, review_event_id = t.e, reviewed_at = $6
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[]) AS t(c, m, status, amount, e)
+        WHERE r.campaign_id = t.c AND r.merchant_id = t.m AND r.tier = 'REVIEW' AND r.review_status = 'PENDING'
+       RETURNING r.merchant_id`,
+      [col((a) => a.campaignId), col((a) => a.merchantId), col((a) => a.status), col((a) => a.additionalAmountWon), col((a) => a.reviewEventId), ctx.now],
+    );
+    if (rows.length !== applied.length) throw new Error(`review cases changed under lock: applied ${rows.length} of ${applied.length}`);
+  }
+
+  /** Stores answers; one stored first by another transaction for the same event wins. */
+  async saveAnswers(ctx: TxContext, answers: StoredReviewAnswer[]): Promise<Map<string, ReviewAnswer>> {
+    const out = new Map(answers.map((a) => [a.answer.eventId, a.answer]));
+    if (answers.length === 0) return out;
+    const col = <T>(f: (a: StoredReviewAnswer) => T): T[] => answers.map(f);
+    const inserted = await ctx.query<{ event_id: string }>(
+      `INSERT INTO review_decision (event_id, merchant_id, campaign_id, approved, requested_amount_won, status, reason,
+                                    additional_amount_won, total_amount_won, committee_decided_at, answer, decided_at)
+       SELECT t.*, $12::timestamptz
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $5::numeric[], $6::text[], $7::text[], $8::bigint[], $9::bigint[],
+                     $10::timestamptz[], $11::jsonb[]) AS t
+       ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
+      [
+        col((a) => a.answer.eventId),
+        col((a) => a.answer.merchantId),
+        col((a) => a.campaignId),
+        col((a) => a.approved),
+        col((a) => (typeof a.requestedAmountWon === 'number' && Number.isFinite(a.requestedAmountWon) ? String(a.requestedAmountWon) : null)),
+        col((a) => a.answer.status),
+        col((a) => a.answer.reason ?? null),
+        col((a) => a.answer.additionalAmountWon),
+        col((a) => a.answer.totalAmountWon),
+        col((a) => a.committeeDecidedAt),
+        col((a) => JSON.stringify(a.answer)),
+        ctx.now,
+      ],
+    );
+    const done = new Set(inserted.map((r) => r.event_id));
+    const lost = answers.map((a) => a.answer.eventId).filter((id) => !done.has(id));
+    if (lost.length > 0) for (const [id, answer] of await this.answers(ctx, lost)) out.set(id, answer);
+    return out;
+  }
+}

@@ -1,0 +1,1 @@
+export const RELIEF_CONFIG = Symbol('RELIEF_CONFIG');
