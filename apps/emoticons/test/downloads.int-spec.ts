@@ -1,0 +1,241 @@
+import { INestApplication } from '@nestjs/common';
+import { Client } from 'pg';
+import { dlqName, PayloadOf, Topics } from '@platform/contracts';
+import { DLQ_HEADERS, ManualClock } from '@platform/messaging';
+import { createTestDatabase, createTestTopics, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
+import { createEmoticonsApp } from '../src/app';
+import { EmoticonsConfig } from '../src/config';
+import { ExpirySweeper } from '../src/entitlements/expiry.sweeper';
+import { acceptedDecision, download, Feeder, testConfig, waitConsumed } from './helpers';
+
+jest.setTimeout(60_000);
+
+type Activated = PayloadOf<'entitlementActivated'>;
+type Rejected = PayloadOf<'downloadRejected'>;
+type Expired = PayloadOf<'entitlementExpired'>;
+interface Pack {
+  emoticonId: string;
+  state: string;
+  usable: boolean;
+  permanent: boolean;
+  validityDays: number | null;
+  firstDownloadedAt: string | null;
+  usableUntil: string | null;
+}
+
+const DAY = 86_400_000;
+const T0 = new Date('2023-01-10T03:00:00Z');
+const at = (ms: number) => new Date(T0.getTime() + ms);
+
+describe('emoticons: downloads, expiry and the keyboard tab (real Kafka + Postgres)', () => {
+  const clock = new ManualClock(T0);
+  let db: TestDatabase;
+  let prefix: string;
+  let config: EmoticonsConfig;
+  let app: INestApplication;
+  let url: string;
+  let feeder: Feeder;
+  let collector: TopicCollector;
+  let pg: Client;
+  const on = <T>(topic: string): T[] => collector.on(prefix + topic).map((m) => m.json<T>());
+  const activated = (accountId?: string) => on<Activated>(Topics.entitlementActivated.name).filter((a) => !accountId || a.accountId === accountId);
+  const rejected = () => on<Rejected>(Topics.downloadRejected.name);
+  const dlq = () => collector.on(prefix + dlqName(Topics.emoticonDownloaded.name));
+  const packs = async (accountId: string): Promise<Pack[]> => {
+    const res = await fetch(`${url}/entitlements/${encodeURIComponent(accountId)}`);
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { packs: Pack[] }).packs;
+  };
+  const grant = async (accountId: string) => {
+    await feeder.send('claimDecided', [acceptedDecision(accountId)]);
+    await waitFor(`${accountId} granted`, async () => (await pg.query(`SELECT 1 FROM entitlement WHERE account_id = $1`, [accountId])).rowCount === 3);
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase('emoticons_downloads');
+    prefix = await createTestTopics('emoticons-downloads');
+    config = testConfig(db, prefix, { EMOTICON_DOWNLOAD_WAIT_MS: '5000', EMOTICON_SWEEP_BATCH_SIZE: '100' });
+    app = await createEmoticonsApp(config, { clock });
+    await app.listen(0, '127.0.0.1');
+    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    feeder = new Feeder(prefix);
+    collector = await new TopicCollector(
+      [Topics.entitlementActivated, Topics.downloadRejected, Topics.entitlementExpired].map((t) => prefix + t.name).concat(prefix + dlqName(Topics.emoticonDownloaded.name)),
+    ).start();
+    pg = new Client({ connectionString: db.url });
+    await pg.connect();
+  });
+
+  afterAll(async () => {
+    await collector?.stop();
+    await feeder?.close();
+    await app?.close();
+    await pg?.end();
+    await db?.drop();
+  });
+
+  it('the first download starts a 90-day clock; later downloads do not reset it; a permanent pack needs no clock', async () => {
+    await grant('user-1');
+    expect((await packs('user-1')).map((p) => [p.emoticonId, p.state, p.usableUntil])).toEqual([
+      ['choonsik-friends-2', 'NOT_DOWNLOADED', null],
+      ['tosimi-tomungi', 'NOT_DOWNLOADED', null],
+      ['broken-bear', 'NOT_DOWNLOADED', null],
+    ]);
+
+    await feeder.send('emoticonDownloaded', [
+      download('dl-1', 'user-1', 'tosimi-tomungi', at(0)),
+      download('dl-2', 'user-1', 'choonsik-friends-2', at(0)),
+    ]);
+    await waitFor('activation', () => activated('user-1').length === 1);
+    await feeder.send('emoticonDownloaded', [
+      download('dl-3', 'user-1', 'tosimi-tomungi', at(DAY)),
+      download('dl-1', 'user-1', 'tosimi-tomungi', at(0)), // the same event published again
+      download('dl-4', 'user-1', 'choonsik-friends-2', at(2 * DAY)),
+    ]);
+    await waitConsumed(pg, config, 'emoticonDownloaded');
+    await new Promise((r) => setTimeout(r, 1000)); // anything wrongly emitted would be published by now
+
+    expect(activated('user-1')).toEqual([
+      {
+        entitlementId: expect.any(String),
+        eventId: 'dl-1',
+        accountId: 'user-1',
+        emoticonId: 'tosimi-tomungi',
+        activatedAt: at(0).toISOString(),
+        expiresAt: at(90 * DAY).toISOString(),
+      },
+    ]);
+    expect(rejected()).toHaveLength(0);
+    const { rows } = await pg.query(`SELECT event_id, outcome FROM download ORDER BY event_id`);
+    expect(rows).toEqual([
+      { event_id: 'dl-1', outcome: 'ACTIVATED' },
+      { event_id: 'dl-2', outcome: 'FIRST_DOWNLOAD' },
+      { event_id: 'dl-3', outcome: 'REPEAT' },
+      { event_id: 'dl-4', outcome: 'REPEAT' },
+    ]);
+    expect(await packs('user-1')).toEqual([
+      expect.objectContaining({ emoticonId: 'choonsik-friends-2', state: 'ACTIVE', permanent: true, usable: true, usableUntil: null, firstDownloadedAt: at(0).toISOString() }),
+      expect.objectContaining({ emoticonId: 'tosimi-tomungi', state: 'ACTIVE', permanent: false, validityDays: 90, usableUntil: at(90 * DAY).toISOString() }),
+      expect.objectContaining({ emoticonId: 'broken-bear', state: 'NOT_DOWNLOADED', usable: true, usableUntil: null, validityDays: 90 }),
+    ]);
+  });
+
+  it('a download that arrives before its grant waits for it, then starts the clock from its own download time', async () => {
+    await feeder.send('emoticonDownloaded', [download('early-1', 'user-2', 'broken-bear', at(60_000))]);
+    await waitFor('download deferred', async () => (await pg.query(`SELECT 1 FROM deferred_message WHERE reason LIKE 'NOT_GRANTED: account user-2 %'`)).rowCount === 1);
+    expect(activated('user-2')).toHaveLength(0);
+
+    await grant('user-2');
+    clock.advance(1000); // the deferred download is due again
+    await waitFor('late activation', () => activated('user-2').length === 1, 20_000);
+    expect(activated('user-2')[0]).toMatchObject({ eventId: 'early-1', emoticonId: 'broken-bear', expiresAt: at(60_000 + 90 * DAY).toISOString() });
+    await waitFor('deferral cleared', async () => (await pg.query(`SELECT 1 FROM deferred_message`)).rowCount === 0);
+    expect(dlq()).toHaveLength(0);
+  });
+
+  it('a download of a pack never granted is retried within the bound, then parked in the DLQ as NOT_GRANTED', async () => {
+    await feeder.send('emoticonDownloaded', [
+      download('stray-1', 'user-never', 'broken-bear', at(0)),
+      download('stray-2', 'user-1', 'ryan-not-in-campaign', at(0)),
+    ]);
+    await waitFor('both deferred', async () => (await pg.query(`SELECT 1 FROM deferred_message`)).rowCount === 2);
+    clock.advance(1000);
+    await waitFor('retried at least once', async () => (await pg.query(`SELECT 1 FROM deferred_message WHERE attempts > 0`)).rowCount === 2, 20_000);
+    expect(dlq()).toHaveLength(0);
+
+    clock.advance(5000); // past EMOTICON_DOWNLOAD_WAIT_MS
+    await waitFor('2 dead letters', () => dlq().length === 2, 20_000);
+    const reasons = dlq()
+      .map((m) => m.headers[DLQ_HEADERS.reason])
+      .sort();
+    expect(reasons).toEqual([
+      expect.stringMatching(/^DEFERRED_TIMEOUT: NOT_GRANTED: account user-1 holds no entitlement to ryan-not-in-campaign \(download stray-2\)/),
+      expect.stringMatching(/^DEFERRED_TIMEOUT: NOT_GRANTED: account user-never holds no entitlement to broken-bear \(download stray-1\)/),
+    ]);
+    expect(dlq().map((m) => m.json<{ eventId: string }>().eventId).sort()).toEqual(['stray-1', 'stray-2']); // original bytes kept
+    expect((await pg.query(`SELECT 1 FROM deferred_message`)).rowCount).toBe(0);
+  });
+
+  it('refuses a download at or after the end as EXPIRED; concurrent sweeps expire every clock exactly once', async () => {
+    const end = at(90 * DAY); // user-1's tosimi-tomungi
+    await feeder.send('emoticonDownloaded', [
+      download('late-ok', 'user-1', 'tosimi-tomungi', new Date(end.getTime() - 1)),
+      download('late-no', 'user-1', 'tosimi-tomungi', end),
+    ]);
+    await waitFor('one refusal', () => rejected().length === 1);
+    expect(rejected()[0]).toMatchObject({ eventId: 'late-no', accountId: 'user-1', emoticonId: 'tosimi-tomungi', reason: 'EXPIRED' });
+
+    // Many running clocks, as after a busy campaign: 2,500 more ending before user-1's.
+    await pg.query(
+      `INSERT INTO entitlement (entitlement_id, claim_id, claim_event_id, campaign_id, account_id, emoticon_id, name, position, validity_days,
+                                state, granted_at, first_downloaded_at, expires_at)
+       SELECT 'bulk-' || i, 'c-' || i, 'e-' || i, 'kakao-2023-heart-pack', 'bulk-' || i, 'broken-bear', 'Broken Bear', 2, 90,
+              'ACTIVE', $1, $1, $1::timestamptz + interval '90 days' - (i || ' seconds')::interval
+         FROM generate_series(1, 2500) AS i`,
+      [at(0)],
+    );
+    const sweeper = app.get(ExpirySweeper);
+    clock.set(new Date(end.getTime() - 2501_000));
+    expect(await sweeper.sweepOnce()).toBe(0);
+
+    clock.set(end); // exactly at user-1's end: it expires too; user-2's broken-bear (ends a minute later) does not
+    const counts = await Promise.all([sweeper.sweepOnce(), sweeper.sweepOnce(), sweeper.sweepOnce(), sweeper.sweepOnce()]);
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(2501);
+    expect(await sweeper.sweepOnce()).toBe(0);
+
+    await waitFor('2501 expired events', () => on<Expired>(Topics.entitlementExpired.name).length >= 2501);
+    await new Promise((r) => setTimeout(r, 1000));
+    const expired = on<Expired>(Topics.entitlementExpired.name);
+    expect(expired).toHaveLength(2501);
+    expect(new Set(expired.map((e) => e.entitlementId)).size).toBe(2501);
+    expect(expired.find((e) => e.accountId === 'user-1')).toMatchObject({ emoticonId: 'tosimi-tomungi', expiredAt: end.toISOString() });
+
+    const { rows } = await pg.query(`SELECT account_id, emoticon_id, state FROM entitlement WHERE account_id IN ('user-1', 'user-2') ORDER BY 1, 2`);
+    expect(rows.map((r) => `${r.account_id}/${r.emoticon_id}/${r.state}`)).toEqual([
+      'user-1/broken-bear/GRANTED',
+      'user-1/choonsik-friends-2/ACTIVE', // permanent: never expires
+      'user-1/tosimi-tomungi/EXPIRED',
+      'user-2/broken-bear/ACTIVE',
+      'user-2/choonsik-friends-2/GRANTED',
+      'user-2/tosimi-tomungi/GRANTED',
+    ]);
+    const tab = await packs('user-1');
+    expect(tab.find((p) => p.emoticonId === 'tosimi-tomungi')).toMatchObject({ state: 'EXPIRED', usable: false, usableUntil: end.toISOString() });
+    expect(tab.find((p) => p.emoticonId === 'choonsik-friends-2')).toMatchObject({ state: 'ACTIVE', usable: true });
+
+    // A clock that was never started does not run out: a first download long after the grant still activates.
+    await feeder.send('emoticonDownloaded', [download('much-later', 'user-1', 'broken-bear', end)]);
+    await waitFor('late first download activates', () => activated('user-1').length === 2);
+    expect(activated('user-1')[1]).toMatchObject({ eventId: 'much-later', expiresAt: new Date(end.getTime() + 90 * DAY).toISOString() });
+  });
+
+  it('parks malformed and schema-breaking downloads in the DLQ, refuses a download time from the future as INVALID', async () => {
+    const before = dlq().length;
+    await feeder.send('emoticonDownloaded', [
+      'not json at all',
+      JSON.stringify({ ...download('x-1', 'user-1', 'broken-bear', at(0)), platform: 'ios' }),
+      JSON.stringify({ eventId: 'x-2', accountId: 'user-1', emoticonId: 'broken-bear', downloadedAt: '2023-01-10 12:00' }),
+    ]);
+    const future = new Date(Date.now() + DAY); // later than the message's own Kafka timestamp
+    await feeder.send('emoticonDownloaded', [download('from-future', 'user-2', 'tosimi-tomungi', future)]);
+    await waitFor('3 dead letters', () => dlq().length === before + 3);
+    expect(
+      dlq()
+        .slice(before)
+        .map((m) => m.headers[DLQ_HEADERS.reason]),
+    ).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^MALFORMED_JSON/),
+        expect.stringMatching(/^SCHEMA_VIOLATION: .*platform/),
+        expect.stringMatching(/^SCHEMA_VIOLATION: downloadedAt/),
+      ]),
+    );
+    await waitFor('INVALID refusal', () => rejected().some((r) => r.eventId === 'from-future'));
+    expect(rejected().find((r) => r.eventId === 'from-future')).toMatchObject({ reason: 'INVALID', accountId: 'user-2', emoticonId: 'tosimi-tomungi' });
+    expect((await packs('user-2')).find((p) => p.emoticonId === 'tosimi-tomungi')).toMatchObject({ state: 'NOT_DOWNLOADED' });
+
+    const bad = await fetch(`${url}/entitlements/${encodeURIComponent('has space')}`);
+    expect(bad.status).toBe(400);
+    expect(await packs('nobody')).toEqual([]);
+  });
+});
