@@ -1,0 +1,157 @@
+// Test harness: the relief service in-process on real Kafka and Postgres, with isolated topics and
+// database, a manual clock, a publisher for inbound events and a collector for what comes out.
+import { INestApplication } from '@nestjs/common';
+import { Client } from 'pg';
+import { CampaignDefinition, dlqName, PayloadOf, TopicKey, Topics } from '@platform/contracts';
+import { createKafka, ManualClock, SafePublisher } from '@platform/messaging';
+import { createTestDatabase, createTestTopics, deleteTestTopics, TestDatabase, testInfra, TopicCollector, waitFor } from '@platform/testing';
+import { createReliefApp } from '../app';
+import { reliefEnv } from '../config';
+
+type Inbound = 'merchantDamageReported' | 'merchantReviewDecided' | 'campaignDefined';
+
+/** A campaign like the 2023 one, as the claims service would define it. */
+export function campaign(campaignId: string, relief: CampaignDefinition['relief'] | 'default' = 'default'): CampaignDefinition {
+  return {
+    campaignId,
+    name: `Test campaign ${campaignId}`,
+    opensAt: '2023-01-05T00:00:00+09:00',
+    closesAt: '2023-01-21T00:00:00+09:00',
+    rewards: { emoticons: [], coupons: null, pass: null },
+    relief:
+      relief === 'default'
+        ? {
+            tiers: [
+              { tier: 'T30K', maxLossWon: 300_000, amountWon: 30_000 },
+              { tier: 'T50K', maxLossWon: 500_000, amountWon: 50_000 },
+            ],
+          }
+        : relief,
+  };
+}
+
+/** Accepts broken payloads on purpose: tests send bad input too. */
+export type Loose<T> = { [K in keyof T]?: unknown } & Record<string, unknown>;
+
+export class ReliefHarness {
+  readonly clock = new ManualClock(new Date('2023-02-01T01:00:00Z'));
+  app!: INestApplication;
+  url = '';
+  pg!: Client;
+  private db!: TestDatabase;
+  private prefix = '';
+  private publisher!: SafePublisher;
+  private collector!: TopicCollector;
+
+  async start(label: string, env: Record<string, string> = {}): Promise<this> {
+    const { brokers, databaseUrl } = testInfra();
+    this.db = await createTestDatabase(label);
+    this.prefix = await createTestTopics(label);
+    const config = reliefEnv.parse({
+      KAFKA_BROKERS: brokers.join(','),
+      KAFKA_TOPIC_PREFIX: this.prefix,
+      DATABASE_URL: databaseUrl,
+      DB_NAME: this.db.name,
+      LOG_LEVEL: 'warn',
+      OTEL_SDK_DISABLED: 'true',
+      ...env,
+    });
+    this.app = await createReliefApp(config, { clock: this.clock });
+    await this.app.listen(0, '127.0.0.1');
+    this.url = await this.app.getUrl();
+    this.publisher = new SafePublisher(createKafka({ brokers, clientId: `relief-test-${label}` }));
+    this.collector = await new TopicCollector(
+      ['reliefDecided', 'reliefReviewApplied'].map((k) => this.topic(k as TopicKey)).concat(
+        (['merchantDamageReported', 'merchantReviewDecided', 'campaignDefined'] as const).map((k) => dlqName(this.topic(k))),
+      ),
+    ).start();
+    this.pg = new Client({ connectionString: this.db.url });
+    await this.pg.connect();
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await this.collector?.stop();
+    await this.publisher?.close();
+    await this.app?.close();
+    await this.pg?.end();
+    await this.db?.drop();
+    if (this.prefix) await deleteTestTopics(this.prefix);
+  }
+
+  topic(k: TopicKey): string {
+    return this.prefix + Topics[k].name;
+  }
+
+  async send<K extends Inbound>(k: K, values: Loose<PayloadOf<K>>[]): Promise<void> {
+    await this.publisher.publish(
+      values.map((v) => ({
+        topic: this.topic(k),
+        key: String(v.merchantId ?? (v.campaign as { campaignId?: string } | undefined)?.campaignId ?? 'raw'),
+        value: Buffer.from(JSON.stringify(v)),
+        headers: {},
+      })),
+    );
+  }
+
+  async defineCampaigns(defs: CampaignDefinition[]): Promise<void> {
+    await this.send(
+      'campaignDefined',
+      defs.map((campaign) => ({ definedAt: this.clock.now().toISOString(), campaign })),
+    );
+    await waitFor('campaigns stored', async () => {
+      const r = await this.pg.query<{ n: number }>(`SELECT count(*)::int AS n FROM campaign WHERE campaign_id = ANY($1)`, [defs.map((d) => d.campaignId)]);
+      return r.rows[0]?.n === defs.length;
+    });
+  }
+
+  decided(eventId?: string): PayloadOf<'reliefDecided'>[] {
+    return this.collector
+      .on(this.topic('reliefDecided'))
+      .map((m) => m.json<PayloadOf<'reliefDecided'>>())
+      .filter((d) => eventId === undefined || d.eventId === eventId);
+  }
+
+  applied(eventId?: string): PayloadOf<'reliefReviewApplied'>[] {
+    return this.collector
+      .on(this.topic('reliefReviewApplied'))
+      .map((m) => m.json<PayloadOf<'reliefReviewApplied'>>())
+      .filter((d) => eventId === undefined || d.eventId === eventId);
+  }
+
+  deadLetters(k: Inbound) {
+    return this.collector.on(dlqName(this.topic(k)));
+  }
+
+  /** Waits until each of the event ids has at least `times` answers on the topic. */
+  async answers<K extends 'reliefDecided' | 'reliefReviewApplied'>(k: K, eventIds: string[], times = 1): Promise<Map<string, PayloadOf<K>>> {
+    const all = (): PayloadOf<K>[] => (k === 'reliefDecided' ? this.decided() : this.applied()) as PayloadOf<K>[];
+    await waitFor(`${times}x answers for ${eventIds.join(', ')}`, () => eventIds.every((id) => all().filter((a) => a.eventId === id).length >= times), 30_000);
+    return new Map(all().filter((a) => eventIds.includes(a.eventId)).map((a) => [a.eventId, a]));
+  }
+
+  /** Moves the clock on in steps (deferred events are retried on the clock) until `check` holds. */
+  async advanceUntil<T>(what: string, check: () => T | Promise<T>, stepMs = 500): Promise<NonNullable<T>> {
+    return waitFor(
+      what,
+      async () => {
+        const v = await check();
+        if (!v) this.clock.advance(stepMs);
+        return v;
+      },
+      40_000,
+      100,
+    );
+  }
+
+  async get<T = Record<string, unknown>>(path: string): Promise<{ status: number; body: T }> {
+    const res = await fetch(`${this.url}${path}`);
+    return { status: res.status, body: (await res.json()) as T };
+  }
+
+  /** What the ledger owes each merchant (campaign:merchant -> won). */
+  async owed(): Promise<Map<string, number>> {
+    const r = await this.pg.query<{ k: string; won: string }>(`SELECT campaign_id || ':' || merchant_id AS k, owed_won AS won FROM payout_balance`);
+    return new Map(r.rows.map((x) => [x.k, Number(x.won)]));
+  }
+}
