@@ -120,7 +120,7 @@ describe('emoticons: grants on compensation.claim.decided.v1 (real Kafka + Postg
       name: 'Spring thank-you pack',
       opensAt: '2024-03-01T00:00:00+09:00',
       closesAt: '2024-03-08T00:00:00+09:00',
-      rewards: { emoticons: [{ emoticonId: 'spring-bear', name: 'Spring Bear', validityDays: 30 }, HEART_PACK_REWARDS.emoticons[0]!], coupons: null, pass: null },
+      rewards: { emoticons: [{ emoticonId: 'spring-bear', name: 'Spring Bear', validityDays: 30 }, { emoticonId: 'choonsik-friends-2', name: 'Choonsik is Friends 2', validityDays: null }], coupons: null, pass: null },
       relief: null,
     };
     await feeder.send('campaignDefined', [{ definedAt: '2024-02-20T00:00:00+09:00', campaign: spring }]);
