@@ -1,0 +1,353 @@
+import { Logger } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
+import { DataSource } from 'typeorm';
+import { isTransientError } from '@platform/persistence';
+import { Clock, MessagingRuntime } from '@platform/messaging';
+import { announcedDeliveryAt, registerByFor } from '@platform/rules';
+import { returning } from '../shared/campaigns';
+import { ChannelClient } from './channel-client';
+
+/** The campaign has a newer sender (our epoch is stale): stop at once. */
+export class LeadershipLost extends Error {}
+
+export interface SenderOptions {
+  campaignId: string;
+  /** Fencing token from the takeover; every watermark write checks it. */
+  epoch: number;
+  /** The committed watermark at takeover: sending resumes at the slot after it. */
+  watermark: number;
+  defaultRate: number;
+  maxUncommitted: number;
+  retryMaxMs: number;
+  noticeMarginMs: number;
+}
+
+export interface SenderStats {
+  delivered: number;
+  duplicates: number;
+  retries: number;
+  rateLimited: number;
+  lastError: string | null;
+  cursor: number;
+  committed: number;
+}
+
+interface QueuedPass {
+  passId: string;
+  accountId: string;
+  slot: number;
+  noticeDeadline: Date;
+  noticed: boolean;
+}
+
+interface Confirmed {
+  pass: QueuedPass;
+  sentAt: Date;
+  duplicate: boolean;
+}
+
+/** Most slots sent back to back to catch up after a hiccup (keeps bursts within the channel's bucket). */
+const CATCH_UP_SLOTS = 2;
+const CONTROL_REFRESH_MS = 500;
+const IDLE_MS = 100;
+const FETCH = 500;
+
+/**
+ * The one active sender of a campaign (R8, I5). Sends pass after pass in slot order, paced by
+ * absolute time at the allowed rate, each with its pass id as idempotency key; a slot is retried
+ * until the channel takes it (429/503 honour Retry-After, 5xx/timeouts back off), never skipped.
+ * Confirmed deliveries are committed in the background as a contiguous watermark, in groups, with
+ * their `talkdrawer.pass.sent.v1` events; at most `maxUncommitted` may wait, which is also the most
+ * a successor re-sends (as channel-side duplicates) after a crash.
+ *
+ * Order holds even if an old sender has not noticed yet that it was replaced: each sender sends
+ * slot s only after the channel confirmed s - 1, and the channel delivers a key once, so the first
+ * delivery of s always follows the first delivery of s - 1.
+ */
+export class CampaignSender {
+  private readonly log: Logger;
+  private stopping = false;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private cursor: number;
+  private committed: number;
+  private pending: Confirmed[] = [];
+  private committing: Promise<void> | null = null;
+  private commitError: unknown = null;
+  private nextAt = performance.now();
+  private control = { paused: false, rate: 1, storageGb: 0, at: -Infinity };
+  readonly stats: SenderStats;
+  finished = false;
+  exitReason: string | null = null;
+
+  constructor(
+    private readonly o: SenderOptions,
+    private readonly ds: DataSource,
+    private readonly messaging: MessagingRuntime,
+    private readonly channel: ChannelClient,
+    private readonly clock: Clock,
+  ) {
+    this.log = new Logger(`Sender:${o.campaignId}`);
+    this.cursor = o.watermark;
+    this.committed = o.watermark;
+    this.control.rate = o.defaultRate;
+    this.stats = { delivered: 0, duplicates: 0, retries: 0, rateLimited: 0, lastError: null, cursor: o.watermark, committed: o.watermark };
+  }
+
+  get campaignId(): string {
+    return this.o.campaignId;
+  }
+
+  start(): void {
+    this.loop = this.run()
+      .catch((e: unknown) => {
+        this.exitReason = e instanceof LeadershipLost ? 'replaced by a newer sender' : `failed: ${String(e)}`;
+        if (e instanceof LeadershipLost) this.log.warn('another sender took over; stopping');
+        else this.log.error(`sender stopped: ${String(e)}`);
+      })
+      .finally(() => {
+        this.finished = true;
+      });
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    this.log.log(`sending from slot ${this.cursor + 1} (epoch ${this.o.epoch})`);
+    let queue: QueuedPass[] = [];
+    try {
+      while (!this.stopping) {
+        this.throwIfCommitFailed();
+        await this.refreshControl();
+        if (this.control.paused) {
+          await this.pause(IDLE_MS);
+          this.nextAt = performance.now();
+          continue;
+        }
+        if (queue.length === 0) queue = await this.fetchNext();
+        const p = queue[0];
+        if (!p) {
+          this.kickCommit();
+          await this.pause(IDLE_MS);
+          this.nextAt = performance.now();
+          continue;
+        }
+        while (this.pending.length >= this.o.maxUncommitted && !this.stopping) {
+          this.kickCommit();
+          await this.committing;
+          this.throwIfCommitFailed();
+        }
+        if (!p.noticed && this.clock.now().getTime() >= p.noticeDeadline.getTime() - this.o.noticeMarginMs) await this.noticeBeforeSending(p);
+        const confirmed = await this.deliver(p);
+        if (!confirmed) break;
+        queue.shift();
+        this.cursor = p.slot;
+        this.stats.cursor = p.slot;
+        this.pending.push(confirmed);
+        this.kickCommit();
+      }
+    } finally {
+      // Commit what the channel confirmed (unless we were replaced: then the successor resends it).
+      await this.drainCommits().catch((e: unknown) => this.log.warn(`final commit failed (successor will resend): ${String(e)}`));
+    }
+    this.throwIfCommitFailed();
+  }
+
+  /** Sends one pass until the channel takes it; null when stopping. */
+  private async deliver(p: QueuedPass): Promise<Confirmed | null> {
+    let backoff = 50;
+    for (;;) {
+      if (this.stopping) return null;
+      this.throwIfCommitFailed();
+      await this.refreshControl();
+      if (this.control.paused) {
+        await this.pause(IDLE_MS);
+        this.nextAt = performance.now();
+        continue;
+      }
+      const interval = 1000 / this.control.rate;
+      // Schedule by absolute time: no drift from send latency; a small catch-up after a hiccup.
+      this.nextAt = Math.max(this.nextAt, performance.now() - interval * CATCH_UP_SLOTS);
+      await this.sleepUntil(this.nextAt);
+      if (this.stopping) return null;
+      const r = await this.channel.send({ passId: p.passId, accountId: p.accountId, campaignId: this.o.campaignId, slot: p.slot, storageGb: this.control.storageGb });
+      switch (r.kind) {
+        case 'DELIVERED':
+          this.nextAt += interval;
+          this.stats.delivered++;
+          if (r.duplicate) this.stats.duplicates++;
+          this.stats.lastError = null;
+          return { pass: p, sentAt: this.clock.now(), duplicate: r.duplicate };
+        case 'RETRY_AFTER':
+          this.stats.rateLimited++;
+          this.stats.retries++;
+          if (r.status !== 429) this.stats.lastError = `HTTP ${r.status} (retry after ${r.waitMs} ms)`;
+          this.nextAt = performance.now() + r.waitMs;
+          break;
+        case 'FAILED': {
+          this.stats.retries++;
+          this.stats.lastError = r.error;
+          const wait = r.retryable ? Math.min(backoff, this.o.retryMaxMs) : this.o.retryMaxMs;
+          if (!r.retryable) this.log.error(`slot ${p.slot} refused by the channel (retrying, never skipping): ${r.error}`);
+          backoff = Math.min(backoff * 2, this.o.retryMaxMs);
+          this.nextAt = performance.now() + wait * (0.75 + Math.random() * 0.5);
+          break;
+        }
+      }
+    }
+  }
+
+  private async fetchNext(): Promise<QueuedPass[]> {
+    const rows = (await this.ds.query(
+      `SELECT pass_id, account_id, slot, notice_deadline, notice_at IS NOT NULL AS noticed
+         FROM pass WHERE campaign_id = $1 AND slot > $2 ORDER BY slot LIMIT $3`,
+      [this.o.campaignId, this.cursor, FETCH],
+    )) as { pass_id: string; account_id: string; slot: number; notice_deadline: Date; noticed: boolean }[];
+    const out: QueuedPass[] = [];
+    let expected = this.cursor + 1;
+    for (const r of rows) {
+      if (r.slot !== expected) break; // never skip: wait for the missing slot's commit
+      out.push({ passId: r.pass_id, accountId: r.account_id, slot: r.slot, noticeDeadline: new Date(r.notice_deadline), noticed: r.noticed });
+      expected++;
+    }
+    return out;
+  }
+
+  /** Last line of defence for I6: a pass about to go out at or past deadline - margin without a notice gets one first. */
+  private async noticeBeforeSending(p: QueuedPass): Promise<void> {
+    await this.messaging.transaction(async (ctx) => {
+      const rows = await returning<{ pass_id: string; claimed_at: Date }>(
+        ctx,
+        `UPDATE pass SET notice_at = $2, notice_eta = $3, notice_trigger = 'SENDER'
+          WHERE pass_id = $1 AND notice_at IS NULL AND sent_at IS NULL RETURNING pass_id, claimed_at`,
+        [p.passId, ctx.now, announcedDeliveryAt(ctx.now, p.noticeDeadline)],
+      );
+      const row = rows[0];
+      if (!row) return;
+      ctx.emit('passDelayNotice', {
+        passId: p.passId,
+        accountId: p.accountId,
+        campaignId: this.o.campaignId,
+        slot: p.slot,
+        claimedAt: new Date(row.claimed_at).toISOString(),
+        estimatedDeliveryAt: announcedDeliveryAt(ctx.now, p.noticeDeadline).toISOString(),
+        noticedAt: ctx.now.toISOString(),
+      });
+    });
+    p.noticed = true;
+  }
+
+  private async refreshControl(): Promise<void> {
+    const now = performance.now();
+    if (now - this.control.at < CONTROL_REFRESH_MS) return;
+    const rows = (await this.ds.query(
+      `SELECT paused, rate_per_second, storage_gb, leader_epoch FROM pass_campaign WHERE campaign_id = $1`,
+      [this.o.campaignId],
+    )) as { paused: boolean; rate_per_second: number | null; storage_gb: number; leader_epoch: string }[];
+    const c = rows[0];
+    if (!c || Number(c.leader_epoch) !== this.o.epoch) throw new LeadershipLost();
+    this.control = { paused: c.paused, rate: c.rate_per_second ?? this.o.defaultRate, storageGb: c.storage_gb, at: now };
+  }
+
+  private kickCommit(): void {
+    if (this.committing || this.pending.length === 0) return;
+    this.committing = this.commitLoop().finally(() => {
+      this.committing = null;
+    });
+  }
+
+  private async drainCommits(): Promise<void> {
+    while (this.pending.length > 0 && !(this.commitError instanceof LeadershipLost)) {
+      this.kickCommit();
+      await this.committing;
+      if (this.commitError && !(this.commitError instanceof LeadershipLost)) {
+        const e = this.commitError;
+        this.commitError = null;
+        throw e;
+      }
+    }
+  }
+
+  private throwIfCommitFailed(): void {
+    if (this.commitError) throw this.commitError;
+  }
+
+  /** Commits confirmed deliveries in groups, in slot order; transient failures are retried. */
+  private async commitLoop(): Promise<void> {
+    let backoff = 100;
+    while (this.pending.length > 0) {
+      const batch = this.pending.slice(0, 1000);
+      try {
+        await this.commit(batch);
+        this.pending.splice(0, batch.length);
+        backoff = 100;
+      } catch (e) {
+        if (isTransientError(e) && !this.stopping) {
+          this.log.warn(`watermark commit failed, retrying in ${backoff} ms: ${String(e)}`);
+          await new Promise((r) => setTimeout(r, backoff));
+          backoff = Math.min(backoff * 2, 5000);
+          continue;
+        }
+        this.commitError = e;
+        this.wake?.();
+        return;
+      }
+    }
+  }
+
+  private async commit(batch: Confirmed[]): Promise<void> {
+    const first = batch[0];
+    const last = batch[batch.length - 1];
+    if (!first || !last) return;
+    await this.messaging.transaction(async (ctx) => {
+      const rows = await returning<{ registration_window_seconds: number }>(
+        ctx,
+        `UPDATE pass_campaign SET sent_watermark = $3, progress_at = $4, last_send_error = NULL
+          WHERE campaign_id = $1 AND leader_epoch = $2 AND sent_watermark = $5 RETURNING registration_window_seconds`,
+        [this.o.campaignId, this.o.epoch, last.pass.slot, last.sentAt, first.pass.slot - 1],
+      );
+      const c = rows[0];
+      if (!c) throw new LeadershipLost(`watermark of ${this.o.campaignId} moved under epoch ${this.o.epoch}`);
+      const registerBy = batch.map((b) => registerByFor(b.sentAt, c.registration_window_seconds));
+      await ctx.query(
+        `UPDATE pass p SET sent_at = u.sent_at, register_by = u.register_by, channel_duplicate = u.dup
+           FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::bool[]) AS u (pass_id, sent_at, register_by, dup)
+          WHERE p.pass_id = u.pass_id`,
+        [batch.map((b) => b.pass.passId), batch.map((b) => b.sentAt), registerBy, batch.map((b) => b.duplicate)],
+      );
+      batch.forEach((b, i) => {
+        ctx.emit('passSent', {
+          passId: b.pass.passId,
+          accountId: b.pass.accountId,
+          campaignId: this.o.campaignId,
+          slot: b.pass.slot,
+          sentAt: b.sentAt.toISOString(),
+          registerBy: (registerBy[i] ?? b.sentAt).toISOString(),
+        });
+      });
+    });
+    this.committed = last.pass.slot;
+    this.stats.committed = this.committed;
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        if (this.wake === done) this.wake = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+    });
+  }
+
+  private async sleepUntil(at: number): Promise<void> {
+    const wait = at - performance.now();
+    if (wait > 0) await this.pause(wait);
+  }
+}

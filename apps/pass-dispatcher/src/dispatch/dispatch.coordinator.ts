@@ -1,0 +1,171 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { CLOCK, Clock, MessagingRuntime } from '@platform/messaging';
+import { databaseUrl } from '@platform/persistence';
+import { PASS_DISPATCHER_CONFIG } from '../tokens';
+import { passesDatabase, type PassDispatcherConfig } from '../config';
+import { returning } from '../shared/campaigns';
+import { IntervalTask } from '../shared/interval-task';
+import { CampaignSender, SenderStats } from './campaign-sender';
+import { ChannelClient } from './channel-client';
+
+/** Advisory lock class of "sender of campaign X" (the object id is hashtext(campaign_id)). */
+export const SENDER_LOCK_CLASS = 727100;
+
+const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
+  new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+
+/**
+ * Leader election, one sender per campaign across all replicas: a replica becomes a campaign's
+ * sender by taking a Postgres session advisory lock on its own dedicated connection (a pg Client,
+ * never a pooled one, so the lock lives exactly as long as that connection). When the holder dies,
+ * its connection closes and Postgres releases the lock; if it freezes or is cut off, Postgres ends
+ * the idle session after LEADER_SESSION_TIMEOUT_MS. Another replica's next poll takes over, raising
+ * the campaign's leader epoch, which fences the old sender's watermark writes. The holder checks
+ * its connection every poll and stops all its senders the moment it is in doubt.
+ */
+@Injectable()
+export class DispatchCoordinator implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly log = new Logger('DispatchCoordinator');
+  private client: Client | null = null;
+  private readonly senders = new Map<string, CampaignSender>();
+  private readonly task: IntervalTask;
+  private readonly channel: ChannelClient;
+  private shuttingDown = false;
+
+  constructor(
+    @Inject(PASS_DISPATCHER_CONFIG) private readonly config: PassDispatcherConfig,
+    private readonly ds: DataSource,
+    private readonly messaging: MessagingRuntime,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {
+    this.channel = new ChannelClient(config.TALK_CHANNEL_URL, config.CHANNEL_TIMEOUT_MS);
+    this.task = new IntervalTask(this.log, config.LEADER_POLL_MS, () => this.pollOnce());
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.config.DISPATCH_ENABLED) return;
+    this.task.start();
+    void this.pollOnce().catch((e: unknown) => this.log.warn(`first leadership poll failed: ${String(e)}`));
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.shuttingDown = true;
+    await this.task.stop();
+    await this.release('shutdown');
+  }
+
+  /** Campaigns this replica currently sends for, with their counters. */
+  leading(): { campaignId: string; stats: SenderStats }[] {
+    return [...this.senders.values()].filter((s) => !s.finished).map((s) => ({ campaignId: s.campaignId, stats: { ...s.stats } }));
+  }
+
+  /** One round: check our lock connection, reap stopped senders, take campaigns nobody leads. */
+  async pollOnce(): Promise<void> {
+    if (this.shuttingDown) return;
+    const client = await this.connection();
+    if (!client) return;
+    try {
+      await withTimeout(client.query('SELECT 1'), 5000, 'leader heartbeat');
+    } catch (e) {
+      await this.release(`lock connection failed: ${String(e)}`);
+      return;
+    }
+    for (const [id, s] of this.senders) {
+      if (!s.finished) continue;
+      this.senders.delete(id);
+      await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [SENDER_LOCK_CLASS, id]);
+      this.log.warn(`sender of ${id} ended (${s.exitReason ?? 'stopped'}); leadership released`);
+    }
+    const campaigns = (await this.ds.query(`SELECT campaign_id FROM pass_campaign ORDER BY campaign_id`)) as { campaign_id: string }[];
+    for (const { campaign_id: id } of campaigns) {
+      if (this.senders.has(id) || this.shuttingDown) continue;
+      const [got] = (await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked', [SENDER_LOCK_CLASS, id])).rows;
+      if (!got?.locked) continue;
+      try {
+        await this.takeOver(id);
+      } catch (e) {
+        await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [SENDER_LOCK_CLASS, id]).catch(() => undefined);
+        throw e;
+      }
+    }
+  }
+
+  private async takeOver(campaignId: string): Promise<void> {
+    const [row] = await returning<{ leader_epoch: string; sent_watermark: number }>(
+      this.ds,
+      `UPDATE pass_campaign SET leader_epoch = leader_epoch + 1, leader_id = $2, leader_since = $3
+        WHERE campaign_id = $1 RETURNING leader_epoch, sent_watermark`,
+      [campaignId, this.config.INSTANCE_ID, this.clock.now()],
+    );
+    if (!row) throw new Error(`campaign ${campaignId} vanished`);
+    const sender = new CampaignSender(
+      {
+        campaignId,
+        epoch: Number(row.leader_epoch),
+        watermark: row.sent_watermark,
+        defaultRate: this.config.DISPATCH_RATE_PER_SECOND,
+        maxUncommitted: this.config.DISPATCH_MAX_UNCOMMITTED,
+        retryMaxMs: this.config.DISPATCH_RETRY_MAX_MS,
+        noticeMarginMs: this.config.DELAY_NOTICE_MARGIN_MS,
+      },
+      this.ds,
+      this.messaging,
+      this.channel,
+      this.clock,
+    );
+    this.senders.set(campaignId, sender);
+    sender.start();
+    this.log.log(`${this.config.INSTANCE_ID} is now the sender of ${campaignId} (epoch ${row.leader_epoch}, watermark ${row.sent_watermark})`);
+  }
+
+  private async connection(): Promise<Client | null> {
+    if (this.client) return this.client;
+    const client = new Client({
+      connectionString: databaseUrl(this.config.DATABASE_URL, passesDatabase(this.config)),
+      application_name: `pass-dispatcher-leader:${this.config.INSTANCE_ID}`,
+      keepAlive: true,
+      connectionTimeoutMillis: 5000,
+    });
+    client.on('error', (e) => {
+      this.log.error(`lock connection error: ${String(e)}`);
+      void this.release(`lock connection error: ${String(e)}`);
+    });
+    try {
+      await client.connect();
+      // If we stop heartbeating (frozen, cut off), Postgres ends this session and frees our locks.
+      const timeout = Math.max(this.config.LEADER_SESSION_TIMEOUT_MS, 3 * this.config.LEADER_POLL_MS);
+      await client.query(`SET idle_session_timeout = ${Math.round(timeout)}`);
+    } catch (e) {
+      await client.end().catch(() => undefined);
+      this.log.warn(`cannot open lock connection: ${String(e)}`);
+      return null;
+    }
+    this.client = client;
+    return client;
+  }
+
+  /** Stops every sender of this replica and drops the lock connection (which frees the locks). */
+  private async release(why: string): Promise<void> {
+    const client = this.client;
+    this.client = null;
+    const senders = [...this.senders.values()];
+    this.senders.clear();
+    if (senders.length > 0) this.log.warn(`stopping ${senders.length} sender(s): ${why}`);
+    await Promise.all(senders.map((s) => s.stop()));
+    if (client) await client.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,47 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Clock, MessagingModule, MessagingTables1764300000000 } from '@platform/messaging';
+import { databaseUrl, serviceDataSourceOptions } from '@platform/persistence';
+import { MetricsController } from '@platform/telemetry';
+import { passesDatabase, PassDispatcherConfig } from './config';
+import { DispatchCoordinator } from './dispatch/dispatch.coordinator';
+import { PassesSchema1764300004000 } from './migrations/1764300004000-PassesSchema';
+import { DelayNotices } from './notices/delay-notices';
+import { PassesController } from './ops/passes.controller';
+import { ExpirySweep } from './registration/expiry.sweep';
+import { RegistrationHandler } from './registration/registration.handler';
+import { PassReserver } from './reservation/pass-reserver';
+import { PASS_DISPATCHER_CONFIG } from './tokens';
+
+export const passDispatcherMigrations = [MessagingTables1764300000000, PassesSchema1764300004000];
+
+@Module({})
+export class PassDispatcherModule {
+  static forRoot(config: PassDispatcherConfig, opts: { clock?: Clock } = {}): DynamicModule {
+    return {
+      module: PassDispatcherModule,
+      imports: [
+        TypeOrmModule.forRoot(
+          serviceDataSourceOptions({
+            url: databaseUrl(config.DATABASE_URL, passesDatabase(config)),
+            migrations: passDispatcherMigrations,
+            poolSize: config.DB_POOL_SIZE,
+            applicationName: 'pass-dispatcher',
+          }),
+        ),
+        MessagingModule.forRoot(
+          {
+            service: config.CONSUMER_GROUP,
+            brokers: config.KAFKA_BROKERS,
+            topicPrefix: config.KAFKA_TOPIC_PREFIX,
+            chunkSize: config.CONSUMER_CHUNK_SIZE,
+            concurrency: config.CONSUMER_CONCURRENCY,
+          },
+          { clock: opts.clock },
+        ),
+      ],
+      controllers: [PassReserver, RegistrationHandler, PassesController, MetricsController],
+      providers: [{ provide: PASS_DISPATCHER_CONFIG, useValue: config }, DispatchCoordinator, DelayNotices, ExpirySweep],
+    };
+  }
+}

@@ -1,0 +1,110 @@
+import { Controller, Inject } from '@nestjs/common';
+import { Ctx, Payload } from '@nestjs/microservices';
+import { PayloadOf } from '@platform/contracts';
+import { InboundMessage, OnBatch, TxContext } from '@platform/messaging';
+import { decideRegistration, PassRegistrationState } from '@platform/rules';
+import { PASS_DISPATCHER_CONFIG } from '../tokens';
+import type { PassDispatcherConfig } from '../config';
+
+type Request = InboundMessage<PayloadOf<'passRegistrationRequested'>>;
+type Decided = PayloadOf<'passRegistrationDecided'>;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+interface PassRow {
+  pass_id: string;
+  account_id: string;
+  sent_at: Date | null;
+  register_by: Date | null;
+  registered_at: Date | null;
+  valid_until: Date | null;
+  expired_at: Date | null;
+  validity_seconds: number;
+}
+
+/**
+ * R9: decides each registration request (REGISTERED with validUntil, or REJECTED with a reason) and
+ * stores the answer by request eventId: the same request again (re-published under another offset)
+ * is answered with the very same decision, re-emitted unchanged. Pass rows are locked in id order
+ * so a registration and the expiry sweep cannot both win.
+ */
+@Controller()
+export class RegistrationHandler {
+  constructor(@Inject(PASS_DISPATCHER_CONFIG) private readonly config: PassDispatcherConfig) {}
+
+  @OnBatch('passRegistrationRequested')
+  async onRequested(@Payload() messages: Request[], @Ctx() ctx: TxContext): Promise<void> {
+    const byEvent = new Map<string, Request>();
+    for (const m of messages) if (!byEvent.has(m.value.eventId)) byEvent.set(m.value.eventId, m);
+    const earlier = await ctx.query<{ event_id: string; decision: Decided }>(`SELECT event_id, decision FROM pass_registration WHERE event_id = ANY($1)`, [
+      [...byEvent.keys()],
+    ]);
+    for (const e of earlier) {
+      const m = byEvent.get(e.event_id);
+      if (m) ctx.emit('passRegistrationDecided', e.decision, m);
+      byEvent.delete(e.event_id);
+    }
+    if (byEvent.size === 0) return;
+
+    const ids = [...new Set([...byEvent.values()].map((m) => m.value.passId).filter((id) => UUID.test(id)))].map((id) => id.toLowerCase()).sort();
+    const rows = await ctx.query<PassRow>(
+      `SELECT p.pass_id, p.account_id, p.sent_at, p.register_by, p.registered_at, p.valid_until, p.expired_at, c.validity_seconds
+         FROM pass p JOIN pass_campaign c USING (campaign_id)
+        WHERE p.pass_id = ANY($1::uuid[]) ORDER BY p.pass_id FOR UPDATE OF p`,
+      [ids],
+    );
+    const passes = new Map<string, PassRow>(rows.map((r) => [r.pass_id, r]));
+    const d = (x: Date | null) => (x ? new Date(x) : null);
+    const registered = new Map<string, { at: Date; validUntil: Date }>();
+    const decisions: { m: Request; decided: Decided }[] = [];
+    for (const m of byEvent.values()) {
+      const row = UUID.test(m.value.passId) ? passes.get(m.value.passId.toLowerCase()) : undefined;
+      const now = registered.get(row?.pass_id ?? '');
+      const state: PassRegistrationState | undefined = row && {
+        accountId: row.account_id,
+        sentAt: d(row.sent_at),
+        registerBy: d(row.register_by),
+        registeredAt: now?.at ?? d(row.registered_at),
+        validUntil: now?.validUntil ?? d(row.valid_until),
+        expiredAt: d(row.expired_at),
+      };
+      const verdict = decideRegistration(
+        state,
+        { accountId: m.value.accountId, requestedAt: new Date(m.value.requestedAt), producedAt: m.timestamp },
+        { validitySeconds: row?.validity_seconds ?? 0, skewToleranceMs: this.config.REGISTRATION_SKEW_TOLERANCE_SECONDS * 1000 },
+      );
+      const base = { eventId: m.value.eventId, passId: m.value.passId, accountId: m.value.accountId, decidedAt: ctx.now.toISOString() };
+      if (verdict.status === 'REGISTERED') {
+        if (row && !verdict.alreadyRegistered) registered.set(row.pass_id, { at: verdict.registeredAt, validUntil: verdict.validUntil });
+        decisions.push({ m, decided: { ...base, status: 'REGISTERED', validUntil: verdict.validUntil.toISOString() } });
+      } else {
+        decisions.push({ m, decided: { ...base, status: 'REJECTED', reason: verdict.reason } });
+      }
+    }
+
+    if (registered.size > 0) {
+      const list = [...registered.entries()];
+      await ctx.query(
+        `UPDATE pass p SET registered_at = u.at, valid_until = u.valid_until
+           FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[]) AS u (pass_id, at, valid_until)
+          WHERE p.pass_id = u.pass_id AND p.registered_at IS NULL`,
+        [list.map(([id]) => id), list.map(([, r]) => r.at), list.map(([, r]) => r.validUntil)],
+      );
+    }
+    await ctx.query(
+      `INSERT INTO pass_registration (event_id, pass_id, account_id, status, reason, decision, decided_at)
+       SELECT t.*, $7::timestamptz FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[]) AS t
+       ON CONFLICT (event_id) DO NOTHING`,
+      [
+        decisions.map((x) => x.decided.eventId),
+        decisions.map((x) => x.decided.passId),
+        decisions.map((x) => x.decided.accountId),
+        decisions.map((x) => x.decided.status),
+        decisions.map((x) => x.decided.reason ?? null),
+        decisions.map((x) => JSON.stringify(x.decided)),
+        ctx.now,
+      ],
+    );
+    for (const x of decisions) ctx.emit('passRegistrationDecided', x.decided, x.m);
+  }
+}
