@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { queryReturning } from './sql';
 
 export interface NewCoupon {
   couponId: string;
@@ -106,13 +107,14 @@ export class CouponRepository {
   /** Marks coupons used, only if nobody used them yet; returns how many rows changed. */
   async markRedeemed(m: EntityManager, uses: { couponId: string; requestId: string; orderId: string }[], at: Date): Promise<number> {
     if (uses.length === 0) return 0;
-    const rows = (await m.query(
+    const rows = await queryReturning<{ coupon_id: string }>(
+      m,
       `UPDATE coupon c SET redeemed_by = t.request_id, redeemed_at = $4, redeemed_order_id = t.order_id
          FROM unnest($1::text[], $2::text[], $3::text[]) AS t(coupon_id, request_id, order_id)
         WHERE c.coupon_id = t.coupon_id AND c.redeemed_by IS NULL AND c.expired_at IS NULL
        RETURNING c.coupon_id`,
       [uses.map((u) => u.couponId), uses.map((u) => u.requestId), uses.map((u) => u.orderId), at],
-    )) as { coupon_id: string }[];
+    );
     return rows.length;
   }
 
@@ -122,7 +124,8 @@ export class CouponRepository {
    * and marks them announced.
    */
   async expireDue(m: EntityManager, now: Date, limit: number): Promise<CouponRow[]> {
-    const rows = (await m.query(
+    const rows = await queryReturning<RawCoupon>(
+      m,
       `WITH due AS (
          SELECT coupon_id FROM coupon
           WHERE redeemed_by IS NULL AND expired_at IS NULL AND expires_at <= $1
@@ -130,7 +133,7 @@ export class CouponRepository {
        UPDATE coupon c SET expired_at = $1 FROM due WHERE c.coupon_id = due.coupon_id
        RETURNING c.*`,
       [now, limit],
-    )) as RawCoupon[];
+    );
     return rows.map(toRow);
   }
 

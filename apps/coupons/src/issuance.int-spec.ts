@@ -1,0 +1,164 @@
+import { dlqName, PayloadOf, Topics } from '@platform/contracts';
+import { DLQ_HEADERS, ManualClock } from '@platform/messaging';
+import { waitFor } from '@platform/testing';
+import { couponIdFor } from './coupons/coupon-id';
+import { ExpirySweeper } from './expiry/expiry-sweeper';
+import { acceptedClaim, Harness, REWARDS_2023, rejectedClaim, startHarness } from './testing/fixtures';
+
+jest.setTimeout(90_000);
+
+type Issued = PayloadOf<'couponIssued'>;
+type Expired = PayloadOf<'couponExpired'>;
+const DAY = 86_400_000;
+
+describe('coupon issuance and expiry (real Kafka and Postgres)', () => {
+  const t0 = new Date('2023-01-10T03:00:00.000Z');
+  const clock = new ManualClock(t0);
+  let h: Harness;
+  const issued = (): Issued[] => h.collector.on(h.topic('couponIssued')).map((m) => m.json<Issued>());
+  const expired = (): Expired[] => h.collector.on(h.topic('couponExpired')).map((m) => m.json<Expired>());
+  const claimsDlq = () => h.collector.on(h.prefix + dlqName(Topics.claimDecided.name));
+  const count = (sql: string): Promise<number> => h.count(sql);
+
+  beforeAll(async () => {
+    h = await startHarness('coupons_issue', clock, [
+      Topics.couponIssued.name,
+      Topics.couponExpired.name,
+      dlqName(Topics.claimDecided.name),
+    ]);
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('issues the campaign coupons to members only, announcing each once with expiresAt = issuedAt + validityDays', async () => {
+    await h.feeder.send('claimDecided', [
+      acceptedClaim('m1', t0),
+      acceptedClaim('n1', t0, { makersMember: false }),
+      rejectedClaim('r1', t0),
+      acceptedClaim('open1', t0, { makersMember: false, rewards: { ...REWARDS_2023, coupons: { ...REWARDS_2023.coupons!, membersOnly: false, amountsWon: [1000] } } }),
+      acceptedClaim('none1', t0, { rewards: { ...REWARDS_2023, coupons: null } }),
+      acceptedClaim('m2', t0),
+    ]);
+    await waitFor('5 coupons issued', () => issued().length >= 5);
+    await waitFor('the last claim applied', async () => (await count(`SELECT count(*) n FROM coupon WHERE account_id = 'acct-m2'`)) === 2);
+    expect(
+      issued()
+        .map((i) => `${i.accountId}:${i.amountWon}`)
+        .sort(),
+    ).toEqual(['acct-m1:2000', 'acct-m1:3000', 'acct-m2:2000', 'acct-m2:3000', 'acct-open1:1000']);
+    const m1 = issued().filter((i) => i.accountId === 'acct-m1');
+    for (const [idx, c] of [...m1].sort((a, b) => a.amountWon - b.amountWon).entries()) {
+      expect(c).toEqual({
+        couponId: couponIdFor('claim-m1', idx),
+        accountId: 'acct-m1',
+        claimId: 'claim-m1',
+        eventId: 'ev-claim-m1',
+        campaignId: 'kakao-2023-heart-pack',
+        amountWon: idx === 0 ? 2000 : 3000,
+        issuedAt: t0.toISOString(),
+        expiresAt: new Date(t0.getTime() + 30 * DAY).toISOString(),
+      });
+    }
+    expect(await count(`SELECT count(*) n FROM coupon`)).toBe(5);
+    expect(claimsDlq()).toHaveLength(0);
+  });
+
+  it('never issues twice for the same claim: republished decisions, a restart, then the same decision again', async () => {
+    await h.feeder.send('claimDecided', [acceptedClaim('m1', t0), acceptedClaim('m1', t0), acceptedClaim('dup', t0), acceptedClaim('dup', t0)]);
+    await waitFor('dup issued', () => issued().filter((i) => i.accountId === 'acct-dup').length >= 2);
+    await h.app.close();
+    clock.advance(60_000);
+    h.app = await h.startApp();
+    await h.feeder.send('claimDecided', [acceptedClaim('dup', t0), acceptedClaim('m2', t0), acceptedClaim('after', t0)]);
+    await waitFor('marker claim applied', () => issued().filter((i) => i.accountId === 'acct-after').length >= 2);
+    await new Promise((r) => setTimeout(r, 1000)); // anything stray would show up by now
+    const per = new Map<string, number>();
+    for (const i of issued()) per.set(i.couponId, (per.get(i.couponId) ?? 0) + 1);
+    expect([...per.values()].every((n) => n === 1)).toBe(true);
+    expect(issued()).toHaveLength(9);
+    expect(await count(`SELECT count(*) n FROM coupon`)).toBe(9);
+    expect(await count(`SELECT count(*) n FROM coupon WHERE account_id = 'acct-dup'`)).toBe(2);
+  });
+
+  it('parks an ACCEPTED decision without rewards in the DLQ with its reason', async () => {
+    const { rewards: _r, ...noRewards } = acceptedClaim('norew', t0);
+    await h.feeder.send('claimDecided', [noRewards]);
+    await waitFor('dead letter', () => claimsDlq().length >= 1);
+    expect(claimsDlq()).toHaveLength(1);
+    expect(claimsDlq()[0]?.headers[DLQ_HEADERS.reason]).toMatch(/^ACCEPTED_WITHOUT_REWARDS: claim claim-norew/);
+    expect(await count(`SELECT count(*) n FROM coupon WHERE account_id = 'acct-norew'`)).toBe(0);
+  });
+
+  it('expires unused coupons at exactly expiresAt, once each, leaving used ones alone', async () => {
+    const sweeper = h.app.get(ExpirySweeper);
+    const base = await h.app.getUrl();
+    // use one of acct-m1's coupons through the HTTP path while still valid
+    const used = couponIdFor('claim-m1', 0);
+    clock.set(new Date(t0.getTime() + 5 * DAY));
+    const res = await fetch(`${base}/coupons/${used}/redemptions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'k-expiry-use' },
+      body: JSON.stringify({ accountId: 'acct-m1', orderId: 'order-1', orderAmountWon: 10_000 }),
+    });
+    expect(((await res.json()) as { status: string }).status).toBe('REDEEMED');
+
+    // every coupon so far was issued at t0, except acct-after's two, issued after the restart at t0 + 60 s
+    const expiresAt = t0.getTime() + 30 * DAY;
+    clock.set(new Date(expiresAt - 1));
+    expect(await sweeper.sweepOnce()).toBe(0);
+    const view1 = (await (await fetch(`${base}/coupons/acct-m1`)).json()) as { coupons: { couponId: string; state: string }[] };
+    expect(view1.coupons.map((c) => c.state).sort()).toEqual(['ACTIVE', 'REDEEMED']);
+
+    clock.set(new Date(expiresAt)); // at exactly expiresAt: expired
+    expect(await sweeper.sweepAll()).toBe(6);
+    expect(await sweeper.sweepOnce()).toBe(0);
+    clock.set(new Date(expiresAt + 60_000 - 1));
+    expect(await sweeper.sweepOnce()).toBe(0);
+    clock.set(new Date(expiresAt + 60_000));
+    expect(await sweeper.sweepOnce()).toBe(2);
+    clock.advance(DAY);
+    expect(await sweeper.sweepOnce()).toBe(0);
+    await waitFor('8 expiry events', () => expired().length >= 8);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(expired()).toHaveLength(8);
+    expect(new Set(expired().map((e) => e.couponId)).size).toBe(8);
+    expect(expired().some((e) => e.couponId === used)).toBe(false);
+    expect(expired().filter((e) => e.expiredAt === new Date(expiresAt).toISOString())).toHaveLength(6);
+    expect(expired().filter((e) => e.accountId === 'acct-after').map((e) => e.expiredAt)).toEqual([
+      new Date(expiresAt + 60_000).toISOString(),
+      new Date(expiresAt + 60_000).toISOString(),
+    ]);
+
+    const view2 = (await (await fetch(`${base}/coupons/acct-m1`)).json()) as {
+      accountId: string;
+      coupons: { couponId: string; state: string; amountWon: number; expiresAt: string; orderId?: string }[];
+    };
+    expect(view2.accountId).toBe('acct-m1');
+    expect(view2.coupons).toEqual([
+      expect.objectContaining({ couponId: used, amountWon: 2000, state: 'REDEEMED', orderId: 'order-1', expiresAt: new Date(expiresAt).toISOString() }),
+      expect.objectContaining({ couponId: couponIdFor('claim-m1', 1), amountWon: 3000, state: 'EXPIRED' }),
+    ]);
+    expect((await (await fetch(`${base}/coupons/acct-nobody`)).json()) as unknown).toEqual({ accountId: 'acct-nobody', coupons: [] });
+    expect((await fetch(`${base}/coupons/${encodeURIComponent('bad id')}`)).status).toBe(400);
+  });
+
+  it('issues a large batch quickly (measured)', async () => {
+    const n = 5000;
+    clock.set(t0);
+    const before = issued().length;
+    const started = Date.now();
+    await h.feeder.send(
+      'claimDecided',
+      Array.from({ length: n }, (_, i) => acceptedClaim(`bulk-${i}`, t0, { makersMember: i % 2 === 0 })),
+    );
+    const sent = Date.now() - started;
+    await waitFor(`${n} coupons stored`, async () => (await count(`SELECT count(*) n FROM coupon WHERE account_id LIKE 'acct-bulk-%'`)) >= n, 60_000, 50);
+    const stored = Date.now() - started;
+    await waitFor(`${n} coupons`, () => issued().length - before >= n, 60_000);
+    const ms = Date.now() - started;
+    console.log(`issuance timeline: published inputs ${sent} ms, coupons stored ${stored} ms, coupon.issued all seen ${ms} ms`);
+    console.log(`issuance: ${n} decided claims (${n / 2} members) -> ${n} coupons issued and published in ${ms} ms (${Math.round((n / ms) * 1000)} claims/s)`);
+    expect(await count(`SELECT count(*) n FROM coupon WHERE account_id LIKE 'acct-bulk-%'`)).toBe(n);
+  });
+});
