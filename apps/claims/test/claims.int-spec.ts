@@ -1,0 +1,208 @@
+import { INestApplication } from '@nestjs/common';
+import { Client } from 'pg';
+import { CampaignDefinition, dlqName, Topics } from '@platform/contracts';
+import { createKafka, DLQ_HEADERS, SafePublisher } from '@platform/messaging';
+import { createTestDatabase, createTestTopics, TestDatabase, testInfra, TopicCollector, waitFor } from '@platform/testing';
+import { createClaimsApp } from '../src/app';
+import { loadClaimsConfig } from '../src/config';
+
+jest.setTimeout(120_000);
+
+interface Decided {
+  claimId: string;
+  eventId: string;
+  accountId: string;
+  status: 'ACCEPTED' | 'REJECTED';
+  reason?: string;
+  rewards?: { emoticons: unknown[] };
+}
+
+const HOUR = 3600_000;
+
+describe('claims service on real Kafka and Postgres', () => {
+  const { brokers, databaseUrl } = testInfra();
+  let db: TestDatabase;
+  let prefix: string;
+  let app: INestApplication;
+  let url: string;
+  let publisher: SafePublisher;
+  let collector: TopicCollector;
+  let pg: Client;
+  const campaignId = `test-${Date.now()}`;
+  const now = Date.now();
+
+  const campaign: CampaignDefinition = {
+    campaignId,
+    name: 'test campaign around now',
+    opensAt: new Date(now - 24 * HOUR).toISOString(),
+    closesAt: new Date(now + 24 * HOUR).toISOString(),
+    rewards: {
+      emoticons: [{ emoticonId: 'e1', name: 'E1', validityDays: null }],
+      coupons: { membersOnly: true, amountsWon: [2000, 3000], validityDays: 30, minPaidWon: 100 },
+      pass: { cap: 10, delayNoticeAfterSeconds: 259200, registrationWindowSeconds: 2592000, validitySeconds: 2592000, storageGb: 100 },
+    },
+    relief: null,
+  };
+
+  const request = (eventId: string, accountId: string, over: Record<string, unknown> = {}) => ({
+    eventId,
+    campaignId,
+    accountId,
+    talkLinked: true,
+    phoneNumber: '010-1234-5678',
+    makersMember: true,
+    requestedAt: new Date().toISOString(),
+    ...over,
+  });
+
+  /** Publishes with an explicit key, so tests can spread one account over several partitions. */
+  const send = (items: { key: string; value: unknown }[]) =>
+    publisher.publish(
+      items.map((i) => ({
+        topic: prefix + Topics.claimRequested.name,
+        key: i.key,
+        value: Buffer.from(typeof i.value === 'string' ? i.value : JSON.stringify(i.value)),
+        headers: {},
+      })),
+    );
+
+  const decisions = (): Decided[] => collector.on(prefix + Topics.claimDecided.name).map((m) => m.json<Decided>());
+  const decisionsFor = (eventIds: string[]) => decisions().filter((d) => eventIds.includes(d.eventId));
+
+  beforeAll(async () => {
+    db = await createTestDatabase('claims');
+    prefix = await createTestTopics('claims');
+    const config = loadClaimsConfig({ DATABASE_URL: databaseUrl, DB_NAME: db.name, KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_PREFIX: prefix, LOG_LEVEL: 'warn' });
+    app = await createClaimsApp(config);
+    await app.listen(0, '127.0.0.1');
+    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    publisher = new SafePublisher(createKafka({ brokers, clientId: 'claims-test' }));
+    collector = await new TopicCollector([
+      prefix + Topics.claimDecided.name,
+      prefix + Topics.campaignDefined.name,
+      prefix + dlqName(Topics.claimRequested.name),
+    ]).start();
+    pg = new Client({ connectionString: db.url });
+    pg.on('error', () => undefined);
+    await pg.connect();
+    const res = await fetch(`${url}/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(campaign) });
+    expect(res.status).toBe(201);
+  });
+
+  afterAll(async () => {
+    await collector?.stop();
+    await publisher?.close();
+    await app?.close();
+    await pg?.end();
+    await db?.drop();
+  });
+
+  it('announces the seeded default campaign and every new one', async () => {
+    await waitFor('two campaign definitions', () => collector.on(prefix + Topics.campaignDefined.name).length >= 2);
+    const ids = collector.on(prefix + Topics.campaignDefined.name).map((m) => m.json<{ campaign: { campaignId: string } }>().campaign.campaignId);
+    expect(ids.sort()).toEqual([campaignId, 'kakao-2023-heart-pack'].sort());
+    const list = (await (await fetch(`${url}/campaigns`)).json()) as { campaigns: { campaignId: string }[] };
+    expect(list.campaigns.map((c) => c.campaignId)).toEqual(expect.arrayContaining(['kakao-2023-heart-pack', campaignId]));
+  });
+
+  it('refuses a bad campaign definition with a clear error, and a duplicate id', async () => {
+    const bad = await fetch(`${url}/campaigns`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...campaign, campaignId: 'bad', closesAt: campaign.opensAt }),
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { detail: string }).detail).toMatch(/closesAt must be after opensAt/);
+    const dup = await fetch(`${url}/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(campaign) });
+    expect(dup.status).toBe(409);
+  });
+
+  it('decides each rule with its reason', async () => {
+    const cases: [string, Record<string, unknown>, string][] = [
+      ['r-ok', {}, 'ACCEPTED'],
+      ['r-unlinked', { talkLinked: false }, 'NOT_TALK_LINKED'],
+      ['r-overseas', { phoneNumber: '+1 415 555 2671' }, 'OVERSEAS_NUMBER'],
+      ['r-garbage', { phoneNumber: '12' }, 'INVALID_PHONE'],
+      ['r-early', { requestedAt: new Date(now - 48 * HOUR).toISOString() }, 'CAMPAIGN_NOT_STARTED'],
+      ['r-unknown', { campaignId: 'no-such-campaign' }, 'UNKNOWN_CAMPAIGN'],
+      ['r-future', { requestedAt: new Date(Date.now() + HOUR).toISOString() }, 'INVALID'],
+    ];
+    await send(cases.map(([id, over]) => ({ key: `acct-${id}`, value: request(id, `acct-${id}`, over) })));
+    await waitFor('7 decisions', () => decisionsFor(cases.map((c) => c[0])).length === 7);
+    for (const [id, , expected] of cases) {
+      const d = decisionsFor([id])[0];
+      expect(d?.reason ?? d?.status).toBe(expected);
+    }
+    expect(decisionsFor(['r-ok'])[0]?.rewards?.emoticons).toHaveLength(1);
+    const { rows } = await pg.query(`SELECT phone_hash, phone_country FROM claim WHERE event_id = 'r-ok'`);
+    expect(rows[0]).toMatchObject({ phone_country: 'KR' });
+    expect(rows[0].phone_hash).toMatch(/^[0-9a-f]{64}$/); // no raw number stored
+  });
+
+  it('honours an in-window claim processed after the window closed (backlog)', async () => {
+    // A closed campaign: the claim was made inside it, and is processed only now.
+    const closed = { ...campaign, campaignId: `${campaignId}-closed`, opensAt: new Date(now - 48 * HOUR).toISOString(), closesAt: new Date(now - 24 * HOUR).toISOString() };
+    expect((await fetch(`${url}/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(closed) })).status).toBe(201);
+    await send([
+      { key: 'late-1', value: request('late-in', 'late-1', { campaignId: closed.campaignId, requestedAt: new Date(now - 30 * HOUR).toISOString() }) },
+      { key: 'late-2', value: request('late-out', 'late-2', { campaignId: closed.campaignId, requestedAt: new Date(now - 23 * HOUR).toISOString() }) },
+    ]);
+    await waitFor('2 decisions', () => decisionsFor(['late-in', 'late-out']).length === 2);
+    expect(decisionsFor(['late-in'])[0]?.status).toBe('ACCEPTED');
+    expect(decisionsFor(['late-out'])[0]?.reason).toBe('CAMPAIGN_CLOSED');
+  });
+
+  it('accepts one claim per account even when duplicates race on different partitions and in one batch', async () => {
+    const accounts = Array.from({ length: 50 }, (_, i) => `race-${i}`);
+    const items: { key: string; value: unknown }[] = [];
+    for (const a of accounts) {
+      // 4 distinct claims per account; keyed by eventId so they land on different partitions
+      for (let k = 0; k < 4; k++) items.push({ key: `${a}-${k}`, value: request(`${a}-${k}`, a) });
+      // and 2 more in the same partition (keyed by account), i.e. in the same batch
+      for (let k = 4; k < 6; k++) items.push({ key: a, value: request(`${a}-${k}`, a) });
+    }
+    await send(items);
+    const ids = items.map((i) => (i.value as { eventId: string }).eventId);
+    await waitFor('300 decisions', () => decisionsFor(ids).length === 300, 60000);
+    const ds = decisionsFor(ids);
+    for (const a of accounts) {
+      const mine = ds.filter((d) => d.accountId === a);
+      expect(mine.filter((d) => d.status === 'ACCEPTED')).toHaveLength(1);
+      expect(mine.filter((d) => d.reason === 'DUPLICATE')).toHaveLength(5);
+    }
+    const { rows } = await pg.query(
+      `SELECT count(*)::int AS n FROM (SELECT account_id FROM claim WHERE status = 'ACCEPTED' AND campaign_id = $1 GROUP BY account_id HAVING count(*) > 1) d`,
+      [campaignId],
+    );
+    expect(rows[0].n).toBe(0);
+  });
+
+  it('does not decide the same event twice (double tap, redelivery)', async () => {
+    const v = request('tap-1', 'tapper');
+    await send([{ key: 'tapper', value: v }, { key: 'tapper', value: v }]);
+    await send([{ key: 'tapper-other-partition', value: v }]);
+    await waitFor('one decision', () => decisionsFor(['tap-1']).length === 1);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(decisionsFor(['tap-1'])).toHaveLength(1);
+    const { rows } = await pg.query(`SELECT count(*)::int AS n FROM claim WHERE event_id = 'tap-1'`);
+    expect(rows[0].n).toBe(1);
+  });
+
+  it('parks a schema-breaking message in the DLQ with its reason', async () => {
+    await send([{ key: 'broken', value: { eventId: 'broken-1', accountId: 'broken' } }, { key: 'broken', value: '{"oops"' }]);
+    await waitFor('2 dead letters', () => collector.on(prefix + dlqName(Topics.claimRequested.name)).length >= 2);
+    const reasons = collector.on(prefix + dlqName(Topics.claimRequested.name)).map((m) => m.headers[DLQ_HEADERS.reason]);
+    expect(reasons).toEqual(expect.arrayContaining([expect.stringMatching(/^SCHEMA_VIOLATION: campaignId/), expect.stringMatching(/^MALFORMED_JSON/)]));
+  });
+
+  it('answers support staff and ops over HTTP', async () => {
+    const acc = (await (await fetch(`${url}/claims/race-0`)).json()) as { claims: { status: string; granted: { coupons: number[] } | null }[] };
+    expect(acc.claims).toHaveLength(6);
+    expect(acc.claims.filter((c) => c.status === 'ACCEPTED')[0]?.granted?.coupons).toEqual([2000, 3000]);
+    const stats = (await (await fetch(`${url}/claims/stats?campaignId=${campaignId}`)).json()) as {
+      campaigns: Record<string, { accepted: number; byReason: Record<string, number> }>;
+    };
+    expect(stats.campaigns[campaignId]?.byReason.DUPLICATE).toBe(250);
+    expect(stats.campaigns[campaignId]?.accepted).toBe(52); // r-ok + 50 race winners + tapper
+  });
+});
