@@ -1,0 +1,213 @@
+// Test helpers for the pass dispatcher: realistic decisions, publishers, the channel simulator
+// in-process, and readers for its delivery record and the service's database.
+import { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import net from 'node:net';
+import { Client } from 'pg';
+import { CampaignRewards, PassReward, PayloadOf, TopicKey, Topics } from '@platform/contracts';
+import { createKafka, SafePublisher } from '@platform/messaging';
+import { killHard, spawnTs, stopGracefully, testInfra, TestDatabase, uniqueSuffix, waitFor } from '@platform/testing';
+import { PassDispatcherConfig, passDispatcherEnv } from '../src/config';
+
+/** The 2023 campaign's pass terms; tests override cap and the delay threshold. */
+export const PASS_TERMS: PassReward = {
+  cap: 3_000_000,
+  delayNoticeAfterSeconds: 72 * 3600,
+  registrationWindowSeconds: 30 * 86400,
+  validitySeconds: 30 * 86400,
+  storageGb: 100,
+};
+
+export function rewards(pass: Partial<PassReward> | null = {}): CampaignRewards {
+  return {
+    emoticons: [
+      { emoticonId: 'choonsik-friends-2', name: 'Choonsik is Friends 2', validityDays: null },
+      { emoticonId: 'tosimi-tomungi', name: 'Tosimi and Tomungi', validityDays: 90 },
+      { emoticonId: 'broken-bear', name: 'Broken Bear', validityDays: 90 },
+    ],
+    coupons: { membersOnly: true, amountsWon: [2000, 3000], validityDays: 30, minPaidWon: 100 },
+    pass: pass === null ? null : { ...PASS_TERMS, ...pass },
+  };
+}
+
+/** An ACCEPTED compensation.claim.decided.v1 as the claims service emits it. */
+export function accepted(
+  i: number,
+  o: { campaignId: string; pass?: Partial<PassReward> | null; requestedAt?: Date; account?: string },
+): PayloadOf<'claimDecided'> {
+  const requestedAt = o.requestedAt ?? new Date();
+  return {
+    claimId: randomUUID(),
+    eventId: `req-${o.campaignId}-${i}`,
+    campaignId: o.campaignId,
+    accountId: o.account ?? `acct-${o.campaignId}-${i}`,
+    status: 'ACCEPTED',
+    decidedAt: new Date(requestedAt.getTime() + 150).toISOString(),
+    requestedAt: requestedAt.toISOString(),
+    makersMember: i % 3 === 0,
+    rewards: rewards(o.pass),
+  };
+}
+
+export function rejected(i: number, campaignId: string): PayloadOf<'claimDecided'> {
+  const requestedAt = new Date();
+  return {
+    claimId: randomUUID(),
+    eventId: `req-rej-${campaignId}-${i}`,
+    campaignId,
+    accountId: `acct-rej-${campaignId}-${i}`,
+    status: 'REJECTED',
+    reason: 'OVERSEAS_NUMBER',
+    decidedAt: new Date(requestedAt.getTime() + 150).toISOString(),
+    requestedAt: requestedAt.toISOString(),
+    makersMember: false,
+  };
+}
+
+/** Publishes contract payloads (keyed like the contract says) through the platform's safe producer. */
+export class Feeder {
+  private readonly publisher = new SafePublisher(createKafka({ brokers: testInfra().brokers, clientId: `feeder-${uniqueSuffix()}` }));
+  constructor(private readonly prefix: string) {}
+
+  async send<K extends TopicKey>(topic: K, values: PayloadOf<K>[]): Promise<void> {
+    const spec = Topics[topic];
+    await this.publisher.publish(
+      values.map((v) => ({
+        topic: this.prefix + spec.name,
+        key: (spec.key as (x: PayloadOf<K>) => string)(v),
+        value: Buffer.from(JSON.stringify(v)),
+        headers: {},
+      })),
+    );
+  }
+
+  close(): Promise<void> {
+    return this.publisher.close();
+  }
+}
+
+export function dispatcherConfig(db: TestDatabase, prefix: string, over: Record<string, string> = {}): PassDispatcherConfig {
+  return passDispatcherEnv.parse(dispatcherEnv(db, prefix, over));
+}
+
+/** The environment of a dispatcher on the test database and topics (also for child processes). */
+export function dispatcherEnv(db: TestDatabase, prefix: string, over: Record<string, string> = {}): Record<string, string> {
+  const infra = testInfra();
+  return {
+    KAFKA_BROKERS: infra.brokers.join(','),
+    KAFKA_TOPIC_PREFIX: prefix,
+    DATABASE_URL: infra.databaseUrl,
+    DB_NAME: db.name,
+    CONSUMER_GROUP: `pass-dispatcher-${uniqueSuffix()}`,
+    OTEL_SDK_DISABLED: 'true',
+    LOG_LEVEL: 'warn',
+    PORT: '0',
+    LEADER_POLL_MS: '300',
+    EXPIRY_SWEEP_INTERVAL_MS: '0',
+    ...over,
+  };
+}
+
+/** What the channel simulator reports (apps/talk-channel-sim; an app may not import another app's code). */
+export interface Delivery {
+  sequence: number;
+  idempotencyKey: string;
+  passId: string;
+  accountId: string;
+  campaignId: string | null;
+  slot: number;
+  deliveredAt: string;
+}
+
+export interface SimSettings {
+  ratePerSecond: number;
+  burst: number;
+  latencyMedianMs: number;
+  latencyP99Ms: number;
+  errorRate: number;
+  errorAfterDeliveryShare: number;
+  outage: boolean;
+}
+
+export interface AuditReport {
+  delivered: number;
+  campaigns: { campaignId: string; delivered: number; firstSlot: number; lastSlot: number; inOrder: boolean; unique: boolean; contiguousFromOne: boolean; violations: string[] }[];
+}
+
+export interface Sim {
+  process: ChildProcess & { output: string[] };
+  url: string;
+  configure(patch: Partial<SimSettings>): Promise<void>;
+  deliveries(): Promise<Delivery[]>;
+  audit(): Promise<AuditReport>;
+  stats(): Promise<Record<string, number>>;
+  close(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** The channel simulator as its own process (the real service), on a free port. */
+export async function startSim(env: Record<string, string> = {}): Promise<Sim> {
+  const port = await freePort();
+  const child = spawnTs('apps/talk-channel-sim/src/main.ts', { PORT: String(port), LOG_LEVEL: 'warn', OTEL_SDK_DISABLED: 'true', ...env });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor('channel simulator ready', async () => (await fetch(`${url}/health/ready`)).ok, 60_000, 200);
+  } catch (e) {
+    await killHard(child);
+    throw new Error(`${String(e)}\n${child.output.join('')}`);
+  }
+  const get = async <T>(path: string): Promise<T> => (await fetch(`${url}${path}`)).json() as Promise<T>;
+  return {
+    process: child,
+    url,
+    async configure(patch) {
+      const r = await fetch(`${url}/admin/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(patch) });
+      if (!r.ok) throw new Error(`sim config: HTTP ${r.status}`);
+    },
+    async deliveries() {
+      const all: Delivery[] = [];
+      for (;;) {
+        const page = await get<{ deliveries: Delivery[] }>(`/admin/deliveries?after=${all.length}&limit=10000`);
+        all.push(...page.deliveries);
+        if (page.deliveries.length < 10000) return all;
+      }
+    },
+    audit: () => get<AuditReport>('/admin/audit'),
+    stats: () => get<Record<string, number>>('/admin/stats'),
+    close: async () => {
+      await stopGracefully(child, 5000);
+    },
+  };
+}
+
+/** A plain connection to the test database, for assertions. */
+export async function dbClient(db: TestDatabase): Promise<Client> {
+  const c = new Client({ connectionString: db.url });
+  await c.connect();
+  return c;
+}
+
+export async function campaignRow(pg: Client, campaignId: string): Promise<{ reserved: number; sent_watermark: number; sold_out: string; leader_id: string | null; leader_epoch: string } | undefined> {
+  const r = await pg.query<{ reserved: number; sent_watermark: number; sold_out: string; leader_id: string | null; leader_epoch: string }>(
+    'SELECT reserved, sent_watermark, sold_out, leader_id, leader_epoch FROM pass_campaign WHERE campaign_id = $1',
+    [campaignId],
+  );
+  return r.rows[0];
+}
+
+/** Checks that deliveries of a campaign are slots 1..n, in order, each exactly once. */
+export function expectInOrderExactlyOnce(deliveries: Delivery[], campaignId: string, n: number): void {
+  const slots = deliveries.filter((d) => d.campaignId === campaignId).map((d) => d.slot);
+  expect(slots).toHaveLength(n);
+  expect(slots).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+}
