@@ -18,7 +18,7 @@ async function mvn(pom: string, outDir: string): Promise<void> {
   const started = Date.now();
   console.log(`[infra] fetching ${rel(pom)} dependencies from Maven Central (first time only)`);
   const code = await new Promise<number | null>((resolve, reject) => {
-    const child = spawn('mvn', ['-B', '-q', '-f', pom, PLUGIN, '-DincludeScope=runtime', `-Dlibs.dir=${outDir}`], {
+    const child = spawn('mvn', ['-B', '-q', '-Dstyle.color=never', '-f', pom, PLUGIN, '-DincludeScope=runtime', `-Dlibs.dir=${outDir}`], {
       stdio: ['ignore', 'inherit', 'inherit'],
       timeout: 9 * 60_000,
     });
