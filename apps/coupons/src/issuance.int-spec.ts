@@ -36,7 +36,7 @@ describe('coupon issuance and expiry (real Kafka and Postgres)', () => {
       acceptedClaim('m1', t0),
       acceptedClaim('n1', t0, { makersMember: false }),
       rejectedClaim('r1', t0),
-      acceptedClaim('open1', t0, { makersMember: false, rewards: { ...REWARDS_2023, coupons: { ...REWARDS_2023.coupons!, membersOnly: false, amountsWon: [1000] } } }),
+      acceptedClaim('open1', t0, { makersMember: false, rewards: { ...REWARDS_2023, coupons: { membersOnly: false, amountsWon: [1000], validityDays: 30, minPaidWon: 100 } } }),
       acceptedClaim('none1', t0, { rewards: { ...REWARDS_2023, coupons: null } }),
       acceptedClaim('m2', t0),
     ]);
