@@ -67,14 +67,17 @@ export class ReviewRepository {
   async applyDecisions(ctx: TxContext, applied: AppliedReview[]): Promise<void> {
     if (applied.length === 0) return;
     const col = <T>(f: (a: AppliedReview) => T): T[] => applied.map(f);
-    const rows = await ctx.query(
-      `UPDATE relief r SET review_status = t.status, additional_amount_won = t.amount, review_event_id = t.e, reviewed_at = $6
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[]) AS t(c, m, status, amount, e)
-        WHERE r.campaign_id = t.c AND r.merchant_id = t.m AND r.tier = 'REVIEW' AND r.review_status = 'PENDING'
-       RETURNING r.merchant_id`,
+    // (a top-level UPDATE through TypeORM returns [rows, count]; the CTE keeps the result a plain row set)
+    const [row] = await ctx.query<{ n: number }>(
+      `WITH u AS (
+         UPDATE relief r SET review_status = t.status, additional_amount_won = t.amount, review_event_id = t.e, reviewed_at = $6
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[]) AS t(c, m, status, amount, e)
+          WHERE r.campaign_id = t.c AND r.merchant_id = t.m AND r.tier = 'REVIEW' AND r.review_status = 'PENDING'
+         RETURNING r.merchant_id)
+       SELECT count(*)::int AS n FROM u`,
       [col((a) => a.campaignId), col((a) => a.merchantId), col((a) => a.status), col((a) => a.additionalAmountWon), col((a) => a.reviewEventId), ctx.now],
     );
-    if (rows.length !== applied.length) throw new Error(`review cases changed under lock: applied ${rows.length} of ${applied.length}`);
+    if (row?.n !== applied.length) throw new Error(`review cases changed under lock: applied ${row?.n ?? 0} of ${applied.length}`);
   }
 
   /** Stores answers; one stored first by another transaction for the same event wins. */

@@ -2,9 +2,9 @@
 // database, a manual clock, a publisher for inbound events and a collector for what comes out.
 import { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
-import { CampaignDefinition, dlqName, PayloadOf, TopicKey, Topics } from '@platform/contracts';
+import { CampaignDefinition, dlqName, PayloadOf, plannedTopics, TopicKey, Topics } from '@platform/contracts';
 import { createKafka, ManualClock, SafePublisher } from '@platform/messaging';
-import { createTestDatabase, createTestTopics, deleteTestTopics, TestDatabase, testInfra, TopicCollector, waitFor } from '@platform/testing';
+import { createTestDatabase, deleteTestTopics, TestDatabase, testInfra, testKafka, TopicCollector, uniqueSuffix, waitFor } from '@platform/testing';
 import { createReliefApp } from '../app';
 import { reliefEnv } from '../config';
 
@@ -30,6 +30,36 @@ export function campaign(campaignId: string, relief: CampaignDefinition['relief'
   };
 }
 
+/**
+ * Like createTestTopics (libs/testing), but tolerant of a busy broker: kafkajs' `waitForLeaders`
+ * gives up on the first UNKNOWN_TOPIC_OR_PARTITION in the metadata of just-created topics, so we
+ * poll the metadata ourselves until every partition has a leader.
+ */
+async function createTopicsPatiently(label: string): Promise<string> {
+  const prefix = `t-${label}-${uniqueSuffix()}.`;
+  const planned = plannedTopics().map((t) => ({ topic: prefix + t.name, numPartitions: t.partitions, replicationFactor: 1 }));
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ waitForLeaders: false, topics: planned });
+    await waitFor(
+      'test topics with leaders',
+      async () => {
+        const md = await admin.fetchTopicMetadata({ topics: planned.map((t) => t.topic) });
+        return planned.every((p) => {
+          const t = md.topics.find((x) => x.name === p.topic);
+          return t?.partitions.length === p.numPartitions && t.partitions.every((x) => x.leader >= 0);
+        });
+      },
+      30_000,
+      200,
+    );
+  } finally {
+    await admin.disconnect();
+  }
+  return prefix;
+}
+
 /** Accepts broken payloads on purpose: tests send bad input too. */
 export type Loose<T> = { [K in keyof T]?: unknown } & Record<string, unknown>;
 
@@ -46,7 +76,7 @@ export class ReliefHarness {
   async start(label: string, env: Record<string, string> = {}): Promise<this> {
     const { brokers, databaseUrl } = testInfra();
     this.db = await createTestDatabase(label);
-    this.prefix = await createTestTopics(label);
+    this.prefix = await createTopicsPatiently(label);
     const config = reliefEnv.parse({
       KAFKA_BROKERS: brokers.join(','),
       KAFKA_TOPIC_PREFIX: this.prefix,
