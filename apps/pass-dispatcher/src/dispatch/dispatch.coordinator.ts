@@ -53,13 +53,13 @@ export class DispatchCoordinator implements OnApplicationBootstrap, BeforeApplic
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
     this.channel = new ChannelClient(config.TALK_CHANNEL_URL, config.CHANNEL_TIMEOUT_MS);
-    this.task = new IntervalTask(this.log, config.LEADER_POLL_MS, () => this.pollOnce());
+    this.task = new IntervalTask(this.log, config.LEADER_POLL_MS, () => this.poll());
   }
 
   onApplicationBootstrap(): void {
     if (!this.config.DISPATCH_ENABLED) return;
     this.task.start();
-    void this.pollOnce().catch((e: unknown) => this.log.warn(`first leadership poll failed: ${String(e)}`));
+    void this.task.runNow();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -73,8 +73,13 @@ export class DispatchCoordinator implements OnApplicationBootstrap, BeforeApplic
     return [...this.senders.values()].filter((s) => !s.finished).map((s) => ({ campaignId: s.campaignId, stats: { ...s.stats } }));
   }
 
+  /** One leadership round now (serialized with the periodic ones: rounds never overlap). */
+  pollOnce(): Promise<void> {
+    return this.task.runNow();
+  }
+
   /** One round: check our lock connection, reap stopped senders, take campaigns nobody leads. */
-  async pollOnce(): Promise<void> {
+  private async poll(): Promise<void> {
     if (this.shuttingDown) return;
     const client = await this.connection();
     if (!client) return;

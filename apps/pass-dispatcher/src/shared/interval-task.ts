@@ -19,6 +19,12 @@ export class IntervalTask {
     this.timer = setInterval(() => this.tick(), this.intervalMs);
   }
 
+  /** Runs now unless a run is in flight (then that run is awaited instead). */
+  async runNow(): Promise<void> {
+    this.tick();
+    await this.running;
+  }
+
   private tick(): void {
     if (this.running) return;
     this.running = this.fn()
