@@ -26,11 +26,3 @@ export type EmoticonsConfig = z.infer<typeof emoticonsEnv>;
 
 export const loadEmoticonsConfig = (env: NodeJS.ProcessEnv = process.env): EmoticonsConfig => loadConfig(emoticonsEnv, env);
 export const emoticonsDatabase = (c: EmoticonsConfig): string => c.DB_NAME ?? 'campaign_emoticons';
-
-/**
- * The Kafka consumer group. A topic prefix is an isolated namespace (test suites, demos), so it gets
- * its own group: kafkajs' assigner hands every topic of a group to any member, whatever the member
- * subscribed to, so two prefixes sharing one group would be given each other's partitions.
- */
-export const emoticonsServiceName = (c: EmoticonsConfig): string =>
-  c.KAFKA_TOPIC_PREFIX ? `emoticons.${c.KAFKA_TOPIC_PREFIX.replace(/\.+$/, '')}` : 'emoticons';

@@ -3,7 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { Clock, MessagingModule, MessagingTables1764300000000 } from '@platform/messaging';
 import { databaseUrl, serviceDataSourceOptions } from '@platform/persistence';
 import { MetricsController } from '@platform/telemetry';
-import { emoticonsDatabase, EmoticonsConfig, emoticonsServiceName } from './config';
+import { emoticonsDatabase, EmoticonsConfig } from './config';
 import { DownloadHandler } from './entitlements/download.handler';
 import { EntitlementRepository } from './entitlements/entitlement.repository';
 import { EntitlementsController } from './entitlements/entitlements.controller';
@@ -30,7 +30,7 @@ export class EmoticonsModule {
         ),
         MessagingModule.forRoot(
           {
-            service: emoticonsServiceName(config),
+            service: 'emoticons',
             brokers: config.KAFKA_BROKERS,
             topicPrefix: config.KAFKA_TOPIC_PREFIX,
             chunkSize: config.CONSUMER_CHUNK_SIZE,

@@ -48,8 +48,14 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
     this.relay = new OutboxRelay(dataSource, this.publisher);
   }
 
+  /**
+   * The consumer group. With a topic prefix (tests, isolated environments) the prefix is part of
+   * it: kafkajs' round-robin assigner hands every topic of a group to any member, so two prefixes
+   * sharing a group would receive each other's partitions.
+   */
   get groupId(): string {
-    return this.options.service;
+    const p = this.options.topicPrefix ?? '';
+    return p ? `${this.options.service}.${p.replace(/\.$/, '')}` : this.options.service;
   }
 
   onApplicationBootstrap(): void {
