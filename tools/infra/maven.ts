@@ -17,15 +17,19 @@ export function fileHash(file: string): string {
 async function mvn(pom: string, outDir: string): Promise<void> {
   const started = Date.now();
   console.log(`[infra] fetching ${rel(pom)} dependencies from Maven Central (first time only)`);
-  const code = await new Promise<number | null>((resolve, reject) => {
+  // Output is kept and shown only on failure: with -q a success prints nothing useful anyway.
+  const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
     const child = spawn('mvn', ['-B', '-q', '-Dstyle.color=never', '-f', pom, PLUGIN, '-DincludeScope=runtime', `-Dlibs.dir=${outDir}`], {
-      stdio: ['ignore', 'inherit', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
       timeout: 9 * 60_000,
     });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     child.once('error', (e) => reject(new Error(`mvn failed to run (is Maven installed?): ${e.message}`)));
-    child.once('exit', resolve);
+    child.once('close', (c) => resolve({ code: c, output }));
   });
-  if (code !== 0) throw new Error(`mvn exited with ${code} for ${rel(pom)}`);
+  if (code !== 0) throw new Error(`mvn exited with ${code} for ${rel(pom)}:\n${output.trim().split('\n').slice(-40).join('\n')}`);
   console.log(`[infra] fetched ${rel(pom)} dependencies in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 }
 
