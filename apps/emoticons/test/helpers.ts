@@ -4,7 +4,7 @@ import { Client } from 'pg';
 import { CampaignRewards, PayloadOf, TopicKey, Topics } from '@platform/contracts';
 import { createKafka, SafePublisher } from '@platform/messaging';
 import { testInfra, testKafka, TestDatabase, waitFor } from '@platform/testing';
-import { EmoticonsConfig, emoticonsServiceName, loadEmoticonsConfig } from '../src/config';
+import { EmoticonsConfig, loadEmoticonsConfig } from '../src/config';
 
 /** The 2023 campaign's rewards as the claims service copies them into every ACCEPTED decision. */
 export const HEART_PACK_REWARDS: CampaignRewards = {
@@ -103,8 +103,8 @@ export async function waitConsumed(pg: Client, config: EmoticonsConfig, topic: T
       `${name} consumed`,
       async () => {
         const { rows } = await pg.query<{ partition: number; next_offset: string }>(
-          `SELECT partition, next_offset FROM consumer_offset WHERE group_id = $1 AND topic = $2`,
-          [emoticonsServiceName(config), name],
+          `SELECT partition, next_offset FROM consumer_offset WHERE group_id LIKE 'emoticons%' AND topic = $1`,
+          [name],
         );
         const applied = new Map(rows.map((r) => [r.partition, BigInt(r.next_offset)]));
         return highs.every((h) => BigInt(h.high) === 0n || (applied.get(h.partition) ?? 0n) >= BigInt(h.high));
