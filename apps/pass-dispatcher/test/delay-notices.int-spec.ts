@@ -1,0 +1,112 @@
+import { INestApplication } from '@nestjs/common';
+import { Client } from 'pg';
+import { PayloadOf, Topics } from '@platform/contracts';
+import { createTestDatabase, createTestTopics, deleteTestTopics, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
+import { createPassDispatcherApp } from '../src/app';
+import { accepted, campaignRow, dbClient, dispatcherConfig, expectInOrderExactlyOnce, Feeder, Sim, startSim } from './helpers';
+import { expectNoticeInvariant, Notice } from './notices';
+
+jest.setTimeout(90_000);
+
+/**
+ * R8 / I6 on a seconds scale (campaign threshold 5 s from the decision's rewards): the estimator
+ * re-estimates from the measured rate and the current stall, so a throttled channel and a dead
+ * channel both make notices go out, before claim + threshold, once per pass.
+ */
+describe('delay notices from the estimator', () => {
+  const THRESHOLD_S = 5;
+  let db: TestDatabase;
+  let prefix: string;
+  let app: INestApplication;
+  let sim: Sim;
+  let feeder: Feeder;
+  let collector: TopicCollector;
+  let pg: Client;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('passes_notices');
+    prefix = await createTestTopics('passes-notices');
+    sim = await startSim({ SIM_RATE_LIMIT_PER_SECOND: '4', SIM_RATE_LIMIT_BURST: '1', SIM_LATENCY_MEDIAN_MS: '1', SIM_LATENCY_P99_MS: '5' });
+    app = await createPassDispatcherApp(
+      dispatcherConfig(db, prefix, {
+        TALK_CHANNEL_URL: sim.url,
+        DISPATCH_RATE_PER_SECOND: '50',
+        ESTIMATOR_INTERVAL_MS: '200',
+        WATCHDOG_INTERVAL_MS: '200',
+        DELAY_NOTICE_MARGIN_MS: '1000',
+        RATE_WINDOW_SECONDS: '2',
+      }),
+    );
+    await app.init();
+    feeder = new Feeder(prefix);
+    collector = await new TopicCollector([prefix + Topics.passDelayNotice.name, prefix + Topics.passReserved.name]).start();
+    pg = await dbClient(db);
+  });
+
+  afterAll(async () => {
+    await collector?.stop();
+    await feeder?.close();
+    await app?.close();
+    await sim?.close();
+    await pg?.end();
+    await db?.drop();
+    if (prefix) await deleteTestTopics(prefix);
+  });
+
+  const notices = (): Notice[] => collector.on(prefix + Topics.passDelayNotice.name).map((m) => m.json<Notice>());
+  const claimedAt = () =>
+    new Map(
+      collector
+        .on(prefix + Topics.passReserved.name)
+        .map((m) => m.json<PayloadOf<'passReserved'>>())
+        .map((r) => [r.passId, Date.parse(r.claimedAt)]),
+    );
+  const triggers = async (campaignId: string) => {
+    const r = await pg.query<{ notice_trigger: string; n: number }>(
+      `SELECT notice_trigger, count(*)::int AS n FROM pass WHERE campaign_id = $1 AND notice_at IS NOT NULL GROUP BY 1`,
+      [campaignId],
+    );
+    return Object.fromEntries(r.rows.map((x) => [x.notice_trigger, x.n]));
+  };
+
+  it('a throttled channel (4/s for 40 passes): late passes are noticed in time, early ones are not', async () => {
+    const campaignId = 'notice-throttled';
+    await feeder.send('claimDecided', Array.from({ length: 40 }, (_, i) => accepted(i, { campaignId, pass: { delayNoticeAfterSeconds: THRESHOLD_S } })));
+    await waitFor('40 delivered', async () => (await campaignRow(pg, campaignId))?.sent_watermark === 40, 60_000, 200);
+    await waitFor('reserved events', () => claimedAt().size >= 40, 10_000);
+    await new Promise((r) => setTimeout(r, 500)); // notices still in the outbox
+
+    const deliveries = await sim.deliveries();
+    expectInOrderExactlyOnce(deliveries, campaignId, 40);
+    const late = expectNoticeInvariant({ notices: notices(), deliveries, thresholdMs: THRESHOLD_S * 1000, claimedAt: claimedAt(), campaignId });
+    // 40 passes at 4/s take 10 s: a good part comes after 5 s, and the first ones are on time
+    expect(late.length).toBeGreaterThan(10);
+    const mine = notices().filter((n) => n.campaignId === campaignId);
+    expect(mine.length).toBeLessThan(40);
+    expect(mine.some((n) => n.slot === 1)).toBe(false);
+    // the estimator saw it coming from the measured rate (not only the watchdog at the last moment)
+    expect((await triggers(campaignId)).ESTIMATE ?? 0).toBeGreaterThan(0);
+  });
+
+  it('a dead channel: the growing stall makes the estimator notice every waiting pass before its deadline', async () => {
+    const campaignId = 'notice-dead-channel';
+    await sim.configure({ outage: true, ratePerSecond: 0 });
+    await feeder.send('claimDecided', Array.from({ length: 20 }, (_, i) => accepted(i, { campaignId, pass: { delayNoticeAfterSeconds: THRESHOLD_S } })));
+    await waitFor('20 notices', () => notices().filter((n) => n.campaignId === campaignId).length >= 20, 30_000, 100);
+    // the channel stays down past every deadline, so all 20 really are late
+    const lastClaim = Math.max(...notices().filter((n) => n.campaignId === campaignId).map((n) => Date.parse(n.claimedAt)));
+    await new Promise((r) => setTimeout(r, Math.max(0, lastClaim + THRESHOLD_S * 1000 + 300 - Date.now())));
+    expect((await sim.deliveries()).filter((d) => d.campaignId === campaignId)).toHaveLength(0);
+    await sim.configure({ outage: false });
+    await waitFor('20 delivered', async () => (await campaignRow(pg, campaignId))?.sent_watermark === 20, 30_000, 200);
+    await waitFor('reserved events', () => [...claimedAt().keys()].length >= 60, 10_000);
+
+    const deliveries = await sim.deliveries();
+    expectInOrderExactlyOnce(deliveries, campaignId, 20);
+    const late = expectNoticeInvariant({ notices: notices(), deliveries, thresholdMs: THRESHOLD_S * 1000, claimedAt: claimedAt(), campaignId });
+    expect(late).toHaveLength(20);
+    const t = await triggers(campaignId);
+    expect((t.ESTIMATE ?? 0) + (t.WATCHDOG ?? 0)).toBe(20);
+    expect(t.ESTIMATE ?? 0).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,96 @@
+import { INestApplication } from '@nestjs/common';
+import { Client } from 'pg';
+import { PayloadOf, Topics } from '@platform/contracts';
+import { createTestDatabase, createTestTopics, deleteTestTopics, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
+import { createPassDispatcherApp } from '../src/app';
+import { accepted, campaignRow, dbClient, dispatcherConfig, expectInOrderExactlyOnce, Feeder, Sim, startSim } from './helpers';
+import { expectNoticeInvariant, Notice } from './notices';
+
+jest.setTimeout(90_000);
+
+/**
+ * I6 without any estimate (estimator off) and a channel outage: the watchdog alone notices every
+ * unsent pass once claim + threshold - margin is reached, before claim + threshold.
+ */
+describe('delay-notice watchdog during a channel outage', () => {
+  const THRESHOLD_S = 5;
+  const MARGIN_MS = 1500;
+  const campaignId = 'notice-watchdog';
+  let db: TestDatabase;
+  let prefix: string;
+  let app: INestApplication;
+  let url: string;
+  let sim: Sim;
+  let feeder: Feeder;
+  let collector: TopicCollector;
+  let pg: Client;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('passes_watchdog');
+    prefix = await createTestTopics('passes-watchdog');
+    sim = await startSim({ SIM_OUTAGE: 'true', SIM_RATE_LIMIT_PER_SECOND: '0' });
+    app = await createPassDispatcherApp(
+      dispatcherConfig(db, prefix, {
+        TALK_CHANNEL_URL: sim.url,
+        ESTIMATOR_INTERVAL_MS: '0',
+        WATCHDOG_INTERVAL_MS: '200',
+        DELAY_NOTICE_MARGIN_MS: String(MARGIN_MS),
+      }),
+    );
+    await app.listen(0, '127.0.0.1');
+    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    feeder = new Feeder(prefix);
+    collector = await new TopicCollector([prefix + Topics.passDelayNotice.name, prefix + Topics.passReserved.name]).start();
+    pg = await dbClient(db);
+  });
+
+  afterAll(async () => {
+    await collector?.stop();
+    await feeder?.close();
+    await app?.close();
+    await sim?.close();
+    await pg?.end();
+    await db?.drop();
+    if (prefix) await deleteTestTopics(prefix);
+  });
+
+  const notices = (): Notice[] => collector.on(prefix + Topics.passDelayNotice.name).map((m) => m.json<Notice>());
+
+  it('notices every waiting pass between deadline - margin and the deadline, once, then delivers in order', async () => {
+    // claims made 0..1.9 s apart, so deadlines are spread
+    const t0 = Date.now();
+    const decisions = Array.from({ length: 20 }, (_, i) => accepted(i, { campaignId, requestedAt: new Date(t0 + i * 100), pass: { delayNoticeAfterSeconds: THRESHOLD_S } }));
+    await feeder.send('claimDecided', decisions);
+    await waitFor('20 notices', () => notices().length >= 20, 30_000, 100);
+    expect(await sim.deliveries()).toHaveLength(0);
+    for (const n of notices()) {
+      const deadline = Date.parse(n.claimedAt) + THRESHOLD_S * 1000;
+      // not before the watchdog's moment (no estimator here), and strictly before the deadline
+      expect(Date.parse(n.noticedAt)).toBeGreaterThanOrEqual(deadline - MARGIN_MS);
+      expect(Date.parse(n.noticedAt)).toBeLessThan(deadline);
+      expect(Date.parse(n.estimatedDeliveryAt)).toBeGreaterThanOrEqual(deadline);
+    }
+    const triggers = await pg.query<{ notice_trigger: string; n: number }>(`SELECT notice_trigger, count(*)::int AS n FROM pass GROUP BY 1`);
+    expect(triggers.rows).toEqual([{ notice_trigger: 'WATCHDOG', n: 20 }]);
+
+    // stay down past every deadline, then recover
+    await new Promise((r) => setTimeout(r, Math.max(0, t0 + 1900 + THRESHOLD_S * 1000 + 300 - Date.now())));
+    await sim.configure({ outage: false });
+    await waitFor('20 delivered', async () => (await campaignRow(pg, campaignId))?.sent_watermark === 20, 30_000, 200);
+    await waitFor('reserved events', () => collector.on(prefix + Topics.passReserved.name).length >= 20, 10_000);
+    const claimedAt = new Map(
+      collector
+        .on(prefix + Topics.passReserved.name)
+        .map((m) => m.json<PayloadOf<'passReserved'>>())
+        .map((r) => [r.passId, Date.parse(r.claimedAt)]),
+    );
+    const deliveries = await sim.deliveries();
+    expectInOrderExactlyOnce(deliveries, campaignId, 20);
+    const late = expectNoticeInvariant({ notices: notices(), deliveries, thresholdMs: THRESHOLD_S * 1000, claimedAt, campaignId });
+    expect(late).toHaveLength(20);
+    expect(notices()).toHaveLength(20); // still exactly one each
+
+    const status = (await (await fetch(`${url}/passes/status`)).json()) as { campaigns: { noticesSent: number; noticesByTrigger: Record<string, number> }[] };
+    expect(status.campaigns[0]).toMatchObject({ noticesSent: 20, noticesByTrigger: { WATCHDOG: 20 } });
+  });
+});
