@@ -379,44 +379,24 @@ export class ClaimGenerator {
       case 'wrongType':
         expect = { outcome: 'DLQ' };
         break;
-      case 'repeat':
-        throw new Error('unreachable');
     }
     value.requestedAt = isoWithOffset(requestedAtMs, kst);
-    let text: string;
-    switch (kind) {
-      case 'badJson':
-        text = p.chance(0.5) ? JSON.stringify(value).slice(0, 40 + p.int(40)) : `claim ${eventId} for ${claimant.accountId}`;
-        break;
-      case 'missingField': {
-        const drop = p.pick(SCHEMA_FIELDS);
-        delete value[drop];
-        text = JSON.stringify(value);
-        break;
-      }
-      case 'unknownField':
-        text = JSON.stringify({ ...value, [p.pick(['coupon', 'referrer', 'deviceId', 'isVip'])]: p.pick(['FREE', 'x', 1, true]) });
-        break;
-      case 'wrongType': {
-        const broken = { ...value };
-        switch (p.int(4)) {
-          case 0:
-            broken.talkLinked = 'yes';
-            break;
-          case 1:
-            broken.requestedAt = 'yesterday';
-            break;
-          case 2:
-            broken.phoneNumber = Number(`10${claimant.phoneDigits}`);
-            break;
-          default:
-            broken.accountId = null;
-        }
-        text = JSON.stringify(broken);
-        break;
-      }
-      default:
-        text = JSON.stringify(value);
+    let text = JSON.stringify(value);
+    if (kind === 'badJson') {
+      text = p.chance(0.5) ? text.slice(0, 40 + p.int(40)) : `claim ${eventId} for ${claimant.accountId}`;
+    } else if (kind === 'missingField') {
+      delete value[p.pick(SCHEMA_FIELDS)];
+      text = JSON.stringify(value);
+    } else if (kind === 'unknownField') {
+      text = JSON.stringify({ ...value, [p.pick(['coupon', 'referrer', 'deviceId', 'isVip'])]: p.pick(['FREE', 'x', 1, true]) });
+    } else if (kind === 'wrongType') {
+      const broken = { ...value };
+      const which = p.int(4);
+      if (which === 0) broken.talkLinked = 'yes';
+      else if (which === 1) broken.requestedAt = 'yesterday';
+      else if (which === 2) broken.phoneNumber = Number(`10${claimant.phoneDigits}`);
+      else broken.accountId = null;
+      text = JSON.stringify(broken);
     }
     const sampled = p.chance(this.traceShare);
     const headers: Record<string, string> = {

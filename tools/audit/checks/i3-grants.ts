@@ -37,11 +37,11 @@ export const I3_SQL = {
   issuedCoupons: fingerprintSql(`claim_id || '|' || idx || '|' || amount_won`, `FROM coupon WHERE ${campaignFilter('campaign_id', 1)}`),
   // Diagnosis only: per-claim counts in claim-id order (bytewise, so both sides sort alike).
   owedEntitlementsPerClaim: `SELECT c.claim_id::text AS k, jsonb_array_length(k.definition->'rewards'->'emoticons') AS n ${ACCEPTED}
-      AND jsonb_array_length(k.definition->'rewards'->'emoticons') > 0 ORDER BY 1 COLLATE "C"`,
+      AND jsonb_array_length(k.definition->'rewards'->'emoticons') > 0 ORDER BY c.claim_id::text COLLATE "C"`,
   grantedEntitlementsPerClaim: `SELECT claim_id AS k, count(*) AS n FROM entitlement WHERE ${campaignFilter('campaign_id', 1)}
       GROUP BY claim_id ORDER BY claim_id COLLATE "C"`,
   owedCouponsPerClaim: `SELECT c.claim_id::text AS k, jsonb_array_length(${OWED_COUPONS}) AS n ${ACCEPTED}
-      AND jsonb_array_length(${OWED_COUPONS}) > 0 ORDER BY 1 COLLATE "C"`,
+      AND jsonb_array_length(${OWED_COUPONS}) > 0 ORDER BY c.claim_id::text COLLATE "C"`,
   issuedCouponsPerClaim: `SELECT claim_id AS k, count(*) AS n FROM coupon WHERE ${campaignFilter('campaign_id', 1)}
       GROUP BY claim_id ORDER BY claim_id COLLATE "C"`,
 };

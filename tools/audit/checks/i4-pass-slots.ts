@@ -34,7 +34,7 @@ export const I4_DECIDED_SQL = fingerprintSql(
 );
 const OWED_PER_CLAIM = `SELECT c.claim_id::text AS k, 1 AS n FROM claim c JOIN campaign k ON k.campaign_id = c.campaign_id
     WHERE c.status = 'ACCEPTED' AND jsonb_typeof(k.definition->'rewards'->'pass') = 'object' AND ${campaignFilter('c.campaign_id', 1)}
-    ORDER BY 1 COLLATE "C"`;
+    ORDER BY c.claim_id::text COLLATE "C"`;
 const DECIDED_PER_CLAIM = `SELECT claim_id AS k, count(*) AS n FROM (SELECT claim_id FROM pass WHERE ${campaignFilter('campaign_id', 1)}
     UNION ALL SELECT claim_id FROM pass_sold_out WHERE ${campaignFilter('campaign_id', 1)}) u GROUP BY claim_id ORDER BY claim_id COLLATE "C"`;
 
