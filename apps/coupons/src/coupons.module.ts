@@ -4,18 +4,20 @@ import { Clock, MessagingModule, MessagingTables1764300000000 } from '@platform/
 import { databaseUrl, serviceDataSourceOptions } from '@platform/persistence';
 import { MetricsController } from '@platform/telemetry';
 import { couponsDatabase, CouponsConfig } from './config';
+import { CampaignRewardRepository } from './coupons/campaign-reward.repository';
 import { CouponIssuer } from './coupons/coupon-issuer';
 import { CouponRepository } from './coupons/coupon.repository';
 import { CouponsController } from './coupons/coupons.controller';
 import { ExpirySweeper } from './expiry/expiry-sweeper';
 import { CouponsSchema1764300003000 } from './migrations/1764300003000-CouponsSchema';
+import { CampaignRewards1764300003100 } from './migrations/1764300003100-CampaignRewards';
 import { RedemptionConsumer } from './redemptions/redemption-consumer';
 import { RedemptionController } from './redemptions/redemption.controller';
 import { RedemptionRepository } from './redemptions/redemption.repository';
 import { RedemptionService } from './redemptions/redemption.service';
 import { COUPONS_CONFIG } from './tokens';
 
-export const couponsMigrations = [MessagingTables1764300000000, CouponsSchema1764300003000];
+export const couponsMigrations = [MessagingTables1764300000000, CouponsSchema1764300003000, CampaignRewards1764300003100];
 
 @Module({})
 export class CouponsModule {
@@ -43,7 +45,7 @@ export class CouponsModule {
         ),
       ],
       controllers: [CouponIssuer, RedemptionConsumer, RedemptionController, CouponsController, MetricsController],
-      providers: [{ provide: COUPONS_CONFIG, useValue: config }, CouponRepository, RedemptionRepository, RedemptionService, ExpirySweeper],
+      providers: [{ provide: COUPONS_CONFIG, useValue: config }, CouponRepository, CampaignRewardRepository, RedemptionRepository, RedemptionService, ExpirySweeper],
     };
   }
 }

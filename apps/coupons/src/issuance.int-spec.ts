@@ -3,7 +3,7 @@ import { DLQ_HEADERS, ManualClock } from '@platform/messaging';
 import { waitFor } from '@platform/testing';
 import { couponIdFor } from './coupons/coupon-id';
 import { ExpirySweeper } from './expiry/expiry-sweeper';
-import { acceptedClaim, Harness, REWARDS_2023, rejectedClaim, startHarness } from './testing/fixtures';
+import { acceptedClaim, campaignDefined, ClaimDecided, Harness, REWARDS_2023, rejectedClaim, startHarness } from './testing/fixtures';
 
 jest.setTimeout(90_000);
 
@@ -81,15 +81,6 @@ describe('coupon issuance and expiry (real Kafka and Postgres)', () => {
     expect(await count(`SELECT count(*) n FROM coupon WHERE account_id = 'acct-dup'`)).toBe(2);
   });
 
-  it('parks an ACCEPTED decision without rewards in the DLQ with its reason', async () => {
-    const { rewards: _r, ...noRewards } = acceptedClaim('norew', t0);
-    await h.feeder.send('claimDecided', [noRewards]);
-    await waitFor('dead letter', () => claimsDlq().length >= 1);
-    expect(claimsDlq()).toHaveLength(1);
-    expect(claimsDlq()[0]?.headers[DLQ_HEADERS.reason]).toMatch(/^ACCEPTED_WITHOUT_REWARDS: claim claim-norew/);
-    expect(await count(`SELECT count(*) n FROM coupon WHERE account_id = 'acct-norew'`)).toBe(0);
-  });
-
   it('expires unused coupons at exactly expiresAt, once each, leaving used ones alone', async () => {
     const sweeper = h.app.get(ExpirySweeper);
     const base = await h.app.getUrl();
@@ -141,5 +132,41 @@ describe('coupon issuance and expiry (real Kafka and Postgres)', () => {
     ]);
     expect((await (await fetch(`${base}/coupons/acct-nobody`)).json()) as unknown).toEqual({ accountId: 'acct-nobody', coupons: [] });
     expect((await fetch(`${base}/coupons/${encodeURIComponent('bad id')}`)).status).toBe(400);
+  });
+
+  it('a decision without rewards uses the campaign definition, waiting for it; an unknown campaign ends in the DLQ', async () => {
+    const at = new Date(t0.getTime() + 40 * DAY);
+    clock.set(at);
+    await h.feeder.send('campaignDefined', [campaignDefined('camp-known', { membersOnly: false, amountsWon: [700], validityDays: 3, minPaidWon: 100 }, at)]);
+    await waitFor('camp-known stored', async () => (await count(`SELECT count(*) n FROM campaign_reward WHERE campaign_id = 'camp-known'`)) === 1);
+    const strip = ({ rewards: _r, ...rest }: ClaimDecided): ClaimDecided => rest;
+    await h.feeder.send('claimDecided', [
+      strip(acceptedClaim('known', at, { campaignId: 'camp-known', makersMember: false })),
+      strip(acceptedClaim('late', at, { campaignId: 'camp-late' })),
+      strip(acceptedClaim('orphan', at, { campaignId: 'camp-never' })),
+    ]);
+    await waitFor('acct-known issued', () => issued().some((i) => i.accountId === 'acct-known'));
+    expect(issued().filter((i) => i.accountId === 'acct-known')).toEqual([
+      expect.objectContaining({ campaignId: 'camp-known', amountWon: 700, issuedAt: at.toISOString(), expiresAt: new Date(at.getTime() + 3 * DAY).toISOString() }),
+    ]);
+    await waitFor('two deferred', async () => (await count(`SELECT count(*) n FROM deferred_message`)) === 2);
+    expect(await count(`SELECT count(*) n FROM coupon WHERE account_id IN ('acct-late', 'acct-orphan')`)).toBe(0);
+
+    await h.feeder.send('campaignDefined', [campaignDefined('camp-late', { membersOnly: true, amountsWon: [5000], validityDays: 7, minPaidWon: 100 }, at)]);
+    await waitFor('camp-late stored', async () => (await count(`SELECT count(*) n FROM campaign_reward WHERE campaign_id = 'camp-late'`)) === 1);
+    clock.advance(1000); // the deferred decisions are due again
+    await waitFor('acct-late issued', () => issued().some((i) => i.accountId === 'acct-late'));
+    const retriedAt = new Date(at.getTime() + 1000);
+    expect(issued().filter((i) => i.accountId === 'acct-late')).toEqual([
+      expect.objectContaining({ campaignId: 'camp-late', amountWon: 5000, issuedAt: retriedAt.toISOString(), expiresAt: new Date(retriedAt.getTime() + 7 * DAY).toISOString() }),
+    ]);
+    expect(claimsDlq()).toHaveLength(0);
+
+    clock.advance(11 * 60_000); // past COUPON_REWARDS_WAIT_MS (10 min by default)
+    await waitFor('orphan parked', () => claimsDlq().length >= 1);
+    expect(claimsDlq()).toHaveLength(1);
+    expect(claimsDlq()[0]?.headers[DLQ_HEADERS.reason]).toMatch(/^DEFERRED_TIMEOUT: UNKNOWN_REWARDS: claim claim-orphan is ACCEPTED without rewards and campaign camp-never/);
+    expect(await count(`SELECT count(*) n FROM deferred_message`)).toBe(0);
+    expect(await count(`SELECT count(*) n FROM coupon WHERE account_id = 'acct-orphan'`)).toBe(0);
   });
 });

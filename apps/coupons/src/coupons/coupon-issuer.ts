@@ -1,35 +1,68 @@
-import { Controller } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { PayloadOf } from '@platform/contracts';
 import { InboundMessage, OnBatch, TxContext } from '@platform/messaging';
 import { couponsForClaim } from '@platform/rules';
+import { COUPONS_CONFIG } from '../tokens';
+import type { CouponsConfig } from '../config';
+import { CampaignRewardRepository } from './campaign-reward.repository';
 import { couponIdFor } from './coupon-id';
 import { CouponRepository, NewCoupon } from './coupon.repository';
 
 type Decided = InboundMessage<PayloadOf<'claimDecided'>>;
+type Defined = InboundMessage<PayloadOf<'campaignDefined'>>;
 
 /**
  * R6 / I3: issues the campaign's coupons for every ACCEPTED claim of a Makers member (or of anyone
  * when the campaign's coupons are not members-only), exactly once per claim: coupon ids derive from
  * (claimId, index), the insert keeps the first writer, and only inserted coupons are announced.
+ *
+ * The campaign's coupon terms come with the decision (`rewards`); a decision without them falls back
+ * on the campaign's definition (compensation.campaign.defined.v1), waiting for it up to
+ * COUPON_REWARDS_WAIT_MS before the decision is parked in the DLQ with the reason.
  */
 @Controller()
 export class CouponIssuer {
-  constructor(private readonly coupons: CouponRepository) {}
+  constructor(
+    private readonly coupons: CouponRepository,
+    private readonly campaigns: CampaignRewardRepository,
+    @Inject(COUPONS_CONFIG) private readonly config: CouponsConfig,
+  ) {}
+
+  @OnBatch('campaignDefined')
+  async onDefined(@Payload() messages: Defined[], @Ctx() ctx: TxContext): Promise<void> {
+    const latest = new Map<string, Defined['value']>();
+    for (const m of messages) {
+      const prev = latest.get(m.value.campaign.campaignId);
+      if (!prev || Date.parse(prev.definedAt) < Date.parse(m.value.definedAt)) latest.set(m.value.campaign.campaignId, m.value);
+    }
+    await this.campaigns.upsert(
+      ctx.manager,
+      [...latest.values()].map((d) => ({ campaignId: d.campaign.campaignId, coupons: d.campaign.rewards.coupons, definedAt: d.definedAt })),
+      ctx.now,
+    );
+  }
 
   @OnBatch('claimDecided')
   async onDecided(@Payload() messages: Decided[], @Ctx() ctx: TxContext): Promise<void> {
+    const missing = messages.filter((m) => m.value.status === 'ACCEPTED' && !m.value.rewards).map((m) => m.value.campaignId);
+    const defined = await this.campaigns.find(ctx.manager, [...new Set(missing)]);
     const toInsert = new Map<string, { coupon: NewCoupon; cause: Decided }>();
     for (const m of messages) {
       const v = m.value;
-      const verdict = couponsForClaim({ status: v.status, makersMember: v.makersMember, coupons: v.rewards && v.rewards.coupons }, ctx.now);
+      const coupons = v.rewards ? v.rewards.coupons : defined.get(v.campaignId);
+      const verdict = couponsForClaim({ status: v.status, makersMember: v.makersMember, coupons }, ctx.now);
       switch (verdict.kind) {
         case 'NONE':
           break;
         case 'UNDECIDABLE':
-          // An accepted claim without its campaign's rewards: nothing to go by. Parked with the
-          // reason (replayable once the producer is fixed), never guessed.
-          ctx.reject(m, `ACCEPTED_WITHOUT_REWARDS: claim ${v.claimId} is ACCEPTED but carries no rewards`);
+          // Neither the decision nor a known definition says which coupons: wait for the
+          // definition, then park with the reason (replayable), never guess.
+          ctx.retryLater(
+            m,
+            `UNKNOWN_REWARDS: claim ${v.claimId} is ACCEPTED without rewards and campaign ${v.campaignId} is not defined here`,
+            this.config.COUPON_REWARDS_WAIT_MS,
+          );
           break;
         case 'ISSUE':
           for (const c of verdict.coupons) {

@@ -41,6 +41,21 @@ export function rejectedClaim(id: string, at: Date, over: Partial<ClaimDecided> 
   return { ...rest, status: 'REJECTED', reason: 'DUPLICATE', ...over };
 }
 
+/** A campaign definition as the claims service announces it, with the given coupon terms. */
+export function campaignDefined(campaignId: string, coupons: CampaignRewards['coupons'], at: Date): PayloadOf<'campaignDefined'> {
+  return {
+    definedAt: at.toISOString(),
+    campaign: {
+      campaignId,
+      name: `test campaign ${campaignId}`,
+      opensAt: new Date(at.getTime() - 86_400_000).toISOString(),
+      closesAt: new Date(at.getTime() + 14 * 86_400_000).toISOString(),
+      rewards: { ...REWARDS_2023, coupons },
+      relief: null,
+    },
+  };
+}
+
 export type RedemptionRequested = PayloadOf<'couponRedemptionRequested'>;
 
 export class Feeder {

@@ -6,7 +6,7 @@ const DAY_MS = 86_400_000;
 export interface DecidedClaimFacts {
   status: 'ACCEPTED' | 'REJECTED';
   makersMember: boolean;
-  /** The campaign's coupon reward; null when the campaign offers none, undefined when the event carries no rewards. */
+  /** The campaign's coupon reward; null when the campaign offers none, undefined when unknown (no rewards on the event, no definition). */
   coupons: CouponReward | null | undefined;
 }
 
@@ -22,7 +22,7 @@ export interface CouponToIssue {
 export type IssuanceVerdict =
   | { kind: 'ISSUE'; coupons: CouponToIssue[] }
   | { kind: 'NONE'; why: 'NOT_ACCEPTED' | 'NO_COUPONS_IN_CAMPAIGN' | 'NOT_A_MEMBER' }
-  /** An ACCEPTED decision without the campaign's rewards: nothing to go by (a producer bug). */
+  /** An ACCEPTED decision whose campaign's coupon terms are unknown: nothing to go by yet. */
   | { kind: 'UNDECIDABLE'; why: 'NO_REWARDS' };
 
 /**

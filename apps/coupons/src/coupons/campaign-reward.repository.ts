@@ -1,0 +1,28 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { CouponReward } from '@platform/contracts';
+
+@Injectable()
+export class CampaignRewardRepository {
+  /** Stores definitions; a later definition of the same campaign replaces an earlier one. */
+  async upsert(m: EntityManager, rows: { campaignId: string; coupons: CouponReward | null; definedAt: string }[], now: Date): Promise<void> {
+    if (rows.length === 0) return;
+    await m.query(
+      `INSERT INTO campaign_reward (campaign_id, coupons, defined_at, received_at)
+       SELECT t.campaign_id, t.coupons::jsonb, t.defined_at, $4 FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS t(campaign_id, coupons, defined_at)
+       ON CONFLICT (campaign_id) DO UPDATE SET coupons = EXCLUDED.coupons, defined_at = EXCLUDED.defined_at, received_at = EXCLUDED.received_at
+        WHERE campaign_reward.defined_at < EXCLUDED.defined_at`,
+      [rows.map((r) => r.campaignId), rows.map((r) => (r.coupons ? JSON.stringify(r.coupons) : null)), rows.map((r) => r.definedAt), now],
+    );
+  }
+
+  /** The coupon rewards of known campaigns (null value: known, offers no coupons). */
+  async find(m: EntityManager, ids: string[]): Promise<Map<string, CouponReward | null>> {
+    if (ids.length === 0) return new Map();
+    const rows = (await m.query(`SELECT campaign_id, coupons FROM campaign_reward WHERE campaign_id = ANY($1::text[])`, [ids])) as {
+      campaign_id: string;
+      coupons: CouponReward | null;
+    }[];
+    return new Map(rows.map((r) => [r.campaign_id, r.coupons]));
+  }
+}
