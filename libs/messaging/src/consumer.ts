@@ -162,7 +162,10 @@ export class BatchConsumer {
       if (!e.payload.restart && !this.stopping) void this.restart('crash without restart');
     });
     await c.connect();
-    await c.subscribe({ topics: this.topics.map((t) => this.o.namer.physical(t)), fromBeginning: true });
+    await c.subscribe({
+      topics: this.topics.map((t) => this.o.namer.physical(t)),
+      fromBeginning: true,
+    });
     await c.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -227,7 +230,13 @@ export class BatchConsumer {
         this.lastProgressAt = Date.now();
         // Explicit commit (autoCommit is off): the effects are durable now.
         await this.consumer
-          ?.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }])
+          ?.commitOffsets([
+            {
+              topic: batch.topic,
+              partition: batch.partition,
+              offset: (BigInt(last.offset) + 1n).toString(),
+            },
+          ])
           .catch((e: unknown) => this.log.warn(`offset commit failed (harmless, deduped): ${String(e)}`));
         await p.heartbeat().catch(() => undefined);
       }
@@ -254,7 +263,11 @@ export class BatchConsumer {
     const batchSpan = tracer.startSpan(`consume ${topic}`, {
       kind: SpanKind.CONSUMER,
       links,
-      attributes: { 'messaging.destination.name': topic, 'messaging.destination.partition.id': String(partition), 'messaging.batch.message_count': chunk.length },
+      attributes: {
+        'messaging.destination.name': topic,
+        'messaging.destination.partition.id': String(partition),
+        'messaging.batch.message_count': chunk.length,
+      },
     });
     const started = Date.now();
     let backoff = 100;
@@ -281,7 +294,9 @@ export class BatchConsumer {
         }
       }
       messagingMetrics().batchSize.record(chunk.length, { topic });
-      messagingMetrics().batchDurationMs.record(Date.now() - started, { topic });
+      messagingMetrics().batchDurationMs.record(Date.now() - started, {
+        topic,
+      });
     } catch (e) {
       batchSpan.setStatus({ code: SpanStatusCode.ERROR, message: String(e) });
       throw e;
@@ -325,7 +340,10 @@ export class BatchConsumer {
     const parent = propagation.extract(ROOT_CONTEXT, headers, getter);
     const span = trace.getTracer('messaging').startSpan(
       `process ${topic}`,
-      { kind: SpanKind.CONSUMER, attributes: { 'messaging.kafka.offset': m.offset } },
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: { 'messaging.kafka.offset': m.offset },
+      },
       parent,
     );
     const decoded = decode(spec, m.value);
@@ -419,7 +437,19 @@ export class BatchConsumer {
                                        next_attempt_at, give_up_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::timestamptz + interval '500 milliseconds', $10::timestamptz + ($11 || ' milliseconds')::interval)
          ON CONFLICT (group_id, topic, partition, "offset") DO NOTHING`,
-        [this.o.groupId, m.topic, m.partition, m.offset, m.key, m.rawValue, JSON.stringify(m.headers), m.timestamp, d.reason, ctx.now, String(d.maxWaitMs)],
+        [
+          this.o.groupId,
+          m.topic,
+          m.partition,
+          m.offset,
+          m.key,
+          m.rawValue,
+          JSON.stringify(m.headers),
+          m.timestamp,
+          d.reason,
+          ctx.now,
+          String(d.maxWaitMs),
+        ],
       );
     }
   }
@@ -430,85 +460,118 @@ export class BatchConsumer {
    */
   async retryDeferred(): Promise<number> {
     if (this.stopping) return 0;
-    let handled = 0;
     try {
-      await this.o.dataSource.transaction(async (manager) => {
-        const now = this.clock.now();
-        const rows = (await manager.query(
-          `SELECT id, topic, partition, "offset", key, value, headers, kafka_timestamp, reason, attempts, give_up_at
-             FROM deferred_message WHERE group_id = $1 AND next_attempt_at <= $2
+      return await this.retryDeferredRound(null);
+    } catch (e) {
+      if (isTransientError(e)) {
+        this.log.warn(`deferred retry failed (will try again): ${String(e)}`);
+        return 0;
+      }
+      // A handler failure that is not transient: retry the due rows one by one, so the one that
+      // fails is dead-lettered instead of blocking every other waiting message forever.
+      this.log.error(`deferred retry failed, isolating: ${String(e)}`);
+      return this.isolateDeferred();
+    }
+  }
+
+  private async isolateDeferred(): Promise<number> {
+    const due = (await this.o.dataSource.query(
+      `SELECT id FROM deferred_message WHERE group_id = $1 AND next_attempt_at <= $2 ORDER BY id LIMIT 200`,
+      [this.o.groupId, this.clock.now()],
+    )) as { id: string }[];
+    let handled = 0;
+    for (const { id } of due) {
+      try {
+        handled += await this.retryDeferredRound(id);
+      } catch (e) {
+        if (isTransientError(e)) return handled;
+        handled += await this.retryDeferredRound(id, `HANDLER_ERROR: ${errorText(e)}`);
+      }
+    }
+    return handled;
+  }
+
+  /** One round over due deferred rows (or one row); `failure` dead-letters that row unhandled. */
+  private async retryDeferredRound(onlyId: string | null, failure?: string): Promise<number> {
+    let handled = 0;
+    await this.o.dataSource.transaction(async (manager) => {
+      const now = this.clock.now();
+      const rows = (await manager.query(
+        `SELECT id, topic, partition, "offset", key, value, headers, kafka_timestamp, reason, attempts, give_up_at
+             FROM deferred_message WHERE group_id = $1 AND next_attempt_at <= $2 AND ($3::bigint IS NULL OR id = $3)
             ORDER BY id LIMIT 200 FOR UPDATE SKIP LOCKED`,
-          [this.o.groupId, now],
-        )) as DeferredRow[];
-        if (rows.length === 0) return;
-        const outgoing = [];
-        for (const topicName of new Set(rows.map((r) => r.topic))) {
-          const spec = topicSpecByName(topicName);
-          const handler = this.handlers.get(topicName);
-          const group = rows.filter((r) => r.topic === topicName);
-          const messages = new Map<InboundMessage<unknown>, DeferredRow>();
-          for (const r of group) {
-            const decoded = spec ? decode(spec, r.value) : { ok: false as const, reason: 'UNKNOWN_TOPIC' };
-            const headers = r.headers;
-            const parent = propagation.extract(ROOT_CONTEXT, headers, getter);
-            messages.set(
-              {
-                topic: r.topic,
-                partition: r.partition,
-                offset: r.offset,
-                key: r.key,
-                value: decoded.ok ? decoded.value : undefined,
-                rawValue: r.value,
-                headers,
-                timestamp: new Date(r.kafka_timestamp),
-                trace: parent,
-              },
-              r,
+        [this.o.groupId, now, onlyId],
+      )) as DeferredRow[];
+      if (rows.length === 0) return;
+      const outgoing = [];
+      for (const topicName of new Set(rows.map((r) => r.topic))) {
+        const spec = topicSpecByName(topicName);
+        const handler = this.handlers.get(topicName);
+        const group = rows.filter((r) => r.topic === topicName);
+        const messages = new Map<InboundMessage<unknown>, DeferredRow>();
+        for (const r of group) {
+          const decoded = spec ? decode(spec, r.value) : { ok: false as const, reason: 'UNKNOWN_TOPIC' };
+          const headers = r.headers;
+          const parent = propagation.extract(ROOT_CONTEXT, headers, getter);
+          messages.set(
+            {
+              topic: r.topic,
+              partition: r.partition,
+              offset: r.offset,
+              key: r.key,
+              value: decoded.ok ? decoded.value : undefined,
+              rawValue: r.value,
+              headers,
+              timestamp: new Date(r.kafka_timestamp),
+              trace: parent,
+            },
+            r,
+          );
+        }
+        const ctx = new TxContext(manager, this.o.namer, this.o.groupId, now);
+        if (failure) {
+          for (const m of messages.keys()) ctx.retryLater(m, failure, 0);
+        } else if (handler) {
+          await handler.handle([...messages.keys()], ctx);
+        }
+        const again = new Map(ctx.deferrals.map((d) => [d.message, d]));
+        for (const [m, row] of messages) {
+          const d = again.get(m);
+          if (!d) {
+            await manager.query('DELETE FROM deferred_message WHERE id = $1', [row.id]);
+            handled++;
+          } else if (failure || now.getTime() >= new Date(row.give_up_at).getTime()) {
+            ctx.outgoing.push(
+              deadLetterRecord(this.o.namer, this.o.groupId, {
+                topic: m.topic,
+                partition: m.partition,
+                offset: m.offset,
+                key: m.key,
+                value: m.rawValue,
+                headers: m.headers,
+                timestamp: m.timestamp,
+                reason: failure ?? `DEFERRED_TIMEOUT: ${d.reason} (gave up after ${row.attempts + 1} attempts)`,
+                now,
+              }),
             );
-          }
-          const ctx = new TxContext(manager, this.o.namer, this.o.groupId, now);
-          if (handler) await handler.handle([...messages.keys()], ctx);
-          const again = new Map(ctx.deferrals.map((d) => [d.message, d]));
-          for (const [m, row] of messages) {
-            const d = again.get(m);
-            if (!d) {
-              await manager.query('DELETE FROM deferred_message WHERE id = $1', [row.id]);
-              handled++;
-            } else if (now.getTime() >= new Date(row.give_up_at).getTime()) {
-              ctx.outgoing.push(
-                deadLetterRecord(this.o.namer, this.o.groupId, {
-                  topic: m.topic,
-                  partition: m.partition,
-                  offset: m.offset,
-                  key: m.key,
-                  value: m.rawValue,
-                  headers: m.headers,
-                  timestamp: m.timestamp,
-                  reason: `DEFERRED_TIMEOUT: ${d.reason} (gave up after ${row.attempts + 1} attempts)`,
-                  now,
-                }),
-              );
-              messagingMetrics().deadLettered.add(1, { topic: m.topic });
-              await manager.query('DELETE FROM deferred_message WHERE id = $1', [row.id]);
-              handled++;
-            } else {
-              const delayMs = Math.min(500 * 2 ** Math.min(row.attempts, 6), 30_000);
-              await manager.query(
-                `UPDATE deferred_message SET attempts = attempts + 1, reason = $2,
+            messagingMetrics().deadLettered.add(1, { topic: m.topic });
+            await manager.query('DELETE FROM deferred_message WHERE id = $1', [row.id]);
+            handled++;
+          } else {
+            const delayMs = Math.min(500 * 2 ** Math.min(row.attempts, 6), 30_000);
+            await manager.query(
+              `UPDATE deferred_message SET attempts = attempts + 1, reason = $2,
                         next_attempt_at = LEAST($3::timestamptz + ($4 || ' milliseconds')::interval, give_up_at)
                   WHERE id = $1`,
-                [row.id, d.reason, now, String(delayMs)],
-              );
-            }
+              [row.id, d.reason, now, String(delayMs)],
+            );
           }
-          outgoing.push(...ctx.outgoing);
         }
-        await appendToOutbox(manager, outgoing);
-        if (outgoing.length > 0) this.o.onOutboxWrite?.();
-      });
-    } catch (e) {
-      this.log.warn(`deferred retry failed (will try again): ${String(e)}`);
-    }
+        outgoing.push(...ctx.outgoing);
+      }
+      await appendToOutbox(manager, outgoing);
+      if (outgoing.length > 0) this.o.onOutboxWrite?.();
+    });
     return handled;
   }
 }

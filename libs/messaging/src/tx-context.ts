@@ -43,8 +43,15 @@ export class TxContext {
     readonly now: Date,
   ) {}
 
-  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]> {
-    return this.manager.query(sql, params) as Promise<T[]>;
+  /**
+   * Rows of any statement, RETURNING included. (TypeORM's `manager.query` answers an UPDATE or
+   * DELETE with `[rows, count]` instead of the rows; the structured result is uniform.)
+   */
+  async query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]> {
+    const runner = this.manager.queryRunner;
+    if (!runner) return (await this.manager.query(sql, params)) as T[];
+    const result = (await runner.query(sql, params, true)) as { records: T[] };
+    return result.records;
   }
 
   /** Emits an event in this transaction; `cause` links it to the message it answers. */

@@ -12,13 +12,24 @@ export function testKafka(brokers = testInfra().brokers): Kafka {
  */
 export async function createTestTopics(label: string, brokers = testInfra().brokers, replicationFactor = 1): Promise<string> {
   const prefix = `t-${label}-${uniqueSuffix()}.`;
+  const topics = plannedTopics().map((t) => ({ topic: prefix + t.name, numPartitions: t.partitions, replicationFactor }));
   const admin = testKafka(brokers).admin();
   await admin.connect();
   try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: plannedTopics().map((t) => ({ topic: prefix + t.name, numPartitions: t.partitions, replicationFactor })),
-    });
+    await admin.createTopics({ topics });
+    // kafkajs' waitForLeaders gives up on "does not host this topic-partition" while a busy
+    // broker is still loading the partitions: poll the metadata until every partition has a leader.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        const md = await admin.fetchTopicMetadata({ topics: topics.map((t) => t.topic) });
+        if (md.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) break;
+      } catch {
+        // not all topics visible yet
+      }
+      if (Date.now() > deadline) throw new Error(`test topics ${prefix}* got no leaders within 60 s`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
   } finally {
     await admin.disconnect();
   }

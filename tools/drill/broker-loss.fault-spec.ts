@@ -1,0 +1,95 @@
+// Issue 11: kafkajs 2.2.4 can acknowledge a multi-partition send although Kafka never kept part of
+// it when a partition leader dies mid-call (notes A.2 K11). SafePublisher sends one request per
+// partition; this test kills a partition leader of a real 3-broker cluster (RF 3, minISR 2) while
+// publishing multi-partition batches, then reads everything back: nothing acknowledged may be missing.
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { createKafka, SafePublisher } from '@platform/messaging';
+import { stopKafka } from '../infra';
+import { busiestLeader, ensureCluster, killBroker, startBroker } from './cluster';
+
+jest.setTimeout(600_000);
+
+const TRIALS = 3;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function readAll(kafka: Kafka, topic: string): Promise<Set<string>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topic);
+  await admin.disconnect();
+  const remaining = new Map(ends.filter((e) => Number(e.high) > 0).map((e) => [e.partition, BigInt(e.high)]));
+  const seen = new Set<string>();
+  if (remaining.size === 0) return seen;
+  const consumer = kafka.consumer({ groupId: `readback-${randomUUID()}`, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await new Promise<void>((resolve) => {
+    void consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        seen.add(message.value?.toString() ?? '');
+        const high = remaining.get(partition);
+        if (high !== undefined && BigInt(message.offset) + 1n >= high) remaining.delete(partition);
+        if (remaining.size === 0) resolve();
+      },
+    });
+  });
+  await consumer.disconnect();
+  return seen;
+}
+
+describe('publishing survives the death of a partition leader (3 brokers, RF 3, minISR 2)', () => {
+  let brokers: string[];
+  let startedHere = false;
+
+  beforeAll(async () => {
+    ({ brokers, startedHere } = await ensureCluster());
+  });
+
+  afterAll(async () => {
+    if (startedHere) await stopKafka({ brokers: 3, purge: true });
+  });
+
+  it(`loses no acknowledged message over ${TRIALS} leader kills`, async () => {
+    const admin = new Kafka({ clientId: 'bl-admin', brokers, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    const summary: { trial: number; killed: number; acked: number; missing: number; failedSends: number }[] = [];
+    for (let trial = 1; trial <= TRIALS; trial++) {
+      const topic = `broker-loss-test-${Date.now()}-${trial}`;
+      await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 6, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }] });
+      const kafka = createKafka({ brokers, clientId: `bl-${trial}` });
+      const publisher = new SafePublisher(kafka, { sendTimeoutMs: 10000 });
+      const acked = new Set<string>();
+      let failedSends = 0;
+      let seq = 0;
+      const stopAt = Date.now() + 20_000;
+      const victim = await busiestLeader(topic, brokers);
+      const killer = (async () => {
+        await sleep(5_000);
+        await killBroker(victim);
+        await sleep(8_000);
+        await startBroker(victim);
+      })();
+      while (Date.now() < stopAt) {
+        // 200 keyed messages per publish: every call spans all 6 partitions
+        const batch = Array.from({ length: 200 }, () => `${trial}-${seq++}`);
+        try {
+          await publisher.publish(batch.map((v) => ({ topic, key: `k-${v}`, value: Buffer.from(v), headers: {} })));
+          for (const v of batch) acked.add(v);
+        } catch {
+          failedSends++; // not acknowledged: the caller (outbox) would keep and retry these rows
+          await sleep(200);
+        }
+      }
+      await killer;
+      await publisher.close();
+      const stored = await readAll(kafka, topic);
+      const missing = [...acked].filter((v) => !stored.has(v)).length;
+      summary.push({ trial, killed: victim, acked: acked.size, missing, failedSends });
+      expect(acked.size).toBeGreaterThan(2000);
+      expect(missing).toBe(0);
+    }
+    await admin.disconnect();
+    console.log(`broker-loss publishing trials: ${JSON.stringify(summary)}`);
+  });
+});
