@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { dlqName, PayloadOf, Topics } from '@platform/contracts';
 import { DLQ_HEADERS, ManualClock } from '@platform/messaging';
 import { waitFor } from '@platform/testing';
@@ -44,6 +45,29 @@ describe('coupon redemption on the event and HTTP paths (real Kafka and Postgres
   const redeemJson = async (couponId: string, key: string, body: unknown): Promise<{ status: number; body: Decided; replayed: boolean }> => {
     const r = await redeem(couponId, key, body);
     return { status: r.status, body: (await r.json()) as Decided, replayed: r.headers.get('idempotent-replayed') === 'true' };
+  };
+  /**
+   * Holds the coupons' row locks on a connection of our own while `start` sends competing requests,
+   * until at least `waiters` transactions of the service are queued on those locks; then lets go, so
+   * they really run against each other.
+   */
+  const whileLocked = async <T>(couponIds: readonly string[], waiters: number, start: () => Promise<T>): Promise<T> => {
+    const pg = new Client({ connectionString: h.db.url });
+    await pg.connect();
+    try {
+      await pg.query('BEGIN');
+      await pg.query('SELECT 1 FROM coupon WHERE coupon_id = ANY($1) FOR UPDATE', [couponIds]);
+      const running = start();
+      running.catch(() => undefined); // awaited below; do not let a failure go unhandled meanwhile
+      await waitFor(`${waiters} transactions queued on the coupon locks`, async () => {
+        const n = await h.count(`SELECT count(*) n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'`, [h.db.name]);
+        return n >= waiters;
+      });
+      await pg.query('COMMIT');
+      return await running;
+    } finally {
+      await pg.end();
+    }
   };
   const outcome = (d: Decided | undefined): string =>
     !d ? 'none' : d.status === 'REDEEMED' ? `REDEEMED paid=${d.paidAmountWon} discount=${d.discountWon}` : `${d.reason} paid=${d.paidAmountWon} discount=${d.discountWon}`;
@@ -205,16 +229,21 @@ describe('coupon redemption on the event and HTTP paths (real Kafka and Postgres
     expect(await h.count(`SELECT count(*) n FROM coupon WHERE coupon_id = $1 AND redeemed_by IS NULL`, [c3000('h1')])).toBe(1);
   });
 
-  it('two checkouts racing over HTTP with different keys: exactly one REDEEMED per coupon', async () => {
+  it('two checkouts racing over HTTP with different keys (each on its own connection): exactly one REDEEMED per coupon', async () => {
     const coupons = Array.from({ length: 5 }, (_, i) => [`race${i}`, c2000(`race${i}`)] as const).concat(
       Array.from({ length: 5 }, (_, i) => [`race${i}`, c3000(`race${i}`)] as const),
     );
-    const results = await Promise.all(
-      coupons.flatMap(([id, couponId]) =>
-        ['a', 'b'].map((side) =>
-          redeemJson(couponId, `k-${couponId}-${side}`, { accountId: `acct-${id}`, orderId: `order-${couponId}-${side}`, orderAmountWon: 10_000 }),
+    const results = await whileLocked(
+      coupons.map(([, c]) => c),
+      20,
+      () =>
+        Promise.all(
+          coupons.flatMap(([id, couponId]) =>
+            ['a', 'b'].map((side) =>
+              redeemJson(couponId, `k-${couponId}-${side}`, { accountId: `acct-${id}`, orderId: `order-${couponId}-${side}`, orderAmountWon: 10_000 }),
+            ),
+          ),
         ),
-      ),
     );
     expect(results.every((r) => r.status === 200)).toBe(true);
     for (const [, couponId] of coupons) {
@@ -228,17 +257,20 @@ describe('coupon redemption on the event and HTTP paths (real Kafka and Postgres
     const coupons = Array.from({ length: 5 }, (_, i) => [`mix${i}`, c2000(`mix${i}`)] as const).concat(
       Array.from({ length: 5 }, (_, i) => [`mix${i}`, c3000(`mix${i}`)] as const),
     );
-    const published = h.feeder.send(
-      'couponRedemptionRequested',
-      coupons.map(([id, couponId]) => request(`e-${couponId}`, couponId, `acct-${id}`, 10_000)),
+    // all 10 HTTP requests and at least one consumer transaction queue on the locks, then race
+    const http = await whileLocked(
+      coupons.map(([, c]) => c),
+      11,
+      async () => {
+        await h.feeder.send(
+          'couponRedemptionRequested',
+          coupons.map(([id, couponId]) => request(`e-${couponId}`, couponId, `acct-${id}`, 10_000)),
+        );
+        return Promise.all(
+          coupons.map(([id, couponId]) => redeemJson(couponId, `k-${couponId}`, { accountId: `acct-${id}`, orderId: `order-${couponId}`, orderAmountWon: 10_000 })),
+        );
+      },
     );
-    const http = await Promise.all(
-      coupons.map(async ([id, couponId], i) => {
-        await new Promise((r) => setTimeout(r, i * 15));
-        return redeemJson(couponId, `k-${couponId}`, { accountId: `acct-${id}`, orderId: `order-${couponId}`, orderAmountWon: 10_000 });
-      }),
-    );
-    await published;
     const events = await awaitDecisions(coupons.map(([, c]) => `e-${c}`));
     for (const [, couponId] of coupons) {
       const both = [events.get(`e-${couponId}`), http.find((r) => r.body.couponId === couponId)?.body];

@@ -108,6 +108,8 @@ export async function startHarness(label: string, clock: ManualClock, collect: s
     OTEL_SDK_DISABLED: 'true',
     COUPON_SWEEP_INTERVAL_MS: '0',
     CONSUMER_CHUNK_SIZE: '500',
+    // race tests park many transactions on a row lock at once; the consumer and relay still need connections
+    DB_POOL_SIZE: '30',
   });
   const startApp = async (): Promise<INestApplication> => {
     const app = await createCouponsApp(config, { clock });
