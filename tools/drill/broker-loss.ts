@@ -1,0 +1,239 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { CampaignDefinition, Topics } from '@platform/contracts';
+import { createKafka, SafePublisher } from '@platform/messaging';
+import { waitFor } from '@platform/testing';
+import { busiestLeader, killBroker, startBroker } from './cluster';
+import { DrillPlatform } from './platform';
+
+export interface TrialOptions {
+  platform: DrillPlatform;
+  brokers: string[];
+  /** Broker to kill; default: the one leading most partitions of the claims topic. */
+  broker?: number;
+  ratePerSecond: number;
+  beforeSeconds: number;
+  pauseSeconds: number;
+  afterSeconds: number;
+  drainTimeoutSeconds: number;
+  log: (line: string) => void;
+}
+
+export interface TrialReport {
+  killedBroker: number;
+  acknowledged: number;
+  decided: number;
+  missing: number;
+  doubled: number;
+  accepted: number;
+  grants: { entitlementsMissing: number; entitlementsDoubled: number; couponsMissing: number; couponsDoubled: number; passesMissing: number; passesDoubled: number };
+  outboxRowsLeft: number;
+  secondsWithoutAcks: number;
+  secondsUntilHealthy: number;
+  claimsPerSecond: { before: number; during: number; after: number };
+  failedPublishes: number;
+  ok: boolean;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A campaign whose window is around now, with a cap no drill reaches. */
+export async function createDrillCampaign(platform: DrillPlatform): Promise<CampaignDefinition> {
+  const now = Date.now();
+  const c: CampaignDefinition = {
+    campaignId: `drill-${randomUUID().slice(0, 8)}`,
+    name: 'broker-loss drill',
+    opensAt: new Date(now - 3600_000).toISOString(),
+    closesAt: new Date(now + 24 * 3600_000).toISOString(),
+    rewards: {
+      emoticons: [
+        { emoticonId: 'choonsik-friends-2', name: 'Choonsik is Friends 2', validityDays: null },
+        { emoticonId: 'tosimi-tomungi', name: 'Tosimi and Tomungi', validityDays: 90 },
+        { emoticonId: 'broken-bear', name: 'Broken Bear', validityDays: 90 },
+      ],
+      coupons: { membersOnly: true, amountsWon: [2000, 3000], validityDays: 30, minPaidWon: 100 },
+      pass: { cap: 10_000_000, delayNoticeAfterSeconds: 259200, registrationWindowSeconds: 2592000, validitySeconds: 2592000, storageGb: 100 },
+    },
+    relief: null,
+  };
+  const r = await fetch(`${platform.url('claims')}/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(c) });
+  if (r.status !== 201) throw new Error(`could not create the drill campaign: ${r.status} ${await r.text()}`);
+  return c;
+}
+
+async function scalar(db: Client, sql: string, params: unknown[] = []): Promise<number> {
+  const r = await db.query<{ n: string }>(sql, params);
+  return Number(r.rows[0]?.n ?? 0);
+}
+
+/**
+ * One trial: valid claims flow at a steady rate; the busiest leader of the claims topic is killed
+ * with SIGKILL, restarted after a pause; the load goes on; then everything drains and every
+ * acknowledged claim is checked for exactly one decision and, when accepted, exactly its grants.
+ */
+export async function runBrokerLossTrial(o: TrialOptions): Promise<TrialReport> {
+  const { platform } = o;
+  const campaign = await createDrillCampaign(platform);
+  const claimsDb = await platform.db('claims');
+  const emoticonsDb = await platform.db('emoticons');
+  const couponsDb = await platform.db('coupons');
+  const passesDb = await platform.db('pass-dispatcher');
+  const topic = platform.prefix + Topics.claimRequested.name;
+  const publisher = new SafePublisher(createKafka({ brokers: o.brokers, clientId: `drill-${randomUUID().slice(0, 6)}` }), { sendTimeoutMs: 10_000 });
+  const acked = new Set<string>();
+  let failedPublishes = 0;
+  let lastAckAt = Date.now();
+  let longestGapMs = 0;
+  let seq = 0;
+  let running = true;
+  const runId = randomUUID().slice(0, 8);
+
+  const decidedCount = () => scalar(claimsDb, `SELECT count(*) AS n FROM claim WHERE campaign_id = $1`, [campaign.campaignId]);
+
+  // The load: every 100 ms a batch of valid claims for new accounts, spanning all partitions.
+  const perTick = Math.max(1, Math.round(o.ratePerSecond / 10));
+  const load = (async () => {
+    let next = Date.now();
+    while (running) {
+      const batch = Array.from({ length: perTick }, () => {
+        const i = seq++;
+        return {
+          eventId: `drill-${runId}-${i}`,
+          campaignId: campaign.campaignId,
+          accountId: `drill-${runId}-acct-${i}`,
+          talkLinked: true,
+          phoneNumber: '010-1234-5678',
+          makersMember: i % 2 === 0,
+          requestedAt: new Date().toISOString(),
+        };
+      });
+      // Resend the same claims until acknowledged (the same eventIds: a retry is not a new claim).
+      for (;;) {
+        try {
+          await publisher.publish(batch.map((c) => ({ topic, key: c.accountId, value: Buffer.from(JSON.stringify(c)), headers: {} })));
+          const now = Date.now();
+          longestGapMs = Math.max(longestGapMs, now - lastAckAt);
+          lastAckAt = now;
+          for (const c of batch) acked.add(c.eventId);
+          break;
+        } catch {
+          failedPublishes++;
+          if (!running) break;
+          await sleep(250);
+        }
+      }
+      next += 100;
+      await sleep(Math.max(0, next - Date.now()));
+    }
+  })();
+
+  const rateOver = async (seconds: number): Promise<number> => {
+    const a = await decidedCount();
+    await sleep(seconds * 1000);
+    return ((await decidedCount()) - a) / seconds;
+  };
+
+  o.log(`load running at ${o.ratePerSecond} claims/s on campaign ${campaign.campaignId}`);
+  const before = await rateOver(o.beforeSeconds);
+  const victim = o.broker ?? (await busiestLeader(topic, o.brokers));
+  o.log(`kill -9 broker ${victim}`);
+  const killedAt = Date.now();
+  let lastUnhealthyAt = killedAt;
+  const healthWatch = (async () => {
+    while (running || Date.now() - killedAt < 1000) {
+      const r = await platform.readiness();
+      if (Object.values(r).some((ok) => !ok)) lastUnhealthyAt = Date.now();
+      await sleep(500);
+    }
+  })();
+  await killBroker(victim);
+  const during = await rateOver(o.pauseSeconds);
+  o.log(`restart broker ${victim}`);
+  await startBroker(victim);
+  const after = await rateOver(o.afterSeconds);
+  running = false;
+  await load;
+  await healthWatch;
+  await publisher.close();
+  o.log(`load stopped: ${acked.size} acknowledged; draining`);
+
+  const ackedIds = [...acked];
+  let decided = 0;
+  await waitFor(
+    'every acknowledged claim decided',
+    async () => {
+      decided = await scalar(claimsDb, `SELECT count(*) AS n FROM claim WHERE event_id = ANY($1)`, [ackedIds]);
+      return decided === ackedIds.length;
+    },
+    o.drainTimeoutSeconds * 1000,
+    1000,
+  ).catch(() => undefined);
+  const doubled = await scalar(claimsDb, `SELECT count(*) AS n FROM (SELECT event_id FROM claim WHERE event_id = ANY($1) GROUP BY event_id HAVING count(*) > 1) d`, [ackedIds]);
+  const acceptedRows = await claimsDb.query<{ claim_id: string; makers_member: boolean }>(
+    `SELECT claim_id::text, makers_member FROM claim WHERE campaign_id = $1 AND status = 'ACCEPTED'`,
+    [campaign.campaignId],
+  );
+  const accepted = acceptedRows.rows;
+  const ids = accepted.map((a) => a.claim_id);
+  const members = new Set(accepted.filter((a) => a.makers_member).map((a) => a.claim_id));
+  const emoticonCount = campaign.rewards.emoticons.length;
+  const couponCount = campaign.rewards.coupons?.amountsWon.length ?? 0;
+
+  // Grants are written by other services after the decision: wait for them to catch up too.
+  const grants = { entitlementsMissing: 0, entitlementsDoubled: 0, couponsMissing: 0, couponsDoubled: 0, passesMissing: 0, passesDoubled: 0 };
+  const countGrants = async () => {
+    const ent = await emoticonsDb.query<{ claim_id: string; n: string }>(`SELECT claim_id, count(*) AS n FROM entitlement WHERE claim_id = ANY($1) GROUP BY claim_id`, [ids]);
+    const cou = await couponsDb.query<{ claim_id: string; n: string }>(`SELECT claim_id, count(*) AS n FROM coupon WHERE claim_id = ANY($1) GROUP BY claim_id`, [ids]);
+    const pas = await passesDb.query<{ claim_id: string; n: string }>(
+      `SELECT claim_id, count(*) AS n FROM (SELECT claim_id FROM pass WHERE claim_id = ANY($1) UNION ALL SELECT claim_id FROM pass_sold_out WHERE claim_id = ANY($1)) x GROUP BY claim_id`,
+      [ids],
+    );
+    const e = new Map(ent.rows.map((r) => [r.claim_id, Number(r.n)]));
+    const c = new Map(cou.rows.map((r) => [r.claim_id, Number(r.n)]));
+    const p = new Map(pas.rows.map((r) => [r.claim_id, Number(r.n)]));
+    grants.entitlementsMissing = ids.filter((id) => (e.get(id) ?? 0) < emoticonCount).length;
+    grants.entitlementsDoubled = ids.filter((id) => (e.get(id) ?? 0) > emoticonCount).length;
+    grants.couponsMissing = ids.filter((id) => (c.get(id) ?? 0) < (members.has(id) ? couponCount : 0)).length;
+    grants.couponsDoubled = ids.filter((id) => (c.get(id) ?? 0) > (members.has(id) ? couponCount : 0)).length;
+    grants.passesMissing = ids.filter((id) => (p.get(id) ?? 0) < 1).length;
+    grants.passesDoubled = ids.filter((id) => (p.get(id) ?? 0) > 1).length;
+    return grants.entitlementsMissing + grants.couponsMissing + grants.passesMissing === 0;
+  };
+  await waitFor('grants complete', countGrants, o.drainTimeoutSeconds * 1000, 1000).catch(() => undefined);
+  await countGrants();
+  let outboxRowsLeft = 0;
+  await waitFor(
+    'outboxes empty',
+    async () => {
+      outboxRowsLeft = 0;
+      for (const db of [claimsDb, emoticonsDb, couponsDb, passesDb]) outboxRowsLeft += await scalar(db, 'SELECT count(*) AS n FROM outbox_message');
+      return outboxRowsLeft === 0;
+    },
+    60_000,
+    1000,
+  ).catch(() => undefined);
+  for (const db of [claimsDb, emoticonsDb, couponsDb, passesDb]) await db.end();
+
+  const missing = ackedIds.length - decided;
+  const g = grants;
+  const ok =
+    missing === 0 &&
+    doubled === 0 &&
+    outboxRowsLeft === 0 &&
+    g.entitlementsMissing + g.entitlementsDoubled + g.couponsMissing + g.couponsDoubled + g.passesMissing + g.passesDoubled === 0;
+  return {
+    killedBroker: victim,
+    acknowledged: ackedIds.length,
+    decided,
+    missing,
+    doubled,
+    accepted: accepted.length,
+    grants,
+    outboxRowsLeft,
+    secondsWithoutAcks: Math.round(longestGapMs / 100) / 10,
+    secondsUntilHealthy: Math.round((lastUnhealthyAt - killedAt) / 100) / 10,
+    claimsPerSecond: { before: Math.round(before), during: Math.round(during), after: Math.round(after) },
+    failedPublishes,
+    ok,
+  };
+}

@@ -1,0 +1,110 @@
+import { ChildProcess } from 'node:child_process';
+import { Client } from 'pg';
+import { databaseUrl, ensureDatabase } from '@platform/persistence';
+import { spawnTs, stopGracefully, waitFor } from '@platform/testing';
+
+/** A service instance the drill runs against the 3-broker cluster, isolated by prefix and database. */
+export interface DrillService {
+  name: string;
+  port: number;
+  database: string | null;
+  child: ChildProcess & { output: string[] };
+}
+
+const SERVICES = [
+  { name: 'talk-channel-sim', port: 3110, db: false },
+  { name: 'claims', port: 3101, db: true },
+  { name: 'emoticons', port: 3102, db: true },
+  { name: 'coupons', port: 3103, db: true },
+  { name: 'pass-dispatcher', port: 3104, db: true },
+] as const;
+
+export interface DrillPlatform {
+  services: DrillService[];
+  prefix: string;
+  serverUrl: string;
+  url(name: string): string;
+  db(name: string): Promise<Client>;
+  readiness(): Promise<Record<string, boolean>>;
+  stop(keep: boolean): Promise<void>;
+}
+
+/** Starts the claim path's services as processes (the way `npm start` does), on drill-only topics and databases. */
+export async function startDrillPlatform(o: { brokers: string[]; serverUrl: string; prefix: string; suffix: string }): Promise<DrillPlatform> {
+  const services: DrillService[] = [];
+  for (const s of SERVICES) {
+    const database = s.db ? `drill_${s.name.replace(/-/g, '_')}_${o.suffix}` : null;
+    if (database) await ensureDatabase(o.serverUrl, database);
+    const env: Record<string, string> = {
+      KAFKA_BROKERS: o.brokers.join(','),
+      KAFKA_TOPIC_PREFIX: o.prefix,
+      DATABASE_URL: o.serverUrl,
+      PORT: String(s.port),
+      OTEL_SDK_DISABLED: 'true',
+      LOG_LEVEL: 'warn',
+      TALK_CHANNEL_URL: 'http://127.0.0.1:3110',
+      // a fast channel: the drill is about Kafka, not the channel's rate limit
+      SIM_RATE_LIMIT_PER_SECOND: '2000',
+      DISPATCH_RATE_PER_SECOND: '1000',
+    };
+    if (database) env.DB_NAME = database;
+    services.push({ name: s.name, port: s.port, database, child: spawnTs(`apps/${s.name}/src/main.ts`, env) });
+  }
+  const url = (name: string): string => `http://127.0.0.1:${services.find((s) => s.name === name)?.port ?? 0}`;
+  const readiness = async (): Promise<Record<string, boolean>> => {
+    const out: Record<string, boolean> = {};
+    await Promise.all(
+      services.map(async (s) => {
+        try {
+          const r = await fetch(`${url(s.name)}/health/ready`, { signal: AbortSignal.timeout(2000) });
+          out[s.name] = r.ok;
+        } catch {
+          out[s.name] = false;
+        }
+      }),
+    );
+    return out;
+  };
+  for (const s of services) {
+    await waitFor(
+      `${s.name} ready`,
+      async () => {
+        if (s.child.exitCode !== null) throw new Error(`${s.name} exited: ${s.child.output.join('').slice(-2000)}`);
+        return (await readiness())[s.name];
+      },
+      180_000,
+      500,
+    );
+  }
+  return {
+    services,
+    prefix: o.prefix,
+    serverUrl: o.serverUrl,
+    url,
+    readiness,
+    async db(name: string) {
+      const s = services.find((x) => x.name === name);
+      if (!s?.database) throw new Error(`${name} has no database`);
+      const c = new Client({ connectionString: databaseUrl(o.serverUrl, s.database) });
+      c.on('error', () => undefined);
+      await c.connect();
+      return c;
+    },
+    async stop(keep: boolean) {
+      await Promise.all(services.map((s) => stopGracefully(s.child, 20000)));
+      if (!keep) for (const s of services) if (s.database) await dropDrillDatabase(o.serverUrl, s.database).catch(() => undefined);
+    },
+  };
+}
+
+/** Drops a database this drill created (the name is checked, nothing else can be dropped). */
+async function dropDrillDatabase(serverUrl: string, name: string): Promise<void> {
+  if (!/^drill_[a-z0-9_]+$/.test(name)) throw new Error(`refusing to drop ${name}`);
+  const admin = new Client({ connectionString: databaseUrl(serverUrl, 'postgres') });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
