@@ -598,7 +598,10 @@ export function planRegistration(o: { seed: number; runId: string; nextSeq: () =
 }
 
 /** Downloads of a granted pack: the first starts a time-limited pack's clock; a second one must not reset it. */
-export function planDownload(o: { seed: number; runId: string; nextSeq: () => number; nowMs: number }, grant: { accountId: string; emoticonId: string }): FollowUp[] {
+export function planDownload(
+  o: { seed: number; runId: string; nextSeq: () => number; nowMs: number },
+  grant: { accountId: string; emoticonId: string; validityDays: number | null },
+): FollowUp[] {
   const p = derive(o.seed, `download:${grant.accountId}:${grant.emoticonId}`);
   const times = p.chance(0.2) ? 2 : 1;
   const out: FollowUp[] = [];
@@ -611,7 +614,8 @@ export function planDownload(o: { seed: number; runId: string; nextSeq: () => nu
       key: grant.accountId,
       value: JSON.stringify({ eventId, accountId: grant.accountId, emoticonId: grant.emoticonId, downloadedAt: isoWithOffset(o.nowMs + i, p.chance(0.5)) }),
       headers: { traceparent: `00-${p.hex(32)}-${p.hex(16)}-00`, [HEADER_RUN]: o.runId, [HEADER_SEQ]: String(seq), [HEADER_KIND]: `download:${i === 0 ? 'first' : 'again'}` },
-      expectStatus: i === 0 ? 'ACTIVATED' : 'NO_CHANGE',
+      // Only a time-limited pack's first download is answered (activated, with expiresAt).
+      expectStatus: i === 0 && grant.validityDays !== null ? 'ACTIVATED' : 'NO_EVENT',
     });
   }
   return out;
