@@ -95,6 +95,7 @@ async function main(): Promise<void> {
     .option('--drain-timeout <s>', 'seconds to wait for answers after sending', int('--drain-timeout'), DEFAULT_LOAD_OPTIONS.drainTimeoutS)
     .option('--settle <s>', 'stop waiting after this many seconds without any answer', int('--settle', 1), DEFAULT_LOAD_OPTIONS.settleS)
     .option('--batch <n>', 'largest publish call', int('--batch', 1), DEFAULT_LOAD_OPTIONS.batchSize)
+    .option('--max-in-flight <n>', 'closed loop: pause while more claims than this await a decision (0: open loop)', int('--max-in-flight'), 0)
     .option('--brokers <list>', 'Kafka brokers', process.env.KAFKA_BROKERS ?? '127.0.0.1:9092')
     .option('--prefix <prefix>', 'topic prefix (as the services KAFKA_TOPIC_PREFIX)', process.env.KAFKA_TOPIC_PREFIX ?? '')
     .option('--claims-url <url>', 'claims service', 'http://127.0.0.1:3001')
@@ -123,6 +124,7 @@ async function main(): Promise<void> {
       drainTimeout: number;
       settle: number;
       batch: number;
+      maxInFlight: number;
       brokers: string;
       prefix: string;
       claimsUrl: string;
@@ -157,6 +159,7 @@ async function main(): Promise<void> {
     drainTimeoutS: o.drainTimeout,
     settleS: o.settle,
     batchSize: o.batch,
+    maxInFlight: o.maxInFlight,
     skewToleranceMs: o.skewTolerance * 1000,
     onProgress: progress.update,
   };

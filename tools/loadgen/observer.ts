@@ -269,6 +269,7 @@ export class LoadObserver {
         ours = this.claimStage('entitlement', eventId, ts);
         if (ours) {
           this.counts.entitlements++;
+          this.o.series.count('entitlements', ts);
           this.o.hooks?.entitlementGranted?.({ accountId: str(v.accountId), emoticonId: str(v.emoticonId), validityDays: typeof v.validityDays === 'number' ? v.validityDays : null });
         }
         break;
@@ -276,16 +277,23 @@ export class LoadObserver {
         ours = this.claimStage('coupon', eventId, ts);
         if (ours) {
           this.counts.coupons++;
+          this.o.series.count('coupons', ts);
           this.o.hooks?.couponIssued?.({ couponId: str(v.couponId), accountId: str(v.accountId), amountWon: Number(v.amountWon) });
         }
         break;
       case Topics.passReserved.name:
         ours = this.claimStage('reservation', eventId, ts);
-        if (ours) this.counts.passesReserved++;
+        if (ours) {
+          this.counts.passesReserved++;
+          this.o.series.count('passDecisions', ts);
+        }
         break;
       case Topics.passSoldOut.name:
         ours = this.claimStage('reservation', eventId, ts);
-        if (ours) this.counts.soldOut++;
+        if (ours) {
+          this.counts.soldOut++;
+          this.o.series.count('passDecisions', ts);
+        }
         break;
       case Topics.passDelayNotice.name:
         ours = str(v.accountId).startsWith(this.accountPrefix);

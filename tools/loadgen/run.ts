@@ -59,6 +59,11 @@ export interface LoadOptions {
   settleS: number;
   /** Largest publish call (messages). */
   batchSize: number;
+  /**
+   * Closed loop: pause sending while more than this many claims await their decision (0: open
+   * loop). Measures sustained capacity without building an unbounded backlog.
+   */
+  maxInFlight: number;
   skewToleranceMs: number;
   onProgress?: (p: Progress) => void;
 }
@@ -79,6 +84,7 @@ export const DEFAULT_LOAD_OPTIONS: Omit<LoadOptions, 'brokers' | 'prefix' | 'cla
   drainTimeoutS: 120,
   settleS: 30,
   batchSize: 2000,
+  maxInFlight: 0,
   skewToleranceMs: 300_000,
 };
 
@@ -242,6 +248,10 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       const elapsedMs = Date.now() - sendStart;
       let n = o.rate > 0 ? Math.floor((o.rate * elapsedMs) / 1000) - sent : o.batchSize;
       n = Math.min(n, o.batchSize, total - sent);
+      if (o.maxInFlight > 0 && gen.tally.decisions - observer.counts.decided > o.maxInFlight) {
+        await sleep(5);
+        continue;
+      }
       if (n <= 0) {
         // Sleep until the next message is due (at least 2 ms, to let answers in).
         await sleep(Math.max(2, Math.ceil(((sent + 1) / o.rate) * 1000 - elapsedMs)));
