@@ -20,6 +20,8 @@ export const passDispatcherEnv = platformEnv.extend({
   DISPATCH_RATE_PER_SECOND: z.coerce.number().positive().max(100_000).default(100),
   /** Deliveries confirmed by the channel but not yet committed as the watermark, at most. */
   DISPATCH_MAX_UNCOMMITTED: z.coerce.number().int().min(1).max(100_000).default(500),
+  /** Confirmed deliveries are committed (watermark + sent events) in groups at most this often. */
+  DISPATCH_COMMIT_INTERVAL_MS: ms(50),
   /** Retry backoff cap for a failing slot (5xx, timeouts, network). */
   DISPATCH_RETRY_MAX_MS: ms(5000),
   /** How often a replica tries to become the sender of campaigns nobody leads. */

@@ -1,9 +1,9 @@
 import { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import { PayloadOf, Topics } from '@platform/contracts';
-import { createTestDatabase, createTestTopics, deleteTestTopics, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
+import { createTestDatabase, deleteTestTopics, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
 import { createPassDispatcherApp } from '../src/app';
-import { accepted, campaignRow, dbClient, dispatcherConfig, expectInOrderExactlyOnce, Feeder, Sim, startSim } from './helpers';
+import { accepted, campaignRow, createTopics, dbClient, dispatcherConfig, expectInOrderExactlyOnce, Feeder, Sim, startSim } from './helpers';
 import { expectNoticeInvariant, Notice } from './notices';
 
 jest.setTimeout(90_000);
@@ -25,7 +25,7 @@ describe('delay notices from the estimator', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('passes_notices');
-    prefix = await createTestTopics('passes-notices');
+    prefix = await createTopics('passes-notices');
     sim = await startSim({ SIM_RATE_LIMIT_PER_SECOND: '4', SIM_RATE_LIMIT_BURST: '1', SIM_LATENCY_MEDIAN_MS: '1', SIM_LATENCY_P99_MS: '5' });
     app = await createPassDispatcherApp(
       dispatcherConfig(db, prefix, {

@@ -1,8 +1,8 @@
 import { ChildProcess } from 'node:child_process';
 import { Client } from 'pg';
 import { PayloadOf, Topics } from '@platform/contracts';
-import { createTestDatabase, createTestTopics, deleteTestTopics, killHard, spawnTs, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
-import { accepted, dbClient, Delivery, dispatcherEnv, expectInOrderExactlyOnce, Feeder, freePort, Sim, startSim } from './helpers';
+import { createTestDatabase, deleteTestTopics, killHard, spawnTs, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
+import { accepted, createTopics, dbClient, Delivery, dispatcherEnv, expectInOrderExactlyOnce, Feeder, freePort, Sim, startSim } from './helpers';
 
 jest.setTimeout(180_000);
 
@@ -28,7 +28,7 @@ describe('dispatch survives kill -9 of its sender', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('passes_fault');
-    prefix = await createTestTopics('passes-fault');
+    prefix = await createTopics('passes-fault');
     sim = await startSim({ SIM_RATE_LIMIT_PER_SECOND: '0', SIM_LATENCY_MEDIAN_MS: '1', SIM_LATENCY_P99_MS: '10' });
     feeder = new Feeder(prefix);
     collector = await new TopicCollector([prefix + Topics.passSent.name]).start();

@@ -1,9 +1,9 @@
 import { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import { PayloadOf, Topics } from '@platform/contracts';
-import { createTestDatabase, createTestTopics, deleteTestTopics, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
+import { createTestDatabase, deleteTestTopics, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
 import { createPassDispatcherApp } from '../src/app';
-import { accepted, campaignRow, dbClient, dispatcherConfig, expectInOrderExactlyOnce, Feeder, Sim, startSim } from './helpers';
+import { accepted, campaignRow, createTopics, dbClient, dispatcherConfig, expectInOrderExactlyOnce, Feeder, Sim, startSim } from './helpers';
 
 jest.setTimeout(90_000);
 
@@ -25,7 +25,7 @@ describe('pass dispatch through a hostile channel', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('passes_dispatch');
-    prefix = await createTestTopics('passes-dispatch');
+    prefix = await createTopics('passes-dispatch');
     // channel allows 10/s (burst 1); 20% of requests fail with 5xx, half of them after delivering
     sim = await startSim({ SIM_RATE_LIMIT_PER_SECOND: '10', SIM_RATE_LIMIT_BURST: '1', SIM_ERROR_RATE: '0.2', SIM_LATENCY_MEDIAN_MS: '2', SIM_LATENCY_P99_MS: '20', SIM_SEED: '11' });
     // the dispatcher is told 60/s, far above what the channel allows: 429s are certain

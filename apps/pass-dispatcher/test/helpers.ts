@@ -4,10 +4,38 @@ import { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { Client } from 'pg';
-import { CampaignRewards, PassReward, PayloadOf, TopicKey, Topics } from '@platform/contracts';
+import { CampaignRewards, PassReward, PayloadOf, plannedTopics, TopicKey, Topics } from '@platform/contracts';
 import { createKafka, SafePublisher } from '@platform/messaging';
-import { killHard, spawnTs, stopGracefully, testInfra, TestDatabase, uniqueSuffix, waitFor } from '@platform/testing';
+import { killHard, spawnTs, stopGracefully, testInfra, TestDatabase, testKafka, uniqueSuffix, waitFor } from '@platform/testing';
 import { PassDispatcherConfig, passDispatcherEnv } from '../src/config';
+
+/**
+ * Like createTestTopics from @platform/testing, but robust on a busy broker: that helper calls
+ * kafkajs' createTopics with its default waitForLeaders = true, which throws "This server does
+ * not host this topic-partition" before its own metadata polling runs. Here the topics are created
+ * without waiting and the metadata is polled until every partition has a leader.
+ */
+export async function createTopics(label: string): Promise<string> {
+  const prefix = `t-${label}-${uniqueSuffix()}.`;
+  const topics = plannedTopics().map((t) => ({ topic: prefix + t.name, numPartitions: t.partitions, replicationFactor: 1 }));
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics, waitForLeaders: false });
+    await waitFor(
+      `leaders for ${prefix}*`,
+      async () => {
+        const md = await admin.fetchTopicMetadata({ topics: topics.map((t) => t.topic) });
+        return md.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+      },
+      60_000,
+      200,
+    );
+  } finally {
+    await admin.disconnect();
+  }
+  return prefix;
+}
 
 /** The 2023 campaign's pass terms; tests override cap and the delay threshold. */
 export const PASS_TERMS: PassReward = {

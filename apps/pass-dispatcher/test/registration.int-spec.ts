@@ -3,10 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { PayloadOf, Topics } from '@platform/contracts';
 import { ManualClock } from '@platform/messaging';
-import { createTestDatabase, createTestTopics, deleteTestTopics, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
+import { createTestDatabase, deleteTestTopics, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
 import { createPassDispatcherApp } from '../src/app';
 import { ExpirySweep } from '../src/registration/expiry.sweep';
-import { accepted, campaignRow, dbClient, dispatcherConfig, Feeder, Sim, startSim } from './helpers';
+import { accepted, campaignRow, createTopics, dbClient, dispatcherConfig, Feeder, Sim, startSim } from './helpers';
 
 jest.setTimeout(90_000);
 
@@ -37,7 +37,7 @@ describe('pass registration and expiry at the 30-day boundary', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('passes_registration');
-    prefix = await createTestTopics('passes-registration');
+    prefix = await createTopics('passes-registration');
     sim = await startSim({ SIM_RATE_LIMIT_PER_SECOND: '0', SIM_LATENCY_MEDIAN_MS: '0' });
     app = await createPassDispatcherApp(dispatcherConfig(db, prefix, { TALK_CHANNEL_URL: sim.url, EXPIRY_GRACE_SECONDS: String(GRACE_S) }), { clock });
     await app.init();

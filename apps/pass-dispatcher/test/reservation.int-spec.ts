@@ -2,9 +2,9 @@ import { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import { PayloadOf, Topics } from '@platform/contracts';
 import { MessagingRuntime, partitionFor } from '@platform/messaging';
-import { createTestDatabase, createTestTopics, deleteTestTopics, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
+import { createTestDatabase, deleteTestTopics, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
 import { createPassDispatcherApp } from '../src/app';
-import { accepted, campaignRow, dbClient, dispatcherConfig, Feeder, rejected } from './helpers';
+import { accepted, campaignRow, createTopics, dbClient, dispatcherConfig, Feeder, rejected } from './helpers';
 
 jest.setTimeout(90_000);
 
@@ -24,7 +24,7 @@ describe('pass reservation: cap exactness with two replicas', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('passes_reservation');
-    prefix = await createTestTopics('passes-reservation');
+    prefix = await createTopics('passes-reservation');
     // Same group for both: Kafka splits the partitions between them; both lock the same campaign row.
     const group = `pass-dispatcher-race-${Date.now()}`;
     const config = (instance: string) =>

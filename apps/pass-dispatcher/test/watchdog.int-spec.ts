@@ -1,9 +1,9 @@
 import { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import { PayloadOf, Topics } from '@platform/contracts';
-import { createTestDatabase, createTestTopics, deleteTestTopics, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
+import { createTestDatabase, deleteTestTopics, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
 import { createPassDispatcherApp } from '../src/app';
-import { accepted, campaignRow, dbClient, dispatcherConfig, expectInOrderExactlyOnce, Feeder, Sim, startSim } from './helpers';
+import { accepted, campaignRow, createTopics, dbClient, dispatcherConfig, expectInOrderExactlyOnce, Feeder, Sim, startSim } from './helpers';
 import { expectNoticeInvariant, Notice } from './notices';
 
 jest.setTimeout(90_000);
@@ -27,7 +27,7 @@ describe('delay-notice watchdog during a channel outage', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('passes_watchdog');
-    prefix = await createTestTopics('passes-watchdog');
+    prefix = await createTopics('passes-watchdog');
     sim = await startSim({ SIM_OUTAGE: 'true', SIM_RATE_LIMIT_PER_SECOND: '0' });
     app = await createPassDispatcherApp(
       dispatcherConfig(db, prefix, {

@@ -20,6 +20,8 @@ export interface SenderOptions {
   maxUncommitted: number;
   retryMaxMs: number;
   noticeMarginMs: number;
+  /** Group-commit window for the watermark. */
+  commitIntervalMs: number;
 }
 
 export interface SenderStats {
@@ -276,10 +278,15 @@ export class CampaignSender {
     if (this.commitError) throw this.commitError;
   }
 
-  /** Commits confirmed deliveries in groups, in slot order; transient failures are retried. */
+  /**
+   * Commits confirmed deliveries in groups, in slot order; transient failures are retried. Waiting
+   * `commitIntervalMs` before each group keeps database work per pass low at high send rates (a
+   * crash resends at most that window's passes, as channel-side duplicates).
+   */
   private async commitLoop(): Promise<void> {
     let backoff = 100;
     while (this.pending.length > 0) {
+      if (!this.stopping && this.pending.length < this.o.maxUncommitted / 2) await new Promise((r) => setTimeout(r, this.o.commitIntervalMs));
       const batch = this.pending.slice(0, 1000);
       try {
         await this.commit(batch);

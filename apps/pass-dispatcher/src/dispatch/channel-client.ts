@@ -1,3 +1,6 @@
+import http from 'node:http';
+import https from 'node:https';
+
 /** What the sender gives the channel for one pass (the pass id is also the idempotency key). */
 export interface PassDelivery {
   passId: string;
@@ -17,54 +20,83 @@ export type ChannelResult =
   /** 4xx other than 429: our request is wrong; the slot cannot be skipped, so it is retried slowly and reported. */
   | { kind: 'FAILED'; retryable: false; error: string };
 
+type HeaderValue = string | string[] | undefined;
+const first = (v: HeaderValue): string | null => (Array.isArray(v) ? (v[0] ?? null) : (v ?? null));
+
 /** Parses Retry-After-Ms (milliseconds), else Retry-After (delta-seconds or an HTTP date). */
-export function retryAfterMs(headers: Headers, nowMs: number): number | null {
-  const precise = headers.get('retry-after-ms');
-  if (precise !== null && /^\d+(\.\d+)?$/.test(precise.trim())) return Math.ceil(Number(precise));
-  const value = headers.get('retry-after');
-  if (value === null) return null;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+export function retryAfterMs(headers: Record<string, HeaderValue>, nowMs: number): number | null {
+  const precise = first(headers['retry-after-ms'])?.trim();
+  if (precise && /^\d+(\.\d+)?$/.test(precise)) return Math.ceil(Number(precise));
+  const value = first(headers['retry-after'])?.trim();
+  if (!value) return null;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
   const date = Date.parse(value);
   return Number.isNaN(date) ? null : Math.max(0, date - nowMs);
 }
 
-/** HTTP client of the Talk Drawer channel API (`POST /v1/passes` with `Idempotency-Key`). */
-export class ChannelClient {
-  constructor(
-    private readonly baseUrl: string,
-    private readonly timeoutMs: number,
-  ) {}
-
-  async send(p: PassDelivery): Promise<ChannelResult> {
-    let res: Response;
+/** Maps a channel response to what the sender does next. */
+export function classify(status: number, headers: Record<string, HeaderValue>, body: string, nowMs: number): ChannelResult {
+  if (status === 200 || status === 201) {
+    let duplicate = status === 200;
     try {
-      res = await fetch(new URL('/v1/passes', this.baseUrl), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': p.passId },
-        body: JSON.stringify(p),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (e) {
-      return { kind: 'FAILED', retryable: true, error: `network: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}` };
+      const parsed = JSON.parse(body) as { duplicate?: unknown };
+      if (typeof parsed.duplicate === 'boolean') duplicate = parsed.duplicate;
+    } catch {
+      // a 2xx is a delivery whatever its body says
     }
-    const text = await res.text().catch(() => '');
-    if (res.status === 200 || res.status === 201) {
-      let duplicate = res.status === 200;
-      try {
-        const body = JSON.parse(text) as { duplicate?: unknown };
-        if (typeof body.duplicate === 'boolean') duplicate = body.duplicate;
-      } catch {
-        // a 2xx is a delivery whatever its body says
-      }
-      return { kind: 'DELIVERED', duplicate };
-    }
-    if (res.status === 429 || res.status === 503) {
-      const wait = retryAfterMs(res.headers, Date.now());
-      if (wait !== null) return { kind: 'RETRY_AFTER', waitMs: wait, status: res.status };
-    }
-    if (res.status >= 500 || res.status === 429 || res.status === 408) {
-      return { kind: 'FAILED', retryable: true, error: `HTTP ${res.status}: ${text.slice(0, 200)}` };
-    }
-    return { kind: 'FAILED', retryable: false, error: `HTTP ${res.status}: ${text.slice(0, 200)}` };
+    return { kind: 'DELIVERED', duplicate };
+  }
+  if (status === 429 || status === 503) {
+    const wait = retryAfterMs(headers, nowMs);
+    if (wait !== null) return { kind: 'RETRY_AFTER', waitMs: wait, status };
+  }
+  if (status >= 500 || status === 429 || status === 408) return { kind: 'FAILED', retryable: true, error: `HTTP ${status}: ${body.slice(0, 200)}` };
+  return { kind: 'FAILED', retryable: false, error: `HTTP ${status}: ${body.slice(0, 200)}` };
+}
+
+/**
+ * HTTP client of the Talk Drawer channel API (`POST /v1/passes` with `Idempotency-Key`), on a
+ * keep-alive agent: one request in flight per sender, so connection reuse and a lean client keep
+ * the round trip (and so the achievable send rate) close to the channel's own latency.
+ */
+export class ChannelClient {
+  private readonly url: URL;
+  private readonly agent: http.Agent;
+
+  constructor(
+    baseUrl: string,
+    private readonly timeoutMs: number,
+  ) {
+    this.url = new URL('/v1/passes', baseUrl);
+    const secure = this.url.protocol === 'https:';
+    this.agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 8 }) : new http.Agent({ keepAlive: true, maxSockets: 8 });
+  }
+
+  send(p: PassDelivery): Promise<ChannelResult> {
+    const body = JSON.stringify(p);
+    const lib = this.url.protocol === 'https:' ? https : http;
+    return new Promise<ChannelResult>((resolve) => {
+      const req = lib.request(
+        this.url,
+        {
+          method: 'POST',
+          agent: this.agent,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'idempotency-key': p.passId },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve(classify(res.statusCode ?? 0, res.headers, Buffer.concat(chunks).toString('utf8'), Date.now())));
+          res.on('error', (e) => resolve({ kind: 'FAILED', retryable: true, error: `network: ${e.message}` }));
+        },
+      );
+      req.setTimeout(this.timeoutMs, () => req.destroy(new Error(`timeout after ${this.timeoutMs} ms`)));
+      req.on('error', (e) => resolve({ kind: 'FAILED', retryable: true, error: `network: ${e.message}` }));
+      req.end(body);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
   }
 }

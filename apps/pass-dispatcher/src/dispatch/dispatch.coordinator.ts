@@ -66,6 +66,7 @@ export class DispatchCoordinator implements OnApplicationBootstrap, BeforeApplic
     this.shuttingDown = true;
     await this.task.stop();
     await this.release('shutdown');
+    this.channel.close();
   }
 
   /** Campaigns this replica currently sends for, with their counters. */
@@ -126,6 +127,7 @@ export class DispatchCoordinator implements OnApplicationBootstrap, BeforeApplic
         maxUncommitted: this.config.DISPATCH_MAX_UNCOMMITTED,
         retryMaxMs: this.config.DISPATCH_RETRY_MAX_MS,
         noticeMarginMs: this.config.DELAY_NOTICE_MARGIN_MS,
+        commitIntervalMs: this.config.DISPATCH_COMMIT_INTERVAL_MS,
       },
       this.ds,
       this.messaging,
