@@ -134,6 +134,8 @@ export async function runBrokerLossTrial(o: TrialOptions): Promise<TrialReport> 
   };
 
   o.log(`load running at ${o.ratePerSecond} claims/s on campaign ${campaign.campaignId}`);
+  // Warm-up: consumers have joined and decisions flow before anything is measured or killed.
+  await waitFor('decisions flowing', async () => (await decidedCount()) >= perTick * 10, 120_000, 500);
   const before = await rateOver(o.beforeSeconds);
   const victim = o.broker ?? (await busiestLeader(topic, o.brokers));
   o.log(`kill -9 broker ${victim}`);
