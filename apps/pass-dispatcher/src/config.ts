@@ -22,6 +22,8 @@ export const passDispatcherEnv = platformEnv.extend({
   DISPATCH_MAX_UNCOMMITTED: z.coerce.number().int().min(1).max(100_000).default(500),
   /** Confirmed deliveries are committed (watermark + sent events) in groups at most this often. */
   DISPATCH_COMMIT_INTERVAL_MS: ms(50),
+  /** After a hiccup the sender may send this many passes back to back to catch up (pacing is by absolute time). */
+  DISPATCH_CATCH_UP_SLOTS: z.coerce.number().int().min(0).max(1000).default(4),
   /** Retry backoff cap for a failing slot (5xx, timeouts, network). */
   DISPATCH_RETRY_MAX_MS: ms(5000),
   /** How often a replica tries to become the sender of campaigns nobody leads. */

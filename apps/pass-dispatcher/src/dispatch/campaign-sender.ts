@@ -22,6 +22,8 @@ export interface SenderOptions {
   noticeMarginMs: number;
   /** Group-commit window for the watermark. */
   commitIntervalMs: number;
+  /** Most sends back to back to catch up after a hiccup (keep it within the channel's burst). */
+  catchUpSlots: number;
 }
 
 export interface SenderStats {
@@ -32,6 +34,11 @@ export interface SenderStats {
   lastError: string | null;
   cursor: number;
   committed: number;
+  /** Channel calls and the time spent in them (round trip as the sender sees it). */
+  calls: number;
+  channelMs: number;
+  /** Time spent waiting for the next send time (pacing) and in commits the sender had to wait for. */
+  pacingWaitMs: number;
 }
 
 interface QueuedPass {
@@ -48,8 +55,6 @@ interface Confirmed {
   duplicate: boolean;
 }
 
-/** Most slots sent back to back to catch up after a hiccup (keeps bursts within the channel's bucket). */
-const CATCH_UP_SLOTS = 2;
 const CONTROL_REFRESH_MS = 500;
 const IDLE_MS = 100;
 const FETCH = 500;
@@ -93,7 +98,7 @@ export class CampaignSender {
     this.cursor = o.watermark;
     this.committed = o.watermark;
     this.control.rate = o.defaultRate;
-    this.stats = { delivered: 0, duplicates: 0, retries: 0, rateLimited: 0, lastError: null, cursor: o.watermark, committed: o.watermark };
+    this.stats = { delivered: 0, duplicates: 0, retries: 0, rateLimited: 0, lastError: null, cursor: o.watermark, committed: o.watermark, calls: 0, channelMs: 0, pacingWaitMs: 0 };
   }
 
   get campaignId(): string {
@@ -173,10 +178,15 @@ export class CampaignSender {
       }
       const interval = 1000 / this.control.rate;
       // Schedule by absolute time: no drift from send latency; a small catch-up after a hiccup.
-      this.nextAt = Math.max(this.nextAt, performance.now() - interval * CATCH_UP_SLOTS);
+      this.nextAt = Math.max(this.nextAt, performance.now() - interval * this.o.catchUpSlots);
+      const waitFrom = performance.now();
       await this.sleepUntil(this.nextAt);
+      const callFrom = performance.now();
+      this.stats.pacingWaitMs += callFrom - waitFrom;
       if (this.stopping) return null;
       const r = await this.channel.send({ passId: p.passId, accountId: p.accountId, campaignId: this.o.campaignId, slot: p.slot, storageGb: this.control.storageGb });
+      this.stats.calls++;
+      this.stats.channelMs += performance.now() - callFrom;
       switch (r.kind) {
         case 'DELIVERED':
           this.nextAt += interval;

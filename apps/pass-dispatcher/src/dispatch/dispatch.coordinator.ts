@@ -128,6 +128,7 @@ export class DispatchCoordinator implements OnApplicationBootstrap, BeforeApplic
         retryMaxMs: this.config.DISPATCH_RETRY_MAX_MS,
         noticeMarginMs: this.config.DELAY_NOTICE_MARGIN_MS,
         commitIntervalMs: this.config.DISPATCH_COMMIT_INTERVAL_MS,
+        catchUpSlots: this.config.DISPATCH_CATCH_UP_SLOTS,
       },
       this.ds,
       this.messaging,
