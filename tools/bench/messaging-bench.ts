@@ -16,8 +16,7 @@ import { lastValueFrom } from 'rxjs';
 import { Topics } from '@platform/contracts';
 import { createKafka, SafePublisher } from '@platform/messaging';
 import { createTestDatabase, createTestTopics, testInfra, testKafka, uniqueSuffix, waitFor } from '@platform/testing';
-import { createFixtureApp } from '../../libs/messaging/test/fixture-app';
-import { claim } from '../../libs/messaging/test/helpers';
+import { claim, createFixtureApp } from '@platform/messaging/testing';
 
 const program = new Command()
   .option('--messages <n>', 'messages per batched run', (v) => Number(v), 20000)

@@ -6,8 +6,7 @@ import { Client } from 'pg';
 import { dlqName, Topics } from '@platform/contracts';
 import { createKafka, SafePublisher } from '@platform/messaging';
 import { createTestDatabase, createTestTopics, TestDatabase, testInfra, waitFor } from '@platform/testing';
-import { createFixtureApp } from '../../libs/messaging/test/fixture-app';
-import { claim, ClaimFeeder } from '../../libs/messaging/test/helpers';
+import { claim, ClaimFeeder, createFixtureApp } from '@platform/messaging/testing';
 import { readDeadLetters, replayDeadLetters } from './dlq-store';
 
 jest.setTimeout(120_000);
