@@ -15,7 +15,7 @@ import { Pool } from 'pg';
 import { lastValueFrom } from 'rxjs';
 import { Topics } from '@platform/contracts';
 import { createKafka, SafePublisher } from '@platform/messaging';
-import { createTestDatabase, createTestTopics, testInfra, testKafka, uniqueSuffix, waitFor } from '@platform/testing';
+import { createTestDatabase, createTestTopics, testInfra, testKafka, topicTimeSpan, uniqueSuffix, waitFor } from '@platform/testing';
 import { claim, createFixtureApp } from '@platform/messaging/testing';
 
 const program = new Command()
@@ -32,31 +32,6 @@ interface Result {
   /** From the first to the last output message (Kafka timestamps): steady-state, startup excluded. */
   seconds: number;
   perSecond: number;
-}
-
-/** First and last create-time of a topic's messages: the span in which the work was done. */
-async function outputSpan(topic: string, n: number): Promise<number> {
-  const consumer = testKafka().consumer({ groupId: `span-${uniqueSuffix()}`, maxWaitTimeInMs: 50 });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  let min = Number.MAX_SAFE_INTEGER;
-  let max = 0;
-  let seen = 0;
-  await new Promise<void>((resolve) => {
-    void consumer.run({
-      eachBatch: async ({ batch }) => {
-        for (const m of batch.messages) {
-          const t = Number(m.timestamp);
-          min = Math.min(min, t);
-          max = Math.max(max, t);
-          seen++;
-        }
-        if (seen >= n) resolve();
-      },
-    });
-  });
-  await consumer.disconnect();
-  return Math.max(0.001, (max - min) / 1000);
 }
 
 async function preload(prefix: string, n: number): Promise<void> {
@@ -79,7 +54,7 @@ async function countTopic(topic: string): Promise<number> {
 async function timeUntil(what: string, n: number, topic: string, start: () => Promise<unknown>): Promise<number> {
   await start();
   await waitFor(what, async () => (await countTopic(topic)) >= n, 600_000, 100);
-  return outputSpan(topic, n);
+  return (await topicTimeSpan(topic, n)).seconds;
 }
 
 async function effectsTable(url: string): Promise<Pool> {

@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { Topics } from '@platform/contracts';
 import { createKafka, SafePublisher } from '@platform/messaging';
-import { createTestDatabase, createTestTopics, testInfra, testKafka, uniqueSuffix, waitFor } from '@platform/testing';
+import { createTestDatabase, createTestTopics, testInfra, testKafka, topicTimeSpan, uniqueSuffix, waitFor } from '@platform/testing';
 import { createClaimsApp } from '../src/app';
 import { loadClaimsConfig } from '../src/config';
 
@@ -55,32 +55,9 @@ void (async () => {
   await admin.connect();
   await waitFor('all decided', async () => (await admin.fetchTopicOffsets(out)).reduce((s, o) => s + Number(o.high), 0) >= n + 0, 900_000, 500);
   await admin.disconnect();
-  // first and last decision timestamps
-  const consumer = testKafka().consumer({ groupId: `span-${uniqueSuffix()}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic: out, fromBeginning: true });
-  let min = Infinity;
-  let max = 0;
-  let seen = 0;
-  let accepted = 0;
-  await new Promise<void>((resolve) => {
-    void consumer.run({
-      eachBatch: async ({ batch }) => {
-        for (const m of batch.messages) {
-          const t = Number(m.timestamp);
-          min = Math.min(min, t);
-          max = Math.max(max, t);
-          seen++;
-          if (m.value?.includes('"ACCEPTED"')) accepted++;
-        }
-        if (seen >= n) resolve();
-      },
-    });
-  });
-  await consumer.disconnect();
+  const { seconds, marked: accepted } = await topicTimeSpan(out, n, '"ACCEPTED"');
   await app2.close();
   await db.drop();
-  const seconds = (max - min) / 1000;
   const result = { benchmark: 'claims-service-alone', at: new Date().toISOString(), claims: n, accepted, seconds, acceptedPerSecond: Math.round(accepted / seconds), cpus: os.cpus().length, loadavg: os.loadavg() };
   console.log(JSON.stringify(result));
   mkdirSync('bench', { recursive: true });

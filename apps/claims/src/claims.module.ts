@@ -1,7 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { Clock, MessagingModule, MessagingTables1764300000000 } from '@platform/messaging';
-import { databaseUrl, serviceDataSourceOptions } from '@platform/persistence';
+import { Clock, MessagingTables1764300000000, serviceInfrastructure } from '@platform/messaging';
 import { MetricsController } from '@platform/telemetry';
 import { CampaignController } from './campaigns/campaign.controller';
 import { CampaignRepository } from './campaigns/campaign.repository';
@@ -21,24 +19,7 @@ export class ClaimsModule {
     return {
       module: ClaimsModule,
       imports: [
-        TypeOrmModule.forRoot(
-          serviceDataSourceOptions({
-            url: databaseUrl(config.DATABASE_URL, claimsDatabase(config)),
-            migrations: claimsMigrations,
-            poolSize: config.DB_POOL_SIZE,
-            applicationName: 'claims',
-          }),
-        ),
-        MessagingModule.forRoot(
-          {
-            service: 'claims',
-            brokers: config.KAFKA_BROKERS,
-            topicPrefix: config.KAFKA_TOPIC_PREFIX,
-            chunkSize: config.CONSUMER_CHUNK_SIZE,
-            concurrency: config.CONSUMER_CONCURRENCY,
-          },
-          { clock: opts.clock },
-        ),
+        ...serviceInfrastructure({ service: 'claims', config, database: claimsDatabase(config), migrations: claimsMigrations, clock: opts.clock }),
       ],
       controllers: [ClaimDecider, CampaignController, ClaimsController, MetricsController],
       providers: [{ provide: CLAIMS_CONFIG, useValue: config }, CampaignRepository, CampaignService],

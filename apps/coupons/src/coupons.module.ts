@@ -1,7 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { Clock, MessagingModule, MessagingTables1764300000000 } from '@platform/messaging';
-import { databaseUrl, serviceDataSourceOptions } from '@platform/persistence';
+import { Clock, MessagingTables1764300000000, serviceInfrastructure } from '@platform/messaging';
 import { MetricsController } from '@platform/telemetry';
 import { couponsDatabase, CouponsConfig } from './config';
 import { CampaignRewardRepository } from './coupons/campaign-reward.repository';
@@ -25,24 +23,7 @@ export class CouponsModule {
     return {
       module: CouponsModule,
       imports: [
-        TypeOrmModule.forRoot(
-          serviceDataSourceOptions({
-            url: databaseUrl(config.DATABASE_URL, couponsDatabase(config)),
-            migrations: couponsMigrations,
-            poolSize: config.DB_POOL_SIZE,
-            applicationName: 'coupons',
-          }),
-        ),
-        MessagingModule.forRoot(
-          {
-            service: 'coupons',
-            brokers: config.KAFKA_BROKERS,
-            topicPrefix: config.KAFKA_TOPIC_PREFIX,
-            chunkSize: config.CONSUMER_CHUNK_SIZE,
-            concurrency: config.CONSUMER_CONCURRENCY,
-          },
-          { clock: opts.clock },
-        ),
+        ...serviceInfrastructure({ service: 'coupons', config, database: couponsDatabase(config), migrations: couponsMigrations, clock: opts.clock }),
       ],
       controllers: [CouponIssuer, RedemptionConsumer, RedemptionController, CouponsController, MetricsController],
       providers: [{ provide: COUPONS_CONFIG, useValue: config }, CouponRepository, CampaignRewardRepository, RedemptionRepository, RedemptionService, ExpirySweeper],

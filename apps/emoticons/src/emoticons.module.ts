@@ -1,7 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { Clock, MessagingModule, MessagingTables1764300000000 } from '@platform/messaging';
-import { databaseUrl, serviceDataSourceOptions } from '@platform/persistence';
+import { Clock, MessagingTables1764300000000, serviceInfrastructure } from '@platform/messaging';
 import { MetricsController } from '@platform/telemetry';
 import { emoticonsDatabase, EmoticonsConfig } from './config';
 import { DownloadHandler } from './entitlements/download.handler';
@@ -20,24 +18,7 @@ export class EmoticonsModule {
     return {
       module: EmoticonsModule,
       imports: [
-        TypeOrmModule.forRoot(
-          serviceDataSourceOptions({
-            url: databaseUrl(config.DATABASE_URL, emoticonsDatabase(config)),
-            migrations: emoticonsMigrations,
-            poolSize: config.DB_POOL_SIZE,
-            applicationName: 'emoticons',
-          }),
-        ),
-        MessagingModule.forRoot(
-          {
-            service: 'emoticons',
-            brokers: config.KAFKA_BROKERS,
-            topicPrefix: config.KAFKA_TOPIC_PREFIX,
-            chunkSize: config.CONSUMER_CHUNK_SIZE,
-            concurrency: config.CONSUMER_CONCURRENCY,
-          },
-          { clock: opts.clock },
-        ),
+        ...serviceInfrastructure({ service: 'emoticons', config, database: emoticonsDatabase(config), migrations: emoticonsMigrations, clock: opts.clock }),
       ],
       controllers: [GrantHandler, DownloadHandler, EntitlementsController, MetricsController],
       providers: [{ provide: EMOTICONS_CONFIG, useValue: config }, EntitlementRepository, ExpirySweeper],

@@ -1,7 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { Clock, MessagingModule, MessagingTables1764300000000 } from '@platform/messaging';
-import { databaseUrl, serviceDataSourceOptions } from '@platform/persistence';
+import { Clock, MessagingTables1764300000000, serviceInfrastructure } from '@platform/messaging';
 import { MetricsController } from '@platform/telemetry';
 import { CampaignListener } from './campaigns/campaign-listener';
 import { CampaignRepository } from './campaigns/campaign.repository';
@@ -25,24 +23,7 @@ export class ReliefModule {
     return {
       module: ReliefModule,
       imports: [
-        TypeOrmModule.forRoot(
-          serviceDataSourceOptions({
-            url: databaseUrl(config.DATABASE_URL, reliefDatabase(config)),
-            migrations: reliefMigrations,
-            poolSize: config.DB_POOL_SIZE,
-            applicationName: 'merchant-relief',
-          }),
-        ),
-        MessagingModule.forRoot(
-          {
-            service: 'merchant-relief',
-            brokers: config.KAFKA_BROKERS,
-            topicPrefix: config.KAFKA_TOPIC_PREFIX,
-            chunkSize: config.CONSUMER_CHUNK_SIZE,
-            concurrency: config.CONSUMER_CONCURRENCY,
-          },
-          { clock: opts.clock },
-        ),
+        ...serviceInfrastructure({ service: 'merchant-relief', config, database: reliefDatabase(config), migrations: reliefMigrations, clock: opts.clock }),
       ],
       controllers: [CampaignListener, ReportDecider, ReviewDecider, ReliefController, MetricsController],
       providers: [

@@ -96,3 +96,33 @@ export class TopicCollector {
     await this.consumer.disconnect();
   }
 }
+
+/**
+ * Reads the first `n` messages of a topic and returns the span of their create-times in seconds,
+ * plus how many values contain `marker`: throughput measured by Kafka's own timestamps.
+ */
+export async function topicTimeSpan(topic: string, n: number, marker?: string): Promise<{ seconds: number; marked: number }> {
+  const consumer = testKafka().consumer({ groupId: `span-${uniqueSuffix()}`, maxWaitTimeInMs: 50 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let min = Number.MAX_SAFE_INTEGER;
+  let max = 0;
+  let seen = 0;
+  let marked = 0;
+  await new Promise<void>((resolve) => {
+    void consumer.run({
+      eachBatch: async ({ batch }) => {
+        for (const m of batch.messages) {
+          const t = Number(m.timestamp);
+          min = Math.min(min, t);
+          max = Math.max(max, t);
+          seen++;
+          if (marker && m.value?.includes(marker)) marked++;
+        }
+        if (seen >= n) resolve();
+      },
+    });
+  });
+  await consumer.disconnect();
+  return { seconds: Math.max(0.001, (max - min) / 1000), marked };
+}

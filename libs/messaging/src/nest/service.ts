@@ -1,8 +1,11 @@
 import { DynamicModule, INestApplication, LogLevel, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { DataSource } from 'typeorm';
-import { ensureDatabase, migrate } from '@platform/persistence';
-import { startMessaging } from './module';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource, MixedList } from 'typeorm';
+import type { PlatformEnv } from '@platform/config';
+import { databaseUrl, ensureDatabase, migrate, serviceDataSourceOptions } from '@platform/persistence';
+import { Clock } from '../clock';
+import { MessagingModule, startMessaging } from './module';
 
 const levels: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -22,4 +25,40 @@ export async function createServiceApp(
   await migrate(app.get(DataSource));
   await startMessaging(app);
   return app;
+}
+
+export interface ServiceInfrastructure {
+  /** Service name: consumer group, Kafka client id, Postgres application_name. */
+  service: string;
+  config: Pick<PlatformEnv, 'DATABASE_URL' | 'DB_POOL_SIZE' | 'KAFKA_BROKERS' | 'KAFKA_TOPIC_PREFIX' | 'CONSUMER_CHUNK_SIZE' | 'CONSUMER_CONCURRENCY'>;
+  database: string;
+  migrations: MixedList<string | (new () => unknown)>;
+  clock?: Clock;
+  /** Run the outbox relay in this process (default true). */
+  relay?: boolean;
+}
+
+/** The imports every service module starts with: its own database (migrations only) and the messaging runtime. */
+export function serviceInfrastructure(o: ServiceInfrastructure): DynamicModule[] {
+  return [
+    TypeOrmModule.forRoot(
+      serviceDataSourceOptions({
+        url: databaseUrl(o.config.DATABASE_URL, o.database),
+        migrations: o.migrations,
+        poolSize: o.config.DB_POOL_SIZE,
+        applicationName: o.service,
+      }),
+    ),
+    MessagingModule.forRoot(
+      {
+        service: o.service,
+        brokers: o.config.KAFKA_BROKERS,
+        topicPrefix: o.config.KAFKA_TOPIC_PREFIX,
+        chunkSize: o.config.CONSUMER_CHUNK_SIZE,
+        concurrency: o.config.CONSUMER_CONCURRENCY,
+        relay: o.relay,
+      },
+      { clock: o.clock },
+    ),
+  ];
 }
