@@ -192,19 +192,22 @@ export class LoadObserver {
     return true;
   }
 
-  /** Topics that exist get subscribed; the group starts at their current end. */
+  /**
+   * Topics that exist get subscribed. The end offsets are taken first and the consumer is moved
+   * to them right after it joined (seek), so nothing sent after start() returns can be missed,
+   * whatever offset the new group would reset to. (kafkajs' admin.setOffsets joins the group
+   * once per topic, ~5 s each: too slow for 20 topics.)
+   */
   async start(joinTimeoutMs = 60_000): Promise<string[]> {
     const admin = this.kafka.admin();
     await admin.connect();
     let topics: string[];
+    const ends: { topic: string; partition: number; offset: string }[] = [];
     try {
       const existing = new Set(await admin.listTopics());
       topics = [...OUTPUT_TOPICS, ...DLQ_TOPICS].map((t) => this.o.prefix + t).filter((t) => existing.has(t));
       if (!topics.includes(this.o.prefix + Topics.claimDecided.name)) throw new Error(`topic ${this.o.prefix + Topics.claimDecided.name} does not exist (npm run infra:up creates topics)`);
-      for (const t of topics) {
-        const ends = await admin.fetchTopicOffsets(t);
-        await admin.setOffsets({ groupId: this.groupId, topic: t, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
-      }
+      for (const t of topics) for (const p of await admin.fetchTopicOffsets(t)) ends.push({ topic: t, partition: p.partition, offset: p.high });
     } finally {
       await admin.disconnect();
     }
@@ -213,6 +216,7 @@ export class LoadObserver {
     await c.connect();
     await c.subscribe({ topics, fromBeginning: false });
     await c.run({
+      autoCommit: false,
       partitionsConsumedConcurrently: 4,
       eachBatch: async ({ batch, heartbeat }) => {
         const canonical = this.o.prefix && batch.topic.startsWith(this.o.prefix) ? batch.topic.slice(this.o.prefix.length) : batch.topic;
@@ -226,7 +230,16 @@ export class LoadObserver {
       },
     });
     this.consumer = c;
-    await Promise.race([joined, new Promise((_, reject) => setTimeout(() => reject(new Error('observer did not join its group in time')), joinTimeoutMs))]);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([joined, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('observer did not join its group in time')), joinTimeoutMs)))]);
+    } finally {
+      clearTimeout(timer);
+    }
+    for (const e of ends) {
+      c.seek(e);
+      this.positions.set(`${e.topic}\u0000${e.partition}`, BigInt(e.offset));
+    }
     return topics;
   }
 

@@ -223,6 +223,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
 
   const total = o.claims ?? (o.durationS ? Number.POSITIVE_INFINITY : 10_000);
   const sendStart = Date.now();
+  series.startMs = sendStart;
   const deadline = o.durationS ? sendStart + o.durationS * 1000 : Number.POSITIVE_INFINITY;
   let sent = 0;
   let lastProgress = 0;

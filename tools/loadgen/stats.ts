@@ -104,7 +104,8 @@ export interface SeriesPoint {
 export class TimeSeries {
   private readonly buckets = new Map<number, { counts: Map<string, number>; hist: Map<string, LatencyHistogram> }>();
 
-  constructor(readonly startMs: number) {}
+  /** Second 0 of the series (movable until the first point is recorded). */
+  constructor(public startMs: number) {}
 
   private bucket(atMs: number) {
     const s = Math.max(0, Math.floor((atMs - this.startMs) / 1000));
