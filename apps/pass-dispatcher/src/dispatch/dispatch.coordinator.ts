@@ -154,14 +154,17 @@ export class DispatchCoordinator implements OnApplicationBootstrap, BeforeApplic
     });
     try {
       await client.connect();
-      // If we stop heartbeating (frozen, cut off), Postgres ends this session and frees our locks.
-      const timeout = Math.max(this.config.LEADER_SESSION_TIMEOUT_MS, 3 * this.config.LEADER_POLL_MS);
-      await client.query(`SET idle_session_timeout = ${Math.round(timeout)}`);
     } catch (e) {
       await client.end().catch(() => undefined);
       this.log.warn(`cannot open lock connection: ${String(e)}`);
       return null;
     }
+    // If we stop heartbeating (frozen, cut off), Postgres ends this session and frees our locks.
+    const timeout = Math.max(this.config.LEADER_SESSION_TIMEOUT_MS, 3 * this.config.LEADER_POLL_MS);
+    await client.query(`SET idle_session_timeout = ${Math.round(timeout)}`).catch((e: unknown) => {
+      // Postgres < 14: only a closed connection frees the lock (a frozen leader holds it until TCP gives up)
+      this.log.warn(`idle_session_timeout not available: ${String(e)}`);
+    });
     this.client = client;
     return client;
   }

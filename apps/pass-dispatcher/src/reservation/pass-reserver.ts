@@ -53,8 +53,9 @@ export class PassReserver {
   private async ensureCampaigns(ctx: TxContext, byCampaign: Map<string, Candidate[]>): Promise<void> {
     const ids: string[] = [];
     const terms: PassReward[] = [];
-    for (const [id, list] of byCampaign) {
-      const t = list.find((c) => c.terms)?.terms;
+    // in id order, like the row locks below
+    for (const id of [...byCampaign.keys()].sort()) {
+      const t = byCampaign.get(id)?.find((c) => c.terms)?.terms;
       if (t) {
         ids.push(id);
         terms.push(t);
