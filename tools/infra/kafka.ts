@@ -16,7 +16,9 @@ export type { BrokersMode } from './state';
 
 export const KAFKA_VERSION = '4.4.0';
 const HOST = '127.0.0.1';
-const HEAP = ['-Xms512m', '-Xmx512m'];
+// The single broker carries every test suite's isolated topic set (thousands of partitions in one
+// `npm test`): 512 MB ran out of heap on this machine. Cluster nodes only host drill topics.
+const heapFor = (mode: BrokersMode): string[] => (mode === 1 ? ['-Xms1g', '-Xmx1g'] : ['-Xms512m', '-Xmx512m']);
 // kafka-run-class.sh's JVM defaults.
 const JVM_FLAGS = [
   '-server',
@@ -129,9 +131,14 @@ function classpath(): string {
 
 function clusterId(mode: BrokersMode): string {
   const file = path.join(modeDir(mode), 'cluster-id');
-  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
-  // A Kafka Uuid is 16 random bytes in base64url (22 chars); all-zero is reserved.
-  const id = crypto.randomBytes(16).toString('base64url');
+  if (fs.existsSync(file)) {
+    const stored = fs.readFileSync(file, 'utf8').trim();
+    if (!stored.startsWith('-')) return stored;
+  }
+  // A Kafka Uuid is 16 random bytes in base64url (22 chars); all-zero is reserved. Like Kafka's
+  // Uuid.randomUuid(), never start with '-': the storage tool would read it as an option.
+  let id = crypto.randomBytes(16).toString('base64url');
+  while (id.startsWith('-')) id = crypto.randomBytes(16).toString('base64url');
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, `${id}\n`);
   return id;
@@ -167,7 +174,8 @@ export function brokerPid(n: number, mode: BrokersMode = 3): number | null {
 
 function launch(node: BrokerNode): number {
   const args = [
-    ...HEAP,
+    ...heapFor(node.mode),
+    '-XX:+ExitOnOutOfMemoryError',
     ...JVM_FLAGS,
     `-Dkafka.logs.dir=${node.logsDir}`,
     `-Dlog4j2.configurationFile=${KAFKA_LOG4J2_FILE}`,

@@ -16,7 +16,7 @@ void (async () => {
   const { brokers, databaseUrl } = testInfra();
   const db = await createTestDatabase('claims_bench');
   const prefix = await createTestTopics('claimsbench');
-  const config = loadClaimsConfig({ DATABASE_URL: databaseUrl, DB_NAME: db.name, KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_PREFIX: prefix, LOG_LEVEL: 'warn' });
+  const config = loadClaimsConfig({ DATABASE_URL: databaseUrl, DB_NAME: db.name, KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_PREFIX: prefix, LOG_LEVEL: 'warn', CONSUMER_CONCURRENCY: process.env.CONSUMER_CONCURRENCY, CONSUMER_CHUNK_SIZE: process.env.CONSUMER_CHUNK_SIZE });
   // The seeded 2023 campaign is closed: create one around now through the service itself.
   const app = await createClaimsApp(config);
   await app.listen(0, '127.0.0.1');

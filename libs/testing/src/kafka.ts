@@ -16,7 +16,19 @@ export async function createTestTopics(label: string, brokers = testInfra().brok
   const admin = testKafka(brokers).admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics });
+    // createTopics also waits for the metadata to propagate and can give up on a busy broker
+    // although the topics were created: create what is missing until nothing is.
+    for (let attempt = 0; ; attempt++) {
+      const existing = new Set(await admin.listTopics());
+      const missing = topics.filter((t) => !existing.has(t.topic));
+      if (missing.length === 0) break;
+      try {
+        await admin.createTopics({ topics: missing });
+      } catch (e) {
+        if (attempt >= 10) throw e;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
     // kafkajs' waitForLeaders gives up on "does not host this topic-partition" while a busy
     // broker is still loading the partitions: poll the metadata until every partition has a leader.
     const deadline = Date.now() + 60_000;
