@@ -134,6 +134,8 @@ async function pacingBench(rate: number): Promise<Record<string, number>> {
         burst: opts.burst,
         meanRoundTripMs,
         sendIntervalMs: 1000 / rate,
+        // one request in flight: the sender cannot beat 1000 / round trip, whatever the pacing
+        roundTripBoundPerSecond: meanRoundTripMs > 0 ? 1000 / meanRoundTripMs : 0,
       };
     } finally {
       await app.close();

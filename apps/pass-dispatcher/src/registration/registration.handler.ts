@@ -59,13 +59,13 @@ export class RegistrationHandler {
     const decisions: { m: Request; decided: Decided }[] = [];
     for (const m of byEvent.values()) {
       const row = UUID.test(m.value.passId) ? passes.get(m.value.passId.toLowerCase()) : undefined;
-      const now = registered.get(row?.pass_id ?? '');
+      const justRegistered = registered.get(row?.pass_id ?? '');
       const state: PassRegistrationState | undefined = row && {
         accountId: row.account_id,
         sentAt: d(row.sent_at),
         registerBy: d(row.register_by),
-        registeredAt: now?.at ?? d(row.registered_at),
-        validUntil: now?.validUntil ?? d(row.valid_until),
+        registeredAt: justRegistered?.at ?? d(row.registered_at),
+        validUntil: justRegistered?.validUntil ?? d(row.valid_until),
         expiredAt: d(row.expired_at),
       };
       const verdict = decideRegistration(
