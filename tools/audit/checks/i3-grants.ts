@@ -9,7 +9,7 @@
 // so the check is linear in rows and runs at scan speed at tens of millions. Only on a mismatch
 // are per-claim counts streamed from both sides in claim-id order and merge-joined (chunks of 100k).
 import { campaignFilter } from '../db';
-import { cursor, describeDiff, diffKeyCounts, fingerprint, fingerprintSql, sameFingerprint } from '../fingerprint';
+import { cursor, describeDiff, diffKeyCounts, fingerprint, Fingerprint, fingerprintSql, sameFingerprint } from '../fingerprint';
 import { AuditContext, CheckOutcome, InvariantCheck, skipped } from './types';
 
 const ACCEPTED = `FROM claim c JOIN campaign k ON k.campaign_id = c.campaign_id
@@ -88,17 +88,32 @@ export const i3Grants: InvariantCheck = {
     const problems: string[] = [];
     const notes: string[] = [];
     let ran = 0;
-    for (const s of SIDES) {
+    // The owed side (claims database, one connection) and each granted side (own databases) run
+    // at the same time; per side, one aggregate query.
+    const owedAll = (async () => {
+      const out: Fingerprint[] = [];
+      for (const s of SIDES) out.push(await fingerprint(claims, s.owed, [ctx.campaignId]));
+      return out;
+    })();
+    const grantedAll = Promise.all(
+      SIDES.map(async (s) => {
+        const db = ctx.dbs.get(s.service);
+        const missing = await db.why(s.table);
+        return missing ? { missing } : { missing: null, fp: await fingerprint(db, s.granted, [ctx.campaignId]) };
+      }),
+    );
+    const [owedFps, grantedFps] = await Promise.all([owedAll, grantedAll]);
+    for (const [i, s] of SIDES.entries()) {
       const db = ctx.dbs.get(s.service);
-      const owed = await fingerprint(claims, s.owed, [ctx.campaignId]);
+      const owed = owedFps[i] as Fingerprint;
       counts[`${s.what}Owed`] = owed.n;
-      const missing = await db.why(s.table);
-      if (missing) {
-        notes.push(`${s.what} not checked (${missing})`);
+      const g = grantedFps[i];
+      if (!g || g.missing !== null || !g.fp) {
+        notes.push(`${s.what} not checked (${g?.missing ?? 'unknown'})`);
         continue;
       }
       ran++;
-      const granted = await fingerprint(db, s.granted, [ctx.campaignId]);
+      const granted = g.fp;
       counts[`${s.what}Granted`] = granted.n;
       if (sameFingerprint(owed, granted)) continue;
       let text = `${s.what}: ${owed.n} owed, ${granted.n} granted, contents differ`;
