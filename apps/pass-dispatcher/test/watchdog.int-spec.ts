@@ -70,6 +70,9 @@ describe('delay-notice watchdog during a channel outage', () => {
       expect(Date.parse(n.noticedAt)).toBeLessThan(deadline);
       expect(Date.parse(n.estimatedDeliveryAt)).toBeGreaterThanOrEqual(deadline);
     }
+    // the stuck sender tells ops why
+    const during = (await (await fetch(`${url}/passes/status`)).json()) as { campaigns: { lastSendError: string | null; stalledSeconds: number }[] };
+    expect(during.campaigns[0]?.lastSendError).toMatch(/HTTP 503/);
     const triggers = await pg.query<{ notice_trigger: string; n: number }>(`SELECT notice_trigger, count(*)::int AS n FROM pass GROUP BY 1`);
     expect(triggers.rows).toEqual([{ notice_trigger: 'WATCHDOG', n: 20 }]);
 

@@ -82,6 +82,7 @@ export class CampaignSender {
   private committing: Promise<void> | null = null;
   private commitError: unknown = null;
   private nextAt = performance.now();
+  private errorWrittenAt = -Infinity;
   private control = { paused: false, rate: 1, storageGb: 0, at: -Infinity };
   readonly stats: SenderStats;
   finished = false;
@@ -197,12 +198,12 @@ export class CampaignSender {
         case 'RETRY_AFTER':
           this.stats.rateLimited++;
           this.stats.retries++;
-          if (r.status !== 429) this.stats.lastError = `HTTP ${r.status} (retry after ${r.waitMs} ms)`;
+          if (r.status !== 429) this.reportError(`slot ${p.slot}: HTTP ${r.status} (retry after ${r.waitMs} ms)`);
           this.nextAt = performance.now() + r.waitMs;
           break;
         case 'FAILED': {
           this.stats.retries++;
-          this.stats.lastError = r.error;
+          this.reportError(`slot ${p.slot}: ${r.error}`);
           const wait = r.retryable ? Math.min(backoff, this.o.retryMaxMs) : this.o.retryMaxMs;
           if (!r.retryable) this.log.error(`slot ${p.slot} refused by the channel (retrying, never skipping): ${r.error}`);
           backoff = Math.min(backoff * 2, this.o.retryMaxMs);
@@ -211,6 +212,17 @@ export class CampaignSender {
         }
       }
     }
+  }
+
+  /** Keeps the latest send error for ops (GET /passes/status), written at most every 2 s. */
+  private reportError(error: string): void {
+    this.stats.lastError = error;
+    const now = performance.now();
+    if (now - this.errorWrittenAt < 2000) return;
+    this.errorWrittenAt = now;
+    this.ds
+      .query(`UPDATE pass_campaign SET last_send_error = $3 WHERE campaign_id = $1 AND leader_epoch = $2`, [this.o.campaignId, this.o.epoch, error.slice(0, 500)])
+      .catch((e: unknown) => this.log.warn(`could not record send error: ${String(e)}`));
   }
 
   private async fetchNext(): Promise<QueuedPass[]> {
