@@ -3,11 +3,11 @@
 // prints a summary (or one JSON object with --json) and optionally writes an HTML report.
 // Exit code: 0 when every expected answer was observed, 1 on a mismatch, 2 on an error.
 import { Logger, LoggerService } from '@nestjs/common';
-import { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { CLEAN_MIX, DEFAULT_MIX, parseMix } from './mix';
+import { progressReporter } from './progress';
 import { jsonSummary, summaryTable, writeHtmlReport } from './report';
-import { DEFAULT_LOAD_OPTIONS, LoadOptions, Progress, runLoad } from './run';
+import { DEFAULT_LOAD_OPTIONS, LoadOptions, runLoad } from './run';
 
 /** Library warnings (kafkajs through Nest's logger) go to stderr, so stdout stays clean for --json. */
 class StderrLogger implements LoggerService {
@@ -32,45 +32,6 @@ const share = (name: string) => (v: string) => {
   if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError(`${name} must be a share between 0 and 1`);
   return n;
 };
-
-function progressReporter(json: boolean): { update: (p: Progress) => void; stop: () => void } {
-  const tty = process.stdout.isTTY && !json;
-  if (tty) {
-    const bar = new SingleBar({
-      format: ' {phase} [{bar}] {percentage}% | {value}/{total} claims | {rate}/s | decided {decided}/{expected} | ETA {eta_formatted}',
-      hideCursor: true,
-      etaBuffer: 50,
-    });
-    let started = false;
-    return {
-      update: (p) => {
-        // A duration run counts seconds instead of claims.
-        const total = p.total ?? Math.max(1, Math.round(p.durationS ?? 1));
-        const value = p.total === null ? Math.min(total, Math.round(p.elapsedS)) : p.sent;
-        const payload = { phase: p.phase, rate: Math.round(p.sendRate), decided: p.decided, expected: p.expectedDecisions };
-        if (!started) {
-          bar.start(total, value, payload);
-          started = true;
-        } else bar.update(p.phase === 'drain' ? total : value, payload);
-      },
-      stop: () => {
-        if (started) bar.stop();
-      },
-    };
-  }
-  // Not a terminal (CI, pipes) or --json: a plain line every 5 s, on stderr.
-  let last = 0;
-  return {
-    update: (p) => {
-      const now = Date.now();
-      if (now - last < 5000) return;
-      last = now;
-      const of = p.total === null ? `${p.elapsedS.toFixed(0)}/${p.durationS ?? '?'} s` : `${p.sent}/${p.total}`;
-      process.stderr.write(`[loadgen] ${p.phase} ${of}, sent ${p.sent} at ${Math.round(p.sendRate)}/s, decided ${p.decided}/${p.expectedDecisions}\n`);
-    },
-    stop: () => undefined,
-  };
-}
 
 async function main(): Promise<void> {
   const o = new Command('loadgen')
