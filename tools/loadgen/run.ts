@@ -223,7 +223,13 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
 
   // Metadata before the clock starts: the first publish should not pay for it.
   const claimTopic = topic(Topics.claimRequested.name);
-  await publisher.partitionCount(claimTopic);
+  try {
+    await publisher.partitionCount(claimTopic);
+  } catch (e) {
+    await publisher.close();
+    await observer.stop();
+    throw e;
+  }
 
   const total = o.claims ?? (o.durationS ? Number.POSITIVE_INFINITY : 10_000);
   const sendStart = Date.now();
