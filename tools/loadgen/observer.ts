@@ -44,7 +44,7 @@ export class SendTimes {
   }
 }
 
-export type Stage = 'decision' | 'entitlement' | 'coupon' | 'reservation' | 'download' | 'redemption' | 'registration' | 'relief' | 'review';
+export type Stage = 'publish' | 'decision' | 'entitlement' | 'coupon' | 'reservation' | 'download' | 'redemption' | 'registration' | 'relief' | 'review';
 
 export interface ObservedCounts {
   decided: number;
@@ -167,6 +167,11 @@ export class LoadObserver {
     }
     h.record(ms);
     if (stage === 'decision') this.o.series.latency('decision', atMs, ms);
+  }
+
+  /** Time a claim batch took from its send time to the broker's acknowledgement. */
+  recordPublish(ms: number): void {
+    this.record('publish', ms, Date.now());
   }
 
   /** Latency of a claim-stage answer; false when the event id is not one of this run's claims. */

@@ -275,6 +275,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
         records.push({ topic: claimTopic, key: m.key, value: Buffer.from(m.value), headers: m.headers });
       }
       await publisher.publish(records);
+      // The loader's own share: from the send time to the broker's acknowledgement (acks=all).
+      observer.recordPublish(Date.now() - now);
       sent += n;
       series.count('sent', now, n);
       const p = Number.isFinite(total) ? sent / total : Math.min(1, (Date.now() - sendStart) / (o.durationS ?? 1) / 1000);
