@@ -19,7 +19,7 @@ import { Logger, LoggerService } from '@nestjs/common';
 import { Command } from 'commander';
 import { DEFAULT_MIX } from '../loadgen/mix';
 import { DEFAULT_LOAD_OPTIONS, LoadResult, runLoad } from '../loadgen/run';
-import { jsonSummary } from '../loadgen/report';
+import { jsonSummary, stageLabel } from '../loadgen/report';
 import { ConsumerPerf, kafkaConsumerPerf, kafkaProducerPerf, pgInsertRate, PgInsertRate, ProducerPerf, withPerfTopic } from './ceilings';
 import { describeMachine, MachineInfo } from './machine';
 import { BenchServices, isolatedServices, localServices, RssSampler, RssStats } from './services';
@@ -109,7 +109,7 @@ function markdown(b: BenchResult): string {
     lines.push('');
     lines.push('| stage | p50 | p95 | p99 | max |');
     lines.push('|---|---|---|---|---|');
-    for (const [stage, x] of Object.entries(l.run.latencyMs)) if (x) lines.push(`| request -> ${stage} | ${x.p50} | ${x.p95} | ${x.p99} | ${x.max} |`);
+    for (const [stage, x] of Object.entries(l.run.latencyMs)) if (x) lines.push(`| ${stageLabel(stage)} | ${x.p50} | ${x.p95} | ${x.p99} | ${x.max} |`);
   }
   lines.push('');
   lines.push('Memory (RSS MiB): idle / loaded max');

@@ -12,6 +12,9 @@ const kv = (r: Record<string, number>): string =>
     .map(([k, n]) => `${k} ${fmt(n)}`)
     .join(', ') || '-';
 
+/** How a latency stage reads in tables. */
+export const stageLabel = (stage: string): string => (stage === 'publish' ? 'send -> broker ack (loader)' : `request -> ${stage}`);
+
 export function summaryTable(r: LoadResult): string {
   const style = { head: [], border: [] };
   const out: string[] = [];
@@ -30,7 +33,7 @@ export function summaryTable(r: LoadResult): string {
   );
   out.push(main.toString());
   const lat = new Table({ head: ['latency (ms)', 'count', 'p50', 'p95', 'p99', 'max'], style });
-  for (const [stage, s] of Object.entries(r.latencyMs)) if (s) lat.push([`request -> ${stage}`, fmt(s.count), fmt(s.p50), fmt(s.p95), fmt(s.p99), fmt(s.max)]);
+  for (const [stage, s] of Object.entries(r.latencyMs)) if (s) lat.push([stageLabel(stage), fmt(s.count), fmt(s.p50), fmt(s.p95), fmt(s.p99), fmt(s.max)]);
   out.push(lat.toString());
   const cmp = new Table({ head: ['expected vs observed', 'expected', 'observed', ''], style });
   for (const c of r.comparison) cmp.push([c.what, fmt(c.expected), fmt(c.observed), c.ok ? 'ok' : 'MISMATCH']);
@@ -67,7 +70,7 @@ export function htmlReport(r: LoadResult): string {
   };
   const rows = r.comparison.map((c) => `<tr class="${c.ok ? 'ok' : 'bad'}"><td>${esc(c.what)}</td><td>${c.expected}</td><td>${c.observed}</td></tr>`).join('');
   const lat = Object.entries(r.latencyMs)
-    .map(([k, s]) => (s ? `<tr><td>request &rarr; ${esc(k)}</td><td>${s.count}</td><td>${s.p50}</td><td>${s.p95}</td><td>${s.p99}</td><td>${s.max}</td></tr>` : ''))
+    .map(([k, s]) => (s ? `<tr><td>${esc(stageLabel(k))}</td><td>${s.count}</td><td>${s.p50}</td><td>${s.p95}</td><td>${s.p99}</td><td>${s.max}</td></tr>` : ''))
     .join('');
   // JSON inside <script>: escape "<" so no string can close the script element.
   const json = JSON.stringify(data).replace(/</g, '\\u003c');
