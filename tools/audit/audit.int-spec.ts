@@ -273,6 +273,23 @@ describe('audit (real Postgres)', () => {
     expect(r.checks.find((c) => c.id === 'I6')?.counts).toMatchObject({ deliveredLate: 2, lateWithoutTimelyNotice: 2 });
   }, 60_000);
 
+  it('I6: a pass reserved after its deadline (backlog) needs its notice before the delivery instead', async () => {
+    // slot 2: reserved an hour after its deadline, noticed 30 min after the deadline, delivered later: fine
+    await clients.passes.query(
+      `UPDATE pass SET reserved_at = notice_deadline + interval '1 hour', notice_at = notice_deadline + interval '90 minutes'
+        WHERE campaign_id = $1 AND slot = 2`,
+      [CAMPAIGN],
+    );
+    let r = await audit({ only: ['I6'] });
+    expect(r.ok).toBe(true);
+    expect(r.checks[0]?.counts).toMatchObject({ reservedAfterDeadline: 1, backlogLateWithoutNotice: 0 });
+    // noticed only after the delivery: fails
+    await clients.passes.query(`UPDATE pass SET notice_at = sent_at + interval '1 minute' WHERE campaign_id = $1 AND slot = 2`, [CAMPAIGN]);
+    r = await audit({ only: ['I6'] });
+    expect(r.ok).toBe(false);
+    expect(r.checks[0]?.counts).toMatchObject({ backlogLateWithoutNotice: 1 });
+  }, 60_000);
+
   it('I7: a deferred message past its give-up time, a rejection without a reason', async () => {
     await clients.emoticons.query(
       `INSERT INTO deferred_message (group_id, topic, partition, "offset", value, kafka_timestamp, reason, next_attempt_at, give_up_at)
