@@ -102,12 +102,13 @@ export async function ensureCampaign(o: {
   nowMs: number;
   passCap: number;
   window: WindowMode;
+  delayNoticeAfterSeconds?: number;
 }): Promise<{ definition: CampaignDefinition; created: boolean }> {
   if (o.campaignId) {
     const found = await findCampaign(o.claimsUrl, o.campaignId);
     if (!found) throw new Error(`campaign ${o.campaignId} not found at ${o.claimsUrl}/campaigns (omit --campaign to create a fresh one)`);
     return { definition: found, created: false };
   }
-  const def = freshCampaign({ campaignId: `lg-${o.runId}`, nowMs: o.nowMs, passCap: o.passCap, window: o.window });
+  const def = freshCampaign({ campaignId: `lg-${o.runId}`, nowMs: o.nowMs, passCap: o.passCap, window: o.window, delayNoticeAfterSeconds: o.delayNoticeAfterSeconds });
   return { definition: await createCampaign(o.claimsUrl, def), created: true };
 }

@@ -44,6 +44,7 @@ async function main(): Promise<void> {
     .option('--campaign <id>', 'claim against this existing campaign (default: create a fresh one)')
     .option('--pass-cap <n>', 'pass cap of a freshly created campaign', int('--pass-cap'), DEFAULT_LOAD_OPTIONS.passCap)
     .option('--window <mode>', 'fresh campaign window: recent (closed 5 min ago: late taps are CAMPAIGN_CLOSED) or open', 'recent')
+    .option('--delay-notice-after <s>', "fresh campaign's pass delay-notice threshold in seconds (default 72 h)", int('--delay-notice-after', 1))
     .option('--mix <k=w,...>', `claim mix weights (kinds: ${Object.keys(DEFAULT_MIX).join(', ')})`)
     .option('--clean', 'only unique eligible claims (start the mix from zero weights)')
     .option('--makers-share <p>', 'share of eligible claimants who are Kakao Makers members', share('--makers-share'), DEFAULT_LOAD_OPTIONS.makersShare)
@@ -73,6 +74,7 @@ async function main(): Promise<void> {
       campaign?: string;
       passCap: number;
       window: string;
+      delayNoticeAfter?: number;
       mix?: string;
       clean?: boolean;
       makersShare: number;
@@ -104,6 +106,7 @@ async function main(): Promise<void> {
     campaignId: o.campaign,
     passCap: o.passCap,
     window: o.window,
+    delayNoticeAfterSeconds: o.delayNoticeAfter,
     claims: o.claims ?? (o.duration ? undefined : 10_000),
     durationS: o.duration,
     rate: o.rate,

@@ -2,7 +2,8 @@
 // private topic prefix and private test databases; a few thousand claims of every kind (duplicates,
 // redeliveries, overseas and unparsable numbers, unlinked accounts, out-of-window and forged taps,
 // unknown campaigns, broken JSON, missing, unknown and mistyped fields), merchant reports with
-// committee reviews, downloads, coupon redemptions and pass registrations; then every expected
+// committee reviews, downloads, coupon redemptions and pass registrations, with a pass delay
+// threshold short enough that every pass needs a delay notice; then every expected
 // answer must be observed and the audit (I1-I7, channel delivery record included) must pass.
 import { Logger } from '@nestjs/common';
 import { createTestTopics, deleteTestTopics, testInfra, uniqueSuffix } from '@platform/testing';
@@ -72,6 +73,9 @@ describe('platform end to end under a mixed load', () => {
       rate: 0,
       seed: 2023,
       mix: DEFAULT_MIX,
+      // Taps are 5-15 min old (the window closed 5 min ago): with a 60 s threshold every pass is
+      // reserved after its delay deadline, so each needs a delay notice before its delivery (I6).
+      delayNoticeAfterSeconds: 60,
       merchants: built.includes('merchant-relief') ? 120 : 0,
       reviews: built.includes('merchant-relief'),
       downloads: built.includes('emoticons') ? 0.2 : 0,
@@ -127,6 +131,9 @@ describe('platform end to end under a mixed load', () => {
       expect(by.I4?.counts.passes).toBe(result.expected.passesReserved);
       expect(by.I5?.counts.sent).toBeGreaterThan(0);
       expect(by.I5?.counts.channelDeliveries).toBeGreaterThanOrEqual(by.I5?.counts.sent as number);
+      expect(by.I6?.counts.reservedAfterDeadline).toBe(by.I4?.counts.passes);
+      expect(by.I6?.counts.deliveredLate).toBe(by.I5?.counts.sent);
+      expect(result.passes.delayNotices).toBeGreaterThan(0);
     }
   }, 300_000);
 });

@@ -35,6 +35,8 @@ export interface LoadOptions {
   campaign?: CampaignDefinition;
   passCap: number;
   window: WindowMode;
+  /** A fresh campaign's pass delay-notice threshold (default 72 h). */
+  delayNoticeAfterSeconds?: number;
   /** Stop after this many claim messages (all kinds). */
   claims?: number;
   /** Stop after this many seconds. */
@@ -139,7 +141,15 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   let definition: CampaignDefinition;
   if (o.campaign) definition = o.campaign;
   else {
-    const c = await ensureCampaign({ claimsUrl: o.claimsUrl, campaignId: o.campaignId, runId, nowMs: t0, passCap: o.passCap, window: o.window });
+    const c = await ensureCampaign({
+      claimsUrl: o.claimsUrl,
+      campaignId: o.campaignId,
+      runId,
+      nowMs: t0,
+      passCap: o.passCap,
+      window: o.window,
+      delayNoticeAfterSeconds: o.delayNoticeAfterSeconds,
+    });
     definition = c.definition;
     created = c.created;
   }
