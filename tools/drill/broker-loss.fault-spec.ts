@@ -38,6 +38,28 @@ async function readAll(kafka: Kafka, topic: string): Promise<Set<string>> {
   return seen;
 }
 
+/**
+ * kafkajs' createTopics can throw "does not host this topic-partition" on a busy cluster although
+ * the topic was created: create until it exists, then wait until every partition has a leader.
+ */
+async function createTopicPatiently(admin: ReturnType<Kafka['admin']>, topic: string): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      if (!(await admin.listTopics()).includes(topic)) {
+        await admin.createTopics({ topics: [{ topic, numPartitions: 6, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }] });
+      }
+      const md = await admin.fetchTopicMetadata({ topics: [topic] });
+      const parts = md.topics[0]?.partitions ?? [];
+      if (parts.length === 6 && parts.every((p) => p.leader >= 0 && p.isr.length === 3)) return;
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+    }
+    if (Date.now() > deadline) throw new Error(`topic ${topic} not ready`);
+    await sleep(500);
+  }
+}
+
 describe('publishing survives the death of a partition leader (3 brokers, RF 3, minISR 2)', () => {
   let brokers: string[];
   let startedHere = false;
@@ -56,7 +78,7 @@ describe('publishing survives the death of a partition leader (3 brokers, RF 3, 
     const summary: { trial: number; killed: number; acked: number; missing: number; failedSends: number; batchesAcked: Record<string, number> }[] = [];
     for (let trial = 1; trial <= TRIALS; trial++) {
       const topic = `broker-loss-test-${Date.now()}-${trial}`;
-      await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 6, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }] });
+      await createTopicPatiently(admin, topic);
       const kafka = createKafka({ brokers, clientId: `bl-${trial}` });
       const publisher = new SafePublisher(kafka, { sendTimeoutMs: 10000 });
       const acked = new Set<string>();
