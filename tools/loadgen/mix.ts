@@ -17,12 +17,12 @@ export const CLAIM_KINDS = [
   'unknownCampaign', // a campaign id that does not exist: UNKNOWN_CAMPAIGN
   'badJson', // not JSON at all: DLQ
   'missingField', // a required field missing: DLQ
-  'unknownField', // a field the contract does not know: DLQ (inbound schemas are strict)
+  'addedField', // an eligible claim with a field the contract does not list: ACCEPTED (added fields are fine)
   'wrongType', // a field of the wrong type: DLQ
 ] as const;
 export type ClaimKind = (typeof CLAIM_KINDS)[number];
 
-export const SCHEMA_KINDS: readonly ClaimKind[] = ['badJson', 'missingField', 'unknownField', 'wrongType'];
+export const SCHEMA_KINDS: readonly ClaimKind[] = ['badJson', 'missingField', 'wrongType'];
 
 export type ClaimMix = Record<ClaimKind, number>;
 
@@ -40,7 +40,7 @@ export const DEFAULT_MIX: ClaimMix = {
   unknownCampaign: 1,
   badJson: 1.5,
   missingField: 1.5,
-  unknownField: 1.5,
+  addedField: 1.5,
   wrongType: 1.5,
 };
 
@@ -334,6 +334,7 @@ export class ClaimGenerator {
     let expect: Expectation = { outcome: 'ACCEPTED' };
     switch (kind) {
       case 'unique':
+      case 'addedField':
         break;
       case 'second':
         expect = { outcome: 'REJECTED', reason: 'DUPLICATE' };
@@ -375,7 +376,6 @@ export class ClaimGenerator {
         break;
       case 'badJson':
       case 'missingField':
-      case 'unknownField':
       case 'wrongType':
         expect = { outcome: 'DLQ' };
         break;
@@ -387,7 +387,7 @@ export class ClaimGenerator {
     } else if (kind === 'missingField') {
       delete value[p.pick(SCHEMA_FIELDS)];
       text = JSON.stringify(value);
-    } else if (kind === 'unknownField') {
+    } else if (kind === 'addedField') {
       text = JSON.stringify({ ...value, [p.pick(['coupon', 'referrer', 'deviceId', 'isVip'])]: p.pick(['FREE', 'x', 1, true]) });
     } else if (kind === 'wrongType') {
       const broken = { ...value };
@@ -417,7 +417,7 @@ export class ClaimGenerator {
       makersMember: claimant.makersMember,
     };
     if (!SCHEMA_KINDS.includes(kind)) this.recentSent.add({ seq, accountId: claimant.accountId, key: msg.key, value: text, headers });
-    if (kind === 'unique') this.recentClaimants.add(claimant);
+    if (kind === 'unique' || kind === 'addedField') this.recentClaimants.add(claimant);
     return msg;
   }
 }

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { externalId, isoInstant, wonInput } from './primitives';
 
-// Inbound schemas are strict: a field the contract does not know is a producer bug worth
-// parking in the DLQ, not something to guess about.
+// Inbound schemas accept added fields (the contract allows producers to add them) and strip them,
+// so nothing the contract does not name reaches a handler or storage. Missing or mistyped listed
+// fields stay violations.
 
-export const claimRequested = z.strictObject({
+export const claimRequested = z.object({
   eventId: externalId,
   campaignId: externalId,
   accountId: externalId,
@@ -14,14 +15,14 @@ export const claimRequested = z.strictObject({
   requestedAt: isoInstant,
 });
 
-export const emoticonDownloaded = z.strictObject({
+export const emoticonDownloaded = z.object({
   eventId: externalId,
   accountId: externalId,
   emoticonId: externalId,
   downloadedAt: isoInstant,
 });
 
-export const couponRedemptionRequested = z.strictObject({
+export const couponRedemptionRequested = z.object({
   eventId: externalId,
   couponId: externalId,
   accountId: externalId,
@@ -30,14 +31,14 @@ export const couponRedemptionRequested = z.strictObject({
   requestedAt: isoInstant,
 });
 
-export const passRegistrationRequested = z.strictObject({
+export const passRegistrationRequested = z.object({
   eventId: externalId,
   passId: externalId,
   accountId: externalId,
   requestedAt: isoInstant,
 });
 
-export const merchantDamageReported = z.strictObject({
+export const merchantDamageReported = z.object({
   eventId: externalId,
   campaignId: externalId,
   merchantId: externalId,
@@ -45,7 +46,7 @@ export const merchantDamageReported = z.strictObject({
   reportedAt: isoInstant,
 });
 
-export const merchantReviewDecided = z.strictObject({
+export const merchantReviewDecided = z.object({
   eventId: externalId,
   merchantId: externalId,
   approved: z.boolean(),

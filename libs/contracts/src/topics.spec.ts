@@ -17,7 +17,7 @@ describe('topic registry', () => {
     }
   });
 
-  it('rejects unknown fields on inbound topics with a readable reason', () => {
+  it('accepts added fields on inbound topics and strips them', () => {
     const raw = Buffer.from(
       JSON.stringify({
         eventId: 'e1',
@@ -31,8 +31,26 @@ describe('topic registry', () => {
       }),
     );
     const r = decode(Topics.claimRequested, raw);
-    expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.reason).toMatch(/^SCHEMA_VIOLATION: .*extra/);
+    expect(r.ok).toBe(true);
+    if (r.ok) expect(Object.keys(r.value)).not.toContain('extra');
+  });
+
+  it('still rejects a listed field that is missing or mistyped, with a readable reason', () => {
+    const base = {
+      eventId: 'e1',
+      campaignId: 'c',
+      accountId: 'a',
+      talkLinked: true,
+      phoneNumber: '010-1234-5678',
+      makersMember: false,
+      requestedAt: '2023-01-05T00:00:00+09:00',
+      appVersion: '10.2.1',
+    };
+    const { talkLinked: _omit, ...missing } = base;
+    const r1 = decode(Topics.claimRequested, Buffer.from(JSON.stringify(missing)));
+    expect(r1.ok ? '' : r1.reason).toMatch(/^SCHEMA_VIOLATION: talkLinked/);
+    const r2 = decode(Topics.claimRequested, Buffer.from(JSON.stringify({ ...base, talkLinked: 'yes' })));
+    expect(r2.ok ? '' : r2.reason).toMatch(/^SCHEMA_VIOLATION: talkLinked/);
   });
 
   it('rejects malformed JSON and empty values', () => {
