@@ -45,6 +45,16 @@ export const platformEnv = z.object({
   /** Share of new traces recorded (children follow their parent's decision). */
   TRACE_SAMPLE_RATIO: z.coerce.number().min(0).max(1).default(1),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Interface the HTTP server binds to: loopback unless a deployment says otherwise (e.g. 0.0.0.0 in a container). */
+  HOST: z.string().min(1).default('127.0.0.1'),
+  /** `production` refuses development defaults for secrets (the HTTP signing key, the phone hash secret). */
+  NODE_ENV: z.string().default('development'),
+  /** HS256 key for the bearer tokens every HTTP endpoint but /health/* requires (at least 32 characters)... */
+  AUTH_JWT_SECRET: z.string().min(32).optional(),
+  /** ...or a file holding it (`npm start` writes .local/credentials/jwt-secret). Unset both: a dev key, refused in production. */
+  AUTH_JWT_SECRET_FILE: z.string().min(1).optional(),
+  /** Requests per minute per caller (principal and account, or address) on rate-limited routes; 0 = no limit. */
+  HTTP_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(1200),
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
   /** Messages per consumer transaction. */
   CONSUMER_CHUNK_SIZE: z.coerce.number().int().min(1).max(5000).default(1000),
