@@ -60,11 +60,23 @@ program
   .description('only create the contract topics against KAFKA_BROKERS (docker compose one-shot)')
   .option('--prefix <prefix>', 'topic name prefix (default: env KAFKA_TOPIC_PREFIX)')
   .option('--replication-factor <n>', 'default: env KAFKA_REPLICATION_FACTOR or 1', (v) => Number.parseInt(v, 10))
-  .action(async (o: { prefix?: string; replicationFactor?: number }) => {
+  .option('--partitions <n>', 'partitions of every keyed topic (default: env TOPIC_PARTITIONS, else the contract default)', (v) => Number.parseInt(v, 10))
+  .option('--grow-partitions', 'raise the partition count of existing topics that have fewer (keys move: docs/capacity.md)')
+  .action(async (o: { prefix?: string; replicationFactor?: number; partitions?: number; growPartitions?: boolean }) => {
     const brokers = currentKafkaBrokers();
     const rf = o.replicationFactor ?? Number.parseInt(process.env.KAFKA_REPLICATION_FACTOR ?? '1', 10);
-    const r = await ensureTopics({ brokers, replicationFactor: rf, ...(o.prefix !== undefined ? { prefix: o.prefix } : {}), timeoutMs: 120_000 });
-    console.log(`[infra] topics on ${brokers.join(',')}: ${r.created.length} created, ${r.existing.length} already present`);
+    const keyed = o.partitions ?? (process.env.TOPIC_PARTITIONS ? Number.parseInt(process.env.TOPIC_PARTITIONS, 10) : undefined);
+    if (keyed !== undefined && !(Number.isInteger(keyed) && keyed >= 1)) throw new Error(`partitions must be a positive integer, got ${keyed}`);
+    const r = await ensureTopics({
+      brokers,
+      replicationFactor: rf,
+      ...(o.prefix !== undefined ? { prefix: o.prefix } : {}),
+      ...(keyed !== undefined ? { partitions: { keyed } } : {}),
+      growPartitions: o.growPartitions === true,
+      timeoutMs: 120_000,
+    });
+    const grown = r.grown.map((g) => `${g.name} ${g.from}->${g.to}`).join(', ');
+    console.log(`[infra] topics on ${brokers.join(',')}: ${r.created.length} created, ${r.existing.length} already present${grown ? `; grown: ${grown}` : ''}`);
   });
 
 program

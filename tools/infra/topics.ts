@@ -1,6 +1,6 @@
 // Topics are created explicitly from the contract (brokers never auto-create). Tests create their
 // own prefixed copies for isolation, so this is idempotent and safe to call concurrently.
-import { plannedTopics } from '@platform/contracts';
+import { plannedTopics, type PartitionPlan } from '@platform/contracts';
 import type { ITopicConfig } from 'kafkajs';
 import { withAdmin } from './kafka';
 import { waitFor } from './processes';
@@ -18,14 +18,23 @@ export interface EnsureTopicsOptions {
   prefix?: string;
   /** 1 for the single broker, 3 for the cluster. */
   replicationFactor: number;
-  /** Default: plannedTopics() from @platform/contracts (dead-letter topics included). */
+  /** Default: plannedTopics(partitions) from @platform/contracts (dead-letter topics included). */
   topics?: TopicPlan[];
+  /** The deployment's partition counts (default: the contract's local defaults). */
+  partitions?: PartitionPlan;
+  /**
+   * Add partitions to existing topics that have fewer than planned (Kafka can only grow them).
+   * Keys then hash to other partitions: see docs/capacity.md for which order guarantees hold.
+   */
+  growPartitions?: boolean;
   timeoutMs?: number;
 }
 
 export interface EnsureTopicsResult {
   created: string[];
   existing: string[];
+  /** Topics whose partition count was raised, with the count before. */
+  grown: { name: string; from: number; to: number }[];
 }
 
 export function topicPrefix(prefix?: string): string {
@@ -39,7 +48,7 @@ function configFor(name: string): ITopicConfig['configEntries'] {
 /** Creates the missing topics (with prefix) and waits until every partition of every topic has a leader. */
 export async function ensureTopics(opts: EnsureTopicsOptions): Promise<EnsureTopicsResult> {
   const prefix = topicPrefix(opts.prefix);
-  const wanted = (opts.topics ?? plannedTopics()).map((t) => ({ name: `${prefix}${t.name}`, partitions: t.partitions }));
+  const wanted = (opts.topics ?? plannedTopics(opts.partitions)).map((t) => ({ name: `${prefix}${t.name}`, partitions: t.partitions }));
   const names = wanted.map((t) => t.name);
   const timeoutMs = opts.timeoutMs ?? 60_000;
   return withAdmin(
@@ -69,13 +78,29 @@ export async function ensureTopics(opts: EnsureTopicsOptions): Promise<EnsureTop
         { timeoutMs, intervalMs: 250 },
       );
       const md = await admin.fetchTopicMetadata({ topics: names });
-      for (const t of wanted) {
-        const got = md.topics.find((x) => x.name === t.name)?.partitions.length ?? 0;
-        if (got < t.partitions) console.warn(`[infra] topic ${t.name} has ${got} partitions, the contract plans ${t.partitions}`);
+      const short = wanted
+        .map((t) => ({ name: t.name, from: md.topics.find((x) => x.name === t.name)?.partitions.length ?? 0, to: t.partitions }))
+        .filter((t) => t.from < t.to);
+      if (short.length > 0 && opts.growPartitions) {
+        await admin.createPartitions({ timeout: timeoutMs, topicPartitions: short.map((t) => ({ topic: t.name, count: t.to })) });
+        await waitFor(
+          `leaders for the added partitions of ${short.length} topics`,
+          async () => {
+            const after = await admin.fetchTopicMetadata({ topics: short.map((t) => t.name) });
+            return short.every((t) => {
+              const parts = after.topics.find((x) => x.name === t.name)?.partitions ?? [];
+              return parts.length >= t.to && parts.every((p) => p.leader >= 0);
+            });
+          },
+          { timeoutMs, intervalMs: 250 },
+        );
+      } else {
+        for (const t of short) console.warn(`[infra] topic ${t.name} has ${t.from} partitions, the plan wants ${t.to} (--grow-partitions adds them)`);
       }
       return {
         created: missing.map((t) => t.name).filter((n) => !before.has(n)),
         existing: names.filter((n) => before.has(n)),
+        grown: opts.growPartitions ? short : [],
       };
     },
     { retries: 5 },

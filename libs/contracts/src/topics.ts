@@ -23,7 +23,9 @@ function topic<S extends z.ZodType>(spec: TopicSpec<S>): TopicSpec<S> {
   return spec;
 }
 
-const P = 6;
+/** Local default for keyed topics; a deployment overrides it (PartitionPlan, TOPIC_PARTITIONS). */
+export const DEFAULT_TOPIC_PARTITIONS = 6;
+const P = DEFAULT_TOPIC_PARTITIONS;
 
 export const Topics = {
   claimRequested: topic({
@@ -69,7 +71,7 @@ export const Topics = {
     partitions: P,
     direction: 'inbound',
     consumed: true,
-    summary: 'A small business reported damage with its assessed sales loss.',
+    summary: 'A small business reported damage: an upstream assessed sales loss, or raw facts for the campaign assessment model, and optionally proof of damage.',
   }),
   merchantReviewDecided: topic({
     name: 'merchant.relief.review.decided.v1',
@@ -79,6 +81,15 @@ export const Topics = {
     direction: 'inbound',
     consumed: true,
     summary: 'The relief committee decided a merchant under review.',
+  }),
+  merchantEvidenceSubmitted: topic({
+    name: 'merchant.damage.evidence.submitted.v1',
+    schema: inbound.merchantEvidenceSubmitted,
+    key: (v) => v.merchantId,
+    partitions: P,
+    direction: 'inbound',
+    consumed: true,
+    summary: 'A merchant attached proof of damage (document ids and SHA-256 hashes, never the documents) to its relief case.',
   }),
 
   claimDecided: topic({
@@ -234,6 +245,15 @@ export const Topics = {
     consumed: false,
     summary: 'A committee decision was applied to a merchant in review, or rejected with a reason.',
   }),
+  reliefEvidenceDecided: topic({
+    name: 'merchant.relief.evidence.decided.v1',
+    schema: outbound.reliefEvidenceDecided,
+    key: (v) => v.merchantId,
+    partitions: P,
+    direction: 'outbound',
+    consumed: false,
+    summary: 'A proof-of-damage submission was RECORDED on the merchant case, or REJECTED with a reason.',
+  }),
 } as const;
 
 export type TopicKey = keyof typeof Topics;
@@ -256,12 +276,28 @@ export function topicSpecByName(name: string): TopicSpec | undefined {
   return allTopicSpecs.find((t) => t.name === name);
 }
 
+/**
+ * A deployment's partition counts. Partitions bound how many replicas of a consuming service share
+ * the work, so they are deployment configuration (6 locally, e.g. 48 in production), not a constant.
+ */
+export interface PartitionPlan {
+  /** Replaces the default of every keyed topic planned with more than one partition. */
+  readonly keyed?: number;
+  /** Partitions of each dead-letter topic (default DLQ_PARTITIONS). */
+  readonly dlq?: number;
+}
+
+/** Partitions of a topic under a plan. Single-partition topics (campaign definitions, read in order by everyone) stay single. */
+export function partitionsFor(spec: TopicSpec, plan: PartitionPlan = {}): number {
+  return spec.partitions > 1 && plan.keyed !== undefined ? plan.keyed : spec.partitions;
+}
+
 /** Every topic to create, dead-letter topics included, with planned partition counts. */
-export function plannedTopics(): { name: string; partitions: number }[] {
+export function plannedTopics(plan: PartitionPlan = {}): { name: string; partitions: number }[] {
   const out: { name: string; partitions: number }[] = [];
   for (const t of allTopicSpecs) {
-    out.push({ name: t.name, partitions: t.partitions });
-    if (t.consumed) out.push({ name: dlqName(t.name), partitions: DLQ_PARTITIONS });
+    out.push({ name: t.name, partitions: partitionsFor(t, plan) });
+    if (t.consumed) out.push({ name: dlqName(t.name), partitions: plan.dlq ?? DLQ_PARTITIONS });
   }
   return out;
 }
