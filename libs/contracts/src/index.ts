@@ -6,3 +6,4 @@ export * from './topics';
 export * from './codec';
 export * from './asyncapi';
 export * from './headers';
+export * from './ownership';

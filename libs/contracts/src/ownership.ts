@@ -1,0 +1,140 @@
+import { dlqName, plannedTopics, TopicKey, Topics } from './topics';
+
+/**
+ * Who writes and who reads each topic: the source of the Kafka ACLs below and of deployment
+ * manifests. A service owns (is the only writer of) the topics it produces; it also writes the
+ * dead-letter topic `<topic>.dlq` of every topic it consumes (dead letters are written by the
+ * consumer). Inbound topics are written from outside the platform, never by a service.
+ */
+export const PLATFORM_SERVICES = ['claims', 'emoticons', 'coupons', 'pass-dispatcher', 'merchant-relief'] as const;
+export type PlatformService = (typeof PLATFORM_SERVICES)[number];
+
+export interface ServiceTopicSet {
+  readonly produces: readonly TopicKey[];
+  readonly consumes: readonly TopicKey[];
+}
+
+export const ServiceTopics: Readonly<Record<PlatformService, ServiceTopicSet>> = {
+  claims: {
+    consumes: ['claimRequested'],
+    produces: ['claimDecided', 'campaignDefined'],
+  },
+  emoticons: {
+    consumes: ['campaignDefined', 'claimDecided', 'emoticonDownloaded'],
+    produces: ['entitlementGranted', 'entitlementActivated', 'entitlementExpired', 'downloadRejected'],
+  },
+  coupons: {
+    consumes: ['campaignDefined', 'claimDecided', 'couponRedemptionRequested'],
+    produces: ['couponIssued', 'couponRedemptionDecided', 'couponExpired'],
+  },
+  'pass-dispatcher': {
+    consumes: ['claimDecided', 'passRegistrationRequested'],
+    produces: ['passReserved', 'passSoldOut', 'passDelayNotice', 'passSent', 'passRegistrationDecided', 'passExpired'],
+  },
+  'merchant-relief': {
+    consumes: ['campaignDefined', 'merchantDamageReported', 'merchantReviewDecided', 'merchantEvidenceSubmitted'],
+    produces: ['reliefDecided', 'reliefReviewApplied', 'reliefEvidenceDecided'],
+  },
+};
+
+/** The service that owns (alone may write) an outbound topic; undefined for inbound topics. */
+export function topicOwner(topic: TopicKey): PlatformService | undefined {
+  return PLATFORM_SERVICES.find((s) => ServiceTopics[s].produces.includes(topic));
+}
+
+/**
+ * A service's consumer group. With a topic prefix (tests, drills, isolated environments) the prefix
+ * is part of it: kafkajs' round-robin assigner hands every topic of a group to any member, so two
+ * prefixes sharing a group would receive each other's partitions.
+ */
+export function consumerGroupId(service: string, topicPrefix = ''): string {
+  return topicPrefix ? `${service}.${topicPrefix.replace(/\.$/, '')}` : service;
+}
+
+/** Kafka principals (SASL user names): one per service, the app backend, ops, and the admin (super user). */
+export const KAFKA_PRINCIPALS = [...PLATFORM_SERVICES, 'app-backend', 'ops', 'admin'] as const;
+export type KafkaPrincipal = (typeof KAFKA_PRINCIPALS)[number];
+/** Principals the broker lets do anything (no ACL needed): topic/ACL administration. */
+export const KAFKA_SUPER_USERS: readonly KafkaPrincipal[] = ['admin'];
+
+/**
+ * Consumer-group prefixes of the ops tools (audit, DLQ CLI, load generator, drills): each run uses
+ * a fresh group under its prefix, so ops may read with those and nothing else.
+ */
+export const OPS_GROUP_PREFIXES = ['ops-', 'audit-', 'dlq-reader-', 'loadgen-', 'readback-'] as const;
+/** The app backend's consumer groups start with this. */
+export const APP_BACKEND_GROUP_PREFIX = 'app-backend';
+
+export type AclOperation = 'Read' | 'Write' | 'Describe' | 'Delete';
+export interface KafkaAcl {
+  /** SASL user name (the broker principal is `User:<principal>`). */
+  principal: KafkaPrincipal;
+  resource: { type: 'topic' | 'group'; name: string; patternType: 'literal' | 'prefix' };
+  operation: AclOperation;
+}
+
+/**
+ * Every ALLOW rule of the cluster for one topic prefix (empty in production; a test or drill
+ * passes its own so the rules name exactly its topics and groups). The broker denies everything
+ * else (`allow.everyone.if.no.acl.found=false`). Read and Write imply Describe in Kafka.
+ *   - service: Write what it produces and the DLQs of what it consumes; Read what it consumes,
+ *     with its own group only (so nobody else can commit its offsets).
+ *   - app-backend: Write the inbound topics, Read the platform's outbound topics.
+ *   - ops: Read every topic, Write the inbound topics (DLQ replay, load generation), Describe the
+ *     services' groups (lag), own groups under OPS_GROUP_PREFIXES.
+ */
+export function kafkaAcls(topicPrefix = ''): KafkaAcl[] {
+  const acls: KafkaAcl[] = [];
+  const topic = (principal: KafkaPrincipal, name: string, operation: AclOperation) =>
+    acls.push({ principal, resource: { type: 'topic', name: topicPrefix + name, patternType: 'literal' }, operation });
+  const group = (principal: KafkaPrincipal, name: string, patternType: 'literal' | 'prefix', operation: AclOperation) =>
+    acls.push({ principal, resource: { type: 'group', name, patternType }, operation });
+  const specs = Object.values(Topics);
+
+  for (const s of PLATFORM_SERVICES) {
+    const o = ServiceTopics[s];
+    for (const k of o.produces) topic(s, Topics[k].name, 'Write');
+    for (const k of o.consumes) {
+      topic(s, Topics[k].name, 'Read');
+      topic(s, dlqName(Topics[k].name), 'Write');
+    }
+    if (o.consumes.length > 0) group(s, consumerGroupId(s, topicPrefix), 'literal', 'Read');
+  }
+
+  for (const t of specs) topic('app-backend', t.name, t.direction === 'inbound' ? 'Write' : 'Read');
+  group('app-backend', APP_BACKEND_GROUP_PREFIX, 'prefix', 'Read');
+
+  for (const t of plannedTopics()) topic('ops', t.name, 'Read');
+  for (const t of specs.filter((x) => x.direction === 'inbound')) topic('ops', t.name, 'Write');
+  for (const p of OPS_GROUP_PREFIXES) {
+    group('ops', p, 'prefix', 'Read');
+    group('ops', p, 'prefix', 'Delete');
+  }
+  for (const s of PLATFORM_SERVICES) if (ServiceTopics[s].consumes.length > 0) group('ops', consumerGroupId(s, topicPrefix), 'literal', 'Describe');
+  return acls;
+}
+
+export interface PrincipalAcls {
+  principal: KafkaPrincipal;
+  topics: { topic: string; operations: AclOperation[] }[];
+  groups: { group: string; patternType: 'literal' | 'prefix'; operations: AclOperation[] }[];
+}
+
+/** kafkaAcls grouped per principal and resource (one entry per topic or group), e.g. for KafkaUser manifests. */
+export function allPrincipalAcls(topicPrefix = ''): PrincipalAcls[] {
+  const byPrincipal = new Map<KafkaPrincipal, PrincipalAcls>();
+  for (const a of kafkaAcls(topicPrefix)) {
+    let p = byPrincipal.get(a.principal);
+    if (!p) byPrincipal.set(a.principal, (p = { principal: a.principal, topics: [], groups: [] }));
+    if (a.resource.type === 'topic') {
+      const t = p.topics.find((x) => x.topic === a.resource.name);
+      if (t) t.operations.push(a.operation);
+      else p.topics.push({ topic: a.resource.name, operations: [a.operation] });
+    } else {
+      const g = p.groups.find((x) => x.group === a.resource.name && x.patternType === a.resource.patternType);
+      if (g) g.operations.push(a.operation);
+      else p.groups.push({ group: a.resource.name, patternType: a.resource.patternType, operations: [a.operation] });
+    }
+  }
+  return [...byPrincipal.values()];
+}
