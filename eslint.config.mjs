@@ -30,7 +30,8 @@ export default [
             { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
             { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:contracts', 'type:util'] },
             { sourceTag: 'type:persistence', onlyDependOnLibsWithTags: ['type:util'] },
-            { sourceTag: 'type:telemetry', onlyDependOnLibsWithTags: ['type:util'] },
+            { sourceTag: 'type:telemetry', onlyDependOnLibsWithTags: ['type:util', 'type:auth'] },
+            { sourceTag: 'type:auth', onlyDependOnLibsWithTags: ['type:util'] },
             // messaging's own integration tests use the testing helpers (which never import messaging back)
             { sourceTag: 'type:messaging', onlyDependOnLibsWithTags: ['type:contracts', 'type:persistence', 'type:telemetry', 'type:util', 'type:testing'] },
             {
@@ -39,11 +40,11 @@ export default [
             },
             {
               sourceTag: 'type:app',
-              onlyDependOnLibsWithTags: ['type:contracts', 'type:messaging', 'type:persistence', 'type:telemetry', 'type:domain', 'type:util', 'type:testing'],
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:messaging', 'type:persistence', 'type:telemetry', 'type:domain', 'type:util', 'type:testing', 'type:auth'],
             },
             {
               sourceTag: 'type:tool',
-              onlyDependOnLibsWithTags: ['type:contracts', 'type:messaging', 'type:persistence', 'type:telemetry', 'type:domain', 'type:util', 'type:testing'],
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:messaging', 'type:persistence', 'type:telemetry', 'type:domain', 'type:util', 'type:testing', 'type:auth'],
             },
           ],
         },

@@ -5,7 +5,8 @@ const swcrc = JSON.parse(fs.readFileSync(`${__dirname}/.swcrc`, 'utf8'));
 const transform = { '^.+\\.ts$': ['@swc/jest', { ...swcrc, swcrc: false }] };
 const moduleNameMapper = {
   '^@platform/messaging/testing$': '<rootDir>/libs/messaging/test/index.ts',
-  '^@platform/(contracts|messaging|persistence|telemetry|rules|config|testing)$': '<rootDir>/libs/$1/src/index.ts',
+  '^@platform/auth/testing$': '<rootDir>/libs/auth/testing/index.ts',
+  '^@platform/(contracts|messaging|persistence|telemetry|rules|config|testing|auth)$': '<rootDir>/libs/$1/src/index.ts',
 };
 const base = {
   rootDir: __dirname,
