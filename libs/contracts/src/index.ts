@@ -1,6 +1,7 @@
 export * from './primitives';
 export * from './inbound';
 export * from './outbound';
+export * from './ops';
 export * from './campaign';
 export * from './topics';
 export * from './codec';

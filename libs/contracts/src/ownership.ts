@@ -17,7 +17,7 @@ export interface ServiceTopicSet {
 export const ServiceTopics: Readonly<Record<PlatformService, ServiceTopicSet>> = {
   claims: {
     consumes: ['claimRequested'],
-    produces: ['claimDecided', 'campaignDefined'],
+    produces: ['claimDecided', 'campaignDefined', 'claimsOpsAudited'],
   },
   emoticons: {
     consumes: ['campaignDefined', 'claimDecided', 'emoticonDownloaded'],
@@ -29,7 +29,7 @@ export const ServiceTopics: Readonly<Record<PlatformService, ServiceTopicSet>> =
   },
   'pass-dispatcher': {
     consumes: ['claimDecided', 'passRegistrationRequested'],
-    produces: ['passReserved', 'passSoldOut', 'passDelayNotice', 'passSent', 'passRegistrationDecided', 'passExpired'],
+    produces: ['passReserved', 'passSoldOut', 'passDelayNotice', 'passSent', 'passRegistrationDecided', 'passExpired', 'passesOpsAudited'],
   },
   'merchant-relief': {
     consumes: ['campaignDefined', 'merchantDamageReported', 'merchantReviewDecided', 'merchantEvidenceSubmitted'],

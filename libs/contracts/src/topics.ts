@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import * as inbound from './inbound';
+import * as ops from './ops';
 import * as outbound from './outbound';
 
 /**
@@ -253,6 +254,25 @@ export const Topics = {
     direction: 'outbound',
     consumed: false,
     summary: 'A proof-of-damage submission was RECORDED on the merchant case, or REJECTED with a reason.',
+  }),
+  // One audit topic per acting service, so each stays the only writer of its own (see ownership.ts).
+  claimsOpsAudited: topic({
+    name: 'compensation.ops.audited.v1',
+    schema: ops.opsActionAudited,
+    key: (v) => v.target,
+    partitions: 1,
+    direction: 'outbound',
+    consumed: false,
+    summary: 'An ops action on the claims service (campaign creation): who, what, when, from where.',
+  }),
+  passesOpsAudited: topic({
+    name: 'talkdrawer.ops.audited.v1',
+    schema: ops.opsActionAudited,
+    key: (v) => v.target,
+    partitions: 1,
+    direction: 'outbound',
+    consumed: false,
+    summary: 'An ops action on pass dispatch (pause, resume, send rate): who, what, when, from where.',
   }),
 } as const;
 
