@@ -33,6 +33,7 @@ export class PassDispatcherModule {
           {
             service: config.CONSUMER_GROUP,
             brokers: config.KAFKA_BROKERS,
+            security: config,
             topicPrefix: config.KAFKA_TOPIC_PREFIX,
             chunkSize: config.CONSUMER_CHUNK_SIZE,
             concurrency: config.CONSUMER_CONCURRENCY,

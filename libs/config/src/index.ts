@@ -31,9 +31,31 @@ const bool = (fallback: boolean) =>
     .default(fallback ? 'true' : 'false')
     .transform((v) => v === 'true' || v === '1');
 
+/**
+ * How a Kafka client authenticates (libs/messaging's createKafka applies these). PLAINTEXT for the
+ * local single broker; the 3-broker mode wants SASL_PLAINTEXT with SCRAM-SHA-512 and one
+ * principal per service (its .local/credentials/<principal>.properties).
+ */
+export const kafkaSecurityEnv = z.object({
+  KAFKA_SECURITY_PROTOCOL: z.enum(['PLAINTEXT', 'SASL_PLAINTEXT', 'SASL_SSL', 'SSL']).default('PLAINTEXT'),
+  KAFKA_SASL_MECHANISM: z.enum(['scram-sha-512', 'scram-sha-256', 'plain']).default('scram-sha-512'),
+  KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+  /** The password, or KAFKA_SASL_PASSWORD_FILE: a file holding it (a mounted secret). */
+  KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
+  KAFKA_SASL_PASSWORD_FILE: z.string().min(1).optional(),
+  /** PEM CA bundle to verify the brokers' certificates (SSL, SASL_SSL); default: the system's. */
+  KAFKA_TLS_CA_FILE: z.string().min(1).optional(),
+  /** Client certificate and key (PEM) for mutual TLS. */
+  KAFKA_TLS_CERT_FILE: z.string().min(1).optional(),
+  KAFKA_TLS_KEY_FILE: z.string().min(1).optional(),
+});
+
+export type KafkaSecurityEnv = z.infer<typeof kafkaSecurityEnv>;
+
 /** Settings every service shares: where Kafka, Postgres and the trace backend are. */
 export const platformEnv = z.object({
   KAFKA_BROKERS: csv('127.0.0.1:9092'),
+  ...kafkaSecurityEnv.shape,
   /** Prepended to every topic name; empty in production, unique per test suite. */
   KAFKA_TOPIC_PREFIX: z.string().regex(/^[a-z0-9._-]*$/).default(''),
   DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/postgres'),

@@ -1,9 +1,40 @@
-import { Kafka, logLevel, LogEntry } from 'kafkajs';
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
+import { Kafka, KafkaConfig, logLevel, LogEntry, SASLOptions } from 'kafkajs';
 import { Logger } from '@nestjs/common';
+import type { KafkaSecurityEnv } from '@platform/config';
 
 export interface KafkaClientOptions {
   brokers: string[];
   clientId: string;
+  /** SASL/TLS settings from validated config (kafkaSecurityEnv); absent: PLAINTEXT. */
+  security?: Partial<KafkaSecurityEnv>;
+}
+
+/**
+ * kafkajs' `sasl`/`ssl` options from the validated settings. Files (password, CA, client
+ * certificate) are read here, once per client; a SASL protocol without a user name or password
+ * is a configuration error, not a silent anonymous connection.
+ */
+export function kafkaSecurityOptions(s: Partial<KafkaSecurityEnv> = {}): Pick<KafkaConfig, 'sasl' | 'ssl'> {
+  const protocol = s.KAFKA_SECURITY_PROTOCOL ?? 'PLAINTEXT';
+  const out: Pick<KafkaConfig, 'sasl' | 'ssl'> = {};
+  if (protocol === 'SSL' || protocol === 'SASL_SSL') {
+    const tls: ConnectionOptions = {};
+    if (s.KAFKA_TLS_CA_FILE) tls.ca = [readFileSync(s.KAFKA_TLS_CA_FILE, 'utf8')];
+    if (s.KAFKA_TLS_CERT_FILE) tls.cert = readFileSync(s.KAFKA_TLS_CERT_FILE, 'utf8');
+    if (s.KAFKA_TLS_KEY_FILE) tls.key = readFileSync(s.KAFKA_TLS_KEY_FILE, 'utf8');
+    out.ssl = Object.keys(tls).length > 0 ? tls : true;
+  }
+  if (protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL') {
+    const username = s.KAFKA_SASL_USERNAME;
+    const password = s.KAFKA_SASL_PASSWORD ?? (s.KAFKA_SASL_PASSWORD_FILE ? readFileSync(s.KAFKA_SASL_PASSWORD_FILE, 'utf8').trim() : undefined);
+    if (!username || !password) {
+      throw new Error(`Invalid configuration:\n  KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (or _FILE) are required with KAFKA_SECURITY_PROTOCOL=${protocol}`);
+    }
+    out.sasl = { mechanism: s.KAFKA_SASL_MECHANISM ?? 'scram-sha-512', username, password } as SASLOptions;
+  }
+  return out;
 }
 
 const levels: Record<number, 'error' | 'warn' | 'log' | 'debug'> = {
@@ -19,6 +50,7 @@ export function createKafka(o: KafkaClientOptions): Kafka {
   return new Kafka({
     clientId: o.clientId,
     brokers: o.brokers,
+    ...kafkaSecurityOptions(o.security),
     connectionTimeout: 3000,
     requestTimeout: 30000,
     // Reconnect for as long as it takes: a broker outage must stall us, never make us give up.

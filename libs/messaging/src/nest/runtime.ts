@@ -2,6 +2,8 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { metrics } from '@opentelemetry/api';
 import { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
+import type { KafkaSecurityEnv } from '@platform/config';
+import { consumerGroupId } from '@platform/contracts';
 import { Clock } from '../clock';
 import { BatchConsumer, TopicHandler } from '../consumer';
 import { createKafka } from '../kafka-client';
@@ -16,6 +18,8 @@ export interface MessagingOptions {
   /** Service name: Kafka client id, consumer group, span names. */
   service: string;
   brokers: string[];
+  /** SASL/TLS from validated config; absent: PLAINTEXT. */
+  security?: Partial<KafkaSecurityEnv>;
   topicPrefix?: string;
   chunkSize?: number;
   concurrency?: number;
@@ -43,7 +47,7 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
     readonly dataSource: DataSource,
     @Inject(CLOCK) readonly clock: Clock,
   ) {
-    this.kafka = createKafka({ brokers: options.brokers, clientId: options.service });
+    this.kafka = createKafka({ brokers: options.brokers, clientId: options.service, security: options.security });
     this.namer = new TopicNamer(options.topicPrefix ?? '');
     this.publisher = new SafePublisher(this.kafka);
     this.relay = new OutboxRelay(dataSource, this.publisher);
@@ -55,8 +59,8 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
    * sharing a group would receive each other's partitions.
    */
   get groupId(): string {
-    const p = this.options.topicPrefix ?? '';
-    return p ? `${this.options.service}.${p.replace(/\.$/, '')}` : this.options.service;
+    // Kafka ACLs grant each service exactly this group (kafkaAcls in @platform/contracts).
+    return consumerGroupId(this.options.service, this.options.topicPrefix ?? '');
   }
 
   onApplicationBootstrap(): void {

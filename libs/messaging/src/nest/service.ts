@@ -2,7 +2,7 @@ import { DynamicModule, INestApplication, LogLevel, Type } from '@nestjs/common'
 import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, MixedList } from 'typeorm';
-import type { PlatformEnv } from '@platform/config';
+import type { KafkaSecurityEnv, PlatformEnv } from '@platform/config';
 import { databaseUrl, ensureDatabase, migrate, serviceDataSourceOptions } from '@platform/persistence';
 import { Clock } from '../clock';
 import { MessagingModule, startMessaging } from './module';
@@ -30,7 +30,7 @@ export async function createServiceApp(
 export interface ServiceInfrastructure {
   /** Service name: consumer group, Kafka client id, Postgres application_name. */
   service: string;
-  config: Pick<PlatformEnv, 'DATABASE_URL' | 'DB_POOL_SIZE' | 'KAFKA_BROKERS' | 'KAFKA_TOPIC_PREFIX' | 'CONSUMER_CHUNK_SIZE' | 'CONSUMER_CONCURRENCY'>;
+  config: Pick<PlatformEnv, 'DATABASE_URL' | 'DB_POOL_SIZE' | 'KAFKA_BROKERS' | 'KAFKA_TOPIC_PREFIX' | 'CONSUMER_CHUNK_SIZE' | 'CONSUMER_CONCURRENCY'> & Partial<KafkaSecurityEnv>;
   database: string;
   migrations: MixedList<string | (new () => unknown)>;
   clock?: Clock;
@@ -53,6 +53,7 @@ export function serviceInfrastructure(o: ServiceInfrastructure): DynamicModule[]
       {
         service: o.service,
         brokers: o.config.KAFKA_BROKERS,
+        security: o.config,
         topicPrefix: o.config.KAFKA_TOPIC_PREFIX,
         chunkSize: o.config.CONSUMER_CHUNK_SIZE,
         concurrency: o.config.CONSUMER_CONCURRENCY,
