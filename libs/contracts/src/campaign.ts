@@ -41,6 +41,45 @@ export const reliefTier = z.strictObject({
   amountWon: won.nonnegative(),
 });
 
+/** Basis points: 10,000 = 100 %. Integers, so an assessment is whole-number arithmetic. */
+const basisPoints = z.number().int().min(0).max(10_000);
+
+/** Whether merchants' customers could switch to another provider of a Kakao service during the outage. */
+export const substituteLevels = ['NONE', 'PARTIAL', 'AVAILABLE'] as const;
+
+/**
+ * How the relief service turns a merchant's raw facts into an assessed sales loss (R10: "reflecting
+ * the merchant's operating margin, whether a substitute service existed, and Kakao's share of that
+ * service"). Versioned with the campaign: every decision's explanation names `version`, so change it
+ * whenever a table changes. The 2023 defaults and where each comes from: apps/merchant-relief/README.md.
+ */
+export const reliefAssessmentModel = z
+  .strictObject({
+    version: externalId,
+    /** Operating margin per business category: the part of lost sales that was lost profit. */
+    categories: z
+      .array(z.strictObject({ category: externalId, operatingMarginBp: basisPoints, note: z.string().max(500).optional() }))
+      .min(1)
+      .max(200),
+    /** Per Kakao service: Kakao's share of that service's market, and whether a substitute existed. */
+    services: z
+      .array(z.strictObject({ service: externalId, kakaoShareBp: basisPoints, substitute: z.enum(substituteLevels), note: z.string().max(500).optional() }))
+      .min(1)
+      .max(100),
+    /** The part of a loss that stays lost, by how far customers could switch to a substitute. */
+    substituteFactorsBp: z.strictObject({ NONE: basisPoints, PARTIAL: basisPoints, AVAILABLE: basisPoints }),
+    /** Plausibility bounds: a report beyond them is IMPLAUSIBLE_FACTS (lost revenue is bounded by both). */
+    maxOutageHours: z.number().int().positive().max(24 * 366),
+    maxDailyRevenueWon: won.positive().max(1_000_000_000_000),
+  })
+  .superRefine((m, ctx) => {
+    const dup = (xs: string[]) => xs.find((x, i) => xs.indexOf(x) !== i);
+    const c = dup(m.categories.map((x) => x.category));
+    if (c) ctx.addIssue({ code: 'custom', path: ['categories'], message: `category ${c} is listed twice` });
+    const s = dup(m.services.map((x) => x.service));
+    if (s) ctx.addIssue({ code: 'custom', path: ['services'], message: `service ${s} is listed twice` });
+  });
+
 export const campaignRewards = z.strictObject({
   emoticons: z.array(emoticonReward).max(20),
   coupons: couponReward.nullable(),
@@ -57,7 +96,13 @@ export const campaignDefinition = z
     closesAt: isoInstant,
     rewards: campaignRewards,
     /** Tiers by ascending maxLossWon; a loss above the last tier goes to committee review. */
-    relief: z.strictObject({ tiers: z.array(reliefTier).max(5) }).nullable(),
+    relief: z
+      .strictObject({
+        tiers: z.array(reliefTier).max(5),
+        /** Absent: reports must carry an upstream `assessedLossWon`; raw facts are NO_ASSESSMENT_MODEL. */
+        assessment: reliefAssessmentModel.optional(),
+      })
+      .nullable(),
   })
   .superRefine((c, ctx) => {
     if (Date.parse(c.closesAt) <= Date.parse(c.opensAt)) {
@@ -83,3 +128,5 @@ export type EmoticonReward = z.infer<typeof emoticonReward>;
 export type CouponReward = z.infer<typeof couponReward>;
 export type PassReward = z.infer<typeof passReward>;
 export type ReliefTier = z.infer<typeof reliefTier>;
+export type ReliefAssessmentModel = z.infer<typeof reliefAssessmentModel>;
+export type SubstituteLevel = (typeof substituteLevels)[number];

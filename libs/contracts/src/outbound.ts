@@ -167,14 +167,77 @@ export const passExpired = z.object({
   expiredAt: isoInstant,
 });
 
+export const reliefRejectionReasons = [
+  'DUPLICATE_REPORT',
+  'INVALID_AMOUNT',
+  'UNKNOWN_CAMPAIGN',
+  'NO_RELIEF',
+  // raw facts the campaign's assessment model cannot use
+  'NO_ASSESSMENT_MODEL',
+  'MISSING_FACTS',
+  'UNKNOWN_SERVICE',
+  'UNKNOWN_CATEGORY',
+  'INVALID_FACTS',
+  'IMPLAUSIBLE_FACTS',
+] as const;
+
+const reliefTierName = z.enum(['T30K', 'T50K', 'REVIEW']);
+
+/**
+ * Why a report got its answer, so a merchant asking "why 30,000?" can be shown the arithmetic:
+ * what was reported, the model version and each factor applied (with the running amount after it,
+ * floored to whole won at every step), the assessed loss, the tiers and the tier it fell in.
+ */
+export const reliefExplanation = z.object({
+  /** UPSTREAM: the report carried assessedLossWon; MODEL: assessed here from the report's facts. */
+  method: z.enum(['UPSTREAM', 'MODEL']),
+  /** The campaign's assessment model version (MODEL only). */
+  modelVersion: z.string().nullable(),
+  /** As reported, unvalidated (so a rejection can show what was wrong). */
+  inputs: z.object({
+    assessedLossWon: z.number().nullable(),
+    service: z.string().nullable(),
+    category: z.string().nullable(),
+    revenueLostWon: z.number().nullable(),
+    usualDailyRevenueWon: z.number().nullable(),
+    outageHours: z.number().nullable(),
+  }),
+  /** REVENUE_LOST as reported, or usual daily revenue x outage hours / 24. */
+  basis: z.enum(['REVENUE_LOST', 'DAILY_REVENUE_X_OUTAGE_HOURS']).nullable(),
+  grossLossWon: won.nullable(),
+  factors: z.array(
+    z.object({
+      factor: z.enum(['OPERATING_MARGIN', 'SUBSTITUTE', 'KAKAO_SHARE']),
+      /** The table entry applied: category, `service:substitute level`, service. */
+      key: z.string(),
+      bp: z.number().int(),
+      /** The amount after this factor, floored to whole won. */
+      resultWon: won,
+    }),
+  ),
+  rounding: z.string(),
+  assessedLossWon: won.nullable(),
+  tiers: z.array(z.object({ tier: z.string(), maxLossWon: won, amountWon: won })),
+  tier: reliefTierName.nullable(),
+  amountWon: won,
+  reason: z.enum(reliefRejectionReasons).optional(),
+  /** Human-readable detail of a rejection (which figure, which bound). */
+  detail: z.string().optional(),
+});
+
+export type ReliefExplanation = z.infer<typeof reliefExplanation>;
+export type ReliefRejection = (typeof reliefRejectionReasons)[number];
+
 export const reliefDecided = z.object({
   eventId: externalId,
   merchantId: externalId,
   campaignId: externalId,
   status: z.enum(['DECIDED', 'REJECTED']),
-  tier: z.enum(['T30K', 'T50K', 'REVIEW']).optional(),
+  tier: reliefTierName.optional(),
   amountWon: won,
-  reason: z.enum(['DUPLICATE_REPORT', 'INVALID_AMOUNT', 'UNKNOWN_CAMPAIGN', 'NO_RELIEF']).optional(),
+  reason: z.enum(reliefRejectionReasons).optional(),
+  /** Absent only on answers given before explanations existed. */
+  explanation: reliefExplanation.optional(),
   decidedAt: isoInstant,
 });
 
@@ -182,8 +245,24 @@ export const reliefReviewApplied = z.object({
   eventId: externalId,
   merchantId: externalId,
   status: z.enum(['APPROVED', 'DECLINED', 'REJECTED']),
-  reason: z.enum(['NOT_IN_REVIEW', 'ALREADY_DECIDED', 'INVALID_AMOUNT']).optional(),
+  /** EVIDENCE_REQUIRED: an approval named no evidence, or the case has none; UNKNOWN_EVIDENCE: it named a document the case does not have. */
+  reason: z.enum(['NOT_IN_REVIEW', 'ALREADY_DECIDED', 'INVALID_AMOUNT', 'EVIDENCE_REQUIRED', 'UNKNOWN_EVIDENCE']).optional(),
   additionalAmountWon: won,
   totalAmountWon: won,
+  /** The documents the applied decision relied on (APPROVED/DECLINED). */
+  evidenceIds: z.array(z.string()).optional(),
+  decidedAt: isoInstant,
+});
+
+export const reliefEvidenceDecided = z.object({
+  eventId: externalId,
+  merchantId: externalId,
+  campaignId: externalId,
+  /** RECORDED: attached to the merchant's case (or held for its report); REJECTED: nothing recorded. */
+  status: z.enum(['RECORDED', 'REJECTED']),
+  reason: z.enum(['NOT_IN_REVIEW', 'ALREADY_DECIDED', 'EVIDENCE_CONFLICT']).optional(),
+  /** Every document the case holds after this submission (RECORDED), by documentId. */
+  evidenceIds: z.array(z.string()),
+  detail: z.string().optional(),
   decidedAt: isoInstant,
 });
