@@ -1,0 +1,98 @@
+// `npm run k8s:validate`: what CI checks without a cluster. For each overlay: `kubectl kustomize`
+// builds it, every object validates against its schema (tools/k8s/schema-check.mjs), the policy
+// holds (tools/k8s/policy.ts), the alert rules pass `promtool check rules`; and the generated
+// manifests are not stale. Exit 1 on any failure, with every problem listed.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseAllDocuments, stringify } from 'yaml';
+import { K8S_DIR, ROOT, staleManifests } from './generate';
+import type { K8sObject } from './manifests';
+import { OVERLAYS, type OverlayPlan } from './platform';
+import { policyViolations } from './policy';
+
+const SCHEMA_CHECK = path.join(__dirname, 'schema-check.mjs');
+
+function requireTool(tool: string, install: string): string {
+  const r = spawnSync('/bin/sh', ['-c', `command -v ${tool}`], { encoding: 'utf8', env: process.env });
+  if (r.status !== 0) throw new Error(`${tool} not found on PATH: install it (${install}); the manifests cannot be validated without it`);
+  return r.stdout.trim();
+}
+
+/** `kubectl kustomize deploy/k8s/overlays/<name>` as YAML text. */
+export function buildOverlay(name: string): string {
+  const kubectl = requireTool('kubectl', 'apt-get install -y kubectl');
+  const r = spawnSync(kubectl, ['kustomize', path.join(K8S_DIR, 'overlays', name)], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`kubectl kustomize overlays/${name} failed: ${r.stderr || r.error?.message}`);
+  return r.stdout;
+}
+
+export function parseObjects(yamlText: string): K8sObject[] {
+  return parseAllDocuments(yamlText)
+    .map((d) => {
+      if (d.errors.length > 0) throw new Error(`YAML: ${d.errors.map((e) => e.message).join('; ')}`);
+      return d.toJS() as K8sObject | null;
+    })
+    .filter((o): o is K8sObject => o !== null);
+}
+
+/** Schema problems of the given objects (empty = all valid), from the ESM checker in a child node. */
+export function schemaProblems(objects: K8sObject[]): string[] {
+  const input = objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n');
+  const r = spawnSync(process.execPath, [SCHEMA_CHECK], { input, encoding: 'utf8', cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
+  if (r.status === 0) return [];
+  const lines = r.stderr.split('\n').filter((l) => l.startsWith('schema: '));
+  return lines.length > 0 ? lines.map((l) => l.slice('schema: '.length)) : [`schema check failed: ${r.stderr || r.error?.message}`];
+}
+
+/** `promtool check rules` on the groups of every PrometheusRule; returns problems (empty = pass). */
+export function ruleProblems(objects: K8sObject[]): string[] {
+  const promtool = requireTool('promtool', 'apt-get install -y prometheus');
+  const rules = objects.filter((o) => o.kind === 'PrometheusRule');
+  if (rules.length === 0) return ['no PrometheusRule to check'];
+  const problems: string[] = [];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'k8s-rules-'));
+  try {
+    for (const r of rules) {
+      const file = path.join(dir, `${r.metadata?.name ?? 'rules'}.yaml`);
+      fs.writeFileSync(file, stringify({ groups: (r.spec as { groups?: unknown[] } | undefined)?.groups ?? [] }));
+      const out = spawnSync(promtool, ['check', 'rules', file], { encoding: 'utf8' });
+      if (out.status !== 0) problems.push(`PrometheusRule/${r.metadata?.name}: ${(out.stdout + out.stderr).trim()}`);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return problems;
+}
+
+export function validateOverlay(o: OverlayPlan): { objects: number; problems: string[] } {
+  const objects = parseObjects(buildOverlay(o.name));
+  const problems = [
+    ...schemaProblems(objects).map((p) => `schema: ${p}`),
+    ...policyViolations(objects, o).map((p) => `policy: ${p}`),
+    ...ruleProblems(objects).map((p) => `promtool: ${p}`),
+  ];
+  return { objects: objects.length, problems };
+}
+
+if (path.resolve(process.argv[1] ?? '') === __filename) {
+  let failed = 0;
+  const stale = staleManifests();
+  if (stale.length > 0) {
+    failed++;
+    console.error(`stale generated manifests (run npm run k8s:generate): ${stale.join(', ')}`);
+  }
+  for (const o of OVERLAYS) {
+    try {
+      const r = validateOverlay(o);
+      for (const p of r.problems) console.error(`[${o.name}] ${p}`);
+      console.log(`[${o.name}] ${r.objects} objects: ${r.problems.length === 0 ? 'schemas, policy and alert rules pass' : `${r.problems.length} problems`}`);
+      if (r.problems.length > 0) failed++;
+    } catch (e) {
+      failed++;
+      console.error(`[${o.name}] ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  process.exit(failed === 0 ? 0 : 1);
+}
