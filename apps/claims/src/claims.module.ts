@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { Clock, MessagingTables1764300000000, serviceInfrastructure } from '@platform/messaging';
+import { Clock, messagingMigrations, serviceInfrastructure } from '@platform/messaging';
 import { MetricsController } from '@platform/telemetry';
 import { CampaignController } from './campaigns/campaign.controller';
 import { CampaignRepository } from './campaigns/campaign.repository';
@@ -11,7 +11,7 @@ import { ClaimsSchema1764300000100 } from './migrations/1764300000100-ClaimsSche
 import { SeedDefaultCampaign1764300000200 } from './migrations/1764300000200-SeedDefaultCampaign';
 import { CLAIMS_CONFIG } from './tokens';
 
-export const claimsMigrations = [MessagingTables1764300000000, ClaimsSchema1764300000100, SeedDefaultCampaign1764300000200];
+export const claimsMigrations = [...messagingMigrations, ClaimsSchema1764300000100, SeedDefaultCampaign1764300000200];
 
 @Module({})
 export class ClaimsModule {

@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { Clock, MessagingTables1764300000000, serviceInfrastructure } from '@platform/messaging';
+import { Clock, messagingMigrations, serviceInfrastructure } from '@platform/messaging';
 import { MetricsController } from '@platform/telemetry';
 import { couponsDatabase, CouponsConfig } from './config';
 import { CampaignRewardRepository } from './coupons/campaign-reward.repository';
@@ -15,7 +15,7 @@ import { RedemptionRepository } from './redemptions/redemption.repository';
 import { RedemptionService } from './redemptions/redemption.service';
 import { COUPONS_CONFIG } from './tokens';
 
-export const couponsMigrations = [MessagingTables1764300000000, CouponsSchema1764300003000, CampaignRewards1764300003100];
+export const couponsMigrations = [...messagingMigrations, CouponsSchema1764300003000, CampaignRewards1764300003100];
 
 @Module({})
 export class CouponsModule {

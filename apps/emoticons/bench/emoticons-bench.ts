@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     // 0. handlers alone
     const runtime = app.get(MessagingRuntime);
     const asMessages = <T>(values: T[]): InboundMessage<T>[] =>
-      values.map((value, i) => ({ topic: 't', partition: 0, offset: String(i), key: null, value, rawValue: null, headers: {}, timestamp: new Date(), trace: ROOT_CONTEXT }));
+      values.map((value, i) => ({ topic: 't', partition: 0, offset: String(i), key: null, rawKey: null, value, rawValue: null, headers: {}, headerList: [], timestamp: new Date(), rawTimestamp: String(Date.now()), trace: ROOT_CONTEXT }));
     const chunks = 10;
     let t = Date.now();
     for (let c = 0; c < chunks; c++) {

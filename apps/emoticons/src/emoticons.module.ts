@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { Clock, MessagingTables1764300000000, serviceInfrastructure } from '@platform/messaging';
+import { Clock, messagingMigrations, serviceInfrastructure } from '@platform/messaging';
 import { MetricsController } from '@platform/telemetry';
 import { emoticonsDatabase, EmoticonsConfig } from './config';
 import { DownloadHandler } from './entitlements/download.handler';
@@ -10,7 +10,7 @@ import { GrantHandler } from './entitlements/grant.handler';
 import { EmoticonsSchema1764300000100 } from './migrations/1764300000100-EmoticonsSchema';
 import { EMOTICONS_CONFIG } from './tokens';
 
-export const emoticonsMigrations = [MessagingTables1764300000000, EmoticonsSchema1764300000100];
+export const emoticonsMigrations = [...messagingMigrations, EmoticonsSchema1764300000100];
 
 @Module({})
 export class EmoticonsModule {

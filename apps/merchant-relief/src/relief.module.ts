@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { Clock, MessagingTables1764300000000, serviceInfrastructure } from '@platform/messaging';
+import { Clock, messagingMigrations, serviceInfrastructure } from '@platform/messaging';
 import { MetricsController } from '@platform/telemetry';
 import { CampaignListener } from './campaigns/campaign-listener';
 import { CampaignRepository } from './campaigns/campaign.repository';
@@ -15,7 +15,7 @@ import { ReviewRepository } from './reviews/review.repository';
 import { RELIEF_CONFIG } from './tokens';
 import { WaitingRepository } from './waiting/waiting.repository';
 
-export const reliefMigrations = [MessagingTables1764300000000, ReliefSchema1764300000100];
+export const reliefMigrations = [...messagingMigrations, ReliefSchema1764300000100];
 
 @Module({})
 export class ReliefModule {

@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { Clock, MessagingModule, MessagingTables1764300000000 } from '@platform/messaging';
+import { Clock, MessagingModule, messagingMigrations } from '@platform/messaging';
 import { databaseUrl, serviceDataSourceOptions } from '@platform/persistence';
 import { MetricsController } from '@platform/telemetry';
 import { passesDatabase, PassDispatcherConfig } from './config';
@@ -13,7 +13,7 @@ import { RegistrationHandler } from './registration/registration.handler';
 import { PassReserver } from './reservation/pass-reserver';
 import { PASS_DISPATCHER_CONFIG } from './tokens';
 
-export const passDispatcherMigrations = [MessagingTables1764300000000, PassesSchema1764300004000];
+export const passDispatcherMigrations = [...messagingMigrations, PassesSchema1764300004000];
 
 @Module({})
 export class PassDispatcherModule {
@@ -37,6 +37,8 @@ export class PassDispatcherModule {
             topicPrefix: config.KAFKA_TOPIC_PREFIX,
             chunkSize: config.CONSUMER_CHUNK_SIZE,
             concurrency: config.CONSUMER_CONCURRENCY,
+            outboxBackpressureRows: config.OUTBOX_BACKPRESSURE_ROWS,
+            onOffsetMismatch: config.CONSUMER_ON_OFFSET_MISMATCH,
           },
           { clock: opts.clock },
         ),

@@ -82,6 +82,14 @@ export const platformEnv = z.object({
   CONSUMER_CHUNK_SIZE: z.coerce.number().int().min(1).max(5000).default(1000),
   /** Partitions one service instance works on at the same time. */
   CONSUMER_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(3),
+  /** Consumers wait while the outbox holds more rows than this (0: never wait). */
+  OUTBOX_BACKPRESSURE_ROWS: z.coerce.number().int().min(0).default(200_000),
+  /**
+   * Stored offsets that do not match the topic (recreated topic, purged or replaced cluster):
+   * `rewind` starts the partition over (handlers dedupe by natural keys), `halt` pauses it and
+   * fails readiness until a person decides.
+   */
+  CONSUMER_ON_OFFSET_MISMATCH: z.enum(['rewind', 'halt']).default('rewind'),
 });
 
 export type PlatformEnv = z.infer<typeof platformEnv>;

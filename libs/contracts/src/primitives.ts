@@ -1,7 +1,16 @@
 import { z } from 'zod';
 
+/** A written date that exists on the calendar (no 2023-02-30, no hour 24) and that JavaScript can read. */
+function isRealInstant(s: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2})/.exec(s);
+  if (!m) return false;
+  const [y, mo, d, h] = [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4])];
+  const daysInMonth = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  return mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth && h <= 23 && !Number.isNaN(Date.parse(s));
+}
+
 /** ISO-8601 instant with an explicit offset (`Z` or `+09:00`), as the public contract requires. */
-export const isoInstant = z.iso.datetime({ offset: true });
+export const isoInstant = z.iso.datetime({ offset: true }).refine(isRealInstant, 'not a real calendar instant');
 
 /** Opaque identifiers from other systems: non-empty, bounded, no control characters. */
 export const externalId = z

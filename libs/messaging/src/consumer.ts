@@ -10,7 +10,8 @@ import {
   SpanStatusCode,
   trace,
 } from '@opentelemetry/api';
-import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { createHash } from 'node:crypto';
+import { Admin, Batch, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { DataSource, EntityManager } from 'typeorm';
 import { decode, headersToStrings, TopicSpec, topicSpecByName } from '@platform/contracts';
 import { isTransientError } from '@platform/persistence';
@@ -18,6 +19,7 @@ import { Clock, systemClock } from './clock';
 import { messagingMetrics } from './metrics';
 import { appendToOutbox, sleep } from './outbox';
 import { TopicNamer } from './topic-namer';
+import { headerListFromJson, headerListOf, headerListToJson, HeaderList } from './records';
 import { deadLetterRecord, InboundMessage, TxContext } from './tx-context';
 
 /** Handles a batch of one topic's messages inside one database transaction. */
@@ -44,9 +46,45 @@ export interface BatchConsumerOptions {
   /** A consumer without any sign of life for this long is restarted. */
   stallMs?: number;
   sessionTimeoutMs?: number;
+  /**
+   * What to do when stored offsets do not match the topic (recreated topic, purged or replaced
+   * cluster): `rewind` starts the partition over from its earliest record, relying on every
+   * handler's dedupe by natural keys; `halt` pauses the partition and fails readiness.
+   */
+  onOffsetMismatch?: 'rewind' | 'halt';
+  /** Awaited before each chunk: back-pressure (e.g. while the outbox backlog is over its bound). */
+  beforeChunk?: (keepAlive: () => Promise<void>, alive: () => boolean) => Promise<void>;
+  /** How often lag is measured against the brokers' high watermarks. */
+  lagIntervalMs?: number;
 }
 
 class Aborted extends Error {}
+
+/** A partition that cannot go on without a person: readiness says so until it is resolved. */
+export interface HaltedPartition {
+  topic: string;
+  partition: number;
+  reason: string;
+  since: string;
+}
+
+/** Per assigned partition: where it is against the broker, and whether it moves. */
+export interface PartitionProgress {
+  nextOffset: bigint;
+  highWatermark: bigint;
+  movedAt: number;
+  /** Set while a chunk keeps failing for a transient reason (database or broker trouble). */
+  blockedSince: number | null;
+  blockedBy: string | null;
+}
+
+/** Identity of a record: what the stored offset is checked against after a rebalance. */
+export function recordFingerprint(m: Pick<KafkaMessage, 'timestamp' | 'key'>): string {
+  const key = m.key ? createHash('sha256').update(m.key).digest('hex').slice(0, 16) : '-';
+  return `${m.timestamp}:${key}`;
+}
+
+const jitter = (ms: number): number => Math.round(ms * (0.75 + Math.random() * 0.5));
 
 const getter = {
   keys: (c: Record<string, string>) => Object.keys(c),
@@ -76,12 +114,24 @@ export class BatchConsumer {
   private watchdog: NodeJS.Timeout | null = null;
   private deferredTimer: NodeJS.Timeout | null = null;
   private deferredRun: Promise<void> | null = null;
+  private lagTimer: NodeJS.Timeout | null = null;
+  private lagRun: Promise<void> | null = null;
+  private admin: Admin | null = null;
+  private clusterId: string | null = null;
+  /** Partitions whose stored offset was checked against the topic since the last assignment. */
+  private readonly verified = new Set<string>();
+  private readonly seekedToVerify = new Set<string>();
+  private assignment = new Map<string, number[]>();
   /** Last sign of life from kafkajs (heartbeat, fetch, batch) or from our own work. */
   lastProgressAt = Date.now();
   connected = false;
   restarts = 0;
   readonly lag = new Map<string, number>();
+  readonly progress = new Map<string, PartitionProgress>();
+  readonly halted = new Map<string, HaltedPartition>();
+  parked = 0;
   lastError: string | null = null;
+  readonly blockedAfterMs: number;
 
   constructor(private readonly o: BatchConsumerOptions) {
     this.log = new Logger(`BatchConsumer:${o.groupId}`);
@@ -90,6 +140,7 @@ export class BatchConsumer {
     this.chunkSize = o.chunkSize ?? 1000;
     this.concurrency = o.concurrency ?? 3;
     this.stallMs = o.stallMs ?? 60_000;
+    this.blockedAfterMs = Math.min(this.stallMs, 30_000);
   }
 
   get topics(): string[] {
@@ -105,12 +156,27 @@ export class BatchConsumer {
       if (!this.deferredRun) {
         this.deferredRun = this.retryDeferred()
           .then(() => undefined)
+          // Never an unhandled rejection: the rows stay and the next tick tries again.
+          .catch((e: unknown) => {
+            this.lastError = String(e);
+            this.log.error(`deferred retry round failed (will try again): ${String(e)}`);
+          })
           .finally(() => {
             this.deferredRun = null;
           });
       }
     }, 1000);
     this.deferredTimer.unref();
+    this.lagTimer = setInterval(() => {
+      if (!this.lagRun) {
+        this.lagRun = this.measureLag()
+          .catch((e: unknown) => this.log.warn(`lag measurement failed: ${String(e)}`))
+          .finally(() => {
+            this.lagRun = null;
+          });
+      }
+    }, this.o.lagIntervalMs ?? 5000);
+    this.lagTimer.unref();
   }
 
   /** Stops fetching, lets the chunk in flight finish (or abandons it uncommitted), disconnects. */
@@ -118,16 +184,103 @@ export class BatchConsumer {
     this.stopping = true;
     if (this.watchdog) clearInterval(this.watchdog);
     if (this.deferredTimer) clearInterval(this.deferredTimer);
+    if (this.lagTimer) clearInterval(this.lagTimer);
     await this.deferredRun;
+    await this.lagRun;
+    if (this.admin) await this.admin.disconnect().catch(() => undefined);
+    this.admin = null;
     const c = this.consumer;
     this.consumer = null;
     if (c) await c.disconnect().catch((e: unknown) => this.log.warn(`disconnect: ${String(e)}`));
     this.connected = false;
   }
 
-  /** Healthy: connected and not stalled. */
+  /**
+   * Healthy: connected, not stalled, no halted partition, and every assigned partition with lag
+   * has moved within the stall bound (a consumer that heartbeats while retrying forever is stuck).
+   */
   isHealthy(): boolean {
-    return this.connected && Date.now() - this.lastProgressAt < this.stallMs;
+    return this.connected && Date.now() - this.lastProgressAt < this.stallMs && this.halted.size === 0 && this.stuckPartitions().length === 0;
+  }
+
+  /** Assigned partitions with lag that made no progress for the stall bound, or blocked by retries. */
+  stuckPartitions(): { partition: string; lag: number; secondsStill: number; blockedBy: string | null }[] {
+    const now = Date.now();
+    const out = [];
+    for (const [tp, p] of this.progress) {
+      const lag = Number(p.highWatermark - p.nextOffset);
+      const blocked = p.blockedSince !== null && now - p.blockedSince > this.blockedAfterMs;
+      if (blocked || (lag > 0 && now - p.movedAt > this.stallMs)) {
+        out.push({ partition: tp, lag, secondsStill: Math.round((now - p.movedAt) / 1000), blockedBy: p.blockedBy });
+      }
+    }
+    return out;
+  }
+
+  private async getAdmin(): Promise<Admin> {
+    if (!this.admin) {
+      const admin = this.o.kafka.admin();
+      await admin.connect();
+      this.admin = admin;
+    }
+    return this.admin;
+  }
+
+  /**
+   * Lag against the brokers' high watermarks and the offsets stored in the database, for the
+   * partitions assigned to this instance; a batch-time figure would read 0 for a partition that
+   * never gets a batch through.
+   */
+  private async measureLag(): Promise<void> {
+    if (this.stopping || this.assignment.size === 0) return;
+    const admin = await this.getAdmin();
+    const rows = (await this.o.dataSource.query(`SELECT topic, partition, next_offset FROM consumer_offset WHERE group_id = $1`, [this.o.groupId])) as {
+      topic: string;
+      partition: number;
+      next_offset: string;
+    }[];
+    const stored = new Map(rows.map((r) => [`${r.topic}:${r.partition}`, BigInt(r.next_offset)]));
+    const now = Date.now();
+    const seen = new Set<string>();
+    for (const [physical, partitions] of this.assignment) {
+      const topic = this.o.namer.canonical(physical);
+      const offsets = await admin.fetchTopicOffsets(physical);
+      for (const o of offsets) {
+        if (!partitions.includes(o.partition)) continue;
+        const tp = `${topic}:${o.partition}`;
+        seen.add(tp);
+        const hw = BigInt(o.high);
+        const next = stored.get(tp) ?? BigInt(o.low);
+        const prev = this.progress.get(tp);
+        const moved = !prev || prev.nextOffset !== next || next >= hw;
+        this.progress.set(tp, {
+          nextOffset: next,
+          highWatermark: hw,
+          movedAt: moved ? now : prev.movedAt,
+          blockedSince: prev?.blockedSince ?? null,
+          blockedBy: prev?.blockedBy ?? null,
+        });
+        this.lag.set(tp, Number(hw > next ? hw - next : 0n));
+      }
+    }
+    for (const tp of [...this.progress.keys()]) if (!seen.has(tp)) this.progress.delete(tp);
+    for (const tp of [...this.lag.keys()]) if (!seen.has(tp)) this.lag.delete(tp);
+  }
+
+  private markBlocked(tp: string, why: string | null): void {
+    const p = this.progress.get(tp);
+    if (!p) {
+      if (why) this.progress.set(tp, { nextOffset: 0n, highWatermark: 0n, movedAt: Date.now(), blockedSince: Date.now(), blockedBy: why });
+      return;
+    }
+    if (why === null) {
+      p.blockedSince = null;
+      p.blockedBy = null;
+      p.movedAt = Date.now();
+    } else {
+      if (p.blockedSince === null) p.blockedSince = Date.now();
+      p.blockedBy = why.slice(0, 500);
+    }
   }
 
   private async startConsumer(): Promise<void> {
@@ -145,9 +298,13 @@ export class BatchConsumer {
     };
     c.on(c.events.HEARTBEAT, alive);
     c.on(c.events.FETCH, alive);
-    c.on(c.events.GROUP_JOIN, () => {
+    c.on(c.events.GROUP_JOIN, (e) => {
       alive();
       this.connected = true;
+      // New assignment: every partition's stored offset is checked again on its first batch.
+      this.assignment = new Map(Object.entries(e.payload.memberAssignment));
+      this.verified.clear();
+      this.seekedToVerify.clear();
     });
     c.on(c.events.CONNECT, () => {
       this.connected = true;
@@ -161,6 +318,15 @@ export class BatchConsumer {
       // kafkajs restarts by itself on retriable errors; otherwise we do.
       if (!e.payload.restart && !this.stopping) void this.restart('crash without restart');
     });
+    if (!this.clusterId) {
+      this.clusterId = await this.getAdmin()
+        .then((a) => a.describeCluster())
+        .then((d) => d.clusterId)
+        .catch((e: unknown) => {
+          this.log.warn(`cannot read the cluster id (offsets are checked against the topic only): ${String(e)}`);
+          return null;
+        });
+    }
     await c.connect();
     await c.subscribe({
       topics: this.topics.map((t) => this.o.namer.physical(t)),
@@ -218,8 +384,13 @@ export class BatchConsumer {
     if (!handler) throw new Error(`no handler for ${batch.topic}`); // never commit what we cannot handle
     const alive = (): boolean => p.isRunning() && !p.isStale() && !this.stopping;
     const hw = Number(batch.highWatermark);
+    const tp = `${canonical}:${batch.partition}`;
+    if (this.halted.has(tp)) return; // paused; nothing resolved, nothing skipped
+    if (!this.verified.has(tp) && (await this.verifyBinding(canonical, batch)) === 'refetch') return;
     try {
       for (let i = 0; i < batch.messages.length; i += this.chunkSize) {
+        if (!alive()) return;
+        await this.o.beforeChunk?.(() => p.heartbeat(), alive);
         if (!alive()) return;
         const chunk = batch.messages.slice(i, i + this.chunkSize);
         await this.applyChunk(handler, canonical, batch.partition, chunk, p.heartbeat, alive);
@@ -246,6 +417,78 @@ export class BatchConsumer {
     }
   }
 
+  /**
+   * Checks, once per assignment, that the offset stored for this partition counts this topic: the
+   * same cluster, not beyond the partition's end, and the record it last applied is still the one
+   * at that offset. Otherwise the topic was recreated or the cluster replaced (a purged local
+   * Kafka, a failover to another data centre) and skipping "already applied" offsets would drop
+   * new messages silently. Returns 'refetch' when it moved the fetch position (batch abandoned).
+   */
+  private async verifyBinding(topic: string, batch: Batch): Promise<'ok' | 'refetch'> {
+    const tp = `${topic}:${batch.partition}`;
+    const rows = (await this.o.dataSource.query(
+      `SELECT next_offset, cluster_id, last_fingerprint FROM consumer_offset WHERE group_id = $1 AND topic = $2 AND partition = $3`,
+      [this.o.groupId, topic, batch.partition],
+    )) as { next_offset: string; cluster_id: string | null; last_fingerprint: string | null }[];
+    const row = rows[0];
+    const next = BigInt(row?.next_offset ?? '0');
+    if (!row || next === 0n) {
+      this.verified.add(tp);
+      return 'ok';
+    }
+    let mismatch: string | null = null;
+    if (row.cluster_id && this.clusterId && row.cluster_id !== this.clusterId) {
+      mismatch = `stored offsets belong to cluster ${row.cluster_id}, connected to ${this.clusterId}`;
+    } else if (next > BigInt(batch.highWatermark)) {
+      mismatch = `stored next offset ${next} is beyond the partition's end ${batch.highWatermark}`;
+    } else if (row.last_fingerprint) {
+      const target = next - 1n;
+      const m = batch.messages.find((x) => BigInt(x.offset) === target);
+      if (m) {
+        if (recordFingerprint(m) !== row.last_fingerprint) mismatch = `the record at offset ${target} is not the one last applied`;
+      } else if (!this.seekedToVerify.has(tp)) {
+        // Read the last applied record again to compare (one extra fetch per assignment).
+        this.seekedToVerify.add(tp);
+        this.consumer?.seek({ topic: batch.topic, partition: batch.partition, offset: target.toString() });
+        return 'refetch';
+      } else {
+        this.log.warn(`${tp}: record ${target} is gone (retention); stored offset ${next} accepted unverified`);
+      }
+    }
+    this.seekedToVerify.delete(tp);
+    if (!mismatch) {
+      this.verified.add(tp);
+      return 'ok';
+    }
+    messagingMetrics().offsetRebinds.add(1, { topic });
+    if ((this.o.onOffsetMismatch ?? 'rewind') === 'halt') {
+      this.log.error(`${tp}: ${mismatch}; partition halted (CONSUMER_ON_OFFSET_MISMATCH=halt)`);
+      this.halted.set(tp, { topic, partition: batch.partition, reason: `OFFSET_MISMATCH: ${mismatch}`, since: new Date().toISOString() });
+      this.consumer?.pause([{ topic: batch.topic, partitions: [batch.partition] }]);
+      return 'refetch';
+    }
+    const [low] = (await (await this.getAdmin()).fetchTopicOffsets(batch.topic)).filter((o) => o.partition === batch.partition).map((o) => BigInt(o.low));
+    const start = low ?? 0n;
+    await this.o.dataSource.transaction(async (manager) => {
+      await manager.query(
+        `INSERT INTO consumer_offset_rebind (group_id, topic, partition, old_next_offset, old_cluster_id, new_cluster_id, new_next_offset, reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [this.o.groupId, topic, batch.partition, next.toString(), row.cluster_id, this.clusterId, start.toString(), mismatch],
+      );
+      await manager.query(
+        `UPDATE consumer_offset SET next_offset = $4, cluster_id = $5, last_fingerprint = NULL, updated_at = now()
+          WHERE group_id = $1 AND topic = $2 AND partition = $3`,
+        [this.o.groupId, topic, batch.partition, start.toString(), this.clusterId],
+      );
+    });
+    this.log.warn(`${tp}: ${mismatch}; offsets rebound, starting over at ${start} (handlers dedupe by natural keys)`);
+    this.verified.add(tp);
+    const first = batch.messages[0];
+    if (first && BigInt(first.offset) === start) return 'ok';
+    this.consumer?.seek({ topic: batch.topic, partition: batch.partition, offset: start.toString() });
+    return 'refetch';
+  }
+
   private async applyChunk(
     handler: TopicHandler,
     topic: string,
@@ -270,18 +513,25 @@ export class BatchConsumer {
       },
     });
     const started = Date.now();
+    const tp = `${topic}:${partition}`;
     let backoff = 100;
     try {
       for (;;) {
         try {
           await otelContext.with(trace.setSpan(ROOT_CONTEXT, batchSpan), () => this.transact(handler, topic, partition, prepared));
+          this.markBlocked(tp, null);
           break;
         } catch (e) {
           if (e instanceof Aborted) throw e;
           if (isTransientError(e)) {
+            // Database or broker trouble (down, failover, timeouts, locks): never a reason to
+            // dead-letter a valid message. Retry with jittered backoff; past a bound, readiness fails.
             this.lastError = String(e);
-            this.log.warn(`transient failure on ${topic}[${partition}], retrying in ${backoff} ms: ${String(e)}`);
-            await sleep(backoff);
+            this.markBlocked(tp, errorText(e));
+            messagingMetrics().transientFailures.add(1, { topic });
+            const wait = jitter(backoff);
+            this.log.warn(`transient failure on ${topic}[${partition}], retrying in ${wait} ms: ${String(e)}`);
+            await sleep(wait);
             backoff = Math.min(backoff * 2, 5000);
             await heartbeat().catch(() => undefined);
             if (!alive()) throw new Aborted();
@@ -328,15 +578,103 @@ export class BatchConsumer {
             if (!alive()) throw new Aborted();
             continue;
           }
-          await this.transact(handler, topic, partition, [{ ...one, invalid: `HANDLER_ERROR: ${errorText(e)}` }]);
+          await this.deadLetterOrPark(handler, topic, partition, one, one.invalid ?? `HANDLER_ERROR: ${errorText(e)}`, heartbeat, alive);
           break;
         }
       }
     }
   }
 
+  /**
+   * The message could not be handled: dead-letter it; if even that cannot be written, keep it in
+   * parked_message (last resort) and move on; if that fails too, halt the partition (never skip).
+   */
+  private async deadLetterOrPark(
+    handler: TopicHandler,
+    topic: string,
+    partition: number,
+    one: Prepared,
+    reason: string,
+    heartbeat: () => Promise<void>,
+    alive: () => boolean,
+  ): Promise<void> {
+    let backoff = 100;
+    for (;;) {
+      try {
+        await this.transact(handler, topic, partition, [{ ...one, invalid: reason }]);
+        return;
+      } catch (e) {
+        if (isTransientError(e)) {
+          await sleep(jitter(backoff));
+          backoff = Math.min(backoff * 2, 5000);
+          await heartbeat().catch(() => undefined);
+          if (!alive()) throw new Aborted();
+          continue;
+        }
+        this.log.error(`dead letter for ${topic}[${partition}]@${one.raw.offset} cannot be written, parking it: ${String(e)}`);
+        try {
+          await this.park(topic, partition, one, reason, errorText(e));
+          return;
+        } catch (parkError) {
+          if (isTransientError(parkError)) {
+            await sleep(jitter(backoff));
+            await heartbeat().catch(() => undefined);
+            if (!alive()) throw new Aborted();
+            continue;
+          }
+          const tp = `${topic}:${partition}`;
+          messagingMetrics().parkFailures.add(1, { topic });
+          this.halted.set(tp, {
+            topic,
+            partition,
+            reason: `PARK_FAILED at offset ${one.raw.offset}: ${errorText(parkError)}`,
+            since: new Date().toISOString(),
+          });
+          this.log.error(`${tp}@${one.raw.offset} could not even be parked; partition halted: ${String(parkError)}`);
+          throw parkError;
+        }
+      }
+    }
+  }
+
+  /** Last resort: the message as received, the reason and the failure, and the offset advanced. */
+  private async park(topic: string, partition: number, one: Prepared, reason: string, failure: string): Promise<void> {
+    await this.o.dataSource.transaction(async (manager) => {
+      const next = await this.lockOffset(manager, topic, partition);
+      if (BigInt(one.raw.offset) < next) return;
+      await manager.query(
+        `INSERT INTO parked_message (group_id, topic, partition, "offset", key, value, header_list, kafka_timestamp, reason, failure)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
+        [
+          this.o.groupId,
+          topic,
+          partition,
+          one.raw.offset,
+          one.message.rawKey,
+          one.raw.value,
+          JSON.stringify(headerListToJson(one.message.headerList)),
+          one.message.rawTimestamp,
+          reason.replace(/\u0000/g, ' '),
+          failure.replace(/\u0000/g, ' '),
+        ],
+      );
+      await this.advanceOffset(manager, topic, partition, one.raw);
+    });
+    this.parked++;
+    messagingMetrics().parked.add(1, { topic });
+  }
+
+  private async advanceOffset(manager: EntityManager, topic: string, partition: number, last: KafkaMessage): Promise<void> {
+    await manager.query(
+      `UPDATE consumer_offset SET next_offset = $4, last_fingerprint = $5, cluster_id = coalesce($6, cluster_id), updated_at = now()
+        WHERE group_id = $1 AND topic = $2 AND partition = $3`,
+      [this.o.groupId, topic, partition, (BigInt(last.offset) + 1n).toString(), recordFingerprint(last), this.clusterId],
+    );
+  }
+
   private prepare(spec: TopicSpec, topic: string, partition: number, m: KafkaMessage): Prepared {
     const headers = headersToStrings(m.headers as Record<string, unknown>);
+    const headerList: HeaderList = headerListOf(m.headers);
     const parent = propagation.extract(ROOT_CONTEXT, headers, getter);
     const span = trace.getTracer('messaging').startSpan(
       `process ${topic}`,
@@ -357,10 +695,13 @@ export class BatchConsumer {
         partition,
         offset: m.offset,
         key: m.key ? m.key.toString('utf8') : null,
+        rawKey: m.key,
         value: decoded.ok ? decoded.value : undefined,
         rawValue: m.value,
         headers,
+        headerList,
         timestamp: new Date(Number(m.timestamp)),
+        rawTimestamp: m.timestamp,
         trace: trace.setSpan(parent, span),
       },
     };
@@ -390,10 +731,7 @@ export class BatchConsumer {
       await this.saveDeferrals(manager, ctx);
       await appendToOutbox(manager, ctx.outgoing);
       wroteOutbox = ctx.outgoing.length > 0;
-      await manager.query(
-        `UPDATE consumer_offset SET next_offset = $4, updated_at = now() WHERE group_id = $1 AND topic = $2 AND partition = $3`,
-        [this.o.groupId, topic, partition, (BigInt(last.raw.offset) + 1n).toString()],
-      );
+      await this.advanceOffset(manager, topic, partition, last.raw);
       const dead = fresh.length - valid.length + ctx.rejected.size;
       messagingMetrics().consumed.add(fresh.length, { topic });
       if (dead > 0) messagingMetrics().deadLettered.add(dead, { topic });
@@ -407,10 +745,10 @@ export class BatchConsumer {
       topic,
       partition,
       offset: p.raw.offset,
-      key: p.message.key,
+      key: p.raw.key,
       value: p.raw.value,
-      headers: p.message.headers,
-      timestamp: p.message.timestamp,
+      headerList: p.message.headerList,
+      timestamp: p.raw.timestamp,
       reason,
       now,
     });
@@ -433,18 +771,19 @@ export class BatchConsumer {
     for (const d of ctx.deferrals) {
       const m = d.message;
       await manager.query(
-        `INSERT INTO deferred_message (group_id, topic, partition, "offset", key, value, headers, kafka_timestamp, reason,
+        `INSERT INTO deferred_message (group_id, topic, partition, "offset", key, value, headers, header_list, kafka_timestamp, reason,
                                        next_attempt_at, give_up_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::timestamptz + interval '500 milliseconds', $10::timestamptz + ($11 || ' milliseconds')::interval)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::timestamptz + interval '500 milliseconds', $11::timestamptz + ($12 || ' milliseconds')::interval)
          ON CONFLICT (group_id, topic, partition, "offset") DO NOTHING`,
         [
           this.o.groupId,
           m.topic,
           m.partition,
           m.offset,
-          m.key,
+          m.rawKey,
           m.rawValue,
-          JSON.stringify(m.headers),
+          JSON.stringify(m.headers).replace(/\\u0000/g, ''),
+          JSON.stringify(headerListToJson(m.headerList)),
           m.timestamp,
           d.reason,
           ctx.now,
@@ -497,7 +836,7 @@ export class BatchConsumer {
     await this.o.dataSource.transaction(async (manager) => {
       const now = this.clock.now();
       const rows = (await manager.query(
-        `SELECT id, topic, partition, "offset", key, value, headers, kafka_timestamp, reason, attempts, give_up_at
+        `SELECT id, topic, partition, "offset", key, value, headers, header_list, kafka_timestamp, reason, attempts, give_up_at
              FROM deferred_message WHERE group_id = $1 AND next_attempt_at <= $2 AND ($3::bigint IS NULL OR id = $3)
             ORDER BY id LIMIT 200 FOR UPDATE SKIP LOCKED`,
         [this.o.groupId, now, onlyId],
@@ -513,24 +852,31 @@ export class BatchConsumer {
           const decoded = spec ? decode(spec, r.value) : { ok: false as const, reason: 'UNKNOWN_TOPIC' };
           const headers = r.headers;
           const parent = propagation.extract(ROOT_CONTEXT, headers, getter);
+          const timestamp = new Date(r.kafka_timestamp);
           messages.set(
             {
               topic: r.topic,
               partition: r.partition,
               offset: r.offset,
-              key: r.key,
+              key: r.key ? r.key.toString('utf8') : null,
+              rawKey: r.key,
               value: decoded.ok ? decoded.value : undefined,
               rawValue: r.value,
               headers,
-              timestamp: new Date(r.kafka_timestamp),
+              headerList: r.header_list ? headerListFromJson(r.header_list) : Object.entries(headers).map(([k, v]) => [k, Buffer.from(v)]),
+              timestamp,
+              rawTimestamp: String(timestamp.getTime()),
               trace: parent,
             },
             r,
           );
         }
         const ctx = new TxContext(manager, this.o.namer, this.o.groupId, now);
-        if (failure) {
-          for (const m of messages.keys()) ctx.retryLater(m, failure, 0);
+        // A row whose topic this group no longer handles (a handler removed in a release) is
+        // dead-lettered with that reason, never deleted as if it had been handled.
+        const why = failure ?? (handler ? undefined : `NO_HANDLER: group ${this.o.groupId} no longer handles ${topicName}`);
+        if (why) {
+          for (const m of messages.keys()) ctx.retryLater(m, why, 0);
         } else if (handler) {
           await handler.handle([...messages.keys()], ctx);
         }
@@ -540,17 +886,17 @@ export class BatchConsumer {
           if (!d) {
             await manager.query('DELETE FROM deferred_message WHERE id = $1', [row.id]);
             handled++;
-          } else if (failure || now.getTime() >= new Date(row.give_up_at).getTime()) {
+          } else if (why || now.getTime() >= new Date(row.give_up_at).getTime()) {
             ctx.outgoing.push(
               deadLetterRecord(this.o.namer, this.o.groupId, {
                 topic: m.topic,
                 partition: m.partition,
                 offset: m.offset,
-                key: m.key,
+                key: m.rawKey,
                 value: m.rawValue,
-                headers: m.headers,
-                timestamp: m.timestamp,
-                reason: failure ?? `DEFERRED_TIMEOUT: ${d.reason} (gave up after ${row.attempts + 1} attempts)`,
+                headerList: m.headerList,
+                timestamp: m.rawTimestamp,
+                reason: why ?? `DEFERRED_TIMEOUT: ${d.reason} (gave up after ${row.attempts + 1} attempts)`,
                 now,
               }),
             );
@@ -589,9 +935,10 @@ interface DeferredRow {
   topic: string;
   partition: number;
   offset: string;
-  key: string | null;
+  key: Buffer | null;
   value: Buffer | null;
   headers: Record<string, string>;
+  header_list: unknown;
   kafka_timestamp: string;
   reason: string;
   attempts: number;

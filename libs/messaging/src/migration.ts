@@ -1,4 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { MessagingHardening1764800000000 } from './migration-hardening';
+
+export { MessagingHardening1764800000000 };
 
 /**
  * Tables the messaging library needs in every service database: the outbox (events waiting for
@@ -54,3 +57,6 @@ export class MessagingTables1764300000000 implements MigrationInterface {
     await q.query(`DROP TABLE outbox_message`);
   }
 }
+
+/** Every messaging migration, in order: services list these before their own. */
+export const messagingMigrations = [MessagingTables1764300000000, MessagingHardening1764800000000];

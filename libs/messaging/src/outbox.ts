@@ -2,33 +2,53 @@ import { Logger } from '@nestjs/common';
 import { context, SpanKind, trace } from '@opentelemetry/api';
 import { DataSource, EntityManager } from 'typeorm';
 import { isTransientError } from '@platform/persistence';
-import { SafePublisher } from './publisher';
-import { OutgoingRecord } from './records';
+import { PublishRejected, SafePublisher } from './publisher';
+import { headerListFromJson, headerListToJson, OutgoingRecord, recordSize } from './records';
 import { messagingMetrics } from './metrics';
 
 /** Writes records into the outbox inside the caller's transaction (one statement per call). */
 export async function appendToOutbox(manager: EntityManager, records: readonly OutgoingRecord[]): Promise<void> {
   if (records.length === 0) return;
   const topics: string[] = [];
-  const keys: (string | null)[] = [];
-  const values: Buffer[] = [];
+  const keys: (Buffer | null)[] = [];
+  const values: (Buffer | null)[] = [];
   const headers: string[] = [];
+  const lists: (string | null)[] = [];
+  const sizes: number[] = [];
   for (const r of records) {
     topics.push(r.topic);
-    keys.push(r.key);
+    keys.push(r.key === null ? null : Buffer.isBuffer(r.key) ? r.key : Buffer.from(r.key, 'utf8'));
     values.push(r.value);
     headers.push(JSON.stringify(r.headers));
+    lists.push(r.headerList ? JSON.stringify(headerListToJson(r.headerList)) : null);
+    sizes.push(recordSize(r));
   }
   await manager.query(
-    `INSERT INTO outbox_message (topic, key, value, headers)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::jsonb[])`,
-    [topics, keys, values, headers],
+    `INSERT INTO outbox_message (topic, key, value, headers, header_list, size_bytes)
+     SELECT * FROM unnest($1::text[], $2::bytea[], $3::bytea[], $4::jsonb[], $5::jsonb[], $6::int[])`,
+    [topics, keys, values, headers, lists, sizes],
   );
+}
+
+interface OutboxRow {
+  id: string;
+  topic: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+  header_list: unknown;
+  created_at: Date;
+}
+
+function toRecord(r: OutboxRow): OutgoingRecord {
+  return { topic: r.topic, key: r.key, value: r.value, headers: r.headers, headerList: r.header_list ? headerListFromJson(r.header_list) : undefined };
 }
 
 export interface RelayOptions {
   /** Rows per publish round. */
   batchSize?: number;
+  /** Bytes per publish round (a round's rows are held in memory and sent together). */
+  maxRoundBytes?: number;
   /** Poll interval when idle (other processes may write too); a local kick is immediate. */
   idlePollMs?: number;
   /** Advisory lock key: one relay per database publishes at a time, so per-key order holds. */
@@ -47,12 +67,16 @@ export class OutboxRelay {
   private wake: (() => void) | null = null;
   private kicked = false;
   private readonly batchSize: number;
+  private readonly maxRoundBytes: number;
   private readonly idlePollMs: number;
   private readonly lockKey: number;
+  /** After a round failed for a reason other than an unreachable broker: send row by row to find the culprit. */
+  private isolating = false;
   lastSuccessAt = Date.now();
   lastError: string | null = null;
   backlog = 0;
   published = 0;
+  quarantined = 0;
 
   constructor(
     private readonly ds: DataSource,
@@ -60,6 +84,7 @@ export class OutboxRelay {
     options: RelayOptions = {},
   ) {
     this.batchSize = options.batchSize ?? 5000;
+    this.maxRoundBytes = options.maxRoundBytes ?? 8 * 1024 * 1024;
     this.idlePollMs = options.idlePollMs ?? 100;
     this.lockKey = options.lockKey ?? 727002;
   }
@@ -114,43 +139,91 @@ export class OutboxRelay {
     }
   }
 
-  /** One round: returns how many rows were published. */
+  /** One round: returns how many rows were published (or quarantined). */
   async publishOnce(): Promise<number> {
     return this.ds.transaction(async (m) => {
       const [{ locked }] = (await m.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [this.lockKey])) as {
         locked: boolean;
       }[];
       if (!locked) return 0;
+      // Bounded by rows and by bytes (the first row always goes, whatever its size).
       const rows = (await m.query(
-        `SELECT id, topic, key, value, headers FROM outbox_message ORDER BY id LIMIT $1`,
-        [this.batchSize],
-      )) as { id: string; topic: string; key: string | null; value: Buffer; headers: Record<string, string> }[];
+        `WITH head AS (
+           SELECT id, coalesce(size_bytes, octet_length(value) + coalesce(octet_length(key), 0) + 256) AS size
+             FROM outbox_message ORDER BY id LIMIT $1
+         ), cut AS (
+           SELECT id FROM (SELECT id, sum(size) OVER (ORDER BY id) - size AS before FROM head) s WHERE before < $2
+         )
+         SELECT o.id, o.topic, o.key, o.value, o.headers, o.header_list, o.created_at
+           FROM outbox_message o JOIN cut USING (id) ORDER BY o.id`,
+        [this.isolating ? 1 : this.batchSize, this.maxRoundBytes],
+      )) as OutboxRow[];
       if (rows.length === 0) {
         this.backlog = 0;
+        this.isolating = false;
         this.lastSuccessAt = Date.now();
         return 0;
       }
+      const records = rows.map(toRecord);
+      // A record Kafka would refuse for its size never goes out: it would fail forever and block
+      // every row behind it. It is quarantined with the reason instead.
+      const tooLarge: { row: OutboxRow; reason: string }[] = [];
+      const sendable: { row: OutboxRow; record: OutgoingRecord }[] = [];
+      for (const [i, row] of rows.entries()) {
+        const record = records[i] as OutgoingRecord;
+        const limit = await this.publisher.maxRecordBytes(row.topic);
+        const size = recordSize(record);
+        if (size > limit) tooLarge.push({ row, reason: `TOO_LARGE_FOR_BROKER: ${size} bytes, limit ${limit} for ${row.topic}` });
+        else sendable.push({ row, record });
+      }
+      if (tooLarge.length > 0) await this.quarantine(m, tooLarge);
       const span = trace.getTracer('messaging').startSpan('outbox publish', {
         kind: SpanKind.PRODUCER,
-        attributes: { 'messaging.batch.message_count': rows.length },
+        attributes: { 'messaging.batch.message_count': sendable.length },
       });
       try {
-        await context.with(trace.setSpan(context.active(), span), () =>
-          this.publisher.publish(rows.map((r) => ({ topic: r.topic, key: r.key, value: r.value, headers: r.headers }))),
+        await context.with(trace.setSpan(context.active(), span), () => this.publisher.publish(sendable.map((x) => x.record)));
+      } catch (e) {
+        if (!(e instanceof PublishRejected) || !this.isolating) {
+          // Not yet known which row Kafka refuses (or the broker is just unreachable): retry; a
+          // refusal makes the next rounds go row by row.
+          if (e instanceof PublishRejected) this.isolating = true;
+          throw e;
+        }
+        // Row by row, and Kafka refused this one for what it is: quarantine it, move on.
+        await this.quarantine(
+          m,
+          sendable.map((x) => ({ row: x.row, reason: `REJECTED_BY_BROKER: ${e.message}`.slice(0, 2000) })),
         );
+        return rows.length;
       } finally {
         span.end();
       }
-      await m.query('DELETE FROM outbox_message WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
-      this.published += rows.length;
-      messagingMetrics().published.add(rows.length);
+      await m.query('DELETE FROM outbox_message WHERE id = ANY($1::bigint[])', [sendable.map((x) => x.row.id)]);
+      this.published += sendable.length;
+      if (sendable.length > 0) messagingMetrics().published.add(sendable.length);
       this.lastSuccessAt = Date.now();
       this.lastError = null;
-      const last = rows[rows.length - 1];
-      const first = rows[0];
-      this.backlog = rows.length < this.batchSize || !last || !first ? 0 : rows.length;
+      this.isolating = false;
+      this.backlog = rows.length < this.batchSize ? 0 : rows.length;
       return rows.length;
     });
+  }
+
+  /** Moves rows Kafka will never take to outbox_quarantine, with the reason, in the round's transaction. */
+  private async quarantine(m: EntityManager, bad: { row: OutboxRow; reason: string }[]): Promise<void> {
+    for (const { row, reason } of bad) {
+      await m.query(
+        `INSERT INTO outbox_quarantine (id, topic, key, value, headers, header_list, created_at, reason)
+         SELECT id, topic, key, value, headers, header_list, created_at, $2 FROM outbox_message WHERE id = $1
+         ON CONFLICT (id) DO NOTHING`,
+        [row.id, reason],
+      );
+      await m.query('DELETE FROM outbox_message WHERE id = $1', [row.id]);
+      this.log.error(`outbox row ${row.id} for ${row.topic} quarantined: ${reason}`);
+    }
+    this.quarantined += bad.length;
+    messagingMetrics().quarantined.add(bad.length);
   }
 
   /** Rows waiting, estimated cheaply from the id range (exact count is slow on a big backlog). */

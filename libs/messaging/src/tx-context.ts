@@ -1,7 +1,7 @@
 import { Context, context as otelContext, propagation } from '@opentelemetry/api';
 import { EntityManager } from 'typeorm';
 import { dlqName, encode, PayloadOf, TopicKey, Topics, TopicSpec } from '@platform/contracts';
-import { OutgoingRecord, DLQ_HEADERS } from './records';
+import { DLQ_HEADERS, HeaderList, headerListToJson, OutgoingRecord } from './records';
 import { TopicNamer } from './topic-namer';
 
 /** A consumed message, decoded and validated against its topic's schema. */
@@ -10,12 +10,18 @@ export interface InboundMessage<T> {
   readonly topic: string;
   readonly partition: number;
   readonly offset: string;
+  /** The key read as UTF-8 (ids are text); `rawKey` has the exact bytes. */
   readonly key: string | null;
+  readonly rawKey: Buffer | null;
   readonly value: T;
   readonly rawValue: Buffer | null;
+  /** Headers read as UTF-8, last value wins; `headerList` has them exactly. */
   readonly headers: Record<string, string>;
-  /** The Kafka record timestamp (producer create time). */
+  readonly headerList: HeaderList;
+  /** The Kafka record timestamp (create time, or the broker's append time on LogAppendTime topics). */
   readonly timestamp: Date;
+  /** The timestamp as Kafka gave it (epoch milliseconds), kept for dead letters. */
+  readonly rawTimestamp: string;
   /** Trace context of this message's processing span; events emitted for it continue this trace. */
   readonly trace: Context;
 }
@@ -71,10 +77,10 @@ export class TxContext {
         topic: message.topic,
         partition: message.partition,
         offset: message.offset,
-        key: message.key,
+        key: message.rawKey,
         value: message.rawValue,
-        headers: message.headers,
-        timestamp: message.timestamp,
+        headerList: message.headerList,
+        timestamp: message.rawTimestamp,
         reason,
         now: this.now,
       }),
@@ -94,29 +100,45 @@ export interface DeadLetterSource {
   topic: string;
   partition: number;
   offset: string;
-  key: string | null;
+  key: Buffer | null;
   value: Buffer | null;
-  headers: Record<string, string>;
-  timestamp: Date;
+  headerList: HeaderList;
+  /** Epoch milliseconds as Kafka gave them. */
+  timestamp: string;
   reason: string;
   now: Date;
 }
 
-/** The original bytes, key and headers, plus where they came from and why they were parked. */
+/** Reasons are headers: one line, bounded, no control characters from hostile input. */
+function cleanReason(reason: string): string {
+  // eslint-disable-next-line no-control-regex
+  return reason.replace(/[\u0000-\u001f\u007f]+/g, ' ').slice(0, 2000);
+}
+
+function isoOrRaw(ms: string): string {
+  const d = new Date(Number(ms));
+  return Number.isNaN(d.getTime()) ? ms : d.toISOString();
+}
+
+/**
+ * The original key, value and headers byte for byte (a null value stays null), plus where they
+ * came from and why they were parked. Original headers named like ours are dropped from the copy
+ * so a hostile producer cannot forge the reason; they stay in `dlq-original-headers`.
+ */
 export function deadLetterRecord(namer: TopicNamer, groupId: string, s: DeadLetterSource): OutgoingRecord {
-  return {
-    topic: namer.physical(dlqName(s.topic)),
-    key: s.key,
-    value: s.value ?? Buffer.alloc(0),
-    headers: {
-      ...s.headers,
-      [DLQ_HEADERS.reason]: s.reason.slice(0, 2000),
-      [DLQ_HEADERS.sourceTopic]: s.topic,
-      [DLQ_HEADERS.sourcePartition]: String(s.partition),
-      [DLQ_HEADERS.sourceOffset]: s.offset,
-      [DLQ_HEADERS.sourceTimestamp]: s.timestamp.toISOString(),
-      [DLQ_HEADERS.consumerGroup]: groupId,
-      [DLQ_HEADERS.failedAt]: s.now.toISOString(),
-    },
+  const ours = new Set<string>(Object.values(DLQ_HEADERS));
+  const kept = s.headerList.filter(([k, v]) => v !== null && !ours.has(k));
+  const headers: Record<string, string> = {
+    [DLQ_HEADERS.reason]: cleanReason(s.reason),
+    [DLQ_HEADERS.sourceTopic]: s.topic,
+    [DLQ_HEADERS.sourcePartition]: String(s.partition),
+    [DLQ_HEADERS.sourceOffset]: s.offset,
+    [DLQ_HEADERS.sourceTimestamp]: isoOrRaw(s.timestamp),
+    [DLQ_HEADERS.consumerGroup]: groupId,
+    [DLQ_HEADERS.failedAt]: s.now.toISOString(),
   };
+  if (kept.length !== s.headerList.length) {
+    headers[DLQ_HEADERS.originalHeaders] = Buffer.from(JSON.stringify(headerListToJson(s.headerList))).toString('base64');
+  }
+  return { topic: namer.physical(dlqName(s.topic)), key: s.key, value: s.value, headers, headerList: kept };
 }

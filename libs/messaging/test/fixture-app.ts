@@ -8,7 +8,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { PayloadOf } from '@platform/contracts';
 import { migrate, serviceDataSourceOptions } from '@platform/persistence';
-import { InboundMessage, MessagingModule, MessagingTables1764300000000, OnBatch, startMessaging, TxContext } from '../src';
+import { InboundMessage, MessagingModule, messagingMigrations, OnBatch, startMessaging, TxContext } from '../src';
 
 export class FixtureTables1764300000001 implements MigrationInterface {
   name = 'FixtureTables1764300000001';
@@ -83,7 +83,7 @@ export async function createFixtureApp(o: FixtureOptions & { role?: 'claims' | '
   FixtureHandler.options = o;
   @Module({
     imports: [
-      TypeOrmModule.forRoot(serviceDataSourceOptions({ url: o.databaseUrl, migrations: [MessagingTables1764300000000, FixtureTables1764300000001] })),
+      TypeOrmModule.forRoot(serviceDataSourceOptions({ url: o.databaseUrl, migrations: [...messagingMigrations, FixtureTables1764300000001] })),
       MessagingModule.forRoot({
         service: o.service ?? 'fixture',
         brokers: o.brokers,

@@ -25,6 +25,15 @@ export function serviceDataSourceOptions(o: ServiceDataSourceOptions): DataSourc
       // Fail fast while Postgres is down so callers can back off instead of hanging.
       connectionTimeoutMillis: 5000,
       statement_timeout: 60000,
+      // A frozen lock holder must not stall everyone behind it: waiters give up (55P03, retried),
+      // and a session stuck idle inside a transaction is cut off by the server.
+      lock_timeout: 15000,
+      idle_in_transaction_session_timeout: 60000,
+      // Client-side bound for when the server (or the network to it) stops answering altogether.
+      query_timeout: 75000,
+      // Notice a dead peer (frozen VM, cut network) on idle pooled connections.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10000,
     },
   };
 }

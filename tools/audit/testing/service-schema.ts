@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
-import { MessagingTables1764300000000 } from '@platform/messaging';
+import { messagingMigrations } from '@platform/messaging';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -49,7 +49,7 @@ export async function applyServiceSchema(url: string, app: string): Promise<numb
   await client.connect();
   try {
     const runner = { query: (sql: string, params?: unknown[]) => client.query(sql, params) };
-    await new MessagingTables1764300000000().up(runner as never);
+    for (const M of messagingMigrations) await new M().up(runner as never);
     let n = 0;
     for (const f of migrationFiles(app)) {
       for (const sql of upStatements(fs.readFileSync(f, 'utf8'))) {

@@ -21,6 +21,11 @@ export class MessagingHealthIndicator {
       secondsSinceProgress: Math.round((Date.now() - c.lastProgressAt) / 1000),
       restarts: c.restarts,
       lag: Object.fromEntries(c.lag),
+      stuck: c.stuckPartitions(),
+      halted: [...c.halted.values()],
+      lastResortParked: c.parked,
+      throttledByOutbox: this.runtime.throttled,
+      lastError: c.lastError,
     }));
     const ok = this.runtime.consumers.every((c) => c.isHealthy());
     return ok ? i.up({ consumers: states }) : i.down({ consumers: states });
@@ -30,7 +35,12 @@ export class MessagingHealthIndicator {
   outbox(): HealthIndicatorResult {
     const i = this.indicators.check('outbox');
     const r = this.runtime.relay;
-    const detail = { published: r.published, lastError: r.lastError, secondsSinceSuccess: Math.round((Date.now() - r.lastSuccessAt) / 1000) };
+    const detail = {
+      published: r.published,
+      quarantined: r.quarantined,
+      lastError: r.lastError,
+      secondsSinceSuccess: Math.round((Date.now() - r.lastSuccessAt) / 1000),
+    };
     return r.isHealthy() ? i.up(detail) : i.down(detail);
   }
 }

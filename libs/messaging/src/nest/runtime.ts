@@ -26,6 +26,10 @@ export interface MessagingOptions {
   /** Run the outbox relay in this process (default true). */
   relay?: boolean;
   stallMs?: number;
+  /** Consumers wait while the outbox holds more rows than this (back-pressure; 0 turns it off). */
+  outboxBackpressureRows?: number;
+  /** See BatchConsumerOptions.onOffsetMismatch. */
+  onOffsetMismatch?: 'rewind' | 'halt';
 }
 
 /**
@@ -96,12 +100,39 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
       chunkSize: this.options.chunkSize,
       concurrency: this.options.concurrency,
       stallMs: this.options.stallMs,
+      onOffsetMismatch: this.options.onOffsetMismatch,
       onOutboxWrite: () => this.relay.kick(),
+      beforeChunk: (keepAlive, alive) => this.outboxBackpressure(keepAlive, alive),
     });
     this.consumers.push(consumer);
     await consumer.start();
     this.log.log(`consuming ${handlers.map((h) => h.spec.name).join(', ')} as group ${this.groupId}`);
     return consumer;
+  }
+
+  private backlogSample = { rows: 0, at: 0 };
+  /** True while consumers are held back because the outbox is over its bound. */
+  throttled = false;
+
+  /**
+   * Back-pressure: while the outbox holds more than the bound (Kafka slow or unreachable), new
+   * chunks wait instead of piling up more rows to publish; the group keeps its heartbeats.
+   */
+  private async outboxBackpressure(keepAlive: () => Promise<void>, alive: () => boolean): Promise<void> {
+    const bound = this.options.outboxBackpressureRows ?? 200_000;
+    if (bound <= 0) return;
+    for (;;) {
+      if (Date.now() - this.backlogSample.at > 1000) {
+        this.backlogSample = { rows: await this.relay.estimateBacklog().catch(() => 0), at: Date.now() };
+      }
+      if (this.backlogSample.rows <= bound || !alive()) break;
+      if (!this.throttled) this.log.warn(`outbox backlog ${this.backlogSample.rows} rows > ${bound}: consumers wait for the relay`);
+      this.throttled = true;
+      await new Promise((r) => setTimeout(r, 250));
+      await keepAlive().catch(() => undefined);
+    }
+    if (this.throttled) this.log.log('outbox backlog back under its bound: consuming again');
+    this.throttled = false;
   }
 
   /** State change plus outgoing events in one transaction (HTTP paths, sweeps). */

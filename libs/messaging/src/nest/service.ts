@@ -1,4 +1,4 @@
-import { DynamicModule, INestApplication, LogLevel, Type } from '@nestjs/common';
+import { DynamicModule, INestApplication, Logger, LogLevel, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, MixedList } from 'typeorm';
@@ -22,15 +22,43 @@ export async function createServiceApp(
   const upTo = levels.indexOf(o.logLevel ?? 'log');
   const app = await NestFactory.create(rootModule, { logger: levels.slice(0, upTo + 1), bufferLogs: false });
   app.enableShutdownHooks();
+  installCrashGuard(app);
   await migrate(app.get(DataSource));
   await startMessaging(app);
   return app;
 }
 
+let guarded = false;
+
+/**
+ * A rejection nobody handled, or an exception nobody caught, means the process is in a state no
+ * code planned for. Log it, shut down in order (consumers stop uncommitted, the relay keeps its
+ * rows), and exit non-zero so the supervisor restarts a clean process: never die silently, never
+ * limp on. Nothing is lost: offsets only move after effects are durable.
+ */
+function installCrashGuard(app: INestApplication): void {
+  if (guarded || process.env.JEST_WORKER_ID) return; // jest owns its workers' process handlers
+  guarded = true;
+  const log = new Logger('CrashGuard');
+  const fail = (kind: string) => (e: unknown) => {
+    log.error(`${kind}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}; shutting down for the supervisor to restart`);
+    const hardStop = setTimeout(() => process.exit(70), 10_000);
+    hardStop.unref();
+    void app
+      .close()
+      .catch(() => undefined)
+      .finally(() => process.exit(70));
+  };
+  process.on('unhandledRejection', fail('unhandled rejection'));
+  process.on('uncaughtException', fail('uncaught exception'));
+}
+
 export interface ServiceInfrastructure {
   /** Service name: consumer group, Kafka client id, Postgres application_name. */
   service: string;
-  config: Pick<PlatformEnv, 'DATABASE_URL' | 'DB_POOL_SIZE' | 'KAFKA_BROKERS' | 'KAFKA_TOPIC_PREFIX' | 'CONSUMER_CHUNK_SIZE' | 'CONSUMER_CONCURRENCY'> & Partial<KafkaSecurityEnv>;
+  config: Pick<PlatformEnv, 'DATABASE_URL' | 'DB_POOL_SIZE' | 'KAFKA_BROKERS' | 'KAFKA_TOPIC_PREFIX' | 'CONSUMER_CHUNK_SIZE' | 'CONSUMER_CONCURRENCY'> &
+    Partial<KafkaSecurityEnv> &
+    Partial<Pick<PlatformEnv, 'OUTBOX_BACKPRESSURE_ROWS' | 'CONSUMER_ON_OFFSET_MISMATCH'>>;
   database: string;
   migrations: MixedList<string | (new () => unknown)>;
   clock?: Clock;
@@ -57,6 +85,8 @@ export function serviceInfrastructure(o: ServiceInfrastructure): DynamicModule[]
         topicPrefix: o.config.KAFKA_TOPIC_PREFIX,
         chunkSize: o.config.CONSUMER_CHUNK_SIZE,
         concurrency: o.config.CONSUMER_CONCURRENCY,
+        outboxBackpressureRows: o.config.OUTBOX_BACKPRESSURE_ROWS,
+        onOffsetMismatch: o.config.CONSUMER_ON_OFFSET_MISMATCH,
         relay: o.relay,
       },
       { clock: o.clock },
