@@ -4,18 +4,21 @@ import { MetricsController } from '@platform/telemetry';
 import { CampaignListener } from './campaigns/campaign-listener';
 import { CampaignRepository } from './campaigns/campaign.repository';
 import { reliefDatabase, ReliefConfig } from './config';
+import { EvidenceRecorder } from './evidence/evidence-recorder';
+import { EvidenceRepository } from './evidence/evidence.repository';
 import { ReliefController } from './http/relief.controller';
 import { ReliefQueries } from './http/relief-queries';
 import { LedgerRepository } from './ledger/ledger.repository';
 import { ReliefSchema1764300000100 } from './migrations/1764300000100-ReliefSchema';
 import { ReportDecider } from './reports/report-decider';
+import { ReliefAssessmentEvidence1764300000200 } from './migrations/1764300000200-ReliefAssessmentEvidence';
 import { ReportRepository } from './reports/report.repository';
 import { ReviewDecider } from './reviews/review-decider';
 import { ReviewRepository } from './reviews/review.repository';
 import { RELIEF_CONFIG } from './tokens';
 import { WaitingRepository } from './waiting/waiting.repository';
 
-export const reliefMigrations = [...messagingMigrations, ReliefSchema1764300000100];
+export const reliefMigrations = [...messagingMigrations, ReliefSchema1764300000100, ReliefAssessmentEvidence1764300000200];
 
 @Module({})
 export class ReliefModule {
@@ -25,7 +28,7 @@ export class ReliefModule {
       imports: [
         ...serviceInfrastructure({ service: 'merchant-relief', config, database: reliefDatabase(config), migrations: reliefMigrations, clock: opts.clock }),
       ],
-      controllers: [CampaignListener, ReportDecider, ReviewDecider, ReliefController, MetricsController],
+      controllers: [CampaignListener, ReportDecider, ReviewDecider, EvidenceRecorder, ReliefController, MetricsController],
       providers: [
         { provide: RELIEF_CONFIG, useValue: config },
         CampaignRepository,
@@ -35,6 +38,7 @@ export class ReliefModule {
         WaitingRepository,
         ReliefQueries,
       ],
+        EvidenceRepository,
     };
   }
 }

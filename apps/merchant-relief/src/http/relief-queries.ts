@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { ReliefExplanation } from '@platform/contracts';
 import { ReliefAnswer } from '../reports/report.repository';
 import { ReviewAnswer } from '../reviews/review.repository';
 
@@ -12,10 +13,22 @@ export interface QueueCursor {
   merchantId: string;
 }
 
+export interface EvidenceItem {
+  documentId: string;
+  sha256: string;
+  sourceEventId: string;
+  receivedAt: string;
+}
+
 export interface ReviewQueueItem {
   campaignId: string;
   merchantId: string;
   assessedLossWon: number;
+  /** How the loss was assessed (null for reliefs decided before explanations existed). */
+  explanation: ReliefExplanation | null;
+  /** The proof of damage the case holds, and the documents the committee relied on once decided. */
+  evidence: EvidenceItem[];
+  reviewEvidenceIds: string[] | null;
   reportEventId: string;
   reportedAt: string;
   referredAt: string;
@@ -39,6 +52,17 @@ interface ReliefRow {
   decided_at: Date;
   reviewed_at: Date | null;
   owed_won: string | null;
+  explanation: ReliefExplanation | null;
+  review_evidence_ids: string[] | null;
+}
+
+interface EvidenceRow {
+  campaign_id: string;
+  merchant_id: string;
+  document_id: string;
+  sha256: string;
+  source_event_id: string;
+  received_at: Date;
 }
 
 const iso = (d: Date | null): string | null => (d ? new Date(d).toISOString() : null);
@@ -56,10 +80,14 @@ export class ReliefQueries {
         ORDER BY decided_at, campaign_id, merchant_id LIMIT $6`,
       [status, campaignId ?? null, after?.decidedAt ?? null, after?.campaignId ?? null, after?.merchantId ?? null, limit],
     )) as ReliefRow[];
+    const evidence = await this.evidenceOf(rows);
     return rows.map((r) => ({
       campaignId: r.campaign_id,
       merchantId: r.merchant_id,
       assessedLossWon: Number(r.assessed_loss_won),
+      explanation: r.explanation,
+      evidence: evidence.get(`${r.campaign_id}\u0000${r.merchant_id}`) ?? [],
+      reviewEvidenceIds: r.review_evidence_ids,
       reportEventId: r.report_event_id,
       reportedAt: new Date(r.reported_at).toISOString(),
       referredAt: new Date(r.decided_at).toISOString(),
@@ -70,9 +98,27 @@ export class ReliefQueries {
     }));
   }
 
+  /** The evidence held by each (campaign, merchant) case, oldest first. */
+  private async evidenceOf(cases: { campaign_id: string; merchant_id: string }[]): Promise<Map<string, EvidenceItem[]>> {
+    const out = new Map<string, EvidenceItem[]>();
+    if (cases.length === 0) return out;
+    const rows = (await this.ds.query(
+      `SELECT e.* FROM relief_evidence e JOIN unnest($1::text[], $2::text[]) AS t(c, m) ON e.campaign_id = t.c AND e.merchant_id = t.m
+        ORDER BY e.received_at, e.document_id`,
+      [cases.map((c) => c.campaign_id), cases.map((c) => c.merchant_id)],
+    )) as EvidenceRow[];
+    for (const e of rows) {
+      const k = `${e.campaign_id}\u0000${e.merchant_id}`;
+      const list = out.get(k) ?? [];
+      list.push({ documentId: e.document_id, sha256: e.sha256, sourceEventId: e.source_event_id, receivedAt: new Date(e.received_at).toISOString() });
+      out.set(k, list);
+    }
+    return out;
+  }
+
   /** Everything this service knows about a merchant, or null when nothing. */
   async merchant(merchantId: string) {
-    const [reliefs, ledger, reports, reviews] = await Promise.all([
+    const [reliefs, ledger, reports, reviews, submissions, evidenceRows] = await Promise.all([
       this.ds.query(
         `SELECT r.*, (SELECT sum(amount_won) FROM payout_ledger l WHERE l.campaign_id = r.campaign_id AND l.merchant_id = r.merchant_id) AS owed_won
            FROM relief r WHERE r.merchant_id = $1 ORDER BY r.decided_at, r.campaign_id`,
@@ -86,8 +132,14 @@ export class ReliefQueries {
       this.ds.query(`SELECT answer, campaign_id FROM review_decision WHERE merchant_id = $1 ORDER BY decided_at, event_id`, [merchantId]) as Promise<
         { answer: ReviewAnswer; campaign_id: string | null }[]
       >,
+      this.ds.query(`SELECT answer FROM evidence_submission WHERE merchant_id = $1 ORDER BY decided_at, event_id`, [merchantId]) as Promise<{ answer: unknown }[]>,
+      this.ds.query(`SELECT * FROM relief_evidence WHERE merchant_id = $1 ORDER BY received_at, document_id`, [merchantId]) as Promise<EvidenceRow[]>,
     ]);
-    if (reliefs.length + reports.length + reviews.length === 0) return null;
+    if (reliefs.length + reports.length + reviews.length + submissions.length === 0) return null;
+    const evidenceFor = (campaignId: string): EvidenceItem[] =>
+      evidenceRows
+        .filter((e) => e.campaign_id === campaignId)
+        .map((e) => ({ documentId: e.document_id, sha256: e.sha256, sourceEventId: e.source_event_id, receivedAt: new Date(e.received_at).toISOString() }));
     return {
       merchantId,
       owedWon: ledger.reduce((s, e) => s + Number(e.amount_won), 0),
@@ -96,9 +148,17 @@ export class ReliefQueries {
         tier: r.tier,
         assessedLossWon: Number(r.assessed_loss_won),
         tierAmountWon: Number(r.tier_amount_won),
+        explanation: r.explanation,
+        evidence: evidenceFor(r.campaign_id),
         review:
           r.tier === 'REVIEW'
-            ? { status: r.review_status, additionalAmountWon: Number(r.additional_amount_won), reviewEventId: r.review_event_id, reviewedAt: iso(r.reviewed_at) }
+            ? {
+                status: r.review_status,
+                additionalAmountWon: Number(r.additional_amount_won),
+                reviewEventId: r.review_event_id,
+                reviewedAt: iso(r.reviewed_at),
+                evidenceIds: r.review_evidence_ids,
+              }
             : null,
         owedWon: Number(r.owed_won ?? 0),
         reportEventId: r.report_event_id,
@@ -115,6 +175,11 @@ export class ReliefQueries {
       })),
       reports: reports.map((r) => r.answer),
       reviewDecisions: reviews.map((r) => ({ ...r.answer, campaignId: r.campaign_id })),
+      evidenceSubmissions: submissions.map((s) => s.answer),
+      // evidence held for campaigns where the merchant's report is not decided (yet)
+      heldEvidence: evidenceRows
+        .filter((e) => !reliefs.some((r) => r.campaign_id === e.campaign_id))
+        .map((e) => ({ campaignId: e.campaign_id, documentId: e.document_id, sha256: e.sha256, sourceEventId: e.source_event_id, receivedAt: new Date(e.received_at).toISOString() })),
     };
   }
 

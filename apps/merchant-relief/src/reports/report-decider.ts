@@ -2,7 +2,7 @@ import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { PayloadOf } from '@platform/contracts';
 import { InboundMessage, OnBatch, TxContext } from '@platform/messaging';
-import { decideReliefTier, ReportVerdict } from '@platform/rules';
+import { assessDamageReport, AssessmentVerdict } from '@platform/rules';
 import { CampaignRepository } from '../campaigns/campaign.repository';
 import type { ReliefConfig } from '../config';
 import { LedgerRepository } from '../ledger/ledger.repository';
@@ -13,10 +13,12 @@ import { NewRelief, ReliefAnswer, ReportRepository, StoredReportAnswer } from '.
 type Report = InboundMessage<PayloadOf<'merchantDamageReported'>>;
 
 /**
- * Decides damage reports (R10): the tier from the assessed loss with the campaign's tiers, one
+ * Decides damage reports (R10): the assessed loss (the report's upstream figure, or the campaign's
+ * assessment model applied to its raw facts), the tier from it with the campaign's tiers, one
  * relief per merchant per campaign (the database's primary key picks the winner among competing
  * reports), the tier payment into the payout ledger, and one answer per report event that never
  * changes: the same event again (redelivery, a producer retry) gets the stored answer again.
+ * Every answer carries its explanation; the winning report's proof of damage is attached to its case.
  */
 @Controller()
 export class ReportDecider {
@@ -49,8 +51,8 @@ export class ReportDecider {
       }
     }
 
-    const verdicts = new Map<string, ReportVerdict>();
-    for (const m of fresh.values()) verdicts.set(m.value.eventId, decideReliefTier(m.value.assessedLossWon, campaigns.get(m.value.campaignId)));
+    const verdicts = new Map<string, AssessmentVerdict>();
+    for (const m of fresh.values()) verdicts.set(m.value.eventId, assessDamageReport(m.value, campaigns.get(m.value.campaignId)));
 
     // One relief per merchant per campaign: the first eligible report of a merchant in this chunk
     // competes in the database (against earlier chunks and other transactions); later ones lost.
@@ -67,9 +69,12 @@ export class ReportDecider {
         tier: v.tier,
         tierAmountWon: v.amountWon,
         reportedAt: m.value.reportedAt,
+        explanation: v.explanation,
+        evidence: m.value.evidence ?? [],
       });
     }
     const won = await this.reports.insertReliefs(ctx, [...contenders.values()]);
+    await this.reports.attachEvidence(ctx, [...contenders.values()].filter((r) => won.has(r.reportEventId)));
     await this.ledger.append(
       ctx,
       [...contenders.values()]
@@ -84,9 +89,12 @@ export class ReportDecider {
       const base = { eventId: m.value.eventId, merchantId: m.value.merchantId, campaignId: m.value.campaignId, decidedAt };
       let answer: ReliefAnswer;
       if (!v) continue;
-      if (!v.ok) answer = { ...base, status: 'REJECTED', reason: v.reason, amountWon: 0 };
-      else if (!won.has(m.value.eventId)) answer = { ...base, status: 'REJECTED', reason: 'DUPLICATE_REPORT', amountWon: 0 };
-      else answer = { ...base, status: 'DECIDED', tier: v.tier, amountWon: v.amountWon };
+      if (!v.ok) answer = { ...base, status: 'REJECTED', reason: v.reason, amountWon: 0, explanation: v.explanation };
+      else if (!won.has(m.value.eventId)) {
+        // The assessment stands, but the merchant already has its relief in this campaign.
+        const explanation = { ...v.explanation, reason: 'DUPLICATE_REPORT' as const, amountWon: 0, detail: 'one relief per merchant per campaign: another report was decided first' };
+        answer = { ...base, status: 'REJECTED', reason: 'DUPLICATE_REPORT', amountWon: 0, explanation };
+      } else answer = { ...base, status: 'DECIDED', tier: v.tier, amountWon: v.amountWon, explanation: v.explanation };
       toStore.push({ answer, assessedLossWon: m.value.assessedLossWon, reportedAt: m.value.reportedAt });
     }
     for (const [id, a] of await this.reports.saveAnswers(ctx, toStore)) answers.set(id, a);

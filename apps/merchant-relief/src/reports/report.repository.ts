@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PayloadOf } from '@platform/contracts';
 import { TxContext } from '@platform/messaging';
-import { ReliefTierName } from '@platform/rules';
+import { EvidenceDocument, ReliefTierName } from '@platform/rules';
 
 export type ReliefAnswer = PayloadOf<'reliefDecided'>;
 
@@ -13,6 +13,9 @@ export interface NewRelief {
   tier: ReliefTierName;
   tierAmountWon: number;
   reportedAt: string;
+  explanation: NonNullable<ReliefAnswer['explanation']>;
+  /** Proof of damage that came with the report. */
+  evidence: readonly EvidenceDocument[];
 }
 
 export interface StoredReportAnswer {
@@ -39,9 +42,10 @@ export class ReportRepository {
     if (rs.length === 0) return new Set();
     const col = <T>(f: (r: NewRelief) => T): T[] => rs.map(f);
     const rows = await ctx.query<{ report_event_id: string }>(
-      `INSERT INTO relief (campaign_id, merchant_id, report_event_id, assessed_loss_won, tier, tier_amount_won, review_status, reported_at, decided_at)
-       SELECT t.c, t.m, t.e, t.loss, t.tier, t.amount, CASE WHEN t.tier = 'REVIEW' THEN 'PENDING' ELSE 'NONE' END, t.reported_at, $8
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::bigint[], $7::timestamptz[]) AS t(c, m, e, loss, tier, amount, reported_at)
+      `INSERT INTO relief (campaign_id, merchant_id, report_event_id, assessed_loss_won, tier, tier_amount_won, review_status, reported_at, decided_at, explanation, model_version)
+       SELECT t.c, t.m, t.e, t.loss, t.tier, t.amount, CASE WHEN t.tier = 'REVIEW' THEN 'PENDING' ELSE 'NONE' END, t.reported_at, $8, t.explanation, t.model_version
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::bigint[], $7::timestamptz[], $9::jsonb[], $10::text[])
+              AS t(c, m, e, loss, tier, amount, reported_at, explanation, model_version)
         ORDER BY t.c, t.m
        ON CONFLICT DO NOTHING RETURNING report_event_id`,
       [
@@ -53,9 +57,26 @@ export class ReportRepository {
         col((r) => r.tierAmountWon),
         col((r) => r.reportedAt),
         ctx.now,
+        col((r) => JSON.stringify(r.explanation)),
+        col((r) => r.explanation.modelVersion),
       ],
     );
     return new Set(rows.map((r) => r.report_event_id));
+  }
+
+  /**
+   * Attaches the proof of damage that came with the winning reports to their cases. Evidence the
+   * merchant submitted before its report was decided stays as it is (a document id keeps its hash).
+   */
+  async attachEvidence(ctx: TxContext, rs: NewRelief[]): Promise<void> {
+    const docs = rs.flatMap((r) => r.evidence.map((d) => ({ c: r.campaignId, m: r.merchantId, d: d.documentId, h: d.sha256, e: r.reportEventId })));
+    if (docs.length === 0) return;
+    await ctx.query(
+      `INSERT INTO relief_evidence (campaign_id, merchant_id, document_id, sha256, source_event_id, received_at)
+       SELECT t.*, $6 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS t
+       ON CONFLICT DO NOTHING`,
+      [docs.map((x) => x.c), docs.map((x) => x.m), docs.map((x) => x.d), docs.map((x) => x.h), docs.map((x) => x.e), ctx.now],
+    );
   }
 
   /**

@@ -45,6 +45,8 @@ describe('merchant-relief: damage reports on real Kafka and Postgres', () => {
         status: 'DECIDED',
         tier,
         amountWon,
+        // an upstream assessment is used as is, and says so
+        explanation: expect.objectContaining({ method: 'UPSTREAM', modelVersion: null, factors: [], assessedLossWon: loss, tier, amountWon }),
         decidedAt: h.clock.now().toISOString(),
       });
     }

@@ -15,8 +15,10 @@ const waitReason = (m: Decision): string => `NOT_IN_REVIEW: merchant ${m.value.m
 
 /**
  * Applies committee decisions to merchants in review: APPROVED (with its additional amount, into
- * the payout ledger) or DECLINED, once per case; otherwise REJECTED with NOT_IN_REVIEW,
- * ALREADY_DECIDED or INVALID_AMOUNT. A decision that overtook its merchant's report waits for it
+ * the payout ledger) or DECLINED, once per case, recording the evidence relied on; otherwise
+ * REJECTED with NOT_IN_REVIEW, ALREADY_DECIDED, INVALID_AMOUNT, or EVIDENCE_REQUIRED /
+ * UNKNOWN_EVIDENCE (an approval must name proof of damage the case holds; the case stays pending
+ * for a decision that does, and the committee tool reads the reason on review.applied). A decision that overtook its merchant's report waits for it
  * (bounded by RELIEF_REVIEW_WAIT_MS) before it is NOT_IN_REVIEW. One answer per decision event.
  */
 @Controller()
@@ -64,8 +66,15 @@ export class ReviewDecider {
             status: outcome.status,
             additionalAmountWon: outcome.additionalAmountWon,
             reviewEventId: m.value.eventId,
+            evidenceIds: outcome.evidenceIds,
           });
-          answer = { ...base, status: outcome.status, additionalAmountWon: outcome.additionalAmountWon, totalAmountWon: outcome.totalAmountWon };
+          answer = {
+            ...base,
+            status: outcome.status,
+            additionalAmountWon: outcome.additionalAmountWon,
+            totalAmountWon: outcome.totalAmountWon,
+            evidenceIds: outcome.evidenceIds,
+          };
           campaignId = outcome.campaignId;
           break;
         case 'REJECTED':

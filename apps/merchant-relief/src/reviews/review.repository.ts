@@ -11,6 +11,8 @@ export interface AppliedReview {
   status: 'APPROVED' | 'DECLINED';
   additionalAmountWon: number;
   reviewEventId: string;
+  /** The documents the decision relied on. */
+  evidenceIds: string[];
 }
 
 export interface StoredReviewAnswer {
@@ -26,6 +28,7 @@ export class ReviewRepository {
   /**
    * The merchants' cases referred to review (tier REVIEW), locked: decisions for one merchant are
    * applied one at a time, whichever transaction (partition or deferred retry) they arrive in.
+   * Each case comes with its proof of damage (evidence is attached under the same row lock).
    */
   async lockCases(ctx: TxContext, merchantIds: string[]): Promise<Map<string, ReviewCase[]>> {
     const out = new Map<string, ReviewCase[]>();
@@ -37,10 +40,12 @@ export class ReviewRepository {
       tier_amount_won: string;
       additional_amount_won: string;
       decided_at: Date;
+      evidence_ids: string[];
     }>(
-      `SELECT campaign_id, merchant_id, review_status, tier_amount_won, additional_amount_won, decided_at
-         FROM relief WHERE merchant_id = ANY($1) AND tier = 'REVIEW'
-        ORDER BY campaign_id, merchant_id FOR UPDATE`,
+      `SELECT r.campaign_id, r.merchant_id, r.review_status, r.tier_amount_won, r.additional_amount_won, r.decided_at,
+              ARRAY(SELECT e.document_id FROM relief_evidence e WHERE e.campaign_id = r.campaign_id AND e.merchant_id = r.merchant_id ORDER BY e.document_id) AS evidence_ids
+         FROM relief r WHERE r.merchant_id = ANY($1) AND r.tier = 'REVIEW'
+        ORDER BY r.campaign_id, r.merchant_id FOR UPDATE OF r`,
       [merchantIds],
     );
     for (const r of rows) {
@@ -51,6 +56,7 @@ export class ReviewRepository {
         tierAmountWon: Number(r.tier_amount_won),
         additionalAmountWon: Number(r.additional_amount_won),
         referredAt: new Date(r.decided_at),
+        evidenceIds: r.evidence_ids,
       });
       out.set(r.merchant_id, list);
     }
@@ -70,12 +76,21 @@ export class ReviewRepository {
     // (a top-level UPDATE through TypeORM returns [rows, count]; the CTE keeps the result a plain row set)
     const [row] = await ctx.query<{ n: number }>(
       `WITH u AS (
-         UPDATE relief r SET review_status = t.status, additional_amount_won = t.amount, review_event_id = t.e, reviewed_at = $6
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[]) AS t(c, m, status, amount, e)
+         UPDATE relief r SET review_status = t.status, additional_amount_won = t.amount, review_event_id = t.e, reviewed_at = $6,
+                review_evidence_ids = ARRAY(SELECT jsonb_array_elements_text(t.evidence))
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $7::jsonb[]) AS t(c, m, status, amount, e, evidence)
           WHERE r.campaign_id = t.c AND r.merchant_id = t.m AND r.tier = 'REVIEW' AND r.review_status = 'PENDING'
          RETURNING r.merchant_id)
        SELECT count(*)::int AS n FROM u`,
-      [col((a) => a.campaignId), col((a) => a.merchantId), col((a) => a.status), col((a) => a.additionalAmountWon), col((a) => a.reviewEventId), ctx.now],
+      [
+        col((a) => a.campaignId),
+        col((a) => a.merchantId),
+        col((a) => a.status),
+        col((a) => a.additionalAmountWon),
+        col((a) => a.reviewEventId),
+        ctx.now,
+        col((a) => JSON.stringify(a.evidenceIds)),
+      ],
     );
     if (row?.n !== applied.length) throw new Error(`review cases changed under lock: applied ${row?.n ?? 0} of ${applied.length}`);
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { waitFor } from '@platform/testing';
 import { campaign, ReliefHarness } from '../testing/harness';
 
@@ -5,11 +6,14 @@ jest.setTimeout(90_000);
 
 const C = 'review-2023';
 const WAIT_MS = 60_000;
+// Every report referred to review here carries one proof-of-damage document, `<merchant>-proof`.
+const proofOf = (merchantId: string) => ({ documentId: `${merchantId}-proof`, sha256: createHash('sha256').update(merchantId).digest('hex') });
 const report = (eventId: string, merchantId: string, assessedLossWon: number, campaignId = C) => ({
   eventId,
   campaignId,
   merchantId,
   assessedLossWon,
+  evidence: [proofOf(merchantId)],
   reportedAt: '2023-01-12T10:00:00+09:00',
 });
 const decision = (eventId: string, merchantId: string, approved: boolean, additionalAmountWon?: unknown) => ({
@@ -17,6 +21,7 @@ const decision = (eventId: string, merchantId: string, approved: boolean, additi
   merchantId,
   approved,
   ...(additionalAmountWon === undefined ? {} : { additionalAmountWon }),
+  evidenceIds: [`${merchantId}-proof`],
   decidedAt: '2023-03-01T10:00:00+09:00',
 });
 
@@ -71,6 +76,7 @@ describe('merchant-relief: committee reviews on real Kafka and Postgres', () => 
       status: 'APPROVED',
       additionalAmountWon: 250_000,
       totalAmountWon: 250_000,
+      evidenceIds: ['m-a-proof'],
       decidedAt: h.clock.now().toISOString(),
     });
     expect(got.get('v-b')).toMatchObject({ status: 'DECLINED', additionalAmountWon: 0, totalAmountWon: 0 });

@@ -2,13 +2,14 @@
 // database, a manual clock, a publisher for inbound events and a collector for what comes out.
 import { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
+import { bearer } from '@platform/auth/testing';
 import { CampaignDefinition, dlqName, PayloadOf, plannedTopics, TopicKey, Topics } from '@platform/contracts';
 import { createKafka, ManualClock, SafePublisher } from '@platform/messaging';
 import { createTestDatabase, deleteTestTopics, TestDatabase, testInfra, testKafka, TopicCollector, uniqueSuffix, waitFor } from '@platform/testing';
 import { createReliefApp } from '../app';
 import { reliefEnv } from '../config';
 
-type Inbound = 'merchantDamageReported' | 'merchantReviewDecided' | 'campaignDefined';
+type Inbound = 'merchantDamageReported' | 'merchantReviewDecided' | 'merchantEvidenceSubmitted' | 'campaignDefined';
 
 /** A campaign like the 2023 one, as the claims service would define it. */
 export function campaign(campaignId: string, relief: CampaignDefinition['relief'] | 'default' = 'default'): CampaignDefinition {
@@ -72,6 +73,8 @@ export class ReliefHarness {
   private prefix = '';
   private publisher!: SafePublisher;
   private collector!: TopicCollector;
+  /** The committee's and ops' reads need a bearer token (reader role). */
+  private auth: Record<string, string> = {};
 
   async start(label: string, env: Record<string, string> = {}): Promise<this> {
     const { brokers, databaseUrl } = testInfra();
@@ -86,13 +89,14 @@ export class ReliefHarness {
       OTEL_SDK_DISABLED: 'true',
       ...env,
     });
+    this.auth = await bearer(config, 'reader', { subject: 'relief-committee-test' });
     this.app = await createReliefApp(config, { clock: this.clock });
     await this.app.listen(0, '127.0.0.1');
     this.url = await this.app.getUrl();
     this.publisher = new SafePublisher(createKafka({ brokers, clientId: `relief-test-${label}` }));
     this.collector = await new TopicCollector(
-      ['reliefDecided', 'reliefReviewApplied'].map((k) => this.topic(k as TopicKey)).concat(
-        (['merchantDamageReported', 'merchantReviewDecided', 'campaignDefined'] as const).map((k) => dlqName(this.topic(k))),
+      ['reliefDecided', 'reliefReviewApplied', 'reliefEvidenceDecided'].map((k) => this.topic(k as TopicKey)).concat(
+        (['merchantDamageReported', 'merchantReviewDecided', 'merchantEvidenceSubmitted', 'campaignDefined'] as const).map((k) => dlqName(this.topic(k))),
       ),
     ).start();
     this.pg = new Client({ connectionString: this.db.url });
@@ -149,13 +153,20 @@ export class ReliefHarness {
       .filter((d) => eventId === undefined || d.eventId === eventId);
   }
 
+  evidenceAnswers(eventId?: string): PayloadOf<'reliefEvidenceDecided'>[] {
+    return this.collector
+      .on(this.topic('reliefEvidenceDecided'))
+      .map((m) => m.json<PayloadOf<'reliefEvidenceDecided'>>())
+      .filter((d) => eventId === undefined || d.eventId === eventId);
+  }
+
   deadLetters(k: Inbound) {
     return this.collector.on(dlqName(this.topic(k)));
   }
 
   /** Waits until each of the event ids has at least `times` answers on the topic. */
-  async answers<K extends 'reliefDecided' | 'reliefReviewApplied'>(k: K, eventIds: string[], times = 1): Promise<Map<string, PayloadOf<K>>> {
-    const all = (): PayloadOf<K>[] => (k === 'reliefDecided' ? this.decided() : this.applied()) as PayloadOf<K>[];
+  async answers<K extends 'reliefDecided' | 'reliefReviewApplied' | 'reliefEvidenceDecided'>(k: K, eventIds: string[], times = 1): Promise<Map<string, PayloadOf<K>>> {
+    const all = (): PayloadOf<K>[] => (k === 'reliefDecided' ? this.decided() : k === 'reliefReviewApplied' ? this.applied() : this.evidenceAnswers()) as PayloadOf<K>[];
     await waitFor(`${times}x answers for ${eventIds.join(', ')}`, () => eventIds.every((id) => all().filter((a) => a.eventId === id).length >= times), 30_000);
     return new Map(all().filter((a) => eventIds.includes(a.eventId)).map((a) => [a.eventId, a]));
   }
@@ -175,7 +186,7 @@ export class ReliefHarness {
   }
 
   async get<T = Record<string, unknown>>(path: string): Promise<{ status: number; body: T }> {
-    const res = await fetch(`${this.url}${path}`);
+    const res = await fetch(`${this.url}${path}`, { headers: this.auth });
     return { status: res.status, body: (await res.json()) as T };
   }
 

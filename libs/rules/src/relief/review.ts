@@ -1,7 +1,7 @@
 import { wholeWon } from './amount';
 
 export type ReviewState = 'PENDING' | 'APPROVED' | 'DECLINED';
-export type ReviewRejection = 'NOT_IN_REVIEW' | 'ALREADY_DECIDED' | 'INVALID_AMOUNT';
+export type ReviewRejection = 'NOT_IN_REVIEW' | 'ALREADY_DECIDED' | 'INVALID_AMOUNT' | 'EVIDENCE_REQUIRED' | 'UNKNOWN_EVIDENCE';
 
 /** A merchant's relief that was referred to the committee (tier REVIEW), in one campaign. */
 export interface ReviewCase {
@@ -12,15 +12,19 @@ export interface ReviewCase {
   readonly additionalAmountWon: number;
   /** When the report was decided: the oldest pending case is decided first. */
   readonly referredAt: Date;
+  /** The proof of damage attached to the case (document ids). */
+  readonly evidenceIds: readonly string[];
 }
 
 export interface ReviewRequest {
   readonly approved: boolean;
   readonly additionalAmountWon?: number | null;
+  /** The documents the committee relied on. */
+  readonly evidenceIds?: readonly string[] | null;
 }
 
 export type ReviewOutcome =
-  | { kind: 'APPLIED'; status: 'APPROVED' | 'DECLINED'; campaignId: string; additionalAmountWon: number; totalAmountWon: number }
+  | { kind: 'APPLIED'; status: 'APPROVED' | 'DECLINED'; campaignId: string; additionalAmountWon: number; totalAmountWon: number; evidenceIds: string[] }
   | { kind: 'REJECTED'; reason: ReviewRejection; campaignId: string | null; totalAmountWon: number }
   /** The merchant has no case in review: maybe its report is still on its way (out of order). */
   | { kind: 'WAIT' };
@@ -38,10 +42,25 @@ export function judgeReviewAmount(req: ReviewRequest): number | null {
 }
 
 /**
+ * Which evidence a decision may rely on: an approval must name at least one document of the case
+ * (a case without any is EVIDENCE_REQUIRED: proof of damage comes first); any decision naming a
+ * document the case does not hold is UNKNOWN_EVIDENCE. Returns the documents relied on (deduped,
+ * in the order named) or the reason.
+ */
+export function judgeReviewEvidence(c: Pick<ReviewCase, 'evidenceIds'>, req: ReviewRequest): { ok: true; evidenceIds: string[] } | { ok: false; reason: 'EVIDENCE_REQUIRED' | 'UNKNOWN_EVIDENCE' } {
+  const named = [...new Set(req.evidenceIds ?? [])];
+  if (req.approved && (named.length === 0 || c.evidenceIds.length === 0)) return { ok: false, reason: 'EVIDENCE_REQUIRED' };
+  const held = new Set(c.evidenceIds);
+  if (named.some((id) => !held.has(id))) return { ok: false, reason: 'UNKNOWN_EVIDENCE' };
+  return { ok: true, evidenceIds: named };
+}
+
+/**
  * Applies one committee decision to a merchant's review cases. Returns the outcome and the cases
  * as they are afterwards, so decisions for one merchant can be applied one after the other.
  * - a bad amount is INVALID_AMOUNT and changes nothing;
- * - the oldest PENDING case is decided (APPROVED with its amount, or DECLINED);
+ * - the oldest PENDING case is decided (APPROVED with its amount, or DECLINED), if the evidence
+ *   named allows it (judgeReviewEvidence); otherwise REJECTED and the case stays pending;
  * - no pending case but a decided one: ALREADY_DECIDED (a case is decided once);
  * - no case at all: WAIT while `waitOver` is false (the report may not be processed yet), then NOT_IN_REVIEW.
  */
@@ -64,9 +83,18 @@ export function applyReviewDecision(
     if (!waitOver) return { outcome: { kind: 'WAIT' }, cases };
     return { outcome: { kind: 'REJECTED', reason: 'NOT_IN_REVIEW', campaignId: null, totalAmountWon: 0 }, cases };
   }
+  const evidence = judgeReviewEvidence(pending, req);
+  if (!evidence.ok) return { outcome: { kind: 'REJECTED', reason: evidence.reason, campaignId: pending.campaignId, totalAmountWon: total(pending) }, cases };
   const decided: ReviewCase = { ...pending, state: req.approved ? 'APPROVED' : 'DECLINED', additionalAmountWon: amount };
   return {
-    outcome: { kind: 'APPLIED', status: decided.state === 'APPROVED' ? 'APPROVED' : 'DECLINED', campaignId: decided.campaignId, additionalAmountWon: amount, totalAmountWon: total(decided) },
+    outcome: {
+      kind: 'APPLIED',
+      status: decided.state === 'APPROVED' ? 'APPROVED' : 'DECLINED',
+      campaignId: decided.campaignId,
+      additionalAmountWon: amount,
+      totalAmountWon: total(decided),
+      evidenceIds: evidence.evidenceIds,
+    },
     cases: cases.map((c) => (c === pending ? decided : c)),
   };
 }

@@ -1,4 +1,4 @@
-import type { ReliefTier } from '@platform/contracts';
+import type { ReliefAssessmentModel, ReliefTier } from '@platform/contracts';
 import { wholeWon } from './amount';
 
 export type ReliefTierName = ReliefTier['tier'] | 'REVIEW';
@@ -7,6 +7,8 @@ export type ReportRejection = 'UNKNOWN_CAMPAIGN' | 'NO_RELIEF' | 'INVALID_AMOUNT
 /** What a campaign says about relief: null when the campaign has no relief programme. */
 export interface ReliefProgramme {
   readonly tiers: readonly ReliefTier[];
+  /** How raw facts become an assessed loss; absent: only upstream assessments can be decided. */
+  readonly assessment?: ReliefAssessmentModel;
 }
 
 export type ReportVerdict =

@@ -1,0 +1,56 @@
+import { Controller } from '@nestjs/common';
+import { Ctx, Payload } from '@nestjs/microservices';
+import { PayloadOf } from '@platform/contracts';
+import { InboundMessage, OnBatch, TxContext } from '@platform/messaging';
+import { judgeEvidenceSubmission } from '@platform/rules';
+import { caseKey, EvidenceAnswer, EvidenceRepository, NewEvidence } from './evidence.repository';
+
+type Submission = InboundMessage<PayloadOf<'merchantEvidenceSubmitted'>>;
+
+/**
+ * Records proof of damage submitted after the report (merchant.damage.evidence.submitted.v1):
+ * document ids and hashes on the merchant's case, all or nothing per event, answered on
+ * merchant.relief.evidence.decided.v1 (RECORDED, or REJECTED with NOT_IN_REVIEW, ALREADY_DECIDED
+ * or EVIDENCE_CONFLICT). Evidence for a merchant whose report is not decided yet is held for it.
+ * One answer per event, like every other inbound event here.
+ */
+@Controller()
+export class EvidenceRecorder {
+  constructor(private readonly evidence: EvidenceRepository) {}
+
+  @OnBatch('merchantEvidenceSubmitted')
+  async record(@Payload() messages: Submission[], @Ctx() ctx: TxContext): Promise<void> {
+    const keys = new Map(messages.map((m) => [caseKey(m.value.campaignId, m.value.merchantId), { campaignId: m.value.campaignId, merchantId: m.value.merchantId }]));
+    // Lock first, then look for stored answers (as the review decider does).
+    const cases = await this.evidence.lockCases(ctx, [...keys.values()].sort((a, b) => caseKey(a.campaignId, a.merchantId).localeCompare(caseKey(b.campaignId, b.merchantId))));
+    const answers = await this.evidence.answers(ctx, [...new Set(messages.map((m) => m.value.eventId))]);
+    const fresh = new Map<string, Submission>();
+    for (const m of messages) if (!answers.has(m.value.eventId) && !fresh.has(m.value.eventId)) fresh.set(m.value.eventId, m);
+
+    const decidedAt = ctx.now.toISOString();
+    const toInsert: NewEvidence[] = [];
+    const toStore: { answer: EvidenceAnswer; submittedAt: string }[] = [];
+    for (const m of fresh.values()) {
+      const { campaignId, merchantId, eventId } = m.value;
+      const c = cases.get(caseKey(campaignId, merchantId)) ?? { state: 'NO_CASE' as const, held: [] };
+      const v = judgeEvidenceSubmission(c.state, c.held, m.value.evidence);
+      const base = { eventId, merchantId, campaignId, decidedAt };
+      if (v.ok) {
+        // Later submissions in this chunk see these documents as held.
+        c.held.push(...v.add);
+        toInsert.push(...v.add.map((d) => ({ ...d, campaignId, merchantId, sourceEventId: eventId })));
+        toStore.push({ answer: { ...base, status: 'RECORDED', evidenceIds: v.evidenceIds }, submittedAt: m.value.submittedAt });
+      } else {
+        toStore.push({ answer: { ...base, status: 'REJECTED', reason: v.reason, evidenceIds: c.held.map((d) => d.documentId), detail: v.detail }, submittedAt: m.value.submittedAt });
+      }
+    }
+    await this.evidence.insert(ctx, toInsert);
+    for (const [id, a] of await this.evidence.saveAnswers(ctx, toStore)) answers.set(id, a);
+
+    for (const m of messages) {
+      const a = answers.get(m.value.eventId);
+      if (!a) throw new Error(`evidence submission ${m.value.eventId} was not answered`);
+      ctx.emit('reliefEvidenceDecided', a, m);
+    }
+  }
+}
