@@ -109,7 +109,7 @@ function overlayFiles(o: OverlayPlan): Record<string, string> {
       })),
       { name: 'db-readonly', type: 'kubernetes.io/basic-auth', literals: ['username=platform_readonly', 'password=local-readonly-password'] },
       { name: 'platform-auth', literals: ['jwt-secret=local-development-jwt-secret-not-for-production'] },
-      { name: 'phone-hash', literals: ['secret=local-development-phone-hash-secret'] },
+      { name: 'phone-hash', literals: ['secret=local-development-phone-hash-secret-32chars'] },
       { name: 'keda-kafka-sasl', literals: ['sasl=scram_sha512', 'username=ops', 'tls=enable'] },
       { name: 'pg-backup-s3', literals: ['ACCESS_KEY_ID=local-placeholder', 'SECRET_ACCESS_KEY=local-placeholder'] },
     ];

@@ -231,9 +231,10 @@ export function platformConfig(): IConfigMap {
     metadata: { name: 'platform-config' },
     data: {
       KAFKA_BROKERS: KAFKA_BOOTSTRAP,
+      // libs/config kafkaSecurityEnv: SCRAM over TLS, the cluster CA mounted from Strimzi's secret.
+      KAFKA_SECURITY_PROTOCOL: 'SASL_SSL',
       KAFKA_SASL_MECHANISM: 'scram-sha-512',
-      KAFKA_SSL: 'true',
-      KAFKA_SSL_CA_FILE: '/var/run/kafka-ca/ca.crt',
+      KAFKA_TLS_CA_FILE: '/var/run/kafka-ca/ca.crt',
       ZIPKIN_URL: 'http://zipkin.observability:9411/api/v2/spans',
       TALK_CHANNEL_URL: 'https://talk-channel.invalid',
       HOST: '0.0.0.0',
@@ -264,7 +265,7 @@ function container(s: ServiceDeployment): IContainer {
       secretEnv('AUTH_JWT_SECRET', 'platform-auth', 'jwt-secret'),
     );
   }
-  if (s.phoneSecret) env.push(secretEnv('PHONE_HASH_SALT', 'phone-hash', 'secret'));
+  if (s.phoneSecret) env.push(secretEnv('PHONE_HASH_SECRET', 'phone-hash', 'secret'));
   const probe = (path: string) => ({ httpGet: { path, port: 'http' as const } });
   return {
     name: s.name,

