@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import Table from 'cli-table3';
 import { readFileSync } from 'node:fs';
 import { CampaignDefinition, campaignDefinition, formatZodError } from '@platform/contracts';
+import { KAKAO_2023_ASSESSMENT } from '@platform/rules';
 
 const program = new Command().name('campaign').description('Define and list compensation campaigns');
 const defaultUrl = 'http://127.0.0.1:3001';
@@ -68,6 +69,7 @@ program
           { tier: 'T30K', maxLossWon: 300000, amountWon: 30000 },
           { tier: 'T50K', maxLossWon: 500000, amountWon: 50000 },
         ],
+        assessment: KAKAO_2023_ASSESSMENT,
       },
     };
     console.log(JSON.stringify(def, null, 2));

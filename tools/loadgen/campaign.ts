@@ -2,6 +2,7 @@
 // an existing one is read from the claims service (GET /campaigns), a fresh one is created there
 // (POST /campaigns) with a window around now.
 import { CampaignDefinition, campaignDefinition } from '@platform/contracts';
+import { KAKAO_2023_ASSESSMENT } from '@platform/rules';
 import type { CampaignFacts } from './mix';
 
 export function factsOf(d: CampaignDefinition): CampaignFacts {
@@ -56,6 +57,7 @@ export function freshCampaign(o: { campaignId: string; nowMs: number; passCap: n
         { tier: 'T30K', maxLossWon: 300_000, amountWon: 30_000 },
         { tier: 'T50K', maxLossWon: 500_000, amountWon: 50_000 },
       ],
+      assessment: KAKAO_2023_ASSESSMENT,
     },
   });
 }

@@ -1,4 +1,5 @@
 import { CampaignDefinition } from '@platform/contracts';
+import { KAKAO_2023_ASSESSMENT } from '@platform/rules';
 
 /**
  * The campaign of January 2023, seeded by migration as data (see ../../shared/DOMAIN.md R1-R10).
@@ -29,5 +30,7 @@ export const KAKAO_2023_HEART_PACK: CampaignDefinition = {
       { tier: 'T30K', maxLossWon: 300_000, amountWon: 30_000 },
       { tier: 'T50K', maxLossWon: 500_000, amountWon: 50_000 },
     ],
+    // How merchant-relief turns raw damage facts into an assessed loss (assumed tables, apps/merchant-relief/README.md).
+    assessment: KAKAO_2023_ASSESSMENT,
   },
 };
