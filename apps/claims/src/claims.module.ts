@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { Clock, messagingMigrations, serviceInfrastructure } from '@platform/messaging';
+import { HttpAuthModule } from '@platform/auth';
+import { Clock, messagingMigrations, OpsAuditTable1764900000000, serviceInfrastructure } from '@platform/messaging';
 import { MetricsController } from '@platform/telemetry';
 import { CampaignController } from './campaigns/campaign.controller';
 import { CampaignRepository } from './campaigns/campaign.repository';
@@ -11,7 +12,7 @@ import { ClaimsSchema1764300000100 } from './migrations/1764300000100-ClaimsSche
 import { SeedDefaultCampaign1764300000200 } from './migrations/1764300000200-SeedDefaultCampaign';
 import { CLAIMS_CONFIG } from './tokens';
 
-export const claimsMigrations = [...messagingMigrations, ClaimsSchema1764300000100, SeedDefaultCampaign1764300000200];
+export const claimsMigrations = [...messagingMigrations, ClaimsSchema1764300000100, SeedDefaultCampaign1764300000200, OpsAuditTable1764900000000];
 
 @Module({})
 export class ClaimsModule {
@@ -20,6 +21,7 @@ export class ClaimsModule {
       module: ClaimsModule,
       imports: [
         ...serviceInfrastructure({ service: 'claims', config, database: claimsDatabase(config), migrations: claimsMigrations, clock: opts.clock }),
+        HttpAuthModule.forRoot(config),
       ],
       controllers: [ClaimDecider, CampaignController, ClaimsController, MetricsController],
       providers: [{ provide: CLAIMS_CONFIG, useValue: config }, CampaignRepository, CampaignService],

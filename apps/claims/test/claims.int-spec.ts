@@ -1,10 +1,12 @@
 import { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
-import { CampaignDefinition, dlqName, Topics } from '@platform/contracts';
+import { bearer, probeRoutes } from '@platform/auth/testing';
+import { CampaignDefinition, dlqName, PayloadOf, Topics } from '@platform/contracts';
 import { createKafka, DLQ_HEADERS, SafePublisher } from '@platform/messaging';
 import { createTestDatabase, createTestTopics, TestDatabase, testInfra, TopicCollector, waitFor } from '@platform/testing';
 import { createClaimsApp } from '../src/app';
-import { loadClaimsConfig } from '../src/config';
+import { ClaimsConfig, loadClaimsConfig } from '../src/config';
+import { phoneKey } from '../src/claims/phone-key';
 
 jest.setTimeout(120_000);
 
@@ -28,6 +30,9 @@ describe('claims service on real Kafka and Postgres', () => {
   let publisher: SafePublisher;
   let collector: TopicCollector;
   let pg: Client;
+  let config: ClaimsConfig;
+  let ops: Record<string, string>;
+  let reader: Record<string, string>;
   const campaignId = `test-${Date.now()}`;
   const now = Date.now();
 
@@ -72,7 +77,9 @@ describe('claims service on real Kafka and Postgres', () => {
   beforeAll(async () => {
     db = await createTestDatabase('claims');
     prefix = await createTestTopics('claims');
-    const config = loadClaimsConfig({ DATABASE_URL: databaseUrl, DB_NAME: db.name, KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_PREFIX: prefix, LOG_LEVEL: 'warn' });
+    config = loadClaimsConfig({ DATABASE_URL: databaseUrl, DB_NAME: db.name, KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_PREFIX: prefix, LOG_LEVEL: 'warn' });
+    ops = await bearer(config, 'ops', { subject: 'oncall-lee' });
+    reader = await bearer(config, 'reader');
     app = await createClaimsApp(config);
     await app.listen(0, '127.0.0.1');
     url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
@@ -81,11 +88,12 @@ describe('claims service on real Kafka and Postgres', () => {
       prefix + Topics.claimDecided.name,
       prefix + Topics.campaignDefined.name,
       prefix + dlqName(Topics.claimRequested.name),
+      prefix + Topics.claimsOpsAudited.name,
     ]).start();
     pg = new Client({ connectionString: db.url });
     pg.on('error', () => undefined);
     await pg.connect();
-    const res = await fetch(`${url}/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(campaign) });
+    const res = await fetch(`${url}/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json', ...ops }, body: JSON.stringify(campaign) });
     expect(res.status).toBe(201);
   });
 
@@ -101,19 +109,19 @@ describe('claims service on real Kafka and Postgres', () => {
     await waitFor('two campaign definitions', () => collector.on(prefix + Topics.campaignDefined.name).length >= 2);
     const ids = collector.on(prefix + Topics.campaignDefined.name).map((m) => m.json<{ campaign: { campaignId: string } }>().campaign.campaignId);
     expect(ids.sort()).toEqual([campaignId, 'kakao-2023-heart-pack'].sort());
-    const list = (await (await fetch(`${url}/campaigns`)).json()) as { campaigns: { campaignId: string }[] };
+    const list = (await (await fetch(`${url}/campaigns`, { headers: reader })).json()) as { campaigns: { campaignId: string }[] };
     expect(list.campaigns.map((c) => c.campaignId)).toEqual(expect.arrayContaining(['kakao-2023-heart-pack', campaignId]));
   });
 
   it('refuses a bad campaign definition with a clear error, and a duplicate id', async () => {
     const bad = await fetch(`${url}/campaigns`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...ops },
       body: JSON.stringify({ ...campaign, campaignId: 'bad', closesAt: campaign.opensAt }),
     });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { detail: string }).detail).toMatch(/closesAt must be after opensAt/);
-    const dup = await fetch(`${url}/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(campaign) });
+    const dup = await fetch(`${url}/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json', ...ops }, body: JSON.stringify(campaign) });
     expect(dup.status).toBe(409);
   });
 
@@ -136,13 +144,14 @@ describe('claims service on real Kafka and Postgres', () => {
     expect(decisionsFor(['r-ok'])[0]?.rewards?.emoticons).toHaveLength(1);
     const { rows } = await pg.query(`SELECT phone_hash, phone_country FROM claim WHERE event_id = 'r-ok'`);
     expect(rows[0]).toMatchObject({ phone_country: 'KR' });
-    expect(rows[0].phone_hash).toMatch(/^[0-9a-f]{64}$/); // no raw number stored
+    // no raw number stored: the HMAC of the E.164 form under the configured secret
+    expect(rows[0].phone_hash).toBe(phoneKey(config.PHONE_HASH_SECRET, '+821012345678'));
   });
 
   it('honours an in-window claim processed after the window closed (backlog)', async () => {
     // A closed campaign: the claim was made inside it, and is processed only now.
     const closed = { ...campaign, campaignId: `${campaignId}-closed`, opensAt: new Date(now - 48 * HOUR).toISOString(), closesAt: new Date(now - 24 * HOUR).toISOString() };
-    expect((await fetch(`${url}/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(closed) })).status).toBe(201);
+    expect((await fetch(`${url}/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json', ...ops }, body: JSON.stringify(closed) })).status).toBe(201);
     await send([
       { key: 'late-1', value: request('late-in', 'late-1', { campaignId: closed.campaignId, requestedAt: new Date(now - 30 * HOUR).toISOString() }) },
       { key: 'late-2', value: request('late-out', 'late-2', { campaignId: closed.campaignId, requestedAt: new Date(now - 23 * HOUR).toISOString() }) },
@@ -196,13 +205,36 @@ describe('claims service on real Kafka and Postgres', () => {
   });
 
   it('answers support staff and ops over HTTP', async () => {
-    const acc = (await (await fetch(`${url}/claims/race-0`)).json()) as { claims: { status: string; granted: { coupons: number[] } | null }[] };
+    const acc = (await (await fetch(`${url}/claims/race-0`, { headers: reader })).json()) as { claims: { status: string; granted: { coupons: number[] } | null }[] };
     expect(acc.claims).toHaveLength(6);
     expect(acc.claims.filter((c) => c.status === 'ACCEPTED')[0]?.granted?.coupons).toEqual([2000, 3000]);
-    const stats = (await (await fetch(`${url}/claims/stats?campaignId=${campaignId}`)).json()) as {
+    const stats = (await (await fetch(`${url}/claims/stats?campaignId=${campaignId}`, { headers: reader })).json()) as {
       campaigns: Record<string, { accepted: number; byReason: Record<string, number> }>;
     };
     expect(stats.campaigns[campaignId]?.byReason.DUPLICATE).toBe(250);
     expect(stats.campaigns[campaignId]?.accepted).toBe(52); // r-ok + 50 race winners + tapper
+  });
+
+  it('audits campaign creation by ops (row and compensation.ops.audited.v1) and refuses it to a reader', async () => {
+    const audited = await pg.query(`SELECT actor, roles, action, target, source_address FROM ops_audit WHERE target = $1`, [campaignId]);
+    expect(audited.rows).toEqual([{ actor: 'oncall-lee', roles: ['ops'], action: 'claims.campaign.create', target: campaignId, source_address: expect.stringMatching(/127\.0\.0\.1/) }]);
+    await waitFor('audit event', () => collector.on(prefix + Topics.claimsOpsAudited.name).some((m) => m.key === campaignId));
+    const event = collector.on(prefix + Topics.claimsOpsAudited.name).find((m) => m.key === campaignId)?.json<PayloadOf<'claimsOpsAudited'>>();
+    expect(event).toMatchObject({ service: 'claims', actor: 'oncall-lee', action: 'claims.campaign.create', target: campaignId, detail: { opensAt: campaign.opensAt } });
+    const byReader = await fetch(`${url}/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json', ...reader }, body: JSON.stringify({ ...campaign, campaignId: 'by-reader' }) });
+    expect(byReader.status).toBe(403);
+    expect((await fetch(`${url}/campaigns`)).status).toBe(401);
+  });
+
+  it('refuses every registered route but /health/* without a token (401) and with a wrong role (403)', async () => {
+    const probes = await probeRoutes(app, url, config);
+    expect(probes.map((p) => `${p.method} ${p.path}`)).toEqual(expect.arrayContaining(['POST /campaigns', 'GET /claims/stats', 'GET /claims/:accountId', 'GET /metrics']));
+    for (const p of probes.filter((x) => !x.path.startsWith('/health/'))) {
+      const where = `${p.method} ${p.path}`;
+      expect([where, p.anonymous]).toEqual([where, 401]);
+      expect([where, Object.values(p.byRole).includes(403)]).toEqual([where, true]);
+      expect([where, Object.values(p.byRole).some((s) => s !== 401 && s !== 403)]).toEqual([where, true]);
+    }
+    expect(probes.find((p) => p.method === 'POST' && p.path === '/campaigns')?.byRole).toMatchObject({ ops: 400, reader: 403, 'app-backend': 403, 'shop-backend': 403 });
   });
 });

@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { HttpAuthModule } from '@platform/auth';
 import { Clock, messagingMigrations, serviceInfrastructure } from '@platform/messaging';
 import { MetricsController } from '@platform/telemetry';
 import { couponsDatabase, CouponsConfig } from './config';
@@ -24,6 +25,7 @@ export class CouponsModule {
       module: CouponsModule,
       imports: [
         ...serviceInfrastructure({ service: 'coupons', config, database: couponsDatabase(config), migrations: couponsMigrations, clock: opts.clock }),
+        HttpAuthModule.forRoot(config),
       ],
       controllers: [CouponIssuer, RedemptionConsumer, RedemptionController, CouponsController, MetricsController],
       providers: [{ provide: COUPONS_CONFIG, useValue: config }, CouponRepository, CampaignRewardRepository, RedemptionRepository, RedemptionService, ExpirySweeper],

@@ -89,7 +89,7 @@ describe('coupon issuance and expiry (real Kafka and Postgres)', () => {
     clock.set(new Date(t0.getTime() + 5 * DAY));
     const res = await fetch(`${base}/coupons/${used}/redemptions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': 'k-expiry-use' },
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'k-expiry-use', ...(await h.bearer('shop-backend')) },
       body: JSON.stringify({ accountId: 'acct-m1', orderId: 'order-1', orderAmountWon: 10_000 }),
     });
     expect(((await res.json()) as { status: string }).status).toBe('REDEEMED');
@@ -98,7 +98,8 @@ describe('coupon issuance and expiry (real Kafka and Postgres)', () => {
     const expiresAt = t0.getTime() + 30 * DAY;
     clock.set(new Date(expiresAt - 1));
     expect(await sweeper.sweepOnce()).toBe(0);
-    const view1 = (await (await fetch(`${base}/coupons/acct-m1`)).json()) as { coupons: { couponId: string; state: string }[] };
+    const reader = await h.bearer('reader');
+    const view1 = (await (await fetch(`${base}/coupons/acct-m1`, { headers: reader })).json()) as { coupons: { couponId: string; state: string }[] };
     expect(view1.coupons.map((c) => c.state).sort()).toEqual(['ACTIVE', 'REDEEMED']);
 
     clock.set(new Date(expiresAt)); // at exactly expiresAt: expired
@@ -121,7 +122,7 @@ describe('coupon issuance and expiry (real Kafka and Postgres)', () => {
       new Date(expiresAt + 60_000).toISOString(),
     ]);
 
-    const view2 = (await (await fetch(`${base}/coupons/acct-m1`)).json()) as {
+    const view2 = (await (await fetch(`${base}/coupons/acct-m1`, { headers: reader })).json()) as {
       accountId: string;
       coupons: { couponId: string; state: string; amountWon: number; expiresAt: string; orderId?: string }[];
     };
@@ -130,8 +131,8 @@ describe('coupon issuance and expiry (real Kafka and Postgres)', () => {
       expect.objectContaining({ couponId: used, amountWon: 2000, state: 'REDEEMED', orderId: 'order-1', expiresAt: new Date(expiresAt).toISOString() }),
       expect.objectContaining({ couponId: couponIdFor('claim-m1', 1), amountWon: 3000, state: 'EXPIRED' }),
     ]);
-    expect((await (await fetch(`${base}/coupons/acct-nobody`)).json()) as unknown).toEqual({ accountId: 'acct-nobody', coupons: [] });
-    expect((await fetch(`${base}/coupons/${encodeURIComponent('bad id')}`)).status).toBe(400);
+    expect((await (await fetch(`${base}/coupons/acct-nobody`, { headers: reader })).json()) as unknown).toEqual({ accountId: 'acct-nobody', coupons: [] });
+    expect((await fetch(`${base}/coupons/${encodeURIComponent('bad id')}`, { headers: reader })).status).toBe(400);
   });
 
   it('a decision without rewards uses the campaign definition, waiting for it; an unknown campaign ends in the DLQ', async () => {

@@ -36,10 +36,10 @@ describe('coupon redemption on the event and HTTP paths (real Kafka and Postgres
       const m = new Map(decided().map((d) => [d.eventId, d]));
       return ids.every((i) => m.has(i)) ? m : undefined;
     });
-  const redeem = (couponId: string, key: string | null, body: unknown) =>
+  const redeem = async (couponId: string, key: string | null, body: unknown) =>
     fetch(`${base}/coupons/${encodeURIComponent(couponId)}/redemptions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(key === null ? {} : { 'idempotency-key': key }) },
+      headers: { 'content-type': 'application/json', ...(await h.bearer('shop-backend')), ...(key === null ? {} : { 'idempotency-key': key }) },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
   const redeemJson = async (couponId: string, key: string, body: unknown): Promise<{ status: number; body: Decided; replayed: boolean }> => {

@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { HttpAuthModule } from '@platform/auth';
 import { Clock, messagingMigrations, serviceInfrastructure } from '@platform/messaging';
 import { MetricsController } from '@platform/telemetry';
 import { emoticonsDatabase, EmoticonsConfig } from './config';
@@ -19,6 +20,7 @@ export class EmoticonsModule {
       module: EmoticonsModule,
       imports: [
         ...serviceInfrastructure({ service: 'emoticons', config, database: emoticonsDatabase(config), migrations: emoticonsMigrations, clock: opts.clock }),
+        HttpAuthModule.forRoot(config),
       ],
       controllers: [GrantHandler, DownloadHandler, EntitlementsController, MetricsController],
       providers: [{ provide: EMOTICONS_CONFIG, useValue: config }, EntitlementRepository, ExpirySweeper],

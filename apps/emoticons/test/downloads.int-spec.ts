@@ -1,5 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
+import { bearer, probeRoutes } from '@platform/auth/testing';
 import { dlqName, PayloadOf, Topics } from '@platform/contracts';
 import { DLQ_HEADERS, ManualClock } from '@platform/messaging';
 import { createTestDatabase, createTestTopics, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
@@ -42,7 +43,7 @@ describe('emoticons: downloads, expiry and the keyboard tab (real Kafka + Postgr
   const rejected = () => on<Rejected>(Topics.downloadRejected.name);
   const dlq = () => collector.on(prefix + dlqName(Topics.emoticonDownloaded.name));
   const packs = async (accountId: string): Promise<Pack[]> => {
-    const res = await fetch(`${url}/entitlements/${encodeURIComponent(accountId)}`);
+    const res = await fetch(`${url}/entitlements/${encodeURIComponent(accountId)}`, { headers: await bearer(config, 'app-backend', { account: accountId }) });
     expect(res.status).toBe(200);
     return ((await res.json()) as { packs: Pack[] }).packs;
   };
@@ -234,8 +235,23 @@ describe('emoticons: downloads, expiry and the keyboard tab (real Kafka + Postgr
     expect(rejected().find((r) => r.eventId === 'from-future')).toMatchObject({ reason: 'INVALID', accountId: 'user-2', emoticonId: 'tosimi-tomungi' });
     expect((await packs('user-2')).find((p) => p.emoticonId === 'tosimi-tomungi')).toMatchObject({ state: 'NOT_DOWNLOADED' });
 
-    const bad = await fetch(`${url}/entitlements/${encodeURIComponent('has space')}`);
+    const bad = await fetch(`${url}/entitlements/${encodeURIComponent('has space')}`, { headers: await bearer(config, 'reader') });
     expect(bad.status).toBe(400);
     expect(await packs('nobody')).toEqual([]);
+  });
+
+  it('refuses every registered route but /health/* without a token (401) and with a wrong role (403)', async () => {
+    const probes = await probeRoutes(app, url, config);
+    expect(probes.map((p) => `${p.method} ${p.path}`)).toEqual(expect.arrayContaining(['GET /entitlements/:accountId', 'GET /metrics']));
+    for (const p of probes.filter((x) => !x.path.startsWith('/health/'))) {
+      const where = `${p.method} ${p.path}`;
+      expect([where, p.anonymous]).toEqual([where, 401]);
+      expect([where, Object.values(p.byRole).includes(403)]).toEqual([where, true]);
+      expect([where, Object.values(p.byRole).some((s) => s !== 401 && s !== 403)]).toEqual([where, true]);
+    }
+    // an account-bound app-backend token reads its own account only
+    const own = await bearer(config, 'app-backend', { account: 'user-own' });
+    expect((await fetch(`${url}/entitlements/user-own`, { headers: own })).status).toBe(200);
+    expect((await fetch(`${url}/entitlements/user-2`, { headers: own })).status).toBe(403);
   });
 });

@@ -14,7 +14,7 @@ const { createReliefApp } = require('./app') as typeof import('./app');
 
 void (async () => {
   const app = await createReliefApp(config);
-  await app.listen(config.PORT, '0.0.0.0');
+  await app.listen(config.PORT, config.HOST);
 })().catch((e: unknown) => {
   console.error('merchant-relief failed to start', e);
   process.exit(1);

@@ -14,7 +14,7 @@ const { createPassDispatcherApp } = require('./app') as typeof import('./app');
 
 void (async () => {
   const app = await createPassDispatcherApp(config);
-  await app.listen(config.PORT, '0.0.0.0');
+  await app.listen(config.PORT, config.HOST);
   console.log(`pass-dispatcher ${config.INSTANCE_ID} listening on ${config.PORT}`);
 })().catch((e: unknown) => {
   console.error('pass-dispatcher failed to start', e);

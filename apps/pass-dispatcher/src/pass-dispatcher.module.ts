@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { Clock, MessagingModule, messagingMigrations } from '@platform/messaging';
+import { HttpAuthModule } from '@platform/auth';
+import { Clock, messagingMigrations, MessagingModule, OpsAuditTable1764900000000 } from '@platform/messaging';
 import { databaseUrl, serviceDataSourceOptions } from '@platform/persistence';
 import { MetricsController } from '@platform/telemetry';
 import { passesDatabase, PassDispatcherConfig } from './config';
@@ -13,7 +14,7 @@ import { RegistrationHandler } from './registration/registration.handler';
 import { PassReserver } from './reservation/pass-reserver';
 import { PASS_DISPATCHER_CONFIG } from './tokens';
 
-export const passDispatcherMigrations = [...messagingMigrations, PassesSchema1764300004000];
+export const passDispatcherMigrations = [...messagingMigrations, PassesSchema1764300004000, OpsAuditTable1764900000000];
 
 @Module({})
 export class PassDispatcherModule {
@@ -42,6 +43,7 @@ export class PassDispatcherModule {
           },
           { clock: opts.clock },
         ),
+        HttpAuthModule.forRoot(config),
       ],
       controllers: [PassReserver, RegistrationHandler, PassesController, MetricsController],
       providers: [{ provide: PASS_DISPATCHER_CONFIG, useValue: config }, DispatchCoordinator, DelayNotices, ExpirySweep],

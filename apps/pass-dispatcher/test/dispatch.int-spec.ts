@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { PayloadOf, Topics } from '@platform/contracts';
 import { createTestDatabase, deleteTestTopics, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
 import { createPassDispatcherApp } from '../src/app';
-import { accepted, campaignRow, createTopics, dbClient, dispatcherConfig, expectInOrderExactlyOnce, Feeder, Sim, startSim } from './helpers';
+import { appBearer, accepted, campaignRow, createTopics, dbClient, dispatcherConfig, expectInOrderExactlyOnce, Feeder, Sim, startSim } from './helpers';
 
 jest.setTimeout(90_000);
 
@@ -49,8 +49,8 @@ describe('pass dispatch through a hostile channel', () => {
     if (prefix) await deleteTestTopics(prefix);
   });
 
-  const post = (path: string, body?: unknown, method = 'POST') =>
-    fetch(`${url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const post = async (path: string, body?: unknown, method = 'POST') =>
+    fetch(`${url}${path}`, { method, headers: { 'content-type': 'application/json', ...(await appBearer(app, 'ops')) }, body: body === undefined ? undefined : JSON.stringify(body) });
 
   it('delivers 120 passes in slot order, each exactly once, despite 429 and 5xx storms', async () => {
     await feeder.send('claimDecided', Array.from({ length: 120 }, (_, i) => accepted(i, { campaignId })));
@@ -101,7 +101,7 @@ describe('pass dispatch through a hostile channel', () => {
     expect(seconds).toBeGreaterThan(3);
     expectInOrderExactlyOnce(await sim.deliveries(), campaignId, 160);
 
-    const status = (await (await fetch(`${url}/passes/status`)).json()) as { campaigns: Record<string, unknown>[]; leading: { campaignId: string }[] };
+    const status = (await (await fetch(`${url}/passes/status`, { headers: await appBearer(app, 'reader') })).json()) as { campaigns: Record<string, unknown>[]; leading: { campaignId: string }[] };
     expect(status.campaigns[0]).toMatchObject({ campaignId, reserved: 160, watermark: 160, queued: 0, paused: false, allowedRatePerSecond: 10, estimatedDrainAt: null });
     expect(status.leading.map((l) => l.campaignId)).toEqual([campaignId]);
   });

@@ -4,10 +4,17 @@ import { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { Client } from 'pg';
+import { bearer, inheritedAuthSettings } from '@platform/auth/testing';
 import { CampaignRewards, PassReward, PayloadOf, plannedTopics, TopicKey, Topics } from '@platform/contracts';
 import { createKafka, SafePublisher } from '@platform/messaging';
 import { killHard, spawnTs, stopGracefully, testInfra, TestDatabase, testKafka, uniqueSuffix, waitFor } from '@platform/testing';
+import type { INestApplication } from '@nestjs/common';
+import type { Role } from '@platform/auth';
 import { PassDispatcherConfig, passDispatcherEnv } from '../src/config';
+import { PASS_DISPATCHER_CONFIG } from '../src/tokens';
+
+/** Authorization header for calling `app` as `role`, signed with the key from the config the app was given. */
+export const appBearer = (app: INestApplication, role: Role): Promise<Record<string, string>> => bearer(app.get<PassDispatcherConfig>(PASS_DISPATCHER_CONFIG), role);
 
 /**
  * Like createTestTopics from @platform/testing, but robust on a busy broker: that helper calls
@@ -194,12 +201,15 @@ export async function startSim(env: Record<string, string> = {}): Promise<Sim> {
     await killHard(child);
     throw new Error(`${String(e)}\n${child.output.join('')}`);
   }
-  const get = async <T>(path: string): Promise<T> => (await fetch(`${url}${path}`)).json() as Promise<T>;
+  // the simulator was started with this process's environment, so it resolves the same signing key
+  const reader = await bearer(inheritedAuthSettings(), 'reader');
+  const ops = await bearer(inheritedAuthSettings(), 'ops');
+  const get = async <T>(path: string): Promise<T> => (await fetch(`${url}${path}`, { headers: reader })).json() as Promise<T>;
   return {
     process: child,
     url,
     async configure(patch) {
-      const r = await fetch(`${url}/admin/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(patch) });
+      const r = await fetch(`${url}/admin/config`, { method: 'POST', headers: { 'content-type': 'application/json', ...ops }, body: JSON.stringify(patch) });
       if (!r.ok) throw new Error(`sim config: HTTP ${r.status}`);
     },
     async deliveries() {

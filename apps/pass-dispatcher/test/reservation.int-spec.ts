@@ -4,7 +4,7 @@ import { PayloadOf, Topics } from '@platform/contracts';
 import { MessagingRuntime, partitionFor } from '@platform/messaging';
 import { createTestDatabase, deleteTestTopics, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
 import { createPassDispatcherApp } from '../src/app';
-import { accepted, campaignRow, createTopics, dbClient, dispatcherConfig, Feeder, rejected } from './helpers';
+import { appBearer, accepted, campaignRow, createTopics, dbClient, dispatcherConfig, Feeder, rejected } from './helpers';
 
 jest.setTimeout(90_000);
 
@@ -110,12 +110,13 @@ describe('pass reservation: cap exactness with two replicas', () => {
     if (!app) throw new Error('no app');
     await app.listen(0, '127.0.0.1');
     const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    const status = (await (await fetch(`${url}/passes/status`)).json()) as { campaigns: { campaignId: string; reserved: number; remaining: number; soldOut: number; watermark: number; queued: number }[] };
+    const reader = await appBearer(app, 'reader');
+    const status = (await (await fetch(`${url}/passes/status`, { headers: reader })).json()) as { campaigns: { campaignId: string; reserved: number; remaining: number; soldOut: number; watermark: number; queued: number }[] };
     expect(status.campaigns).toEqual([expect.objectContaining({ campaignId, reserved: 1000, remaining: 0, soldOut: 500, watermark: 0, queued: 1000 })]);
     const { rows } = await pg.query<{ account_id: string; slot: number }>('SELECT account_id, slot FROM pass WHERE slot = 7 AND campaign_id = $1', [campaignId]);
     const account = rows[0]?.account_id ?? '';
-    const mine = (await (await fetch(`${url}/passes/${account}`)).json()) as { passes: { slot: number; state: string }[] };
+    const mine = (await (await fetch(`${url}/passes/${account}`, { headers: reader })).json()) as { passes: { slot: number; state: string }[] };
     expect(mine.passes).toEqual([expect.objectContaining({ slot: 7, state: 'QUEUED' })]);
-    expect((await fetch(`${url}/passes/campaigns/nope/pause`, { method: 'POST' })).status).toBe(404);
+    expect((await fetch(`${url}/passes/campaigns/nope/pause`, { method: 'POST', headers: await appBearer(app, 'ops') })).status).toBe(404);
   });
 });

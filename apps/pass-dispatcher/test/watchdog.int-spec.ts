@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { PayloadOf, Topics } from '@platform/contracts';
 import { createTestDatabase, deleteTestTopics, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
 import { createPassDispatcherApp } from '../src/app';
-import { accepted, campaignRow, createTopics, dbClient, dispatcherConfig, expectInOrderExactlyOnce, Feeder, Sim, startSim } from './helpers';
+import { appBearer, accepted, campaignRow, createTopics, dbClient, dispatcherConfig, expectInOrderExactlyOnce, Feeder, Sim, startSim } from './helpers';
 import { expectNoticeInvariant, Notice } from './notices';
 
 jest.setTimeout(90_000);
@@ -71,7 +71,7 @@ describe('delay-notice watchdog during a channel outage', () => {
       expect(Date.parse(n.estimatedDeliveryAt)).toBeGreaterThanOrEqual(deadline);
     }
     // the stuck sender tells ops why
-    const during = (await (await fetch(`${url}/passes/status`)).json()) as { campaigns: { lastSendError: string | null; stalledSeconds: number }[] };
+    const during = (await (await fetch(`${url}/passes/status`, { headers: await appBearer(app, 'reader') })).json()) as { campaigns: { lastSendError: string | null; stalledSeconds: number }[] };
     expect(during.campaigns[0]?.lastSendError).toMatch(/HTTP 503/);
     const triggers = await pg.query<{ notice_trigger: string; n: number }>(`SELECT notice_trigger, count(*)::int AS n FROM pass GROUP BY 1`);
     expect(triggers.rows).toEqual([{ notice_trigger: 'WATCHDOG', n: 20 }]);
@@ -93,7 +93,7 @@ describe('delay-notice watchdog during a channel outage', () => {
     expect(late).toHaveLength(20);
     expect(notices()).toHaveLength(20); // still exactly one each
 
-    const status = (await (await fetch(`${url}/passes/status`)).json()) as { campaigns: { noticesSent: number; noticesByTrigger: Record<string, number> }[] };
+    const status = (await (await fetch(`${url}/passes/status`, { headers: await appBearer(app, 'reader') })).json()) as { campaigns: { noticesSent: number; noticesByTrigger: Record<string, number> }[] };
     expect(status.campaigns[0]).toMatchObject({ noticesSent: 20, noticesByTrigger: { WATCHDOG: 20 } });
   });
 });

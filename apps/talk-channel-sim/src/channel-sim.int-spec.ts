@@ -1,6 +1,8 @@
 import { INestApplication } from '@nestjs/common';
+import type { Role } from '@platform/auth';
+import { bearer, probeRoutes } from '@platform/auth/testing';
 import { createTalkChannelSimApp } from './app';
-import { channelSimEnv } from './config';
+import { ChannelSimConfig, channelSimEnv } from './config';
 import type { Delivery } from './channel/talk-channel';
 
 jest.setTimeout(30_000);
@@ -8,9 +10,11 @@ jest.setTimeout(30_000);
 describe('talk channel simulator over HTTP', () => {
   let app: INestApplication;
   let url: string;
+  let settings: ChannelSimConfig;
+  const tokens = {} as Record<Role, Record<string, string>>;
 
   beforeAll(async () => {
-    const config = channelSimEnv.parse({
+    settings = channelSimEnv.parse({
       PORT: '0',
       LOG_LEVEL: 'warn',
       SIM_RATE_LIMIT_PER_SECOND: '0',
@@ -18,7 +22,8 @@ describe('talk channel simulator over HTTP', () => {
       SIM_SEED: '1',
       OTEL_SDK_DISABLED: 'true',
     });
-    app = await createTalkChannelSimApp(config);
+    for (const role of ['ops', 'reader', 'pass-dispatcher'] as const) tokens[role] = await bearer(settings, role);
+    app = await createTalkChannelSimApp(settings);
     await app.listen(0, '127.0.0.1');
     url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   });
@@ -27,9 +32,14 @@ describe('talk channel simulator over HTTP', () => {
     await app?.close();
   });
 
+  // sends as the pass dispatcher's identity, admin changes as ops, reads as reader
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-  const get = async <T>(path: string): Promise<T> => (await fetch(`${url}${path}`)).json() as Promise<T>;
+    fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(path.startsWith('/v1/') ? tokens['pass-dispatcher'] : tokens.ops), ...headers },
+      body: JSON.stringify(body),
+    });
+  const get = async <T>(path: string): Promise<T> => (await fetch(`${url}${path}`, { headers: tokens.reader })).json() as Promise<T>;
   const send = (passId: string, slot: number, key = passId) => post('/v1/passes', { passId, accountId: `acct-${slot}`, slot, campaignId: 'c1' }, { 'Idempotency-Key': key });
   const config = (patch: Record<string, unknown>) => post('/admin/config', patch);
 
@@ -120,5 +130,23 @@ describe('talk channel simulator over HTTP', () => {
     const page = await get<{ deliveries: Delivery[] }>('/admin/deliveries?after=2&limit=2');
     expect(page.deliveries.map((d) => d.sequence)).toEqual([3, 4]);
     expect(await get('/health/ready')).toMatchObject({ status: 'ok' });
+  });
+
+  it('lets only the pass dispatcher send, ops change and reader or ops read; every route but /health/* needs a token', async () => {
+    const probes = await probeRoutes(app, url, settings);
+    expect(probes.map((p) => `${p.method} ${p.path}`)).toEqual(expect.arrayContaining(['POST /v1/passes', 'POST /admin/reset', 'GET /admin/deliveries', 'GET /metrics', 'GET /health/ready']));
+    for (const p of probes) {
+      const where = `${p.method} ${p.path}`;
+      if (p.path.startsWith('/health/')) {
+        expect([where, p.anonymous]).toEqual([where, 200]);
+        continue;
+      }
+      expect([where, p.anonymous]).toEqual([where, 401]);
+      expect([where, Object.values(p.byRole).includes(403)]).toEqual([where, true]);
+      expect([where, Object.values(p.byRole).some((s) => s !== 401 && s !== 403)]).toEqual([where, true]);
+    }
+    // the send endpoint: the dispatcher's identity gets through (400: the probe has no Idempotency-Key), ops does not
+    expect(probes.find((p) => p.path === '/v1/passes')?.byRole).toEqual({ 'pass-dispatcher': 400, ops: 403, reader: 403, 'app-backend': 403, 'shop-backend': 403 });
+    expect(probes.find((p) => p.path === '/admin/reset')?.byRole).toMatchObject({ ops: 200, reader: 403, 'pass-dispatcher': 403 });
   });
 });

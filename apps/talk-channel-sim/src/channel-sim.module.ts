@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
+import { HttpAuthModule } from '@platform/auth';
 import { MetricsController } from '@platform/telemetry';
 import { AdminController } from './channel/admin.controller';
 import { PassesController } from './channel/passes.controller';
@@ -13,6 +14,7 @@ export class ChannelSimModule {
   static forRoot(config: ChannelSimConfig, opts: { monotonicMs?: MonotonicMs } = {}): DynamicModule {
     return {
       module: ChannelSimModule,
+      imports: [HttpAuthModule.forRoot(config)],
       controllers: [PassesController, AdminController, HealthController, MetricsController],
       providers: [
         { provide: CHANNEL_SIM_CONFIG, useValue: config },

@@ -1,6 +1,7 @@
 export * from './principal';
 export * from './key';
 export * from './token';
+export * from './service-token';
 export * from './decorators';
 export * from './guard';
 export * from './throttle';

@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import { loadConfig, platformEnv } from '@platform/config';
 import { authSecret, AuthKeySettings } from '../src/key';
 import { Role, ROLES } from '../src/principal';
 import { issueToken } from '../src/token';
@@ -69,3 +70,6 @@ export async function probeRoutes(app: INestApplication, baseUrl: string, config
   }
   return probes;
 }
+
+/** The key settings a child process started with this process's environment resolves (spawned services). */
+export const inheritedAuthSettings = (): AuthKeySettings => loadConfig(platformEnv.pick({ NODE_ENV: true, AUTH_JWT_SECRET: true, AUTH_JWT_SECRET_FILE: true }));

@@ -3,6 +3,7 @@ export * from './consumer';
 export * from './kafka-client';
 export * from './metrics';
 export * from './migration';
+export * from './ops-audit';
 export * from './outbox';
 export * from './partitioning';
 export * from './publisher';

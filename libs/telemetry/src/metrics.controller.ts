@@ -1,11 +1,13 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import type { Response } from 'express';
+import { Roles } from '@platform/auth';
 import { currentTelemetry } from './setup';
 
 /** Prometheus text format of the process's OpenTelemetry metrics. */
 @Controller()
 export class MetricsController {
   @Get('metrics')
+  @Roles('reader', 'ops')
   async metrics(@Res() res: Response): Promise<void> {
     const t = currentTelemetry();
     if (!t) {

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { CampaignDefinition, campaignDefinition, formatZodError } from '@platform/contracts';
-import { MessagingRuntime, TxContext } from '@platform/messaging';
+import type { Actor } from '@platform/auth';
+import { auditOpsAction, MessagingRuntime, TxContext } from '@platform/messaging';
 import { CampaignRepository, CampaignRow } from './campaign.repository';
 
 export class CampaignDefinitionError extends Error {}
@@ -24,8 +25,8 @@ export class CampaignService implements OnApplicationBootstrap {
     });
   }
 
-  /** Validates and stores a campaign, and announces it in the same transaction. */
-  async create(input: unknown): Promise<CampaignDefinition> {
+  /** Validates and stores a campaign, and announces it in the same transaction (audited when an ops `actor` created it). */
+  async create(input: unknown, actor?: Actor): Promise<CampaignDefinition> {
     const parsed = campaignDefinition.safeParse(input);
     if (!parsed.success) throw new CampaignDefinitionError(formatZodError(parsed.error));
     const def = parsed.data;
@@ -33,6 +34,10 @@ export class CampaignService implements OnApplicationBootstrap {
       if (!(await this.repo.insert(ctx.manager, def))) throw new CampaignExistsError(`campaign ${def.campaignId} already exists`);
       const [row] = await this.repo.takeUnannounced(ctx.manager).then((rows) => rows.filter((r) => r.campaignId === def.campaignId));
       if (row) await this.announce(ctx, [row]);
+      if (actor) {
+        const detail = { opensAt: def.opensAt, closesAt: def.closesAt, rewards: def.rewards };
+        await auditOpsAction(ctx, 'claimsOpsAudited', 'claims', { actor: actor.subject, roles: actor.roles, action: 'claims.campaign.create', target: def.campaignId, detail, from: actor.from });
+      }
     });
     return def;
   }

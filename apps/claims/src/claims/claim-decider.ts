@@ -1,12 +1,13 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { PayloadOf } from '@platform/contracts';
 import { InboundMessage, OnBatch, TxContext } from '@platform/messaging';
 import { ClaimRejection, judgeEligibility } from '@platform/rules';
 import { CampaignRepository } from '../campaigns/campaign.repository';
 import { CLAIMS_CONFIG } from '../tokens';
 import type { ClaimsConfig } from '../config';
+import { phoneKey } from './phone-key';
 
 type Request = InboundMessage<PayloadOf<'claimRequested'>>;
 type Reason = ClaimRejection | 'DUPLICATE';
@@ -57,7 +58,7 @@ export class ClaimDecider {
         status: verdict.eligible ? 'ACCEPTED' : 'REJECTED',
         reason: verdict.eligible ? null : verdict.reason,
         phoneCountry: verdict.phoneCountry,
-        phoneHash: e164 ? createHash('sha256').update(this.config.PHONE_HASH_SALT).update(e164).digest('hex') : null,
+        phoneHash: e164 ? phoneKey(this.config.PHONE_HASH_SECRET, e164) : null,
       });
     }
 

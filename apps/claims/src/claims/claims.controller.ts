@@ -1,5 +1,6 @@
 import { BadRequestException, Controller, Get, Param, Query } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { NamesAccount, Roles } from '@platform/auth';
 import { CampaignDefinition } from '@platform/contracts';
 
 interface ClaimRow {
@@ -20,6 +21,7 @@ export class ClaimsController {
 
   /** Counts per campaign, status and reason, for ops. */
   @Get('stats')
+  @Roles('reader', 'ops')
   async stats(@Query('campaignId') campaignId?: string) {
     const rows = (await this.ds.query(
       `SELECT campaign_id, status, coalesce(reason, '') AS reason, count(*)::bigint AS n FROM claim
@@ -40,6 +42,8 @@ export class ClaimsController {
 
   /** An account's claims with their outcome and what this service knows was granted. */
   @Get(':accountId')
+  @Roles('reader', 'ops', 'app-backend')
+  @NamesAccount({ param: 'accountId' })
   async byAccount(@Param('accountId') accountId: string) {
     if (!/^[\x21-\x7e]{1,128}$/.test(accountId)) throw new BadRequestException({ error: 'INVALID_ACCOUNT_ID' });
     const rows = (await this.ds.query(

@@ -1,4 +1,5 @@
 import { BadRequestException, Controller, Get, Inject, Param } from '@nestjs/common';
+import { NamesAccount, Roles } from '@platform/auth';
 import { externalId } from '@platform/contracts';
 import { Clock, CLOCK } from '@platform/messaging';
 import { isCouponExpired } from '@platform/rules';
@@ -18,6 +19,8 @@ export class CouponsController {
 
   /** An account's coupons with their state and expiry. */
   @Get(':accountId')
+  @Roles('reader', 'ops', 'app-backend')
+  @NamesAccount({ param: 'accountId' })
   async byAccount(@Param('accountId') accountId: string) {
     if (!externalId.safeParse(accountId).success) throw new BadRequestException({ error: 'INVALID_ACCOUNT_ID' });
     const now = this.clock.now();

@@ -1,6 +1,7 @@
 import { BadRequestException, Body, Controller, Headers, HttpCode, Param, Post, Res, UnprocessableEntityException } from '@nestjs/common';
 import type { Response } from 'express';
 import { z } from 'zod';
+import { NamesAccount, Roles } from '@platform/auth';
 import { externalId, formatZodError, wonInput } from '@platform/contracts';
 import { RedemptionDecided, RedemptionService } from './redemption.service';
 
@@ -15,6 +16,10 @@ const redemptionBody = z.strictObject({ accountId: externalId, orderId: external
  * 200 with the decision (REDEEMED, or REJECTED with a reason, including INVALID amounts); the same
  * key again returns the stored decision (header Idempotent-Replayed: true); the same key with a
  * different body is 422; a missing key or a malformed body is 400.
+ *
+ * Only the shop backend may call it, for the account it names in the body: a coupon is redeemed
+ * only for the account it was issued to (R6, FOREIGN otherwise), so the shop names both. A token
+ * bound to one account (`account` claim) may name only that account.
  */
 @Controller('coupons')
 export class RedemptionController {
@@ -22,6 +27,8 @@ export class RedemptionController {
 
   @Post(':couponId/redemptions')
   @HttpCode(200)
+  @Roles('shop-backend')
+  @NamesAccount({ body: 'accountId' })
   async redeem(
     @Param('couponId') couponId: string,
     @Headers('idempotency-key') key: string | undefined,

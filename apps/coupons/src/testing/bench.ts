@@ -43,6 +43,7 @@ async function main(): Promise<void> {
     console.log(`event redemptions: ${n} requests (${redeemed} REDEEMED); inputs published ${pub2} ms, decided ${dec} ms (${Math.round((n / dec) * 1000)}/s), all decisions seen ${seen2} ms`);
 
     const m = Math.min(httpN, n);
+    const shop = await h.bearer('shop-backend');
     const latencies: number[] = [];
     let next = 0;
     started = Date.now();
@@ -52,7 +53,7 @@ async function main(): Promise<void> {
           const t = performance.now();
           const r = await fetch(`${base}/coupons/${couponIdFor(`claim-bench-${i}`, 1)}/redemptions`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json', 'idempotency-key': `bench-http-${i}` },
+            headers: { 'content-type': 'application/json', 'idempotency-key': `bench-http-${i}`, ...shop },
             body: JSON.stringify({ accountId: `acct-bench-${i}`, orderId: `order-http-${i}`, orderAmountWon: 10_000 }),
           });
           if (r.status !== 200) throw new Error(`HTTP ${r.status}`);

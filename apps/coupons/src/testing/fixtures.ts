@@ -2,6 +2,8 @@
 // publisher that writes raw values (so tests can also send broken ones), and the app under test.
 import { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { Role } from '@platform/auth';
+import { bearer } from '@platform/auth/testing';
 import { CampaignRewards, PayloadOf, TopicKey, Topics } from '@platform/contracts';
 import { createKafka, ManualClock, SafePublisher } from '@platform/messaging';
 import { createTestDatabase, createTestTopics, TestDatabase, testInfra, TopicCollector } from '@platform/testing';
@@ -92,6 +94,8 @@ export interface Harness {
   /** A single number from SQL (`SELECT count(*) AS n ...`) on the service's database. */
   count(sql: string, params?: unknown[]): Promise<number>;
   startApp(): Promise<INestApplication>;
+  /** Authorization header for `role`, signed with the key from the app's own config. */
+  bearer(role: Role): Promise<Record<string, string>>;
   close(): Promise<void>;
 }
 
@@ -126,6 +130,7 @@ export async function startHarness(label: string, clock: ManualClock, collect: s
     topic: (k) => prefix + Topics[k].name,
     count: async (sql, params = []) => Number(((await h.app.get(DataSource).query(sql, params)) as { n: string | number }[])[0]?.n),
     startApp,
+    bearer: (role) => bearer(config, role),
     close: async () => {
       await h.collector.stop().catch(() => undefined);
       await h.feeder.close().catch(() => undefined);

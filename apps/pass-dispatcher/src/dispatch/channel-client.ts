@@ -66,6 +66,8 @@ export class ChannelClient {
   constructor(
     baseUrl: string,
     private readonly timeoutMs: number,
+    /** The dispatcher's own bearer token (the channel requires the `pass-dispatcher` identity). */
+    private readonly bearer?: { get(): Promise<string> },
   ) {
     this.url = new URL('/v1/passes', baseUrl);
     const secure = this.url.protocol === 'https:';
@@ -73,6 +75,14 @@ export class ChannelClient {
   }
 
   send(p: PassDelivery): Promise<ChannelResult> {
+    if (!this.bearer) return this.post(p, null);
+    return this.bearer.get().then(
+      (token) => this.post(p, token),
+      (e: unknown) => ({ kind: 'FAILED', retryable: true, error: `credentials: ${String(e)}` }) as const,
+    );
+  }
+
+  private post(p: PassDelivery, token: string | null): Promise<ChannelResult> {
     const body = JSON.stringify(p);
     const lib = this.url.protocol === 'https:' ? https : http;
     return new Promise<ChannelResult>((resolve) => {
@@ -81,7 +91,12 @@ export class ChannelClient {
         {
           method: 'POST',
           agent: this.agent,
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'idempotency-key': p.passId },
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            'idempotency-key': p.passId,
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+          },
         },
         (res) => {
           const chunks: Buffer[] = [];

@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import { authSecret, ServiceToken } from '@platform/auth';
 import { CLOCK, Clock, MessagingRuntime } from '@platform/messaging';
 import { databaseUrl } from '@platform/persistence';
 import { PASS_DISPATCHER_CONFIG } from '../tokens';
@@ -52,7 +53,7 @@ export class DispatchCoordinator implements OnApplicationBootstrap, BeforeApplic
     private readonly messaging: MessagingRuntime,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
-    this.channel = new ChannelClient(config.TALK_CHANNEL_URL, config.CHANNEL_TIMEOUT_MS);
+    this.channel = new ChannelClient(config.TALK_CHANNEL_URL, config.CHANNEL_TIMEOUT_MS, new ServiceToken(authSecret(config), 'pass-dispatcher', ['pass-dispatcher']));
     this.task = new IntervalTask(this.log, config.LEADER_POLL_MS, () => this.poll());
   }
 

@@ -1,12 +1,13 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Put } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
-import { CLOCK, Clock } from '@platform/messaging';
+import { Actor, CurrentActor, NamesAccount, Roles } from '@platform/auth';
+import { auditOpsAction, CLOCK, Clock, MessagingRuntime } from '@platform/messaging';
 import { estimateDrainAt, measuredRate } from '@platform/rules';
 import { PASS_DISPATCHER_CONFIG } from '../tokens';
 import type { PassDispatcherConfig } from '../config';
 import { DispatchCoordinator } from '../dispatch/dispatch.coordinator';
-import { allowedRate, campaignEtaModel, loadCampaigns, progressSamples, returning } from '../shared/campaigns';
+import { allowedRate, campaignEtaModel, loadCampaigns, progressSamples } from '../shared/campaigns';
 
 const ID = /^[\x21-\x7e]{1,128}$/;
 const rateBody = z.strictObject({ perSecond: z.number().positive().max(100_000).nullable() });
@@ -31,18 +32,23 @@ interface PassRow {
 
 const iso = (d: Date | null): string | null => (d ? new Date(d).toISOString() : null);
 
-/** Ops view and on-call controls. Controls live in the database, so every replica and any new sender obey them. */
+/**
+ * Ops view and on-call controls. Controls live in the database, so every replica and any new sender
+ * obey them; each control is audited (ops_audit + talkdrawer.ops.audited.v1) in its own transaction.
+ */
 @Controller('passes')
 export class PassesController {
   constructor(
     private readonly ds: DataSource,
     private readonly coordinator: DispatchCoordinator,
+    private readonly messaging: MessagingRuntime,
     @Inject(PASS_DISPATCHER_CONFIG) private readonly config: PassDispatcherConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /** Per campaign: reserved, remaining, watermark, send rate, estimated drain time, notices. */
   @Get('status')
+  @Roles('reader', 'ops')
   async status() {
     const now = this.clock.now();
     const windowMs = this.config.RATE_WINDOW_SECONDS * 1000;
@@ -82,27 +88,34 @@ export class PassesController {
 
   @Post('campaigns/:id/pause')
   @HttpCode(200)
-  pause(@Param('id') id: string) {
-    return this.control(id, 'paused = true', []);
+  @Roles('ops')
+  pause(@Param('id') id: string, @CurrentActor() actor: Actor) {
+    return this.control(actor, 'passes.campaign.pause', id, {}, 'paused = true', []);
   }
 
   @Post('campaigns/:id/resume')
   @HttpCode(200)
-  resume(@Param('id') id: string) {
+  @Roles('ops')
+  resume(@Param('id') id: string, @CurrentActor() actor: Actor) {
     // The queue waits from now on (a paused period is not a stall of the channel to extrapolate).
-    return this.control(id, 'paused = false, progress_at = CASE WHEN paused THEN greatest(progress_at, $2) ELSE progress_at END', [this.clock.now()]);
+    return this.control(actor, 'passes.campaign.resume', id, {}, 'paused = false, progress_at = CASE WHEN paused THEN greatest(progress_at, $2) ELSE progress_at END', [
+      this.clock.now(),
+    ]);
   }
 
   /** `{ perSecond: number }` sets the campaign's send rate; `{ perSecond: null }` returns to the default. */
   @Put('campaigns/:id/rate')
-  setRate(@Param('id') id: string, @Body() body: unknown) {
+  @Roles('ops')
+  setRate(@Param('id') id: string, @Body() body: unknown, @CurrentActor() actor: Actor) {
     const parsed = rateBody.safeParse(body);
     if (!parsed.success) throw new BadRequestException({ error: 'INVALID_RATE', detail: 'expected { perSecond: number > 0 | null }' });
-    return this.control(id, 'rate_per_second = $2', [parsed.data.perSecond]);
+    return this.control(actor, 'passes.campaign.rate', id, { perSecond: parsed.data.perSecond }, 'rate_per_second = $2', [parsed.data.perSecond]);
   }
 
   /** An account's passes with their state. */
   @Get(':accountId')
+  @Roles('reader', 'ops', 'app-backend')
+  @NamesAccount({ param: 'accountId' })
   async byAccount(@Param('accountId') accountId: string) {
     if (!ID.test(accountId)) throw new BadRequestException({ error: 'INVALID_ACCOUNT_ID' });
     const rows = (await this.ds.query(`SELECT * FROM pass WHERE account_id = $1 ORDER BY reserved_at, slot`, [accountId])) as PassRow[];
@@ -132,13 +145,16 @@ export class PassesController {
     };
   }
 
-  private async control(id: string, set: string, params: unknown[]) {
+  private async control(actor: Actor, action: string, id: string, detail: Record<string, unknown>, set: string, params: unknown[]) {
     if (!ID.test(id)) throw new BadRequestException({ error: 'INVALID_CAMPAIGN_ID' });
-    const [row] = await returning<{ campaign_id: string; paused: boolean; rate_per_second: number | null }>(
-      this.ds,
-      `UPDATE pass_campaign SET ${set} WHERE campaign_id = $1 RETURNING campaign_id, paused, rate_per_second`,
-      [id, ...params],
-    );
+    const row = await this.messaging.transaction(async (ctx) => {
+      const [changed] = await ctx.query<{ campaign_id: string; paused: boolean; rate_per_second: number | null }>(
+        `UPDATE pass_campaign SET ${set} WHERE campaign_id = $1 RETURNING campaign_id, paused, rate_per_second`,
+        [id, ...params],
+      );
+      if (changed) await auditOpsAction(ctx, 'passesOpsAudited', 'pass-dispatcher', { actor: actor.subject, roles: actor.roles, action, target: id, detail, from: actor.from });
+      return changed;
+    });
     if (!row) throw new NotFoundException({ error: 'UNKNOWN_CAMPAIGN' });
     return {
       campaignId: row.campaign_id,

@@ -1,5 +1,6 @@
 import { Body, Controller, Headers, Post, Res } from '@nestjs/common';
 import type { Response } from 'express';
+import { Roles, SkipThrottle } from '@platform/auth';
 import { sendPassBody, TalkChannel } from './talk-channel';
 
 const KEY = /^[\x21-\x7e]{1,200}$/;
@@ -9,8 +10,12 @@ const KEY = /^[\x21-\x7e]{1,200}$/;
  * 201: delivered now; 200: the same key was delivered before (body marks `duplicate: true` and
  * carries the original delivery); 429 + Retry-After (seconds, rounded up) and Retry-After-Ms;
  * 503 during an outage; injected 500/502/503; 400 bad request; 422 a key reused for another pass.
+ * Callable by the pass dispatcher's service identity only; the channel's own token bucket (429)
+ * is its rate limit, the platform's per-caller limit would only distort it.
  */
 @Controller('v1/passes')
+@Roles('pass-dispatcher')
+@SkipThrottle()
 export class PassesController {
   constructor(private readonly channel: TalkChannel) {}
 

@@ -1,0 +1,110 @@
+import { INestApplication } from '@nestjs/common';
+import { Client } from 'pg';
+import { probeRoutes, tokenFor } from '@platform/auth/testing';
+import { PayloadOf, Topics } from '@platform/contracts';
+import { createTestDatabase, deleteTestTopics, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
+import { createPassDispatcherApp } from '../src/app';
+import { PassDispatcherConfig } from '../src/config';
+import { accepted, campaignRow, createTopics, dbClient, dispatcherConfig, Feeder } from './helpers';
+
+jest.setTimeout(90_000);
+
+/**
+ * Issue 15's acceptance on the real app: `POST /passes/campaigns/kakao-2023-heart-pack/pause`
+ * answers 401 without credentials, 403 for a reader, works with an ops token and is audited (a
+ * row in ops_audit and talkdrawer.ops.audited.v1, committed with the change); and every route the
+ * app registers, found from its router, refuses the unauthenticated and the wrong roles.
+ */
+describe('pass-dispatcher HTTP authentication', () => {
+  const campaignId = 'kakao-2023-heart-pack';
+  let db: TestDatabase;
+  let prefix: string;
+  let config: PassDispatcherConfig;
+  let app: INestApplication;
+  let url: string;
+  let feeder: Feeder;
+  let collector: TopicCollector;
+  let pg: Client;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('passes_auth');
+    prefix = await createTopics('passes-auth');
+    config = dispatcherConfig(db, prefix, { DISPATCH_ENABLED: 'false', ESTIMATOR_INTERVAL_MS: '0', WATCHDOG_INTERVAL_MS: '0' });
+    app = await createPassDispatcherApp(config);
+    await app.listen(0, '127.0.0.1');
+    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    feeder = new Feeder(prefix);
+    collector = await new TopicCollector([prefix + Topics.passesOpsAudited.name]).start();
+    pg = await dbClient(db);
+    await feeder.send('claimDecided', [accepted(1, { campaignId })]);
+    await waitFor('campaign known', async () => (await campaignRow(pg, campaignId))?.reserved === 1, 60_000, 200);
+  });
+
+  afterAll(async () => {
+    await collector?.stop();
+    await feeder?.close();
+    await app?.close();
+    await pg?.end();
+    await db?.drop();
+    if (prefix) await deleteTestTopics(prefix);
+  });
+
+  const pause = (headers: Record<string, string> = {}) => fetch(`${url}/passes/campaigns/${campaignId}/pause`, { method: 'POST', headers });
+
+  it('answers 401 without a token, 401 with a forged or expired one, 403 for a reader, and pauses for ops (audited)', async () => {
+    const anonymous = await pause();
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    const forged = await tokenFor({ NODE_ENV: 'test', AUTH_JWT_SECRET: 'an-attacker-key-that-is-long-enough-xx' }, 'ops');
+    expect((await pause({ authorization: `Bearer ${forged}` })).status).toBe(401);
+    expect((await pause({ authorization: `Bearer ${await tokenFor(config, 'ops', { ttlSeconds: -120 })}` })).status).toBe(401);
+    expect((await pause({ authorization: `Bearer ${await tokenFor(config, 'reader')}` })).status).toBe(403);
+    expect((await pg.query('SELECT count(*)::int AS n FROM ops_audit')).rows[0]).toEqual({ n: 0 });
+    expect((await pg.query('SELECT paused FROM pass_campaign WHERE campaign_id = $1', [campaignId])).rows[0]).toEqual({ paused: false });
+
+    const ok = await pause({ authorization: `Bearer ${await tokenFor(config, 'ops', { subject: 'oncall-kim' })}` });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ campaignId, paused: true });
+
+    const audit = await pg.query('SELECT actor, roles, action, target, detail, source_address FROM ops_audit');
+    expect(audit.rows).toEqual([{ actor: 'oncall-kim', roles: ['ops'], action: 'passes.campaign.pause', target: campaignId, detail: {}, source_address: expect.stringMatching(/127\.0\.0\.1/) }]);
+    await waitFor('audit event', () => Promise.resolve(collector.messages.length === 1), 30_000, 100);
+    const event = collector.messages[0]?.json<PayloadOf<'passesOpsAudited'>>();
+    expect(event).toMatchObject({ service: 'pass-dispatcher', actor: 'oncall-kim', roles: ['ops'], action: 'passes.campaign.pause', target: campaignId, detail: {} });
+    expect(collector.messages[0]?.key).toBe(campaignId);
+
+    // a refused or failed control leaves no audit entry (UNKNOWN_CAMPAIGN)
+    const unknown = await fetch(`${url}/passes/campaigns/nope/resume`, { method: 'POST', headers: { authorization: `Bearer ${await tokenFor(config, 'ops')}` } });
+    expect(unknown.status).toBe(404);
+    expect((await pg.query('SELECT count(*)::int AS n FROM ops_audit')).rows[0]).toEqual({ n: 1 });
+  });
+
+  it('binds an account-bound app-backend token to its own account', async () => {
+    const own = await tokenFor(config, 'app-backend', { account: 'acct-mine' });
+    expect((await fetch(`${url}/passes/acct-mine`, { headers: { authorization: `Bearer ${own}` } })).status).toBe(200);
+    expect((await fetch(`${url}/passes/acct-someone-else`, { headers: { authorization: `Bearer ${own}` } })).status).toBe(403);
+    expect((await fetch(`${url}/passes/status`, { headers: { authorization: `Bearer ${own}` } })).status).toBe(403);
+  });
+
+  it('refuses every registered route but /health/* without a token (401) and with a wrong role (403)', async () => {
+    const probes = await probeRoutes(app, url, config);
+    const paths = probes.map((p) => `${p.method} ${p.path}`);
+    // the router really was read: the known routes are there
+    expect(paths).toEqual(expect.arrayContaining(['GET /health/live', 'GET /passes/status', 'POST /passes/campaigns/:id/pause', 'PUT /passes/campaigns/:id/rate', 'GET /metrics']));
+    for (const p of probes) {
+      const where = `${p.method} ${p.path}`;
+      if (p.path.startsWith('/health/')) {
+        expect([where, p.anonymous]).not.toEqual([where, 401]);
+        continue;
+      }
+      expect([where, p.anonymous]).toEqual([where, 401]);
+      const refused = Object.entries(p.byRole).filter(([, s]) => s === 403);
+      const let_through = Object.entries(p.byRole).filter(([, s]) => s !== 403 && s !== 401);
+      expect([where, refused.length > 0]).toEqual([where, true]);
+      expect([where, let_through.length > 0]).toEqual([where, true]);
+    }
+    const pauseProbe = probes.find((p) => p.path === '/passes/campaigns/:id/pause');
+    // only ops passes the guard (404: the placeholder campaign does not exist)
+    expect(pauseProbe?.byRole).toEqual({ ops: 404, reader: 403, 'app-backend': 403, 'shop-backend': 403, 'pass-dispatcher': 403 });
+  });
+});
