@@ -1,17 +1,18 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { HttpAuthModule } from '@platform/auth';
 import { Clock, messagingMigrations, serviceInfrastructure } from '@platform/messaging';
 import { MetricsController } from '@platform/telemetry';
 import { CampaignListener } from './campaigns/campaign-listener';
 import { CampaignRepository } from './campaigns/campaign.repository';
-import { reliefDatabase, ReliefConfig } from './config';
 import { EvidenceRecorder } from './evidence/evidence-recorder';
 import { EvidenceRepository } from './evidence/evidence.repository';
+import { reliefDatabase, ReliefConfig } from './config';
 import { ReliefController } from './http/relief.controller';
 import { ReliefQueries } from './http/relief-queries';
 import { LedgerRepository } from './ledger/ledger.repository';
 import { ReliefSchema1764300000100 } from './migrations/1764300000100-ReliefSchema';
-import { ReportDecider } from './reports/report-decider';
 import { ReliefAssessmentEvidence1764300000200 } from './migrations/1764300000200-ReliefAssessmentEvidence';
+import { ReportDecider } from './reports/report-decider';
 import { ReportRepository } from './reports/report.repository';
 import { ReviewDecider } from './reviews/review-decider';
 import { ReviewRepository } from './reviews/review.repository';
@@ -27,6 +28,7 @@ export class ReliefModule {
       module: ReliefModule,
       imports: [
         ...serviceInfrastructure({ service: 'merchant-relief', config, database: reliefDatabase(config), migrations: reliefMigrations, clock: opts.clock }),
+        HttpAuthModule.forRoot(config),
       ],
       controllers: [CampaignListener, ReportDecider, ReviewDecider, EvidenceRecorder, ReliefController, MetricsController],
       providers: [
@@ -36,9 +38,9 @@ export class ReliefModule {
         ReviewRepository,
         LedgerRepository,
         WaitingRepository,
+        EvidenceRepository,
         ReliefQueries,
       ],
-        EvidenceRepository,
     };
   }
 }

@@ -1,4 +1,5 @@
 import { BadRequestException, Controller, Get, NotFoundException, Param, Query } from '@nestjs/common';
+import { Roles } from '@platform/auth';
 import { QueueCursor, ReliefQueries, ReviewFilter } from './relief-queries';
 
 const ID = /^[\x21-\x7e]{1,128}$/;
@@ -25,7 +26,9 @@ function optionalId(value: string | undefined, error: string): string | undefine
   return value;
 }
 
+/** Committee and ops reads (merchants are not accounts of the app backend). */
 @Controller('relief')
+@Roles('reader', 'ops')
 export class ReliefController {
   constructor(private readonly queries: ReliefQueries) {}
 
