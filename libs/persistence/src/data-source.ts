@@ -18,7 +18,8 @@ export function serviceDataSourceOptions(o: ServiceDataSourceOptions): DataSourc
     migrationsTableName: 'schema_migrations',
     synchronize: false,
     migrationsRun: false,
-    logging: ['error'],
+    // TypeORM's failed-query log prints the parameters (phone numbers, raw message bytes): errors reach callers anyway
+    logging: false,
     extra: {
       max: o.poolSize ?? 10,
       application_name: o.applicationName ?? 'platform',
