@@ -18,6 +18,7 @@ export function factsOf(d: CampaignDefinition): CampaignFacts {
     couponMinPaidWon: coupons?.minPaidWon ?? 0,
     passCap: d.rewards.pass?.cap ?? null,
     reliefTiers: d.relief?.tiers ?? [],
+    reliefAssessment: d.relief?.assessment ?? null,
   };
 }
 

@@ -1,5 +1,5 @@
 import { decode, Topics } from '@platform/contracts';
-import { judgeEligibility, judgePhone } from '@platform/rules';
+import { assessDamageReport, judgeEligibility, judgePhone, KAKAO_2023_ASSESSMENT } from '@platform/rules';
 import {
   CampaignFacts,
   CLAIM_KINDS,
@@ -11,6 +11,8 @@ import {
   generateMerchantReports,
   parseMix,
   planRedemption,
+  planReview,
+  proofOfDamage,
   reliefTierFor,
   SCHEMA_KINDS,
 } from './mix';
@@ -187,12 +189,34 @@ describe('merchant reports and follow-ups', () => {
     expect(JSON.stringify(a)).toBe(JSON.stringify(b));
     for (const r of a) {
       expect(decode(Topics.merchantDamageReported, Buffer.from(r.value)).ok).toBe(true);
-      if (r.expect.outcome === 'DECIDED') {
-        const loss = (JSON.parse(r.value) as { assessedLossWon: number }).assessedLossWon;
-        expect(reliefTierFor(loss, tiers).tier).toBe(r.expect.tier);
-      }
+      const sent = JSON.parse(r.value) as { assessedLossWon?: number; facts?: unknown; evidence?: unknown };
+      expect(sent.facts).toBeUndefined(); // no assessment model in this campaign: upstream figures only
+      if (r.expect.outcome === 'DECIDED') expect(reliefTierFor(sent.assessedLossWon ?? -1, tiers).tier).toBe(r.expect.tier);
+      // reports that go to the committee carry the proof the planned decision names
+      expect(sent.evidence).toEqual(r.expect.outcome === 'DECIDED' && r.expect.tier === 'REVIEW' ? [proofOfDamage(r.merchantId)] : undefined);
     }
     expect(new Set(a.map((r) => r.kind)).size).toBe(6);
+    const review = planReview({ seed: 9, runId: 'r', nextSeq: () => 1, nowMs: NOW }, 'm-1');
+    expect(decode(Topics.merchantReviewDecided, Buffer.from(review.value)).ok).toBe(true);
+    expect((JSON.parse(review.value) as { evidenceIds: string[] }).evidenceIds).toEqual([proofOfDamage('m-1').documentId]);
+  });
+
+  it('sends raw facts when the campaign has an assessment model, expecting what the model gives', () => {
+    const c = { ...campaign(), reliefAssessment: KAKAO_2023_ASSESSMENT };
+    const reports = generateMerchantReports({ seed: 4, runId: 'r', campaign: c, count: 3000, nowMs: NOW });
+    const withFacts = reports.filter((r) => r.kind === 'facts' || r.kind === 'badFacts');
+    expect(withFacts.length).toBeGreaterThan(300);
+    const outcomes = new Set<string>();
+    for (const r of withFacts) {
+      const decoded = decode(Topics.merchantDamageReported, Buffer.from(r.value));
+      expect(decoded.ok).toBe(true);
+      if (!decoded.ok) continue;
+      expect(decoded.value.assessedLossWon).toBeUndefined();
+      const v = assessDamageReport(decoded.value, { relief: { tiers: c.reliefTiers, assessment: KAKAO_2023_ASSESSMENT } });
+      expect(r.expect).toEqual(v.ok ? { outcome: 'DECIDED', tier: v.tier, amountWon: v.amountWon } : { outcome: 'REJECTED', reason: v.reason });
+      outcomes.add(r.expect.outcome === 'DECIDED' ? r.expect.tier : r.expect.reason);
+    }
+    expect(outcomes).toEqual(new Set(['T30K', 'T50K', 'REVIEW', 'UNKNOWN_SERVICE']));
   });
 
   it('plans redemptions deterministically, with the min-paid boundary on both sides', () => {

@@ -1,6 +1,9 @@
 // The load mix: which messages a load run sends, and what the platform must answer to each.
 // Pure: no I/O, no clock (callers pass `nowMs`), no Math.random. For a given seed, run id, campaign
 // and sequence of `nowMs` values the output is identical byte for byte (see mix.spec.ts).
+import { createHash } from 'node:crypto';
+import type { ReliefAssessmentModel, ReliefRejection } from '@platform/contracts';
+import { assessDamageReport } from '@platform/rules';
 import { derive, Prng } from './prng';
 
 /** What a claim message is meant to exercise (each kind has exactly one defect, or none). */
@@ -96,6 +99,8 @@ export interface CampaignFacts {
   /** null: the campaign offers no pass. */
   passCap: number | null;
   reliefTiers: { tier: 'T30K' | 'T50K'; maxLossWon: number; amountWon: number }[];
+  /** The campaign's relief assessment model (raw-facts reports need one); absent: none. */
+  reliefAssessment?: ReliefAssessmentModel | null;
 }
 
 export interface ClaimGeneratorOptions {
@@ -437,13 +442,23 @@ class Ring<T> {
 // ---------------------------------------------------------------------------------------------
 // Merchant damage reports (R10)
 
-export type MerchantKind = 't30k' | 't50k' | 'review' | 'boundary' | 'badAmount' | 'duplicate';
+// t30k..badAmount carry an upstream assessedLossWon; facts and badFacts carry raw facts for the
+// campaign's assessment model (without a model they fall back to t30k); duplicate re-reports.
+export type MerchantKind = 't30k' | 't50k' | 'review' | 'boundary' | 'badAmount' | 'facts' | 'badFacts' | 'duplicate';
 
-export const MERCHANT_MIX: Record<MerchantKind, number> = { t30k: 45, t50k: 20, review: 20, boundary: 5, badAmount: 5, duplicate: 5 };
+export const MERCHANT_MIX: Record<MerchantKind, number> = { t30k: 35, t50k: 15, review: 15, boundary: 5, badAmount: 5, facts: 17, badFacts: 3, duplicate: 5 };
 
 export type MerchantExpectation =
   | { outcome: 'DECIDED'; tier: 'T30K' | 'T50K' | 'REVIEW'; amountWon: number }
-  | { outcome: 'REJECTED'; reason: 'DUPLICATE_REPORT' | 'INVALID_AMOUNT' };
+  | { outcome: 'REJECTED'; reason: ReliefRejection };
+
+/**
+ * The proof of damage a load-test merchant referred to review sends with its report (by
+ * reference: an id and a SHA-256), which planReview's decisions then name.
+ */
+export function proofOfDamage(merchantId: string): { documentId: string; sha256: string } {
+  return { documentId: `${merchantId}-proof`, sha256: createHash('sha256').update(`proof:${merchantId}`).digest('hex') };
+}
 
 export interface GeneratedReport {
   kind: MerchantKind;
@@ -475,9 +490,12 @@ export function generateMerchantReports(o: { seed: number; runId: string; campai
   for (let i = 0; i < o.count; i++) {
     let kind = p.weighted(weights);
     if (kind === 'duplicate' && merchants.length === 0) kind = 't30k';
+    if ((kind === 'facts' || kind === 'badFacts') && !o.campaign.reliefAssessment) kind = 't30k';
     seq++;
     const merchantId = kind === 'duplicate' ? p.pick(merchants) : `lg-${o.runId}-m${seq}`;
-    let loss: number;
+    let loss = 0;
+    let facts: Record<string, unknown> | null = null;
+    const model = o.campaign.reliefAssessment;
     switch (kind) {
       case 't30k':
         loss = p.between(1, t30);
@@ -497,21 +515,42 @@ export function generateMerchantReports(o: { seed: number; runId: string; campai
       case 'duplicate':
         loss = p.between(1, t50);
         break;
+      case 'facts':
+      case 'badFacts': {
+        const m = model as ReliefAssessmentModel;
+        const service = kind === 'badFacts' ? 'lg-no-such-service' : p.pick(m.services).service;
+        const category = p.pick(m.categories).category;
+        facts = p.chance(0.5)
+          ? { service, category, revenueLostWon: p.between(0, 20_000_000) }
+          : { service, category, usualDailyRevenueWon: p.between(10_000, 3_000_000), outageHours: p.between(0, m.maxOutageHours * 4) / 4 };
+        break;
+      }
     }
-    const expect: MerchantExpectation =
-      kind === 'duplicate'
-        ? { outcome: 'REJECTED', reason: 'DUPLICATE_REPORT' }
-        : kind === 'badAmount'
-          ? { outcome: 'REJECTED', reason: 'INVALID_AMOUNT' }
-          : { outcome: 'DECIDED', ...reliefTierFor(loss, tiers) };
-    if (kind !== 'duplicate' && kind !== 'badAmount') merchants.push(merchantId);
+    let expect: MerchantExpectation;
+    if (kind === 'duplicate') expect = { outcome: 'REJECTED', reason: 'DUPLICATE_REPORT' };
+    else if (kind === 'badAmount') expect = { outcome: 'REJECTED', reason: 'INVALID_AMOUNT' };
+    else if (facts) {
+      // The same pure rule the relief service applies, with the campaign's own model.
+      const v = assessDamageReport({ facts }, { relief: { tiers, assessment: model ?? undefined } });
+      expect = v.ok ? { outcome: 'DECIDED', tier: v.tier, amountWon: v.amountWon } : { outcome: 'REJECTED', reason: v.reason };
+    } else expect = { outcome: 'DECIDED', ...reliefTierFor(loss, tiers) };
+    if (expect.outcome === 'DECIDED') merchants.push(merchantId);
     const eventId = `lg-${o.runId}-d${seq}`;
+    const report = {
+      eventId,
+      campaignId: o.campaign.campaignId,
+      merchantId,
+      ...(facts ? { facts } : { assessedLossWon: loss }),
+      // cases referred to the committee come with proof of damage, so approvals can name it
+      ...(expect.outcome === 'DECIDED' && expect.tier === 'REVIEW' ? { evidence: [proofOfDamage(merchantId)] } : {}),
+      reportedAt: isoWithOffset(o.nowMs - p.int(86_400_000), true),
+    };
     out.push({
       kind,
       seq,
       eventId,
       merchantId,
-      value: JSON.stringify({ eventId, campaignId: o.campaign.campaignId, merchantId, assessedLossWon: loss, reportedAt: isoWithOffset(o.nowMs - p.int(86_400_000), true) }),
+      value: JSON.stringify(report),
       headers: { traceparent: `00-${p.hex(32)}-${p.hex(16)}-00`, [HEADER_RUN]: o.runId, [HEADER_SEQ]: String(seq), [HEADER_KIND]: `merchant:${kind}` },
       expect,
     });
@@ -621,7 +660,7 @@ export function planDownload(
   return out;
 }
 
-/** A committee decision for a merchant in review: mostly approved with an additional amount. */
+/** A committee decision for a merchant in review: mostly approved with an additional amount, on the proof its report carried. */
 export function planReview(o: { seed: number; runId: string; nextSeq: () => number; nowMs: number }, merchantId: string): FollowUp {
   const p = derive(o.seed, `review:${merchantId}`);
   const approved = p.chance(0.8);
@@ -631,7 +670,14 @@ export function planReview(o: { seed: number; runId: string; nextSeq: () => numb
     kind: approved ? 'approved' : 'declined',
     eventId,
     key: merchantId,
-    value: JSON.stringify({ eventId, merchantId, approved, additionalAmountWon: approved ? p.between(1, 20) * 10_000 : 0, decidedAt: isoWithOffset(o.nowMs, true) }),
+    value: JSON.stringify({
+      eventId,
+      merchantId,
+      approved,
+      additionalAmountWon: approved ? p.between(1, 20) * 10_000 : 0,
+      evidenceIds: [proofOfDamage(merchantId).documentId],
+      decidedAt: isoWithOffset(o.nowMs, true),
+    }),
     headers: { traceparent: `00-${p.hex(32)}-${p.hex(16)}-00`, [HEADER_RUN]: o.runId, [HEADER_SEQ]: String(seq), [HEADER_KIND]: `review:${approved ? 'approved' : 'declined'}` },
     expectStatus: approved ? 'APPROVED' : 'DECLINED',
   };
