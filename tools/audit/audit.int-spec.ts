@@ -9,6 +9,8 @@ import { createTestDatabase, spawnTs, TestDatabase, testInfra } from '@platform/
 import { runAudit, RunAuditOptions } from './audit';
 import { ServiceDb, SERVICE_DB_KEYS } from './db';
 import { applyServiceSchema, SERVICE_APPS } from './testing/service-schema';
+import { authSecret, verifyToken } from '@platform/auth';
+import { toolAuthSettings } from '../ops/credentials';
 
 const HOUR = 3_600_000;
 const CAMPAIGN = 'audit-test-campaign';
@@ -144,7 +146,15 @@ describe('audit (real Postgres)', () => {
       clients[s] = new Client({ connectionString: dbs[s].url });
       await clients[s].connect();
     }
-    channel = http.createServer((req, res) => {
+    const key = authSecret(toolAuthSettings());
+    channel = http.createServer(async (req, res) => {
+      // like the simulator: the delivery record is for reader/ops only (the CLI child mints its own token)
+      const principal = await verifyToken(key, (req.headers.authorization ?? '').replace(/^Bearer /, '')).catch(() => null);
+      if (!principal?.roles.includes('reader')) {
+        res.statusCode = 401;
+        res.end('{"error":"MISSING_BEARER_TOKEN"}');
+        return;
+      }
       const after = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('after') ?? 0);
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ deliveries: deliveries.filter((d) => d.sequence > after), lastSequence: deliveries.length }));

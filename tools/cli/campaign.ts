@@ -7,6 +7,7 @@ import Table from 'cli-table3';
 import { readFileSync } from 'node:fs';
 import { CampaignDefinition, campaignDefinition, formatZodError } from '@platform/contracts';
 import { KAKAO_2023_ASSESSMENT } from '@platform/rules';
+import { toolBearer } from '../ops/credentials';
 
 const program = new Command().name('campaign').description('Define and list compensation campaigns');
 const defaultUrl = 'http://127.0.0.1:3001';
@@ -20,7 +21,7 @@ program
     // Validate here too, so a typo is explained before anything is sent.
     const parsed = campaignDefinition.safeParse(body);
     if (!parsed.success) throw new Error(`invalid campaign definition: ${formatZodError(parsed.error)}`);
-    const res = await fetch(`${o.url}/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(parsed.data) });
+    const res = await fetch(`${o.url}/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json', ...(await toolBearer('ops')) }, body: JSON.stringify(parsed.data) });
     const text = await res.text();
     if (!res.ok) throw new Error(`claims service answered ${res.status}: ${text}`);
     console.log(`created campaign ${parsed.data.campaignId}`);
@@ -31,7 +32,7 @@ program
   .option('--url <url>', 'claims service base URL', defaultUrl)
   .option('--json', 'machine-readable output')
   .action(async (o: { url: string; json?: boolean }) => {
-    const res = await fetch(`${o.url}/campaigns`);
+    const res = await fetch(`${o.url}/campaigns`, { headers: await toolBearer('reader') });
     if (!res.ok) throw new Error(`claims service answered ${res.status}`);
     const { campaigns } = (await res.json()) as { campaigns: CampaignDefinition[] };
     if (o.json) return console.log(JSON.stringify({ campaigns }));

@@ -55,6 +55,11 @@ describe('dlq CLI: list, show, replay after fixing', () => {
     const show = await run(process.execPath, ['tools/run.js', 'tools/cli/dlq.ts', 'show', Topics.claimRequested.name + '.dlq', '--json'], { cwd: root, env });
     expect(show.stdout).toMatch(/HANDLER_ERROR: Error: poison acct-poison/);
     expect(show.stdout).toMatch(/MALFORMED_JSON/);
+    // the parked claim's phone number is masked unless --reveal
+    expect(show.stdout).not.toContain('010-1234-5678');
+    expect(show.stdout).toContain('***-****-**78');
+    const revealed = await run(process.execPath, ['tools/run.js', 'tools/cli/dlq.ts', 'show', Topics.claimRequested.name + '.dlq', '--json', '--reveal'], { cwd: root, env });
+    expect(revealed.stdout).toContain('010-1234-5678');
 
     // Fix the handler (redeploy without the bug) and the message (corrected JSON), then replay.
     await app.close();

@@ -1,6 +1,6 @@
 // Ops CLI for dead-letter topics: what was parked, why, and sending it back once fixed.
 //   npm run dlq -- list
-//   npm run dlq -- show compensation.claim.requested.v1.dlq [--limit 20] [--json]
+//   npm run dlq -- show compensation.claim.requested.v1.dlq [--limit 20] [--json] [--reveal]
 //   npm run dlq -- replay compensation.claim.requested.v1.dlq --partition 0 --offset 12 [--value-file fixed.json]
 //   npm run dlq -- replay compensation.claim.requested.v1.dlq --all [--reason-match SCHEMA] [--dry-run]
 import { Command } from 'commander';
@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { loadConfig, platformEnv } from '@platform/config';
 import { createKafka, SafePublisher } from '@platform/messaging';
 import { countDeadLetters, deadLetterTopics, readDeadLetters, replayDeadLetters } from './dlq-store';
+import { maskDeadLetterValue, maskPhoneNumbersInText } from './mask';
 
 const env = loadConfig(platformEnv.pick({ KAFKA_BROKERS: true, KAFKA_TOPIC_PREFIX: true }));
 const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'dlq-cli' });
@@ -34,15 +35,23 @@ program
   .description('the parked messages of one DLQ topic with reason and source')
   .option('--limit <n>', 'at most this many', (v) => Number(v), 50)
   .option('--json', 'one JSON object per line, value included')
-  .action(async (topic: string, o: { limit: number; json?: boolean }) => {
-    const letters = await readDeadLetters(kafka, full(topic), o.limit);
+  .option('--reveal', 'show phone numbers unmasked (personal data: only when the raw value is needed to fix the message)')
+  .action(async (topic: string, o: { limit: number; json?: boolean; reveal?: boolean }) => {
+    const raw = await readDeadLetters(kafka, full(topic), o.limit);
+    // values and reasons (a handler error may quote the input) with phone numbers masked unless --reveal
+    const letters = raw.map((l) => ({
+      ...l,
+      reason: o.reveal ? l.reason : maskPhoneNumbersInText(l.reason),
+      text: o.reveal ? l.value.toString('utf8') : maskDeadLetterValue(l.value.toString('utf8')),
+    }));
+    if (o.reveal) console.error('[dlq] --reveal: phone numbers shown unmasked');
     if (o.json) {
-      for (const l of letters) console.log(JSON.stringify({ ...l, value: l.value.toString('utf8') }));
+      for (const { text, ...l } of letters) console.log(JSON.stringify({ ...l, value: text }));
       return;
     }
     const t = new Table({ head: ['partition:offset', 'source', 'reason', 'value (start)'], colWidths: [18, 48, 60, 40], wordWrap: true });
     for (const l of letters) {
-      t.push([`${l.partition}:${l.offset}`, `${l.source.topic}[${l.source.partition}]@${l.source.offset}`, l.reason, l.value.toString('utf8').slice(0, 120)]);
+      t.push([`${l.partition}:${l.offset}`, `${l.source.topic}[${l.source.partition}]@${l.source.offset}`, l.reason, l.text.slice(0, 120)]);
     }
     console.log(t.toString());
     console.log(`${letters.length} message(s)`);

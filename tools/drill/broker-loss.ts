@@ -5,6 +5,7 @@ import { createKafka, SafePublisher } from '@platform/messaging';
 import { waitFor } from '@platform/testing';
 import { busiestLeader, killBroker, startBroker } from './cluster';
 import { DrillPlatform } from './platform';
+import { toolBearer } from '../ops/credentials';
 
 export interface TrialOptions {
   platform: DrillPlatform;
@@ -56,7 +57,7 @@ export async function createDrillCampaign(platform: DrillPlatform): Promise<Camp
     },
     relief: null,
   };
-  const r = await fetch(`${platform.url('claims')}/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(c) });
+  const r = await fetch(`${platform.url('claims')}/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json', ...(await toolBearer('ops')) }, body: JSON.stringify(c) });
   if (r.status !== 201) throw new Error(`could not create the drill campaign: ${r.status} ${await r.text()}`);
   return c;
 }

@@ -2,6 +2,7 @@ import { ChildProcess } from 'node:child_process';
 import { Client } from 'pg';
 import { databaseUrl, ensureDatabase } from '@platform/persistence';
 import { spawnTs, stopGracefully, waitFor } from '@platform/testing';
+import { toolAuthEnv } from '../ops/credentials';
 
 /** A service instance the drill runs against the 3-broker cluster, isolated by prefix and database. */
 export interface DrillService {
@@ -46,6 +47,8 @@ export async function startDrillPlatform(o: { brokers: string[]; serverUrl: stri
       // a fast channel: the drill is about Kafka, not the channel's rate limit
       SIM_RATE_LIMIT_PER_SECOND: '2000',
       DISPATCH_RATE_PER_SECOND: '1000',
+      // the same signing key as the tokens the drill mints (toolBearer)
+      ...toolAuthEnv(),
     };
     if (database) env.DB_NAME = database;
     services.push({ name: s.name, port: s.port, database, child: spawnTs(`apps/${s.name}/src/main.ts`, env) });

@@ -4,6 +4,7 @@
 import { CampaignDefinition, campaignDefinition } from '@platform/contracts';
 import { KAKAO_2023_ASSESSMENT } from '@platform/rules';
 import type { CampaignFacts } from './mix';
+import { toolBearer } from '../ops/credentials';
 
 export function factsOf(d: CampaignDefinition): CampaignFacts {
   const coupons = d.rewards.coupons;
@@ -66,7 +67,7 @@ export function freshCampaign(o: { campaignId: string; nowMs: number; passCap: n
 async function http(url: string, init?: RequestInit): Promise<{ status: number; body: unknown }> {
   let res: Response;
   try {
-    res = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
+    res = await fetch(url, { ...init, headers: { ...(await toolBearer('ops')), ...(init?.headers as Record<string, string> | undefined) }, signal: AbortSignal.timeout(10_000) });
   } catch (e) {
     throw new Error(`claims service not reachable at ${url} (${e instanceof Error ? e.message : String(e)}); start it (npm start) or pass --claims-url`);
   }

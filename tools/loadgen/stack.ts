@@ -7,6 +7,7 @@ import net from 'node:net';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { spawnTs, stopGracefully } from '@platform/testing';
+import { toolAuthEnv } from '../ops/credentials';
 
 export const SERVICE_NAMES = ['claims', 'emoticons', 'coupons', 'pass-dispatcher', 'merchant-relief', 'talk-channel-sim'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -101,6 +102,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       PORT: String(ports.get(s)),
       OTEL_SDK_DISABLED: 'true',
       LOG_LEVEL: 'warn',
+      // the same signing key as the tokens this process mints (toolBearer)
+      ...toolAuthEnv(),
       ...(o.databases?.[s] ? { DB_NAME: o.databases[s] as string } : {}),
       ...(s === 'pass-dispatcher' && ports.has('talk-channel-sim') ? { TALK_CHANNEL_URL: url('talk-channel-sim') } : {}),
       ...(s === 'pass-dispatcher' && o.groupSuffix ? { CONSUMER_GROUP: `pass-dispatcher-${o.groupSuffix}` } : {}),

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { LOGS_DIR, PIDS_DIR, ROOT } from '../infra/paths';
 import { httpOk, livePid, removeFile, spawnDetached, stopPid, tail } from '../infra/processes';
 import { infraEnv, type InfraState } from '../infra/state';
+import { httpCredentialEnv } from './credentials';
 
 export interface ServiceDef {
   name: string;
@@ -64,7 +65,8 @@ export async function serviceStatus(s: ServiceDef): Promise<ServiceStatus> {
 }
 
 export function serviceEnv(s: ServiceDef, infra: InfraState): NodeJS.ProcessEnv {
-  return { ...process.env, ...infraEnv(infra), PORT: String(s.port), ...(s.env ?? {}) };
+  // the secrets `npm start` generated (.local/credentials/): signing key, phone hash secret
+  return { ...process.env, ...infraEnv(infra), ...httpCredentialEnv(), PORT: String(s.port), ...(s.env ?? {}) };
 }
 
 /**

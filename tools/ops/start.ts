@@ -7,6 +7,7 @@ import { infraUp } from '../infra/up';
 import { zipkinUiUrl } from '../infra/zipkin';
 import { SERVICES, isBuilt, serviceHealthy, serviceLog, serviceLogTail, servicePid, serviceStatus, startService, type ServiceDef } from './services';
 import { servicesTable } from './table';
+import { ensureHttpCredentials, LOCAL_PRINCIPALS } from './credentials';
 
 async function waitHealthy(s: ServiceDef, pid: number | null, deadline: number): Promise<string | null> {
   while (Date.now() < deadline) {
@@ -26,6 +27,8 @@ async function main(): Promise<void> {
     .opts<{ zipkin: boolean; timeout: number }>();
   const t0 = Date.now();
   const infra = await infraUp({ brokers: 1, zipkin: o.zipkin });
+  // before the services start: they read the signing secret at boot
+  const credentials = await ensureHttpCredentials();
   const pids = new Map<string, number | null>();
   for (const s of SERVICES) {
     const already = servicePid(s);
@@ -47,6 +50,8 @@ async function main(): Promise<void> {
   console.log(`Zipkin UI: ${infra.zipkinUrl ? zipkinUiUrl() : '(not started)'}`);
   console.log(`Kafka:     ${infra.kafkaBrokers.join(',')}`);
   console.log(`Logs:      ${rel(LOGS_DIR)}/`);
+  console.log(`HTTP credentials: ${rel(credentials.dir)}/ (${LOCAL_PRINCIPALS.map((p) => p.file).join(', ')}; renewed on every start)`);
+  console.log(`  e.g. curl -H "Authorization: Bearer $(cat ${rel(credentials.tokens.reader)})" http://127.0.0.1:3004/passes/status`);
   console.log(`Stop with: npm stop   (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
   if (failures.length > 0) process.exit(1);
 }

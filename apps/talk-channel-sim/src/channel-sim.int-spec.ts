@@ -149,4 +149,28 @@ describe('talk channel simulator over HTTP', () => {
     expect(probes.find((p) => p.path === '/v1/passes')?.byRole).toEqual({ 'pass-dispatcher': 400, ops: 403, reader: 403, 'app-backend': 403, 'shop-backend': 403 });
     expect(probes.find((p) => p.path === '/admin/reset')?.byRole).toMatchObject({ ops: 200, reader: 403, 'pass-dispatcher': 403 });
   });
+
+  it('rate limits a caller per minute (429) on admin routes, but never the channel send endpoint', async () => {
+    const limited = await createTalkChannelSimApp(channelSimEnv.parse({ LOG_LEVEL: 'warn', SIM_RATE_LIMIT_PER_SECOND: '0', SIM_LATENCY_MEDIAN_MS: '0', OTEL_SDK_DISABLED: 'true', HTTP_RATE_LIMIT_PER_MINUTE: '3' }));
+    try {
+      await limited.listen(0, '127.0.0.1');
+      const base = (await limited.getUrl()).replace('[::1]', '127.0.0.1');
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) statuses.push((await fetch(`${base}/admin/stats`, { headers: tokens.reader })).status);
+      expect(statuses).toEqual([200, 200, 200, 429, 429]);
+      // another caller has its own budget
+      expect((await fetch(`${base}/admin/stats`, { headers: tokens.ops })).status).toBe(200);
+      for (let i = 0; i < 5; i++) {
+        const r = await fetch(`${base}/v1/passes`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'idempotency-key': `rl-${i}`, ...tokens['pass-dispatcher'] },
+          body: JSON.stringify({ passId: `rl-${i}`, accountId: 'acct-rl', slot: i + 1, campaignId: 'rl' }),
+        });
+        expect(r.status).toBe(201);
+      }
+      expect((await fetch(`${base}/health/live`)).status).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
 });

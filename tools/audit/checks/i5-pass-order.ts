@@ -1,6 +1,7 @@
 // I5: passes are sent in slot order; none skipped, none sent twice.
 import { campaignFilter } from '../db';
 import { AuditContext, CheckOutcome, InvariantCheck, num, skipped } from './types';
+import { toolBearer } from '../../ops/credentials';
 
 /**
  * Per campaign, one statement over the (campaign_id, slot) index order: sent passes must be slots
@@ -47,6 +48,8 @@ export interface ChannelRecord {
   repeatedPassIds: number;
 }
 
+class CredentialsRefused extends Error {}
+
 export async function readChannelRecord(url: string, campaignId: string | null, timeoutMs = 3000): Promise<ChannelRecord | null> {
   const rec: ChannelRecord = { deliveries: 0, perCampaign: new Map(), repeatedPassIds: 0 };
   // Pass ids are checked for repeats within a sliding window (a repeat far apart would also show as a slot repeat).
@@ -55,10 +58,13 @@ export async function readChannelRecord(url: string, campaignId: string | null, 
   for (;;) {
     let body: { deliveries: Delivery[]; lastSequence: number };
     try {
-      const res = await fetch(`${url}/admin/deliveries?after=${after}&limit=10000`, { signal: AbortSignal.timeout(timeoutMs) });
+      const res = await fetch(`${url}/admin/deliveries?after=${after}&limit=10000`, { headers: await toolBearer('reader'), signal: AbortSignal.timeout(timeoutMs) });
+      // refused credentials are a setup error, not "no simulator here": never skip the check silently
+      if (res.status === 401 || res.status === 403) throw new CredentialsRefused(`channel simulator refused the audit's credentials (HTTP ${res.status})`);
       if (!res.ok) return after === 0 ? null : rec;
       body = (await res.json()) as { deliveries: Delivery[]; lastSequence: number };
-    } catch {
+    } catch (e) {
+      if (e instanceof CredentialsRefused) throw e;
       if (after === 0) return null;
       throw new Error(`channel simulator stopped answering after sequence ${after}`);
     }

@@ -1,0 +1,47 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { authSecret, verifyToken } from '@platform/auth';
+import { ensureHttpCredentials, httpCredentialEnv, LOCAL_PRINCIPALS, toolAuthSettings } from './credentials';
+
+describe('npm start HTTP credentials', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'creds-')), 'credentials');
+  });
+
+  it('writes a signing secret, a phone secret and one valid token per principal, readable by the owner only', async () => {
+    const c = await ensureHttpCredentials(dir);
+    expect(fs.readdirSync(dir).sort()).toEqual(['app-backend.token', 'jwt-secret', 'ops.token', 'phone-hash-secret', 'reader.token', 'shop-backend.token']);
+    expect(fs.statSync(dir).mode & 0o777).toBe(0o700);
+    for (const f of fs.readdirSync(dir)) expect([f, fs.statSync(path.join(dir, f)).mode & 0o777]).toEqual([f, 0o600]);
+
+    // the services read the secret from the file they are pointed at, and accept it even in production
+    const env = httpCredentialEnv(dir);
+    expect(env.AUTH_JWT_SECRET_FILE).toBe(c.signingSecretFile);
+    const key = authSecret({ NODE_ENV: 'production', AUTH_JWT_SECRET_FILE: env.AUTH_JWT_SECRET_FILE });
+    for (const p of LOCAL_PRINCIPALS) {
+      const token = fs.readFileSync(path.join(dir, p.file), 'utf8').trim();
+      await expect(verifyToken(key, token)).resolves.toEqual({ subject: p.subject, roles: [p.role] });
+    }
+    expect(env.PHONE_HASH_SECRET?.length).toBeGreaterThanOrEqual(32);
+    expect(toolAuthSettings(dir).AUTH_JWT_SECRET_FILE).toBe(c.signingSecretFile);
+  });
+
+  it('keeps the secrets across starts (stored phone keys depend on them) and renews the tokens', async () => {
+    await ensureHttpCredentials(dir);
+    const secret = fs.readFileSync(path.join(dir, 'jwt-secret'), 'utf8');
+    const phone = fs.readFileSync(path.join(dir, 'phone-hash-secret'), 'utf8');
+    const token = fs.readFileSync(path.join(dir, 'ops.token'), 'utf8');
+    await new Promise((r) => setTimeout(r, 1100)); // iat has second resolution
+    await ensureHttpCredentials(dir);
+    expect(fs.readFileSync(path.join(dir, 'jwt-secret'), 'utf8')).toBe(secret);
+    expect(fs.readFileSync(path.join(dir, 'phone-hash-secret'), 'utf8')).toBe(phone);
+    expect(fs.readFileSync(path.join(dir, 'ops.token'), 'utf8')).not.toBe(token);
+  });
+
+  it('gives the services no credential settings before npm start created them (development defaults)', () => {
+    expect(httpCredentialEnv(dir)).toEqual({});
+    expect(toolAuthSettings(dir).AUTH_JWT_SECRET_FILE).toBeUndefined();
+  });
+});
