@@ -4,6 +4,7 @@
 //   node tools/run.js apps/claims/bench/claims-bench.ts [N=50000]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { bearer } from '@platform/auth/testing';
 import { Topics } from '@platform/contracts';
 import { createKafka, SafePublisher } from '@platform/messaging';
 import { createTestDatabase, createTestTopics, testInfra, testKafka, topicTimeSpan, uniqueSuffix, waitFor } from '@platform/testing';
@@ -25,7 +26,7 @@ void (async () => {
   const now = Date.now();
   await fetch(`${url}/campaigns`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(await bearer(config, 'ops', { subject: 'claims-bench' })) },
     body: JSON.stringify({
       campaignId,
       name: 'bench',
