@@ -1,0 +1,86 @@
+import { Body, Controller, Get, INestApplication, Module, Param, Post } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { probeRoutes, registeredRoutes, tokenFor } from '../testing';
+import { NamesAccount, Roles } from './decorators';
+import { HttpAuthModule } from './module';
+
+@Controller('health')
+class Health {
+  @Get('live')
+  live() {
+    return { status: 'ok' };
+  }
+}
+
+@Controller('things')
+class Things {
+  @Get(':accountId')
+  @Roles('reader', 'app-backend')
+  @NamesAccount({ param: 'accountId' })
+  read(@Param('accountId') accountId: string) {
+    return { accountId };
+  }
+
+  @Post()
+  @Roles('shop-backend')
+  @NamesAccount({ body: 'accountId' })
+  write(@Body() body: unknown) {
+    return body;
+  }
+
+  /** Someone forgot @Roles: nobody gets in. */
+  @Get()
+  forgotten() {
+    return { leaked: true };
+  }
+}
+
+const settings = { NODE_ENV: 'test', HTTP_RATE_LIMIT_PER_MINUTE: 0 };
+
+@Module({ imports: [HttpAuthModule.forRoot(settings)], controllers: [Health, Things] })
+class App {}
+
+describe('AuthGuard on a small app', () => {
+  let app: INestApplication;
+  let url: string;
+  beforeAll(async () => {
+    app = await NestFactory.create(App, { logger: false });
+    await app.listen(0, '127.0.0.1');
+    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('finds the routes from the router', () => {
+    expect(registeredRoutes(app).map((r) => `${r.method} ${r.path}`).sort()).toEqual(['GET /health/live', 'GET /things', 'GET /things/:accountId', 'POST /things']);
+  });
+
+  it('leaves /health/* open, refuses a missing or malformed bearer with 401 and a challenge', async () => {
+    expect((await fetch(`${url}/health/live`)).status).toBe(200);
+    const none = await fetch(`${url}/things/a`);
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toBe('Bearer realm="heart-pack"');
+    expect((await fetch(`${url}/things/a`, { headers: { authorization: 'Basic b3BzOm9wcw==' } })).status).toBe(401);
+    expect((await fetch(`${url}/things/a`, { headers: { authorization: 'Bearer not-a-jwt' } })).status).toBe(401);
+  });
+
+  it('refuses a route without roles to every role, so the per-app route tests fail on it', async () => {
+    const probes = await probeRoutes(app, url, settings);
+    const forgotten = probes.find((p) => p.method === 'GET' && p.path === '/things');
+    expect(forgotten?.anonymous).toBe(401);
+    expect(Object.values(forgotten?.byRole ?? {})).toEqual([403, 403, 403, 403, 403]);
+    expect(probes.find((p) => p.path === '/things/:accountId')?.byRole).toEqual({ ops: 403, reader: 200, 'app-backend': 200, 'shop-backend': 403, 'pass-dispatcher': 403 });
+  });
+
+  it('binds an account-bound token to the account named in the path or the body', async () => {
+    const bound = { authorization: `Bearer ${await tokenFor(settings, 'shop-backend', { account: 'acct-1' })}`, 'content-type': 'application/json' };
+    expect((await fetch(`${url}/things`, { method: 'POST', headers: bound, body: JSON.stringify({ accountId: 'acct-1' }) })).status).toBe(201);
+    const other = await fetch(`${url}/things`, { method: 'POST', headers: bound, body: JSON.stringify({ accountId: 'acct-2' }) });
+    expect(other.status).toBe(403);
+    expect(await other.json()).toMatchObject({ error: 'ACCOUNT_MISMATCH' });
+    const reader = { authorization: `Bearer ${await tokenFor(settings, 'reader', { account: 'acct-1' })}` };
+    expect((await fetch(`${url}/things/acct-1`, { headers: reader })).status).toBe(200);
+    expect((await fetch(`${url}/things/acct-2`, { headers: reader })).status).toBe(403);
+  });
+});
