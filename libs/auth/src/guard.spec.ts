@@ -2,6 +2,7 @@ import { Body, Controller, Get, INestApplication, Module, Param, Post } from '@n
 import { NestFactory } from '@nestjs/core';
 import { probeRoutes, registeredRoutes, tokenFor } from '../testing';
 import { NamesAccount, Roles } from './decorators';
+import { DEV_AUTH_SECRET } from './key';
 import { HttpAuthModule } from './module';
 
 @Controller('health')
@@ -82,5 +83,13 @@ describe('AuthGuard on a small app', () => {
     const reader = { authorization: `Bearer ${await tokenFor(settings, 'reader', { account: 'acct-1' })}` };
     expect((await fetch(`${url}/things/acct-1`, { headers: reader })).status).toBe(200);
     expect((await fetch(`${url}/things/acct-2`, { headers: reader })).status).toBe(403);
+  });
+});
+
+describe('HttpAuthModule in production', () => {
+  it('refuses to build (so the service does not start) without a signing key or with the development key', () => {
+    expect(() => HttpAuthModule.forRoot({ NODE_ENV: 'production', HTTP_RATE_LIMIT_PER_MINUTE: 0 })).toThrow(/NODE_ENV=production/);
+    expect(() => HttpAuthModule.forRoot({ NODE_ENV: 'production', AUTH_JWT_SECRET: DEV_AUTH_SECRET, HTTP_RATE_LIMIT_PER_MINUTE: 0 })).toThrow(/development/);
+    expect(() => HttpAuthModule.forRoot({ NODE_ENV: 'production', AUTH_JWT_SECRET: 'k'.repeat(32), HTTP_RATE_LIMIT_PER_MINUTE: 0 })).not.toThrow();
   });
 });
