@@ -3,10 +3,10 @@
 // partition; this test kills a partition leader of a real 3-broker cluster (RF 3, minISR 2) while
 // publishing multi-partition batches, then reads everything back: nothing acknowledged may be missing.
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka } from 'kafkajs';
 import { createKafka, SafePublisher } from '@platform/messaging';
 import { stopKafka } from '../infra';
-import { busiestLeader, ensureCluster, killBroker, startBroker } from './cluster';
+import { busiestLeader, ensureCluster, killBroker, startBroker, type DrillCluster } from './cluster';
 
 jest.setTimeout(600_000);
 
@@ -63,9 +63,10 @@ async function createTopicPatiently(admin: ReturnType<Kafka['admin']>, topic: st
 describe('publishing survives the death of a partition leader (3 brokers, RF 3, minISR 2)', () => {
   let brokers: string[];
   let startedHere = false;
+  let security: DrillCluster['security'];
 
   beforeAll(async () => {
-    ({ brokers, startedHere } = await ensureCluster());
+    ({ brokers, startedHere, security } = await ensureCluster());
   });
 
   afterAll(async () => {
@@ -73,13 +74,14 @@ describe('publishing survives the death of a partition leader (3 brokers, RF 3, 
   });
 
   it(`loses no acknowledged message over ${TRIALS} leader kills`, async () => {
-    const admin = new Kafka({ clientId: 'bl-admin', brokers, logLevel: logLevel.NOTHING }).admin();
+    // The cluster is secured: the test's own topics are made and read by the admin principal.
+    const admin = createKafka({ brokers, clientId: 'bl-admin', security: security('admin') }).admin();
     await admin.connect();
     const summary: { trial: number; killed: number; acked: number; missing: number; failedSends: number; batchesAcked: Record<string, number> }[] = [];
     for (let trial = 1; trial <= TRIALS; trial++) {
       const topic = `broker-loss-test-${Date.now()}-${trial}`;
       await createTopicPatiently(admin, topic);
-      const kafka = createKafka({ brokers, clientId: `bl-${trial}` });
+      const kafka = createKafka({ brokers, clientId: `bl-${trial}`, security: security('admin') });
       const publisher = new SafePublisher(kafka, { sendTimeoutMs: 10000 });
       const acked = new Set<string>();
       let failedSends = 0;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import type { KafkaSecurityEnv } from '@platform/config';
 import { CampaignDefinition, Topics } from '@platform/contracts';
 import { createKafka, SafePublisher } from '@platform/messaging';
 import { waitFor } from '@platform/testing';
@@ -10,6 +11,8 @@ import { toolBearer } from '../ops/credentials';
 export interface TrialOptions {
   platform: DrillPlatform;
   brokers: string[];
+  /** The load's Kafka client settings (the app backend's principal on the secured cluster). */
+  security?: Partial<KafkaSecurityEnv>;
   /** Broker to kill; default: the one leading most partitions of the claims topic. */
   broker?: number;
   ratePerSecond: number;
@@ -80,7 +83,7 @@ export async function runBrokerLossTrial(o: TrialOptions): Promise<TrialReport> 
   const couponsDb = await platform.db('coupons');
   const passesDb = await platform.db('pass-dispatcher');
   const topic = platform.prefix + Topics.claimRequested.name;
-  const publisher = new SafePublisher(createKafka({ brokers: o.brokers, clientId: `drill-${randomUUID().slice(0, 6)}` }), { sendTimeoutMs: 10_000 });
+  const publisher = new SafePublisher(createKafka({ brokers: o.brokers, clientId: `drill-${randomUUID().slice(0, 6)}`, security: o.security }), { sendTimeoutMs: 10_000 });
   const acked = new Set<string>();
   let failedPublishes = 0;
   let lastAckAt = Date.now();

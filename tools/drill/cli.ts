@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { readInfraState, stopKafka, ensureTopics } from '../infra';
 import { ensurePostgres } from '../infra/postgres';
 import { runBrokerLossTrial, TrialReport } from './broker-loss';
-import { ensureCluster } from './cluster';
+import { ensureCluster, grantDrillPrefix } from './cluster';
 import { startDrillPlatform } from './platform';
 
 const program = new Command().name('drill');
@@ -33,7 +33,8 @@ program
     const suffix = randomUUID().slice(0, 6);
     const prefix = `drill-${suffix}.`;
     await ensureTopics({ brokers: cluster.brokers, prefix, replicationFactor: 3 });
-    const platform = await startDrillPlatform({ brokers: cluster.brokers, serverUrl: pg.databaseUrl, prefix, suffix });
+    log(`${await grantDrillPrefix(cluster.brokers, prefix)} ACLs for prefix ${prefix}; every service connects as its own principal`);
+    const platform = await startDrillPlatform({ brokers: cluster.brokers, serverUrl: pg.databaseUrl, prefix, suffix, security: cluster.security });
     log('services ready');
     const trials: TrialReport[] = [];
     try {
@@ -43,6 +44,7 @@ program
           await runBrokerLossTrial({
             platform,
             brokers: cluster.brokers,
+            security: cluster.security('app-backend'),
             broker: o.broker,
             ratePerSecond: o.rate,
             beforeSeconds: o.before,

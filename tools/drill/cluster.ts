@@ -1,10 +1,31 @@
-import { bootstrapServers, killBroker, kafkaStatus, partitionLeaders, startBroker, startKafka } from '../infra';
+import type { KafkaSecurityEnv } from '@platform/config';
+import type { KafkaPrincipal } from '@platform/contracts';
+import { applyAcls, bootstrapServers, killBroker, kafkaStatus, partitionLeaders, principalEnv, securedClusterCredentials, startBroker, startKafka, waitUntilAclsEffective, withAdmin } from '../infra';
 
-/** The 3-broker cluster for drills and the broker-loss test: started if needed. */
-export async function ensureCluster(): Promise<{ brokers: string[]; startedHere: boolean }> {
+export interface DrillCluster {
+  brokers: string[];
+  startedHere: boolean;
+  /** Client settings of a principal (the cluster is SASL/SCRAM with deny-by-default ACLs). */
+  security(principal: KafkaPrincipal): Partial<KafkaSecurityEnv>;
+}
+
+/** The (secured) 3-broker cluster for drills and the broker-loss test: started if needed. */
+export async function ensureCluster(): Promise<DrillCluster> {
   const running = kafkaStatus(3).filter((n) => n.running).length;
   const r = await startKafka({ brokers: 3, timeoutMs: 240_000 });
-  return { brokers: r.brokers.length ? r.brokers : bootstrapServers(3), startedHere: running < 3 };
+  const creds = securedClusterCredentials();
+  return {
+    brokers: r.brokers.length ? r.brokers : bootstrapServers(3),
+    startedHere: running < 3,
+    security: (p) => principalEnv(creds, p) as Partial<KafkaSecurityEnv>,
+  };
+}
+
+/** The ACLs of a drill's own topic prefix and consumer groups (generated from the ownership table). */
+export async function grantDrillPrefix(brokers: string[], prefix: string): Promise<number> {
+  const n = await withAdmin(brokers, (a) => applyAcls(a, prefix), { retries: 5 });
+  await waitUntilAclsEffective(brokers, securedClusterCredentials(), prefix);
+  return n;
 }
 
 /** The broker leading the most partitions of a topic (ties: lowest id). */

@@ -1,5 +1,7 @@
 import { ChildProcess } from 'node:child_process';
 import { Client } from 'pg';
+import type { KafkaSecurityEnv } from '@platform/config';
+import type { KafkaPrincipal } from '@platform/contracts';
 import { databaseUrl, ensureDatabase } from '@platform/persistence';
 import { spawnTs, stopGracefully, waitFor } from '@platform/testing';
 import { toolAuthEnv } from '../ops/credentials';
@@ -31,7 +33,14 @@ export interface DrillPlatform {
 }
 
 /** Starts the claim path's services as processes (the way `npm start` does), on drill-only topics and databases. */
-export async function startDrillPlatform(o: { brokers: string[]; serverUrl: string; prefix: string; suffix: string }): Promise<DrillPlatform> {
+export async function startDrillPlatform(o: {
+  brokers: string[];
+  serverUrl: string;
+  prefix: string;
+  suffix: string;
+  /** Kafka client settings per principal: each service connects as itself. */
+  security?: (principal: KafkaPrincipal) => Partial<KafkaSecurityEnv>;
+}): Promise<DrillPlatform> {
   const services: DrillService[] = [];
   for (const s of SERVICES) {
     const database = s.db ? `drill_${s.name.replace(/-/g, '_')}_${o.suffix}` : null;
@@ -51,6 +60,9 @@ export async function startDrillPlatform(o: { brokers: string[]; serverUrl: stri
       ...toolAuthEnv(),
     };
     if (database) env.DB_NAME = database;
+    if (o.security && s.name !== 'talk-channel-sim') {
+      for (const [k, v] of Object.entries(o.security(s.name))) if (v !== undefined) env[k] = String(v);
+    }
     services.push({ name: s.name, port: s.port, database, child: spawnTs(`apps/${s.name}/src/main.ts`, env) });
   }
   const url = (name: string): string => `http://127.0.0.1:${services.find((s) => s.name === name)?.port ?? 0}`;

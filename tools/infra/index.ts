@@ -1,5 +1,6 @@
 // Public surface of the local-infrastructure tools, for tests, drills and ops scripts.
 export * from './kafka';
+export * from './kafka-security';
 export * from './postgres';
 export * from './zipkin';
 export * from './topics';

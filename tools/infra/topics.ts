@@ -1,6 +1,6 @@
 // Topics are created explicitly from the contract (brokers never auto-create). Tests create their
 // own prefixed copies for isolation, so this is idempotent and safe to call concurrently.
-import { plannedTopics, type PartitionPlan } from '@platform/contracts';
+import { plannedTopics, trustTopicConfig, type PartitionPlan } from '@platform/contracts';
 import type { ITopicConfig } from 'kafkajs';
 import { withAdmin } from './kafka';
 import { waitFor } from './processes';
@@ -41,14 +41,16 @@ export function topicPrefix(prefix?: string): string {
   return prefix ?? process.env.KAFKA_TOPIC_PREFIX ?? '';
 }
 
-function configFor(name: string): ITopicConfig['configEntries'] {
-  return name.endsWith('.dlq') ? [{ name: 'retention.ms', value: String(DLQ_RETENTION_MS) }] : [];
+function configFor(canonicalName: string): ITopicConfig['configEntries'] {
+  const entries = Object.entries(trustTopicConfig(canonicalName)).map(([name, value]) => ({ name, value }));
+  if (canonicalName.endsWith('.dlq')) entries.push({ name: 'retention.ms', value: String(DLQ_RETENTION_MS) });
+  return entries;
 }
 
 /** Creates the missing topics (with prefix) and waits until every partition of every topic has a leader. */
 export async function ensureTopics(opts: EnsureTopicsOptions): Promise<EnsureTopicsResult> {
   const prefix = topicPrefix(opts.prefix);
-  const wanted = (opts.topics ?? plannedTopics(opts.partitions)).map((t) => ({ name: `${prefix}${t.name}`, partitions: t.partitions }));
+  const wanted = (opts.topics ?? plannedTopics(opts.partitions)).map((t) => ({ name: `${prefix}${t.name}`, canonical: t.name, partitions: t.partitions }));
   const names = wanted.map((t) => t.name);
   const timeoutMs = opts.timeoutMs ?? 60_000;
   return withAdmin(
@@ -65,7 +67,7 @@ export async function ensureTopics(opts: EnsureTopicsOptions): Promise<EnsureTop
             topic: t.name,
             numPartitions: t.partitions,
             replicationFactor: opts.replicationFactor,
-            configEntries: configFor(t.name),
+            configEntries: configFor(t.canonical),
           })),
         });
       }

@@ -65,7 +65,7 @@ export const OPS_GROUP_PREFIXES = ['ops-', 'audit-', 'dlq-reader-', 'loadgen-', 
 /** The app backend's consumer groups start with this. */
 export const APP_BACKEND_GROUP_PREFIX = 'app-backend';
 
-export type AclOperation = 'Read' | 'Write' | 'Describe' | 'Delete';
+export type AclOperation = 'Read' | 'Write' | 'Describe' | 'DescribeConfigs' | 'Delete';
 export interface KafkaAcl {
   /** SASL user name (the broker principal is `User:<principal>`). */
   principal: KafkaPrincipal;
@@ -85,8 +85,11 @@ export interface KafkaAcl {
  */
 export function kafkaAcls(topicPrefix = ''): KafkaAcl[] {
   const acls: KafkaAcl[] = [];
-  const topic = (principal: KafkaPrincipal, name: string, operation: AclOperation) =>
+  const topic = (principal: KafkaPrincipal, name: string, operation: AclOperation) => {
     acls.push({ principal, resource: { type: 'topic', name: topicPrefix + name, patternType: 'literal' }, operation });
+    // SafePublisher reads the topic's max.message.bytes before it writes
+    if (operation === 'Write') acls.push({ principal, resource: { type: 'topic', name: topicPrefix + name, patternType: 'literal' }, operation: 'DescribeConfigs' });
+  };
   const group = (principal: KafkaPrincipal, name: string, patternType: 'literal' | 'prefix', operation: AclOperation) =>
     acls.push({ principal, resource: { type: 'group', name, patternType }, operation });
   const specs = Object.values(Topics);
@@ -137,4 +140,14 @@ export function allPrincipalAcls(topicPrefix = ''): PrincipalAcls[] {
     }
   }
   return [...byPrincipal.values()];
+}
+
+/**
+ * Broker-side settings of a topic that follow from who writes it. Inbound topics are written from
+ * outside: the broker stamps each record (LogAppendTime), so the claims skew check (R1) compares
+ * `requestedAt` with a time the producer cannot choose.
+ */
+export function trustTopicConfig(canonicalName: string): Record<string, string> {
+  const spec = Object.values(Topics).find((t) => t.name === canonicalName);
+  return spec?.direction === 'inbound' ? { 'message.timestamp.type': 'LogAppendTime' } : {};
 }

@@ -1,5 +1,5 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { headersToStrings, plannedTopics } from '@platform/contracts';
+import { headersToStrings, plannedTopics, trustTopicConfig } from '@platform/contracts';
 import { testInfra, uniqueSuffix } from './env';
 
 export function testKafka(brokers = testInfra().brokers): Kafka {
@@ -12,7 +12,13 @@ export function testKafka(brokers = testInfra().brokers): Kafka {
  */
 export async function createTestTopics(label: string, brokers = testInfra().brokers, replicationFactor = 1): Promise<string> {
   const prefix = `t-${label}-${uniqueSuffix()}.`;
-  const topics = plannedTopics().map((t) => ({ topic: prefix + t.name, numPartitions: t.partitions, replicationFactor }));
+  const topics = plannedTopics().map((t) => ({
+    topic: prefix + t.name,
+    numPartitions: t.partitions,
+    replicationFactor,
+    // the same broker-side timestamps as infra's topics (inbound: LogAppendTime)
+    configEntries: Object.entries(trustTopicConfig(t.name)).map(([name, value]) => ({ name, value })),
+  }));
   const admin = testKafka(brokers).admin();
   await admin.connect();
   try {

@@ -1,0 +1,182 @@
+// The 3-broker mode is secured the way production would be: SASL/SCRAM-SHA-512 for every client,
+// the KRaft StandardAuthorizer with deny-by-default, one principal per service (plus app-backend,
+// ops and admin), ACLs generated from the contract's ownership table. Credentials are created at
+// format time (kafka-storage format --add-scram) and written for kcat and the Kafka CLI tools to
+// .local/credentials/<principal>.properties. The single broker stays PLAINTEXT for everyday work.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Admin, Kafka, logLevel, ResourcePatternTypes, type AclEntry, type SASLOptions } from 'kafkajs';
+import { KAFKA_PRINCIPALS, KAFKA_SUPER_USERS, kafkaAcls, type KafkaAcl, type KafkaPrincipal } from '@platform/contracts';
+import { LOCAL_DIR } from './paths';
+
+export const CREDENTIALS_DIR = path.join(LOCAL_DIR, 'credentials');
+/** The brokers' and controllers' own identity (inter-broker SCRAM, controller PLAIN); a super user. */
+export const BROKER_PRINCIPAL = 'broker';
+export const SASL_MECHANISM = 'SCRAM-SHA-512';
+
+export type ClusterCredentials = Record<KafkaPrincipal | typeof BROKER_PRINCIPAL, string>;
+
+function newPassword(): string {
+  // base64url: no ',', '=' or ']' that the --add-scram syntax or a properties file would trip on
+  return crypto.randomBytes(24).toString('base64url');
+}
+
+/**
+ * The cluster's SCRAM passwords, created once next to its data (`<dir>/scram-credentials.json`,
+ * mode 600): they must match what the storage was formatted with, and a purge of the cluster
+ * forgets both together.
+ */
+export function clusterCredentials(clusterDir: string): ClusterCredentials {
+  const file = path.join(clusterDir, 'scram-credentials.json');
+  let stored: Partial<ClusterCredentials> = {};
+  try {
+    stored = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<ClusterCredentials>;
+  } catch {
+    // first start
+  }
+  const creds = {} as ClusterCredentials;
+  for (const p of [...KAFKA_PRINCIPALS, BROKER_PRINCIPAL] as const) creds[p] = stored[p] ?? newPassword();
+  if (JSON.stringify(creds) !== JSON.stringify(stored)) {
+    fs.mkdirSync(clusterDir, { recursive: true });
+    fs.writeFileSync(file, `${JSON.stringify(creds, null, 2)}\n`, { mode: 0o600 });
+  }
+  return creds;
+}
+
+/** `kafka-storage format` arguments that store every principal's SCRAM credential in the bootstrap metadata. */
+export function scramFormatArgs(creds: ClusterCredentials): string[] {
+  return Object.entries(creds).flatMap(([name, password]) => ['--add-scram', `${SASL_MECHANISM}=[name=${name},password=${password}]`]);
+}
+
+/**
+ * server.properties entries of a secured node. Clients and brokers share the SASL_PLAINTEXT
+ * listener (SCRAM); the controller listener uses PLAIN with the broker principal only, because
+ * controllers cannot authenticate with SCRAM credentials that live in the metadata they serve.
+ */
+export function secureNodeProperties(o: { port: number; controllerPort: number; host: string; brokerPassword: string }): Record<string, string> {
+  const pw = o.brokerPassword;
+  return {
+    listeners: `SASL_PLAINTEXT://${o.host}:${o.port},CONTROLLER://${o.host}:${o.controllerPort}`,
+    'advertised.listeners': `SASL_PLAINTEXT://${o.host}:${o.port},CONTROLLER://${o.host}:${o.controllerPort}`,
+    'listener.security.protocol.map': 'CONTROLLER:SASL_PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
+    'inter.broker.listener.name': 'SASL_PLAINTEXT',
+    'sasl.enabled.mechanisms': SASL_MECHANISM,
+    'sasl.mechanism.inter.broker.protocol': SASL_MECHANISM,
+    'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config': `org.apache.kafka.common.security.scram.ScramLoginModule required username="${BROKER_PRINCIPAL}" password="${pw}";`,
+    'sasl.mechanism.controller.protocol': 'PLAIN',
+    'listener.name.controller.sasl.enabled.mechanisms': 'PLAIN',
+    'listener.name.controller.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required username="${BROKER_PRINCIPAL}" password="${pw}" user_${BROKER_PRINCIPAL}="${pw}";`,
+    'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+    'allow.everyone.if.no.acl.found': 'false',
+    'super.users': [BROKER_PRINCIPAL, ...KAFKA_SUPER_USERS].map((u) => `User:${u}`).join(';'),
+  };
+}
+
+/** kafkajs SASL options of a principal. */
+export function saslFor(creds: ClusterCredentials, principal: KafkaPrincipal): SASLOptions {
+  return { mechanism: 'scram-sha-512', username: principal, password: creds[principal] };
+}
+
+/** Environment for a process (service, tool) connecting as `principal` (read by kafkaSecurityEnv). */
+export function principalEnv(creds: ClusterCredentials, principal: KafkaPrincipal): Record<string, string> {
+  return {
+    KAFKA_SECURITY_PROTOCOL: 'SASL_PLAINTEXT',
+    KAFKA_SASL_MECHANISM: 'scram-sha-512',
+    KAFKA_SASL_USERNAME: principal,
+    KAFKA_SASL_PASSWORD: creds[principal],
+  };
+}
+
+export function propertiesFile(principal: KafkaPrincipal, dir = CREDENTIALS_DIR): string {
+  return path.join(dir, `${principal}.properties`);
+}
+
+/**
+ * Writes `<principal>.properties` for every principal in librdkafka's format (`kcat -F`), and
+ * `<principal>.jvm.properties` with the JAAS line the Java clients need instead
+ * (`kafka-console-producer.sh --producer.config`); librdkafka refuses that key. Mode 600.
+ */
+export function writeClientProperties(creds: ClusterCredentials, brokers: string[], dir = CREDENTIALS_DIR): string[] {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return KAFKA_PRINCIPALS.map((p) => {
+    const file = propertiesFile(p, dir);
+    const common = [
+      `# Kafka principal ${p} on the local 3-broker cluster (written by npm run infra:up -- --brokers 3)`,
+      `bootstrap.servers=${brokers.join(',')}`,
+      'security.protocol=SASL_PLAINTEXT',
+      `sasl.mechanism=${SASL_MECHANISM}`,
+    ];
+    fs.writeFileSync(file, [...common, `sasl.username=${p}`, `sasl.password=${creds[p]}`, ''].join('\n'), { mode: 0o600 });
+    const jaas = `org.apache.kafka.common.security.scram.ScramLoginModule required username="${p}" password="${creds[p]}";`;
+    fs.writeFileSync(path.join(dir, `${p}.jvm.properties`), [...common, `sasl.jaas.config=${jaas}`, ''].join('\n'), { mode: 0o600 });
+    return file;
+  });
+}
+
+const OPERATIONS: Record<KafkaAcl['operation'], AclOperationTypes> = {
+  Read: AclOperationTypes.READ,
+  Write: AclOperationTypes.WRITE,
+  Describe: AclOperationTypes.DESCRIBE,
+  DescribeConfigs: AclOperationTypes.DESCRIBE_CONFIGS,
+  Delete: AclOperationTypes.DELETE,
+};
+
+export function toAclEntry(a: KafkaAcl): AclEntry {
+  return {
+    resourceType: a.resource.type === 'topic' ? AclResourceTypes.TOPIC : AclResourceTypes.GROUP,
+    resourceName: a.resource.name,
+    resourcePatternType: a.resource.patternType === 'prefix' ? ResourcePatternTypes.PREFIXED : ResourcePatternTypes.LITERAL,
+    principal: `User:${a.principal}`,
+    host: '*',
+    operation: OPERATIONS[a.operation],
+    permissionType: AclPermissionTypes.ALLOW,
+  };
+}
+
+/**
+ * Creates the ACLs for one topic prefix (creating an existing binding is a no-op in Kafka). Needs
+ * an admin client connected as a super user.
+ */
+export async function applyAcls(admin: Admin, topicPrefix = ''): Promise<number> {
+  const acl = kafkaAcls(topicPrefix).map(toAclEntry);
+  await admin.createAcls({ acl });
+  return acl.length;
+}
+
+/**
+ * Waits until every broker enforces the ACLs of a prefix: they reach the brokers through the
+ * metadata log a few seconds after createAcls returns, and a service started in between would be
+ * refused. Probes, on each broker, each principal's first topic (Describe is implied by its grant).
+ */
+export async function waitUntilAclsEffective(brokers: string[], creds: ClusterCredentials, topicPrefix = '', timeoutMs = 60_000): Promise<void> {
+  const probes = new Map<KafkaPrincipal, string>();
+  for (const a of kafkaAcls(topicPrefix)) if (a.resource.type === 'topic' && !probes.has(a.principal)) probes.set(a.principal, a.resource.name);
+  const deadline = Date.now() + timeoutMs;
+  for (const broker of brokers) {
+    for (const [principal, topic] of probes) {
+      const admin = new Kafka({ clientId: 'acl-probe', brokers: [broker], sasl: saslFor(creds, principal), logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+      await admin.connect();
+      try {
+        for (;;) {
+          try {
+            await admin.fetchTopicMetadata({ topics: [topic] });
+            break;
+          } catch (e) {
+            if (Date.now() > deadline) throw new Error(`ACLs for ${principal} on ${topic} not in force at ${broker} after ${timeoutMs} ms: ${String(e)}`);
+            await new Promise((r) => setTimeout(r, 200));
+          }
+        }
+      } finally {
+        await admin.disconnect();
+      }
+    }
+  }
+}
+
+/** Removes the ACLs `applyAcls` created for a (test or drill) prefix; shared prefix-free rules are left alone. */
+export async function removeAcls(admin: Admin, topicPrefix: string): Promise<void> {
+  if (!topicPrefix) throw new Error('removeAcls needs a non-empty prefix');
+  const own = kafkaAcls(topicPrefix).filter((a) => a.resource.name.startsWith(topicPrefix) || a.resource.name.includes(topicPrefix.replace(/\.$/, '')));
+  await admin.deleteAcls({ filters: own.map(toAclEntry) });
+}
