@@ -10,9 +10,10 @@ import { ClaimsController } from './claims/claims.controller';
 import { claimsDatabase, ClaimsConfig } from './config';
 import { ClaimsSchema1764300000100 } from './migrations/1764300000100-ClaimsSchema';
 import { SeedDefaultCampaign1764300000200 } from './migrations/1764300000200-SeedDefaultCampaign';
+import { ClaimRequestHash1764800000100 } from './migrations/1764800000100-ClaimRequestHash';
 import { CLAIMS_CONFIG } from './tokens';
 
-export const claimsMigrations = [...messagingMigrations, ClaimsSchema1764300000100, SeedDefaultCampaign1764300000200, OpsAuditTable1764900000000];
+export const claimsMigrations = [...messagingMigrations, ClaimsSchema1764300000100, SeedDefaultCampaign1764300000200, ClaimRequestHash1764800000100, OpsAuditTable1764900000000];
 
 @Module({})
 export class ClaimsModule {

@@ -237,4 +237,37 @@ describe('claims service on real Kafka and Postgres', () => {
     }
     expect(probes.find((p) => p.method === 'POST' && p.path === '/campaigns')?.byRole).toMatchObject({ ops: 400, reader: 403, 'app-backend': 403, 'shop-backend': 403 });
   });
+  it('gives one eventId one decision when it races on every partition at once (retries that came back with other keys)', async () => {
+    const ids = Array.from({ length: 30 }, (_, i) => `retry-storm-${i}`);
+    // the very same bytes each time (one body per eventId), under six keys
+    const items = ids.flatMap((id, i) => {
+      const body = request(id, `storm-${i}`);
+      return Array.from({ length: 6 }, (_, k) => ({ key: `storm-key-${i}-${k}`, value: body }));
+    });
+    await send(items);
+    await waitFor('30 decisions', () => new Set(decisionsFor(ids).map((d) => d.eventId)).size === 30, 60_000);
+    await new Promise((r) => setTimeout(r, 2000));
+    const ds = decisionsFor(ids);
+    expect(ds).toHaveLength(30);
+    expect(ds.every((d) => d.status === 'ACCEPTED')).toBe(true);
+    const { rows } = await pg.query(`SELECT count(*)::int AS n FROM claim WHERE event_id LIKE 'retry-storm-%'`);
+    expect(rows[0].n).toBe(30);
+  });
+
+  it('parks the same eventId with another body as EVENT_ID_REUSED and keeps the first decision', async () => {
+    const dlq = () => collector.on(prefix + dlqName(Topics.claimRequested.name)).filter((m) => m.headers[DLQ_HEADERS.reason]?.startsWith('EVENT_ID_REUSED'));
+    const before = dlq().length;
+    await send([{ key: 'reuser', value: request('reused-1', 'reuser') }]);
+    await waitFor('first decided', () => decisionsFor(['reused-1']).length === 1);
+    // later, and at once on other partitions: the same eventId for other accounts
+    await send([
+      { key: 'reuser', value: request('reused-1', 'reuser-b') },
+      { key: 'reuser-x', value: request('reused-1', 'reuser-c') },
+      { key: 'reuser-y', value: request('reused-1', 'reuser-d') },
+    ]);
+    await waitFor('3 parked', () => dlq().length === before + 3);
+    expect(decisionsFor(['reused-1'])).toHaveLength(1);
+    expect(decisionsFor(['reused-1'])[0]).toMatchObject({ accountId: 'reuser', status: 'ACCEPTED' });
+    expect(dlq()[before]?.headers[DLQ_HEADERS.reason]).toBe('EVENT_ID_REUSED: eventId reused-1 was already used for a different claim');
+  });
 });

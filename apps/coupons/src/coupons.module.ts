@@ -10,13 +10,14 @@ import { CouponsController } from './coupons/coupons.controller';
 import { ExpirySweeper } from './expiry/expiry-sweeper';
 import { CouponsSchema1764300003000 } from './migrations/1764300003000-CouponsSchema';
 import { CampaignRewards1764300003100 } from './migrations/1764300003100-CampaignRewards';
+import { HonourTimelyRedemptions1764800003200 } from './migrations/1764800003200-HonourTimelyRedemptions';
 import { RedemptionConsumer } from './redemptions/redemption-consumer';
 import { RedemptionController } from './redemptions/redemption.controller';
 import { RedemptionRepository } from './redemptions/redemption.repository';
 import { RedemptionService } from './redemptions/redemption.service';
 import { COUPONS_CONFIG } from './tokens';
 
-export const couponsMigrations = [...messagingMigrations, CouponsSchema1764300003000, CampaignRewards1764300003100];
+export const couponsMigrations = [...messagingMigrations, CouponsSchema1764300003000, CampaignRewards1764300003100, HonourTimelyRedemptions1764800003200];
 
 @Module({})
 export class CouponsModule {

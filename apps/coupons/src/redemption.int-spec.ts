@@ -3,6 +3,7 @@ import { dlqName, PayloadOf, Topics } from '@platform/contracts';
 import { DLQ_HEADERS, ManualClock } from '@platform/messaging';
 import { waitFor } from '@platform/testing';
 import { couponIdFor } from './coupons/coupon-id';
+import { ExpirySweeper } from './expiry/expiry-sweeper';
 import { acceptedClaim, Harness, RedemptionRequested, startHarness } from './testing/fixtures';
 
 jest.setTimeout(90_000);
@@ -302,5 +303,24 @@ describe('coupon redemption on the event and HTTP paths (real Kafka and Postgres
     expect(outcome(d.get('e-old-at'))).toBe('EXPIRED paid=null discount=0');
     expect(outcome(d.get('e-old-before'))).toBe('REDEEMED paid=8000 discount=2000');
     expect(outcome(d.get('e-old-now'))).toBe('EXPIRED paid=null discount=0');
+  });
+
+  it('a checkout made in time but processed after the expiry sweep (a backlog) is honoured; a late one is not', async () => {
+    const sweeper = h.app.get(ExpirySweeper);
+    clock.set(oldIssuedAt); // issued 30 days and an hour ago: expired an hour ago
+    await h.feeder.send('claimDecided', [acceptedClaim('bk1', oldIssuedAt)]);
+    await waitFor('bk1 coupons', async () => (await h.count(`SELECT count(*) n FROM coupon WHERE account_id = 'acct-bk1'`)) === 2);
+    const expiresAt = new Date(oldIssuedAt.getTime() + 30 * DAY);
+    clock.set(t0);
+    await sweeper.sweepAll(); // coupon.expired.v1 announced for both
+    expect(await h.count(`SELECT count(*) n FROM coupon WHERE coupon_id = $1 AND expired_at IS NOT NULL`, [c3000('bk1')])).toBe(1);
+    await h.feeder.send('couponRedemptionRequested', [
+      request('e-backlog-in-time', c3000('bk1'), 'acct-bk1', 10_000, { requestedAt: new Date(expiresAt.getTime() - 1).toISOString() }),
+      request('e-backlog-late', c2000('bk1'), 'acct-bk1', 10_000, { requestedAt: expiresAt.toISOString() }),
+    ]);
+    const d = await awaitDecisions(['e-backlog-in-time', 'e-backlog-late']);
+    expect(outcome(d.get('e-backlog-in-time'))).toBe('REDEEMED paid=7000 discount=3000');
+    expect(outcome(d.get('e-backlog-late'))).toBe('EXPIRED paid=null discount=0');
+    expect(await h.count(`SELECT count(*) n FROM coupon WHERE coupon_id = $1 AND redeemed_by = 'e-backlog-in-time'`, [c3000('bk1')])).toBe(1);
   });
 });

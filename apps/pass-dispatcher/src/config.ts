@@ -46,6 +46,11 @@ export const passDispatcherEnv = platformEnv.extend({
   EXPIRY_GRACE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
   /** How far a registration's requestedAt may be ahead of its message before it is clamped. */
   REGISTRATION_SKEW_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  /**
+   * A registration for a pass the sender may have delivered but not yet committed (within its
+   * uncommitted window) waits this long for the commit instead of being answered NOT_SENT_YET.
+   */
+  REGISTRATION_NOT_SENT_WAIT_MS: z.coerce.number().int().min(0).max(86_400_000).default(120_000),
 });
 
 export type PassDispatcherConfig = z.infer<typeof passDispatcherEnv>;

@@ -7,6 +7,7 @@ import { MetricsController } from '@platform/telemetry';
 import { passesDatabase, PassDispatcherConfig } from './config';
 import { DispatchCoordinator } from './dispatch/dispatch.coordinator';
 import { PassesSchema1764300004000 } from './migrations/1764300004000-PassesSchema';
+import { RegistrationRequestHash1764800004100 } from './migrations/1764800004100-RegistrationRequestHash';
 import { DelayNotices } from './notices/delay-notices';
 import { PassesController } from './ops/passes.controller';
 import { ExpirySweep } from './registration/expiry.sweep';
@@ -14,7 +15,7 @@ import { RegistrationHandler } from './registration/registration.handler';
 import { PassReserver } from './reservation/pass-reserver';
 import { PASS_DISPATCHER_CONFIG } from './tokens';
 
-export const passDispatcherMigrations = [...messagingMigrations, PassesSchema1764300004000, OpsAuditTable1764900000000];
+export const passDispatcherMigrations = [...messagingMigrations, PassesSchema1764300004000, RegistrationRequestHash1764800004100, OpsAuditTable1764900000000];
 
 @Module({})
 export class PassDispatcherModule {

@@ -11,7 +11,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { createHash } from 'node:crypto';
-import { Admin, Batch, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { DataSource, EntityManager } from 'typeorm';
 import { decode, headersToStrings, TopicSpec, topicSpecByName } from '@platform/contracts';
 import { isTransientError } from '@platform/persistence';
@@ -305,6 +305,8 @@ export class BatchConsumer {
       this.assignment = new Map(Object.entries(e.payload.memberAssignment));
       this.verified.clear();
       this.seekedToVerify.clear();
+      // Offsets that count another cluster or a shorter topic are caught even if no batch comes.
+      void this.verifyAssignment(this.assignment).catch((err: unknown) => this.log.warn(`offset check at assignment failed (the first batch checks again): ${String(err)}`));
     });
     c.on(c.events.CONNECT, () => {
       this.connected = true;
@@ -332,13 +334,13 @@ export class BatchConsumer {
       topics: this.topics.map((t) => this.o.namer.physical(t)),
       fromBeginning: true,
     });
+    this.consumer = c;
     await c.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.concurrency,
       eachBatch: (p) => this.onBatch(p),
     });
-    this.consumer = c;
     this.connected = true;
     alive();
   }
@@ -386,7 +388,7 @@ export class BatchConsumer {
     const hw = Number(batch.highWatermark);
     const tp = `${canonical}:${batch.partition}`;
     if (this.halted.has(tp)) return; // paused; nothing resolved, nothing skipped
-    if (!this.verified.has(tp) && (await this.verifyBinding(canonical, batch)) === 'refetch') return;
+    if (!this.verified.has(tp) && (await this.verifyBinding(canonical, batch.topic, batch.partition, batch.highWatermark, batch.messages)) === 'refetch') return;
     try {
       for (let i = 0; i < batch.messages.length; i += this.chunkSize) {
         if (!alive()) return;
@@ -417,18 +419,45 @@ export class BatchConsumer {
     }
   }
 
+  private readonly checking = new Map<string, Promise<'ok' | 'refetch'>>();
+
+  /** One check at a time per partition (assignment-time and batch-time checks may overlap). */
+  private verifyBinding(topic: string, physical: string, partition: number, highWatermark: string, messages: KafkaMessage[] | null): Promise<'ok' | 'refetch'> {
+    const tp = `${topic}:${partition}`;
+    const prev = this.checking.get(tp) ?? Promise.resolve('ok' as const);
+    const next = prev
+      .catch(() => 'ok' as const)
+      .then(() => (this.verified.has(tp) ? ('ok' as const) : this.checkBinding(topic, physical, partition, highWatermark, messages)));
+    this.checking.set(tp, next);
+    return next;
+  }
+
+  /** At assignment: the checks that need no record (cluster, partition end), before any batch. */
+  private async verifyAssignment(assignment: Map<string, number[]>): Promise<void> {
+    const admin = await this.getAdmin();
+    for (const [physical, partitions] of assignment) {
+      const offsets = await admin.fetchTopicOffsets(physical);
+      for (const p of partitions) {
+        const hw = offsets.find((o) => o.partition === p)?.high;
+        if (hw !== undefined) await this.verifyBinding(this.o.namer.canonical(physical), physical, p, hw, null);
+      }
+    }
+  }
+
   /**
    * Checks, once per assignment, that the offset stored for this partition counts this topic: the
    * same cluster, not beyond the partition's end, and the record it last applied is still the one
    * at that offset. Otherwise the topic was recreated or the cluster replaced (a purged local
    * Kafka, a failover to another data centre) and skipping "already applied" offsets would drop
    * new messages silently. Returns 'refetch' when it moved the fetch position (batch abandoned).
+   * Without `messages` (at assignment) the record check waits for the first batch.
    */
-  private async verifyBinding(topic: string, batch: Batch): Promise<'ok' | 'refetch'> {
-    const tp = `${topic}:${batch.partition}`;
+  private async checkBinding(topic: string, physical: string, partition: number, highWatermark: string, messages: KafkaMessage[] | null): Promise<'ok' | 'refetch'> {
+    const tp = `${topic}:${partition}`;
+    if (this.halted.has(tp)) return 'refetch';
     const rows = (await this.o.dataSource.query(
       `SELECT next_offset, cluster_id, last_fingerprint FROM consumer_offset WHERE group_id = $1 AND topic = $2 AND partition = $3`,
-      [this.o.groupId, topic, batch.partition],
+      [this.o.groupId, topic, partition],
     )) as { next_offset: string; cluster_id: string | null; last_fingerprint: string | null }[];
     const row = rows[0];
     const next = BigInt(row?.next_offset ?? '0');
@@ -439,17 +468,18 @@ export class BatchConsumer {
     let mismatch: string | null = null;
     if (row.cluster_id && this.clusterId && row.cluster_id !== this.clusterId) {
       mismatch = `stored offsets belong to cluster ${row.cluster_id}, connected to ${this.clusterId}`;
-    } else if (next > BigInt(batch.highWatermark)) {
-      mismatch = `stored next offset ${next} is beyond the partition's end ${batch.highWatermark}`;
+    } else if (next > BigInt(highWatermark)) {
+      mismatch = `stored next offset ${next} is beyond the partition's end ${highWatermark}`;
     } else if (row.last_fingerprint) {
+      if (!messages) return 'ok'; // the first batch compares the record
       const target = next - 1n;
-      const m = batch.messages.find((x) => BigInt(x.offset) === target);
+      const m = messages.find((x) => BigInt(x.offset) === target);
       if (m) {
         if (recordFingerprint(m) !== row.last_fingerprint) mismatch = `the record at offset ${target} is not the one last applied`;
       } else if (!this.seekedToVerify.has(tp)) {
         // Read the last applied record again to compare (one extra fetch per assignment).
         this.seekedToVerify.add(tp);
-        this.consumer?.seek({ topic: batch.topic, partition: batch.partition, offset: target.toString() });
+        this.consumer?.seek({ topic: physical, partition, offset: target.toString() });
         return 'refetch';
       } else {
         this.log.warn(`${tp}: record ${target} is gone (retention); stored offset ${next} accepted unverified`);
@@ -457,35 +487,35 @@ export class BatchConsumer {
     }
     this.seekedToVerify.delete(tp);
     if (!mismatch) {
-      this.verified.add(tp);
+      if (messages || !row.last_fingerprint) this.verified.add(tp);
       return 'ok';
     }
     messagingMetrics().offsetRebinds.add(1, { topic });
     if ((this.o.onOffsetMismatch ?? 'rewind') === 'halt') {
       this.log.error(`${tp}: ${mismatch}; partition halted (CONSUMER_ON_OFFSET_MISMATCH=halt)`);
-      this.halted.set(tp, { topic, partition: batch.partition, reason: `OFFSET_MISMATCH: ${mismatch}`, since: new Date().toISOString() });
-      this.consumer?.pause([{ topic: batch.topic, partitions: [batch.partition] }]);
+      this.halted.set(tp, { topic, partition, reason: `OFFSET_MISMATCH: ${mismatch}`, since: new Date().toISOString() });
+      this.consumer?.pause([{ topic: physical, partitions: [partition] }]);
       return 'refetch';
     }
-    const [low] = (await (await this.getAdmin()).fetchTopicOffsets(batch.topic)).filter((o) => o.partition === batch.partition).map((o) => BigInt(o.low));
+    const [low] = (await (await this.getAdmin()).fetchTopicOffsets(physical)).filter((o) => o.partition === partition).map((o) => BigInt(o.low));
     const start = low ?? 0n;
     await this.o.dataSource.transaction(async (manager) => {
       await manager.query(
         `INSERT INTO consumer_offset_rebind (group_id, topic, partition, old_next_offset, old_cluster_id, new_cluster_id, new_next_offset, reason)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [this.o.groupId, topic, batch.partition, next.toString(), row.cluster_id, this.clusterId, start.toString(), mismatch],
+        [this.o.groupId, topic, partition, next.toString(), row.cluster_id, this.clusterId, start.toString(), mismatch],
       );
       await manager.query(
         `UPDATE consumer_offset SET next_offset = $4, cluster_id = $5, last_fingerprint = NULL, updated_at = now()
           WHERE group_id = $1 AND topic = $2 AND partition = $3`,
-        [this.o.groupId, topic, batch.partition, start.toString(), this.clusterId],
+        [this.o.groupId, topic, partition, start.toString(), this.clusterId],
       );
     });
     this.log.warn(`${tp}: ${mismatch}; offsets rebound, starting over at ${start} (handlers dedupe by natural keys)`);
     this.verified.add(tp);
-    const first = batch.messages[0];
+    const first = messages?.[0];
     if (first && BigInt(first.offset) === start) return 'ok';
-    this.consumer?.seek({ topic: batch.topic, partition: batch.partition, offset: start.toString() });
+    this.consumer?.seek({ topic: physical, partition, offset: start.toString() });
     return 'refetch';
   }
 
@@ -836,7 +866,7 @@ export class BatchConsumer {
     await this.o.dataSource.transaction(async (manager) => {
       const now = this.clock.now();
       const rows = (await manager.query(
-        `SELECT id, topic, partition, "offset", key, value, headers, header_list, kafka_timestamp, reason, attempts, give_up_at
+        `SELECT id, topic, partition, "offset", key, value, headers, header_list, kafka_timestamp, reason, attempts, give_up_at, first_deferred_at
              FROM deferred_message WHERE group_id = $1 AND next_attempt_at <= $2 AND ($3::bigint IS NULL OR id = $3)
             ORDER BY id LIMIT 200 FOR UPDATE SKIP LOCKED`,
         [this.o.groupId, now, onlyId],
@@ -866,6 +896,7 @@ export class BatchConsumer {
               headerList: r.header_list ? headerListFromJson(r.header_list) : Object.entries(headers).map(([k, v]) => [k, Buffer.from(v)]),
               timestamp,
               rawTimestamp: String(timestamp.getTime()),
+              deferredSince: new Date(r.first_deferred_at),
               trace: parent,
             },
             r,
@@ -943,6 +974,7 @@ interface DeferredRow {
   reason: string;
   attempts: number;
   give_up_at: string;
+  first_deferred_at: string;
 }
 
 function errorText(e: unknown): string {

@@ -22,6 +22,8 @@ export interface InboundMessage<T> {
   readonly timestamp: Date;
   /** The timestamp as Kafka gave it (epoch milliseconds), kept for dead letters. */
   readonly rawTimestamp: string;
+  /** When it was first deferred (ctx.retryLater), for a message handed to the handler again. */
+  readonly deferredSince?: Date;
   /** Trace context of this message's processing span; events emitted for it continue this trace. */
   readonly trace: Context;
 }

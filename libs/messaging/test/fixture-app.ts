@@ -30,6 +30,7 @@ export interface FixtureOptions {
   chunkSize?: number;
   /** Account ids whose message makes the handler throw a non-transient error. */
   poisonAccounts?: string[];
+  onOffsetMismatch?: 'rewind' | 'halt';
 }
 
 @Controller()
@@ -91,6 +92,7 @@ export async function createFixtureApp(o: FixtureOptions & { role?: 'claims' | '
         relay: o.relay ?? true,
         chunkSize: o.chunkSize ?? 200,
         stallMs: 60000,
+        onOffsetMismatch: o.onOffsetMismatch,
       }),
     ],
     controllers: [o.role === 'observer' ? DecisionObserver : FixtureHandler],

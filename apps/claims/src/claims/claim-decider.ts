@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { PayloadOf } from '@platform/contracts';
 import { InboundMessage, OnBatch, TxContext } from '@platform/messaging';
 import { ClaimRejection, judgeEligibility } from '@platform/rules';
@@ -12,13 +12,27 @@ import { phoneKey } from './phone-key';
 type Request = InboundMessage<PayloadOf<'claimRequested'>>;
 type Reason = ClaimRejection | 'DUPLICATE';
 
-interface Decision {
+interface Pending {
   m: Request;
+  hash: string;
+}
+
+interface Decision extends Pending {
   claimId: string;
-  status: 'ACCEPTED' | 'REJECTED';
+  /** DECIDED_ELSEWHERE: another transaction decided this eventId while we were deciding it. */
+  status: 'ACCEPTED' | 'REJECTED' | 'DECIDED_ELSEWHERE';
   reason: Reason | null;
   phoneCountry: string | null;
   phoneHash: string | null;
+}
+
+/** The request as the contract reads it (added fields stripped), so a redelivery hashes the same. */
+function requestHash(m: Request): string {
+  return createHash('sha256').update(JSON.stringify(m.value)).digest('hex');
+}
+
+function reused(m: Request): string {
+  return `EVENT_ID_REUSED: eventId ${m.value.eventId} was already used for a different claim`;
 }
 
 /**
@@ -35,49 +49,66 @@ export class ClaimDecider {
 
   @OnBatch('claimRequested')
   async decide(@Payload() messages: Request[], @Ctx() ctx: TxContext): Promise<void> {
-    // R2: the same eventId again (a retry, a double delivery) is not a second claim.
-    const byEvent = new Map<string, Request>();
-    for (const m of messages) if (!byEvent.has(m.value.eventId)) byEvent.set(m.value.eventId, m);
-    const decided = await ctx.query<{ event_id: string }>(`SELECT event_id FROM claim WHERE event_id = ANY($1)`, [[...byEvent.keys()]]);
-    for (const d of decided) byEvent.delete(d.event_id);
+    // R2: the same eventId again (a retry, a double delivery) is not a second claim; the same
+    // eventId with another body is not a claim at all (EVENT_ID_REUSED).
+    const byEvent = new Map<string, Pending>();
+    for (const m of messages) {
+      const hash = requestHash(m);
+      const first = byEvent.get(m.value.eventId);
+      if (!first) byEvent.set(m.value.eventId, { m, hash });
+      else if (first.hash !== hash) ctx.reject(m, reused(m));
+    }
+    await this.dropDecided(ctx, byEvent);
     if (byEvent.size === 0) return;
 
-    const campaigns = await this.campaigns.findMany(ctx.manager, [...new Set([...byEvent.values()].map((m) => m.value.campaignId))]);
+    const campaigns = await this.campaigns.findMany(ctx.manager, [...new Set([...byEvent.values()].map((p) => p.m.value.campaignId))]);
     const decisions: Decision[] = [];
-    for (const m of byEvent.values()) {
+    for (const { m, hash } of byEvent.values()) {
       const c = campaigns.get(m.value.campaignId);
       const verdict = judgeEligibility(
         { talkLinked: m.value.talkLinked, phoneNumber: m.value.phoneNumber, requestedAt: new Date(m.value.requestedAt), producedAt: m.timestamp },
         c && { opensAt: c.opensAt, closesAt: c.closesAt },
         this.config.CLAIM_SKEW_TOLERANCE_SECONDS * 1000,
       );
-      const e164 = verdict.eligible ? verdict.phoneE164 : verdict.phoneE164;
       decisions.push({
         m,
+        hash,
         claimId: randomUUID(),
         status: verdict.eligible ? 'ACCEPTED' : 'REJECTED',
         reason: verdict.eligible ? null : verdict.reason,
         phoneCountry: verdict.phoneCountry,
-        phoneHash: e164 ? phoneKey(this.config.PHONE_HASH_SECRET, e164) : null,
+        phoneHash: verdict.phoneE164 ? phoneKey(this.config.PHONE_HASH_SECRET, verdict.phoneE164) : null,
       });
     }
 
     // Eligible ones try to become the account's accepted claim; the unique index picks one winner.
+    // Every decision emitted below is a row this transaction inserted: when another transaction
+    // (another partition, another replica) decided the same eventId first, its answer stands alone.
+    const inserted = new Set<string>();
     const eligible = decisions.filter((d) => d.status === 'ACCEPTED');
     if (eligible.length > 0) {
-      const won = await this.insert(ctx, eligible, true);
+      for (const id of await this.insert(ctx, eligible)) inserted.add(id);
+      const lost = new Map([...byEvent].filter(([id]) => eligible.some((d) => d.m.value.eventId === id) && !inserted.has(id)));
+      await this.dropDecided(ctx, lost);
       for (const d of eligible) {
-        if (!won.has(d.m.value.eventId)) {
+        if (!inserted.has(d.m.value.eventId) && lost.has(d.m.value.eventId)) {
           d.status = 'REJECTED';
           d.reason = 'DUPLICATE';
+        } else if (!inserted.has(d.m.value.eventId)) {
+          d.status = 'DECIDED_ELSEWHERE';
         }
       }
     }
     const rejected = decisions.filter((d) => d.status === 'REJECTED');
-    if (rejected.length > 0) await this.insert(ctx, rejected, false);
+    if (rejected.length > 0) {
+      for (const id of await this.insert(ctx, rejected)) inserted.add(id);
+      const lost = new Map([...byEvent].filter(([id]) => rejected.some((d) => d.m.value.eventId === id) && !inserted.has(id)));
+      await this.dropDecided(ctx, lost);
+    }
 
     const decidedAt = ctx.now.toISOString();
     for (const d of decisions) {
+      if (!inserted.has(d.m.value.eventId) || d.status === 'DECIDED_ELSEWHERE') continue;
       const c = campaigns.get(d.m.value.campaignId);
       ctx.emit(
         'claimDecided',
@@ -98,15 +129,37 @@ export class ClaimDecider {
     }
   }
 
-  /** Inserts decisions; returns the event ids that were inserted. */
-  private async insert(ctx: TxContext, ds: Decision[], accepting: boolean): Promise<Set<string>> {
+  /**
+   * Removes requests whose eventId already has a decision: a redelivery (same body) changes
+   * nothing; another body under the same eventId is parked as EVENT_ID_REUSED.
+   */
+  private async dropDecided(ctx: TxContext, pending: Map<string, Pending>): Promise<void> {
+    if (pending.size === 0) return;
+    const decided = await ctx.query<{ event_id: string; request_hash: string | null }>(
+      `SELECT event_id, request_hash FROM claim WHERE event_id = ANY($1)`,
+      [[...pending.keys()]],
+    );
+    for (const d of decided) {
+      const p = pending.get(d.event_id);
+      if (!p) continue;
+      if (d.request_hash !== null && d.request_hash !== p.hash) ctx.reject(p.m, reused(p.m));
+      pending.delete(d.event_id);
+    }
+  }
+
+  /**
+   * Inserts decisions; returns the event ids that were inserted. ON CONFLICT without a target
+   * covers both unique rules: one accepted claim per account (partial index) and one decision per
+   * eventId; the caller finds out which one stopped a row.
+   */
+  private async insert(ctx: TxContext, ds: Decision[]): Promise<Set<string>> {
     const col = <T>(f: (d: Decision) => T): T[] => ds.map(f);
     const rows = await ctx.query<{ event_id: string }>(
       `INSERT INTO claim (claim_id, event_id, campaign_id, account_id, status, reason, talk_linked, makers_member,
-                          phone_country, phone_hash, requested_at, produced_at, decided_at)
-       SELECT t.*, $13::timestamptz FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                                $7::bool[], $8::bool[], $9::text[], $10::text[], $11::timestamptz[], $12::timestamptz[]) AS t
-       ${accepting ? `ON CONFLICT (campaign_id, account_id) WHERE status = 'ACCEPTED' DO NOTHING` : `ON CONFLICT (event_id) DO NOTHING`}
+                          phone_country, phone_hash, requested_at, produced_at, request_hash, decided_at)
+       SELECT t.*, $14::timestamptz FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                                $7::bool[], $8::bool[], $9::text[], $10::text[], $11::timestamptz[], $12::timestamptz[], $13::text[]) AS t
+       ON CONFLICT DO NOTHING
        RETURNING event_id`,
       [
         col((d) => d.claimId),
@@ -121,6 +174,7 @@ export class ClaimDecider {
         col((d) => d.phoneHash),
         col((d) => (Number.isNaN(Date.parse(d.m.value.requestedAt)) ? null : d.m.value.requestedAt)),
         col((d) => d.m.timestamp.toISOString()),
+        col((d) => d.hash),
         ctx.now,
       ],
     );

@@ -111,7 +111,7 @@ export class CouponRepository {
       m,
       `UPDATE coupon c SET redeemed_by = t.request_id, redeemed_at = $4, redeemed_order_id = t.order_id
          FROM unnest($1::text[], $2::text[], $3::text[]) AS t(coupon_id, request_id, order_id)
-        WHERE c.coupon_id = t.coupon_id AND c.redeemed_by IS NULL AND c.expired_at IS NULL
+        WHERE c.coupon_id = t.coupon_id AND c.redeemed_by IS NULL
        RETURNING c.coupon_id`,
       [uses.map((u) => u.couponId), uses.map((u) => u.requestId), uses.map((u) => u.orderId), at],
     );

@@ -1,4 +1,5 @@
 import { Controller, Inject } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { PayloadOf } from '@platform/contracts';
 import { InboundMessage, OnBatch, TxContext } from '@platform/messaging';
@@ -8,6 +9,15 @@ import type { PassDispatcherConfig } from '../config';
 
 type Request = InboundMessage<PayloadOf<'passRegistrationRequested'>>;
 type Decided = PayloadOf<'passRegistrationDecided'>;
+
+/** The request as the contract reads it (added fields stripped): equal for a retry of the same tap. */
+function requestHash(m: Request): string {
+  return createHash('sha256').update(JSON.stringify(m.value)).digest('hex');
+}
+
+function reused(m: Request): string {
+  return `EVENT_ID_REUSED: eventId ${m.value.eventId} was already used for a different registration request`;
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -34,18 +44,24 @@ export class RegistrationHandler {
 
   @OnBatch('passRegistrationRequested')
   async onRequested(@Payload() messages: Request[], @Ctx() ctx: TxContext): Promise<void> {
+    // One answer per eventId: the same request again gets the stored answer; the same eventId
+    // with another body is not a retry at all (EVENT_ID_REUSED).
     const byEvent = new Map<string, Request>();
-    for (const m of messages) if (!byEvent.has(m.value.eventId)) byEvent.set(m.value.eventId, m);
-    const earlier = await ctx.query<{ event_id: string; decision: Decided }>(`SELECT event_id, decision FROM pass_registration WHERE event_id = ANY($1)`, [
-      [...byEvent.keys()],
-    ]);
-    for (const e of earlier) {
-      const m = byEvent.get(e.event_id);
-      if (m) ctx.emit('passRegistrationDecided', e.decision, m);
-      byEvent.delete(e.event_id);
+    const hashes = new Map<Request, string>();
+    for (const m of messages) {
+      hashes.set(m, requestHash(m));
+      const first = byEvent.get(m.value.eventId);
+      if (!first) byEvent.set(m.value.eventId, m);
+      else if (hashes.get(first) !== hashes.get(m)) ctx.reject(m, reused(m));
     }
+    await this.answerStored(ctx, byEvent, hashes);
     if (byEvent.size === 0) return;
 
+    const campaigns = await ctx.query<{ pass_id: string; slot: number; sent_watermark: number }>(
+      `SELECT p.pass_id, p.slot, c.sent_watermark FROM pass p JOIN pass_campaign c USING (campaign_id) WHERE p.pass_id = ANY($1::uuid[])`,
+      [[...new Set([...byEvent.values()].map((m) => m.value.passId).filter((id) => UUID.test(id)))].map((id) => id.toLowerCase())],
+    );
+    const queue = new Map(campaigns.map((r) => [r.pass_id, r]));
     const ids = [...new Set([...byEvent.values()].map((m) => m.value.passId).filter((id) => UUID.test(id)))].map((id) => id.toLowerCase()).sort();
     const rows = await ctx.query<PassRow>(
       `SELECT p.pass_id, p.account_id, p.sent_at, p.register_by, p.registered_at, p.valid_until, p.expired_at, c.validity_seconds
@@ -74,6 +90,16 @@ export class RegistrationHandler {
         { validitySeconds: row?.validity_seconds ?? 0, skewToleranceMs: this.config.REGISTRATION_SKEW_TOLERANCE_SECONDS * 1000 },
       );
       const base = { eventId: m.value.eventId, passId: m.value.passId, accountId: m.value.accountId, decidedAt: ctx.now.toISOString() };
+      const q = row ? queue.get(row.pass_id) : undefined;
+      const wait = this.config.REGISTRATION_NOT_SENT_WAIT_MS;
+      const waited = m.deferredSince ? ctx.now.getTime() - m.deferredSince.getTime() : 0;
+      if (verdict.status === 'REJECTED' && verdict.reason === 'NOT_SENT_YET' && wait > 0 && waited < wait && q && q.slot <= q.sent_watermark + this.config.DISPATCH_MAX_UNCOMMITTED) {
+        // The sender may hold this pass delivered but not yet committed (or is delivering it right
+        // now): wait for its commit rather than tell the user "not sent" about a pass that is
+        // already in their drawer. Past the wait, NOT_SENT_YET is the answer.
+        ctx.retryLater(m, `NOT_SENT_YET: slot ${q.slot} within the sender's uncommitted window (watermark ${q.sent_watermark})`, wait + 60_000);
+        continue;
+      }
       if (verdict.status === 'REGISTERED') {
         if (row && !verdict.alreadyRegistered) registered.set(row.pass_id, { at: verdict.registeredAt, validUntil: verdict.validUntil });
         decisions.push({ m, decided: { ...base, status: 'REGISTERED', validUntil: verdict.validUntil.toISOString() } });
@@ -91,10 +117,12 @@ export class RegistrationHandler {
         [list.map(([id]) => id), list.map(([, r]) => r.at), list.map(([, r]) => r.validUntil)],
       );
     }
-    await ctx.query(
-      `INSERT INTO pass_registration (event_id, pass_id, account_id, status, reason, decision, decided_at)
-       SELECT t.*, $7::timestamptz FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[]) AS t
-       ON CONFLICT (event_id) DO NOTHING`,
+    if (decisions.length === 0) return;
+    const inserted = await ctx.query<{ event_id: string }>(
+      `INSERT INTO pass_registration (event_id, pass_id, account_id, status, reason, decision, request_hash, decided_at)
+       SELECT t.*, $8::timestamptz FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[]) AS t
+       ON CONFLICT (event_id) DO NOTHING
+       RETURNING event_id`,
       [
         decisions.map((x) => x.decided.eventId),
         decisions.map((x) => x.decided.passId),
@@ -102,9 +130,30 @@ export class RegistrationHandler {
         decisions.map((x) => x.decided.status),
         decisions.map((x) => x.decided.reason ?? null),
         decisions.map((x) => JSON.stringify(x.decided)),
+        decisions.map((x) => hashes.get(x.m) ?? null),
         ctx.now,
       ],
     );
-    for (const x of decisions) ctx.emit('passRegistrationDecided', x.decided, x.m);
+    const ours = new Set(inserted.map((r) => r.event_id));
+    for (const x of decisions) if (ours.has(x.decided.eventId)) ctx.emit('passRegistrationDecided', x.decided, x.m);
+    // Decided meanwhile by another transaction (the same eventId on another partition): the
+    // stored answer is the answer, never a second, different one.
+    await this.answerStored(ctx, new Map(decisions.filter((x) => !ours.has(x.decided.eventId)).map((x) => [x.decided.eventId, x.m])), hashes);
+  }
+
+  /** Answers requests that already have a stored answer (and removes them from `pending`). */
+  private async answerStored(ctx: TxContext, pending: Map<string, Request>, hashes: Map<Request, string>): Promise<void> {
+    if (pending.size === 0) return;
+    const earlier = await ctx.query<{ event_id: string; decision: Decided; request_hash: string | null }>(
+      `SELECT event_id, decision, request_hash FROM pass_registration WHERE event_id = ANY($1)`,
+      [[...pending.keys()]],
+    );
+    for (const e of earlier) {
+      const m = pending.get(e.event_id);
+      if (!m) continue;
+      if (e.request_hash !== null && e.request_hash !== hashes.get(m)) ctx.reject(m, reused(m));
+      else ctx.emit('passRegistrationDecided', e.decision, m);
+      pending.delete(e.event_id);
+    }
   }
 }

@@ -12,7 +12,10 @@ export interface CouponState {
   expiresAt: Date;
   /** Already redeemed by another request. */
   redeemed: boolean;
-  /** The expiry sweep already announced coupon.expired.v1 for it: that is final. */
+  /**
+   * The expiry sweep already announced coupon.expired.v1 for it. Not final for a request made in
+   * time: a backlog never costs the buyer a coupon that was valid when they paid (R1's principle).
+   */
   expiryAnnounced: boolean;
 }
 
@@ -61,7 +64,7 @@ export function decideRedemption(
   if (!coupon) return reject('UNKNOWN_COUPON');
   if (coupon.accountId !== request.accountId) return reject('NOT_OWNER');
   if (coupon.redeemed) return reject('ALREADY_USED');
-  if (coupon.expiryAnnounced || isCouponExpired(coupon.expiresAt, asOf)) return reject('EXPIRED');
+  if (isCouponExpired(coupon.expiresAt, asOf)) return reject('EXPIRED');
   const paid = request.orderAmountWon - coupon.amountWon;
   if (paid < coupon.minPaidWon) return reject('MIN_PAYMENT');
   return { status: 'REDEEMED', discountWon: coupon.amountWon, paidAmountWon: paid };

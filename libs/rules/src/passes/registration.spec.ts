@@ -54,9 +54,14 @@ describe('registration window (R9): registerBy = sentAt + 30 days, inclusive', (
     ['unknown pass', undefined, req(ms(sentAt, 1)), 'UNKNOWN_PASS'],
     ['someone else', pass(), req(ms(sentAt, 1), 'acct-2'), 'NOT_OWNER'],
     ['not sent yet', pass({ sentAt: null, registerBy: null }), req(ms(sentAt, 1)), 'NOT_SENT_YET'],
-    ['already expired by the sweep', pass({ expiredAt: ms(registerBy, 1) }), req(ms(sentAt, 1)), 'REGISTRATION_EXPIRED'],
+    ['expired by the sweep, tapped too late', pass({ expiredAt: ms(registerBy, 1) }), req(ms(registerBy, 1), 'acct-1', ms(registerBy, 2)), 'REGISTRATION_EXPIRED'],
   ])('%s -> %s', (_n, p, r, reason) => {
     expect(decideRegistration(p, r, opts)).toEqual({ status: 'REJECTED', reason });
+  });
+
+  it('honours a tap made in time even when the expiry sweep ran before it was processed (backlog, R1)', () => {
+    const d = decideRegistration(pass({ expiredAt: ms(registerBy, 60_000) }), req(ms(registerBy, -1), 'acct-1', ms(registerBy, 2 * 3600_000)), opts);
+    expect(d).toMatchObject({ status: 'REGISTERED', registeredAt: ms(registerBy, -1), alreadyRegistered: false });
   });
 
   it('a second registration of a registered pass gets the same validity', () => {

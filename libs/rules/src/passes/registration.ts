@@ -4,9 +4,9 @@
  * made exactly at registerBy is accepted; 1 ms later is REGISTRATION_EXPIRED. The moment judged is
  * the user's tap (`requestedAt`), clamped to the message's own timestamp plus a skew tolerance (a
  * tap cannot come after the message reporting it), so a processing backlog never costs the user.
- * Once the expiry sweep has expired a pass (it waits a grace period past registerBy for in-flight
- * requests), it stays expired: later requests are REGISTRATION_EXPIRED, consistent with the
- * published expired event.
+ * The expiry sweep (it waits a grace period past registerBy) does not change that: a tap made in
+ * time but processed after the sweep because of a backlog is still honoured (R1's backlog
+ * principle), and its REGISTERED answer supersedes the published expired event.
  */
 export type RegistrationRejection = 'REGISTRATION_EXPIRED' | 'NOT_SENT_YET' | 'NOT_OWNER' | 'UNKNOWN_PASS';
 
@@ -56,7 +56,6 @@ export function decideRegistration(
     return { status: 'REGISTERED', registeredAt: pass.registeredAt, validUntil: pass.validUntil, alreadyRegistered: true };
   }
   if (!pass.sentAt || !pass.registerBy) return { status: 'REJECTED', reason: 'NOT_SENT_YET' };
-  if (pass.expiredAt) return { status: 'REJECTED', reason: 'REGISTRATION_EXPIRED' };
   const latest = req.producedAt.getTime() + opts.skewToleranceMs;
   const at = new Date(Math.min(req.requestedAt.getTime(), latest));
   if (!registrationInTime(at, pass.registerBy)) return { status: 'REJECTED', reason: 'REGISTRATION_EXPIRED' };

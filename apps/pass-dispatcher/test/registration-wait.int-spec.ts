@@ -1,0 +1,86 @@
+import { INestApplication } from '@nestjs/common';
+import { Client } from 'pg';
+import { dlqName, PayloadOf, Topics } from '@platform/contracts';
+import { DLQ_HEADERS } from '@platform/messaging';
+import { createTestDatabase, deleteTestTopics, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
+import { createPassDispatcherApp } from '../src/app';
+import { accepted, campaignRow, createTopics, dbClient, dispatcherConfig, Feeder, Sim, startSim } from './helpers';
+
+jest.setTimeout(120_000);
+
+type Decided = PayloadOf<'passRegistrationDecided'>;
+
+/**
+ * A registration that races the sender: the pass is being delivered (or delivered, not yet
+ * committed) when the user registers it. The request waits for the commit instead of being told
+ * NOT_SENT_YET about a pass already in their drawer; one eventId gets one answer.
+ */
+describe('pass registration while the sender holds the delivery', () => {
+  const campaignId = 'heart-pack-registration-wait';
+  let db: TestDatabase;
+  let prefix: string;
+  let app: INestApplication;
+  let sim: Sim;
+  let feeder: Feeder;
+  let collector: TopicCollector;
+  let pg: Client;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('passes_registration_wait');
+    prefix = await createTopics('passes-registration-wait');
+    sim = await startSim({ SIM_RATE_LIMIT_PER_SECOND: '0', SIM_LATENCY_MEDIAN_MS: '0' });
+    app = await createPassDispatcherApp(dispatcherConfig(db, prefix, { TALK_CHANNEL_URL: sim.url, REGISTRATION_NOT_SENT_WAIT_MS: '60000' }));
+    await app.init();
+    feeder = new Feeder(prefix);
+    collector = await new TopicCollector([prefix + Topics.passRegistrationDecided.name, prefix + dlqName(Topics.passRegistrationRequested.name)]).start();
+    pg = await dbClient(db);
+  });
+
+  afterAll(async () => {
+    await collector?.stop();
+    await feeder?.close();
+    await app?.close();
+    await sim?.close();
+    await pg?.end();
+    await db?.drop();
+    if (prefix) await deleteTestTopics(prefix);
+  });
+
+  const answers = (eventId: string): Decided[] =>
+    collector
+      .on(prefix + Topics.passRegistrationDecided.name)
+      .map((m) => m.json<Decided>())
+      .filter((d) => d.eventId === eventId);
+
+  it('waits for a delivery in flight and then registers; NOT_SENT_YET only for a pass far behind', async () => {
+    await sim.configure({ outage: true }); // the sender keeps trying slot 1
+    const claimed = new Date(Date.now() - 60_000);
+    await feeder.send('claimDecided', Array.from({ length: 3 }, (_, i) => accepted(i, { campaignId, requestedAt: claimed })));
+    await waitFor('3 reserved', async () => (await campaignRow(pg, campaignId))?.reserved === 3, 30_000, 100);
+    const first = (await pg.query<{ pass_id: string; account_id: string }>('SELECT pass_id, account_id FROM pass WHERE slot = 1')).rows[0];
+    if (!first) throw new Error('slot 1 missing');
+
+    await feeder.send('passRegistrationRequested', [{ eventId: 'reg-racing', passId: first.pass_id, accountId: first.account_id, requestedAt: new Date().toISOString() }]);
+    await waitFor('deferred', async () => (await pg.query(`SELECT 1 FROM deferred_message WHERE reason LIKE 'NOT_SENT_YET: slot 1 %'`)).rowCount === 1, 30_000);
+    expect(answers('reg-racing')).toHaveLength(0);
+
+    await sim.configure({ outage: false }); // the delivery goes through and is committed
+    await waitFor('registered once sent', () => answers('reg-racing').length === 1, 60_000);
+    expect(answers('reg-racing')[0]).toMatchObject({ status: 'REGISTERED', passId: first.pass_id });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(answers('reg-racing')).toHaveLength(1);
+    expect((await pg.query('SELECT 1 FROM deferred_message')).rowCount).toBe(0);
+  });
+
+  it('parks the same eventId with another body as EVENT_ID_REUSED and keeps the stored answer', async () => {
+    const p = (await pg.query<{ pass_id: string; account_id: string }>('SELECT pass_id, account_id FROM pass WHERE slot = 2')).rows[0];
+    if (!p) throw new Error('slot 2 missing');
+    await feeder.send('passRegistrationRequested', [{ eventId: 'reg-reused', passId: p.pass_id, accountId: 'someone-else', requestedAt: new Date().toISOString() }]);
+    await waitFor('first answer', () => answers('reg-reused').length === 1, 30_000);
+    await feeder.send('passRegistrationRequested', [{ eventId: 'reg-reused', passId: p.pass_id, accountId: p.account_id, requestedAt: new Date().toISOString() }]);
+    const dlq = () => collector.on(prefix + dlqName(Topics.passRegistrationRequested.name));
+    await waitFor('parked', () => dlq().length === 1, 30_000);
+    expect(dlq()[0]?.headers[DLQ_HEADERS.reason]).toMatch(/^EVENT_ID_REUSED/);
+    expect(answers('reg-reused')).toEqual([expect.objectContaining({ status: 'REJECTED', reason: 'NOT_OWNER' })]);
+  });
+});

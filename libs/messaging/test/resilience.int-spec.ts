@@ -1,0 +1,204 @@
+// What must never silently skip or stop a partition (issue 14): offsets that count another topic
+// (a purged local Kafka, a recreated topic, another cluster), a dead letter that cannot be written,
+// and an outgoing record Kafka will never take.
+import { INestApplication } from '@nestjs/common';
+import { Client } from 'pg';
+import { plannedTopics, Topics, trustTopicConfig } from '@platform/contracts';
+import { createTestDatabase, createTestTopics, deleteTestTopics, TestDatabase, testInfra, testKafka, TopicCollector, waitFor } from '@platform/testing';
+import { MessagingRuntime, OutboxRelay } from '../src';
+import { createFixtureApp } from './fixture-app';
+import { claim, ClaimFeeder } from './helpers';
+
+jest.setTimeout(180_000);
+
+/** Deletes and creates again the prefix's topics, like `npm stop -- --purge` + `npm start` would. */
+async function recreateTopics(prefix: string, brokers: string[]): Promise<void> {
+  await deleteTestTopics(prefix, brokers);
+  const admin = testKafka(brokers).admin();
+  await admin.connect();
+  try {
+    const names = plannedTopics().map((t) => prefix + t.name);
+    await waitFor('old topics gone', async () => (await admin.listTopics()).every((t) => !names.includes(t)), 60_000, 250);
+    for (let attempt = 0; ; attempt++) {
+      const existing = new Set(await admin.listTopics());
+      const missing = plannedTopics().filter((t) => !existing.has(prefix + t.name));
+      if (missing.length === 0) break;
+      await admin
+        .createTopics({
+          topics: missing.map((t) => ({
+            topic: prefix + t.name,
+            numPartitions: t.partitions,
+            replicationFactor: 1,
+            configEntries: Object.entries(trustTopicConfig(t.name)).map(([name, value]) => ({ name, value })),
+          })),
+        })
+        .catch((e: unknown) => {
+          if (attempt > 20) throw e;
+        });
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    await waitFor(
+      'leaders',
+      async () => (await admin.fetchTopicMetadata({ topics: names }).catch(() => ({ topics: [] }))).topics.every((t) => t.partitions.every((p) => p.leader >= 0)),
+      60_000,
+      250,
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+describe('offsets bound to the topic they count', () => {
+  const { brokers } = testInfra();
+  let db: TestDatabase;
+  let prefix: string;
+  let pg: Client;
+  let app: INestApplication | null = null;
+
+  beforeEach(async () => {
+    db = await createTestDatabase('offsets');
+    prefix = await createTestTopics('offsets');
+    pg = new Client({ connectionString: db.url });
+    await pg.connect();
+  });
+
+  afterEach(async () => {
+    await app?.close();
+    app = null;
+    await pg.end();
+    await db.drop();
+    await deleteTestTopics(prefix, brokers).catch(() => undefined);
+  });
+
+  const effects = async (): Promise<Map<string, number>> => {
+    const r = await pg.query<{ event_id: string; n: string }>('SELECT event_id, count(*) AS n FROM fixture_effect GROUP BY event_id');
+    return new Map(r.rows.map((x) => [x.event_id, Number(x.n)]));
+  };
+
+  async function feed(from: number, n: number): Promise<void> {
+    const feeder = new ClaimFeeder(brokers, prefix);
+    await feeder.send(Array.from({ length: n }, (_, i) => claim(from + i)));
+    await feeder.close();
+  }
+
+  it('a purged and recreated topic is detected: the new messages are applied, not taken for old ones', async () => {
+    app = await createFixtureApp({ databaseUrl: db.url, brokers, prefix });
+    await feed(0, 300);
+    await waitFor('300 effects', async () => (await effects()).size === 300, 60_000);
+    await app.close();
+    app = null;
+
+    await recreateTopics(prefix, brokers);
+    await feed(1000, 40); // offsets 0.. again, far below what the database stored
+    app = await createFixtureApp({ databaseUrl: db.url, brokers, prefix });
+    await waitFor('the 40 new claims applied', async () => [...(await effects()).keys()].filter((k) => Number(k.slice(3)) >= 1000).length === 40, 60_000);
+    const e = await effects();
+    for (let i = 1000; i < 1040; i++) expect(e.get(`ev-${i}`)).toBe(1);
+    const rebinds = await pg.query<{ reason: string }>('SELECT reason FROM consumer_offset_rebind');
+    expect(rebinds.rows.length).toBeGreaterThan(0);
+    expect(rebinds.rows.map((r) => r.reason).join(' ')).toMatch(/beyond the partition's end|belong to cluster|not the one last applied/);
+  });
+
+  it('offsets stored against another cluster are rebound and the partition starts over (handlers dedupe by natural keys)', async () => {
+    app = await createFixtureApp({ databaseUrl: db.url, brokers, prefix });
+    await feed(0, 100);
+    await waitFor('100 effects', async () => (await effects()).size === 100, 60_000);
+    await app.close();
+    app = null;
+    // As after a failover to another data centre's cluster: same topic names, different offsets.
+    await pg.query(`UPDATE consumer_offset SET cluster_id = 'cluster-of-the-burnt-data-centre'`);
+    app = await createFixtureApp({ databaseUrl: db.url, brokers, prefix });
+    // The fixture does not dedupe (so a re-read shows): every message is read again.
+    await waitFor('every message re-read once', async () => [...(await effects()).values()].every((n) => n === 2) && (await effects()).size === 100, 60_000);
+    const rebinds = await pg.query<{ reason: string }>('SELECT reason FROM consumer_offset_rebind');
+    expect(rebinds.rows[0]?.reason).toMatch(/belong to cluster cluster-of-the-burnt-data-centre/);
+  });
+
+  it('with CONSUMER_ON_OFFSET_MISMATCH=halt the partition stops and readiness says why', async () => {
+    app = await createFixtureApp({ databaseUrl: db.url, brokers, prefix });
+    await feed(0, 60);
+    await waitFor('60 effects', async () => (await effects()).size === 60, 60_000);
+    await app.close();
+    await pg.query(`UPDATE consumer_offset SET cluster_id = 'another-cluster'`);
+    app = await createFixtureApp({ databaseUrl: db.url, brokers, prefix, onOffsetMismatch: 'halt' });
+    const consumer = app.get(MessagingRuntime).consumers[0];
+    await waitFor('halted', () => (consumer?.halted.size ?? 0) > 0, 60_000);
+    expect(consumer?.isHealthy()).toBe(false);
+    expect([...(consumer?.halted.values() ?? [])][0]?.reason).toMatch(/^OFFSET_MISMATCH/);
+    const e = await effects();
+    expect([...e.values()].every((n) => n === 1)).toBe(true); // nothing re-applied, nothing skipped
+  });
+});
+
+describe('the dead-letter path cannot fail', () => {
+  const { brokers } = testInfra();
+  let db: TestDatabase;
+  let prefix: string;
+  let pg: Client;
+  let app: INestApplication;
+  let feeder: ClaimFeeder;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('lastresort');
+    prefix = await createTestTopics('lastresort');
+    app = await createFixtureApp({ databaseUrl: db.url, brokers, prefix });
+    pg = new Client({ connectionString: db.url });
+    await pg.connect();
+    feeder = new ClaimFeeder(brokers, prefix);
+  });
+
+  afterAll(async () => {
+    await feeder.close();
+    await app.close();
+    await pg.end();
+    await db.drop();
+    await deleteTestTopics(prefix, brokers).catch(() => undefined);
+  });
+
+  it('a dead letter that cannot be written is parked in parked_message and the partition moves on', async () => {
+    // Make every dead-letter write fail the way a broken database would (not a transient error).
+    await pg.query(`CREATE FUNCTION refuse_dlq() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.topic LIKE '%.dlq' THEN RAISE EXCEPTION 'dead letters refused for the test' USING ERRCODE = 'P0001'; END IF; RETURN NEW; END $$`);
+    await pg.query(`CREATE TRIGGER refuse_dlq BEFORE INSERT ON outbox_message FOR EACH ROW EXECUTE FUNCTION refuse_dlq()`);
+    try {
+      // Same key: same partition, the valid one right behind the malformed one.
+      const key = claim(1).accountId;
+      await feeder.publisher.publish([
+        { topic: prefix + Topics.claimRequested.name, key: Buffer.from(`${key}\u0000`), value: Buffer.from('{"eventId": oops'), headers: { 'x-test': 'park' } },
+        { topic: prefix + Topics.claimRequested.name, key: Buffer.from(`${key}\u0000`), value: Buffer.from(JSON.stringify(claim(1))), headers: {} },
+      ]);
+      await waitFor('the valid claim behind it applied', async () => (await pg.query(`SELECT 1 FROM fixture_effect WHERE event_id = 'ev-1'`)).rowCount === 1, 60_000);
+      const parked = await pg.query<{ reason: string; failure: string; key: Buffer; value: Buffer }>('SELECT reason, failure, key, value FROM parked_message');
+      expect(parked.rows).toHaveLength(1);
+      expect(parked.rows[0]?.reason).toMatch(/^MALFORMED_JSON/);
+      expect(parked.rows[0]?.failure).toMatch(/dead letters refused/);
+      expect(parked.rows[0]?.key.equals(Buffer.from(`${key}\u0000`))).toBe(true);
+      expect(parked.rows[0]?.value.toString()).toBe('{"eventId": oops');
+      const consumer = app.get(MessagingRuntime).consumers[0];
+      expect(consumer?.parked).toBe(1);
+      expect(consumer?.halted.size).toBe(0);
+    } finally {
+      await pg.query('DROP TRIGGER refuse_dlq ON outbox_message');
+      await pg.query('DROP FUNCTION refuse_dlq()');
+    }
+  });
+
+  it('a record Kafka will never take is quarantined with its reason and the rows behind it are published', async () => {
+    const collector = await new TopicCollector([prefix + Topics.claimDecided.name]).start();
+    try {
+      const relay = app.get(MessagingRuntime).relay as OutboxRelay;
+      // Over the broker's max.message.bytes (1 MiB by default): written by a bug, never sendable.
+      await pg.query(`INSERT INTO outbox_message (topic, key, value, headers) VALUES ($1, 'big', $2, '{}')`, [prefix + Topics.claimDecided.name, Buffer.alloc(1_500_000, 'x')]);
+      await feeder.send([claim(77)]);
+      await waitFor('the decision behind the oversized row published', () => collector.on(prefix + Topics.claimDecided.name).some((m) => m.json<{ eventId: string }>().eventId === 'ev-77'), 60_000);
+      const q = await pg.query<{ reason: string; n: number }>('SELECT reason, octet_length(value) AS n FROM outbox_quarantine');
+      expect(q.rows).toHaveLength(1);
+      expect(q.rows[0]?.reason).toMatch(/^TOO_LARGE_FOR_BROKER: \d+ bytes, limit \d+/);
+      expect(q.rows[0]?.n).toBe(1_500_000);
+      expect(relay.quarantined).toBe(1);
+      expect(collector.on(prefix + Topics.claimDecided.name).some((m) => m.key === 'big')).toBe(false);
+    } finally {
+      await collector.stop();
+    }
+  });
+});
