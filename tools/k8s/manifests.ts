@@ -9,6 +9,7 @@ import {
   plannedTopics,
   ServiceTopics,
   Topics,
+  trustTopicConfig,
   type KafkaPrincipal,
   type PlatformService,
 } from '@platform/contracts';
@@ -129,7 +130,7 @@ export function kafkaTopics(): IKafkaTopic[] {
     const config: Record<string, string | number> = { 'min.insync.replicas': KAFKA_MIN_ISR, 'cleanup.policy': 'delete' };
     if (isDlq) config['retention.ms'] = DLQ_RETENTION_MS;
     // Inbound topics: the broker stamps the time the claim skew check compares requestedAt with (issue 15).
-    if (spec?.direction === 'inbound') config['message.timestamp.type'] = 'LogAppendTime';
+    Object.assign(config, trustTopicConfig(t.name));
     return {
       apiVersion: 'kafka.strimzi.io/v1',
       kind: 'KafkaTopic',
