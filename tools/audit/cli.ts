@@ -2,6 +2,8 @@
 // and exits 1 if any fails. With --json, stdout is exactly one JSON object { ok, checks }.
 import Table from 'cli-table3';
 import { Command } from 'commander';
+import { auditReaderServerUrl } from '../infra/postgres-roles';
+import { LOCAL_PG_URL } from '../infra/postgres';
 import { runAudit } from './audit';
 import { SERVICE_DB_KEYS, ServiceDb } from './db';
 
@@ -23,7 +25,8 @@ async function main(): Promise<void> {
     .option('--topics', 'also read the claim-requested topic and compare its event ids with the decisions (slow)')
     .option('--strict', 'a check that cannot run (database or table missing) fails')
     .option('--only <ids>', 'comma-separated check ids, e.g. I2,I4')
-    .option('--database-url <url>', 'Postgres server', process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres')
+    // read-only by default: audit_reader (created by infra:up) when no DATABASE_URL is given
+    .option('--database-url <url>', 'Postgres server', process.env.DATABASE_URL ?? auditReaderServerUrl(LOCAL_PG_URL) ?? LOCAL_PG_URL)
     .option('--db <service=name,...>', `database names (defaults campaign_<service>; services: ${SERVICE_DB_KEYS.join(', ')})`)
     .option('--brokers <list>', 'Kafka brokers', process.env.KAFKA_BROKERS ?? '127.0.0.1:9092')
     .option('--prefix <prefix>', 'topic prefix', process.env.KAFKA_TOPIC_PREFIX ?? '')

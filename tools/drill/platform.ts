@@ -1,9 +1,10 @@
 import { ChildProcess } from 'node:child_process';
 import { Client } from 'pg';
 import type { KafkaSecurityEnv } from '@platform/config';
-import type { KafkaPrincipal } from '@platform/contracts';
+import type { KafkaPrincipal, PlatformService } from '@platform/contracts';
 import { databaseUrl, ensureDatabase } from '@platform/persistence';
 import { spawnTs, stopGracefully, waitFor } from '@platform/testing';
+import { ensureServiceRoles } from '../infra/postgres-roles';
 import { toolAuthEnv } from '../ops/credentials';
 
 /** A service instance the drill runs against the 3-broker cluster, isolated by prefix and database. */
@@ -12,6 +13,8 @@ export interface DrillService {
   port: number;
   database: string | null;
   child: ChildProcess & { output: string[] };
+  /** The environment it was started with (a restart uses the same). */
+  env: Record<string, string>;
 }
 
 const SERVICES = [
@@ -29,6 +32,8 @@ export interface DrillPlatform {
   url(name: string): string;
   db(name: string): Promise<Client>;
   readiness(): Promise<Record<string, boolean>>;
+  /** Starts a service again with its environment (after a kill); resolves when it is ready. */
+  restart(name: string, timeoutMs?: number): Promise<void>;
   stop(keep: boolean): Promise<void>;
 }
 
@@ -42,13 +47,17 @@ export async function startDrillPlatform(o: {
   security?: (principal: KafkaPrincipal) => Partial<KafkaSecurityEnv>;
 }): Promise<DrillPlatform> {
   const services: DrillService[] = [];
+  const drillDb = (name: string) => `drill_${name.replace(/-/g, '_')}_${o.suffix}`;
+  // As in production, each service connects as its own Postgres role, owner of its drill database.
+  const dbServices = SERVICES.filter((s) => s.db).map((s) => s.name as PlatformService);
+  const roles = await ensureServiceRoles({ superuserUrl: o.serverUrl, databases: Object.fromEntries(dbServices.map((n) => [n, drillDb(n)])) });
   for (const s of SERVICES) {
-    const database = s.db ? `drill_${s.name.replace(/-/g, '_')}_${o.suffix}` : null;
+    const database = s.db ? drillDb(s.name) : null;
     if (database) await ensureDatabase(o.serverUrl, database);
     const env: Record<string, string> = {
       KAFKA_BROKERS: o.brokers.join(','),
       KAFKA_TOPIC_PREFIX: o.prefix,
-      DATABASE_URL: o.serverUrl,
+      DATABASE_URL: s.db ? roles.urls[s.name as PlatformService] : o.serverUrl,
       PORT: String(s.port),
       OTEL_SDK_DISABLED: 'true',
       LOG_LEVEL: 'warn',
@@ -63,7 +72,7 @@ export async function startDrillPlatform(o: {
     if (o.security && s.name !== 'talk-channel-sim') {
       for (const [k, v] of Object.entries(o.security(s.name))) if (v !== undefined) env[k] = String(v);
     }
-    services.push({ name: s.name, port: s.port, database, child: spawnTs(`apps/${s.name}/src/main.ts`, env) });
+    services.push({ name: s.name, port: s.port, database, env, child: spawnTs(`apps/${s.name}/src/main.ts`, env) });
   }
   const url = (name: string): string => `http://127.0.0.1:${services.find((s) => s.name === name)?.port ?? 0}`;
   const readiness = async (): Promise<Record<string, boolean>> => {
@@ -97,6 +106,13 @@ export async function startDrillPlatform(o: {
     serverUrl: o.serverUrl,
     url,
     readiness,
+    async restart(name: string, timeoutMs = 180_000) {
+      const s = services.find((x) => x.name === name);
+      if (!s) throw new Error(`no service ${name}`);
+      if (s.child.exitCode === null && s.child.signalCode === null) await stopGracefully(s.child, 20_000);
+      s.child = spawnTs(`apps/${s.name}/src/main.ts`, s.env);
+      await waitFor(`${name} ready again`, async () => (await readiness())[name], timeoutMs, 500);
+    },
     async db(name: string) {
       const s = services.find((x) => x.name === name);
       if (!s?.database) throw new Error(`${name} has no database`);

@@ -2,6 +2,7 @@
 export * from './kafka';
 export * from './kafka-security';
 export * from './postgres';
+export * from './postgres-roles';
 export * from './zipkin';
 export * from './topics';
 export * from './state';

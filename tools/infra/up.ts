@@ -3,6 +3,7 @@
 import { bootstrapServers, kafkaStatus, startKafka, stopKafka, type NodeStatus } from './kafka';
 import { POSTGRES_DATA_DIR, rel } from './paths';
 import { canConnect, embeddedPostgresPid, ensurePostgres, stopEmbeddedPostgres } from './postgres';
+import { ensureServiceRoles } from './postgres-roles';
 import { withLock } from './processes';
 import { clearInfraState, readInfraState, writeInfraState, type BrokersMode, type InfraState } from './state';
 import { ensureTopics } from './topics';
@@ -36,6 +37,14 @@ export async function infraUp(opts: InfraUpOptions = {}): Promise<InfraState> {
     const kafkaWhat = kafka.external ? 'already running (not started by this checkout)' : kafka.started.length > 0 ? `started node(s) ${kafka.started.join(',')}` : 'already running';
     log(`kafka ${kafka.brokers.join(',')}: ${kafkaWhat}`);
     log(`postgres ${redact(pg.databaseUrl)}: ${pg.embedded ? 'embedded, ' : ''}${pg.started ? 'started' : 'already running'}`);
+    // one role per service owning only its database, and audit_reader (tools/infra/postgres-roles.ts)
+    try {
+      const roles = await ensureServiceRoles({ superuserUrl: pg.databaseUrl });
+      log(`postgres roles: ${roles.roles.join(', ')} (passwords in .local/credentials/postgres-roles.json)`);
+    } catch (e) {
+      // e.g. a DATABASE_URL that is not a superuser: services then connect as that user
+      log(`postgres roles NOT created (${e instanceof Error ? e.message : String(e)}): services connect as ${new URL(pg.databaseUrl).username || 'the default user'}`);
+    }
     let zipkinUrl: string | null = null;
     if (zipkin) {
       zipkinUrl = zipkin.url;

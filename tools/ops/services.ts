@@ -5,6 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LOGS_DIR, PIDS_DIR, ROOT } from '../infra/paths';
 import { httpOk, livePid, removeFile, spawnDetached, stopPid, tail } from '../infra/processes';
+import { PLATFORM_SERVICES, type PlatformService } from '@platform/contracts';
+import { serviceServerUrl } from '../infra/postgres-roles';
 import { infraEnv, type InfraState } from '../infra/state';
 import { httpCredentialEnv } from './credentials';
 
@@ -66,7 +68,10 @@ export async function serviceStatus(s: ServiceDef): Promise<ServiceStatus> {
 
 export function serviceEnv(s: ServiceDef, infra: InfraState): NodeJS.ProcessEnv {
   // the secrets `npm start` generated (.local/credentials/): signing key, phone hash secret
-  return { ...process.env, ...infraEnv(infra), ...httpCredentialEnv(), PORT: String(s.port), ...(s.env ?? {}) };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...infraEnv(infra), ...httpCredentialEnv(), PORT: String(s.port), ...(s.env ?? {}) };
+  // each service connects to Postgres as its own role (created by infra:up), never as the superuser
+  if ((PLATFORM_SERVICES as readonly string[]).includes(s.name)) env.DATABASE_URL = serviceServerUrl(infra.databaseUrl, s.name as PlatformService);
+  return env;
 }
 
 /**
