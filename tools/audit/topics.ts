@@ -1,10 +1,16 @@
 // Kafka reads for the audit: DLQ depths (offsets only) and, with --topics, one pass over the
 // claim-requested topic. Quiet kafkajs client (no logs on stdout, so --json stays one object).
 import { Kafka, logLevel } from 'kafkajs';
+import { kafkaSecurityEnv, loadConfig } from '@platform/config';
 import { decode, dlqName, plannedTopics, Topics } from '@platform/contracts';
+import { kafkaSecurityOptions } from '@platform/messaging';
+import { localClusterSecurity } from '../infra/kafka';
 
+/** The audit's client; SASL/TLS from the same settings as the services (the ops principal on the secured cluster). */
 export function auditKafka(brokers: string[]): Kafka {
-  return new Kafka({ clientId: 'audit', brokers, logLevel: logLevel.NOTHING, connectionTimeout: 3000, retry: { retries: 3 } });
+  const fromEnv = loadConfig(kafkaSecurityEnv);
+  const security = kafkaSecurityOptions(fromEnv.KAFKA_SECURITY_PROTOCOL !== 'PLAINTEXT' ? fromEnv : localClusterSecurity(brokers, 'ops'));
+  return new Kafka({ clientId: 'audit', brokers, ...security, logLevel: logLevel.NOTHING, connectionTimeout: 3000, retry: { retries: 3 } });
 }
 
 /** Messages currently in each DLQ topic (high - low watermark, summed over partitions). */

@@ -6,13 +6,15 @@
 import { Command } from 'commander';
 import Table from 'cli-table3';
 import { readFileSync } from 'node:fs';
-import { loadConfig, platformEnv } from '@platform/config';
+import { kafkaSecurityEnv, loadConfig, platformEnv } from '@platform/config';
 import { createKafka, SafePublisher } from '@platform/messaging';
+import { localClusterSecurity } from '../infra/kafka';
 import { countDeadLetters, deadLetterTopics, readDeadLetters, replayDeadLetters } from './dlq-store';
 import { maskDeadLetterValue, maskPhoneNumbersInText } from './mask';
 
-const env = loadConfig(platformEnv.pick({ KAFKA_BROKERS: true, KAFKA_TOPIC_PREFIX: true }));
-const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'dlq-cli' });
+// SASL/TLS from KAFKA_SECURITY_PROTOCOL & co.; against this checkout's secured cluster the ops principal by default
+const env = loadConfig(platformEnv.pick({ KAFKA_BROKERS: true, KAFKA_TOPIC_PREFIX: true }).extend(kafkaSecurityEnv.shape));
+const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'dlq-cli', security: env.KAFKA_SECURITY_PROTOCOL !== 'PLAINTEXT' ? env : localClusterSecurity(env.KAFKA_BROKERS, 'ops') });
 const prefix = env.KAFKA_TOPIC_PREFIX;
 const program = new Command().name('dlq').description('Inspect and replay dead-letter topics');
 

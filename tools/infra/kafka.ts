@@ -7,7 +7,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Admin, Kafka, logLevel } from 'kafkajs';
-import { applyAcls, clusterCredentials, saslFor, scramFormatArgs, secureNodeProperties, waitUntilAclsEffective, writeClientProperties } from './kafka-security';
+import type { KafkaPrincipal } from '@platform/contracts';
+import { applyAcls, clusterCredentials, principalEnv, saslFor, scramFormatArgs, secureNodeProperties, waitUntilAclsEffective, writeClientProperties } from './kafka-security';
 import { ensureMavenLibs } from './maven';
 import { KAFKA_DEPLOY_DIR, KAFKA_LIBS_DIR, KAFKA_LOCAL_DIR, KAFKA_LOG4J2_FILE, ROOT, rel } from './paths';
 import { GiveUp, isAlive, livePid, portOpen, removeFile, spawnDetached, stopPid, tail, waitFor, waitForExit } from './processes';
@@ -172,6 +173,19 @@ async function prepareNode(node: BrokerNode): Promise<void> {
 /** SCRAM passwords of the secured 3-broker cluster (created on first use). */
 export function securedClusterCredentials(): ReturnType<typeof clusterCredentials> {
   return clusterCredentials(modeDir(3));
+}
+
+/**
+ * Kafka client settings for a tool or service talking to `brokers` as `principal`: the principal's
+ * SCRAM login when `brokers` are this checkout's secured cluster, else nothing (PLAINTEXT, or
+ * whatever KAFKA_SECURITY_PROTOCOL & co. say). Lets loadgen, audit and the DLQ CLI point at
+ * 19092.. without extra flags.
+ */
+export function localClusterSecurity(brokers: string[], principal: KafkaPrincipal): Record<string, string> {
+  const cluster = bootstrapServers(3);
+  if (brokers.length === 0 || !brokers.every((b) => cluster.includes(b))) return {};
+  if (!fs.existsSync(path.join(modeDir(3), 'scram-credentials.json'))) return {};
+  return principalEnv(securedClusterCredentials(), principal);
 }
 
 /** The pid of a running node of this checkout, or null. */

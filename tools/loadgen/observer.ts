@@ -4,6 +4,8 @@
 // the send time recorded per event to the answer's Kafka timestamp.
 import { Consumer, Kafka, logLevel } from 'kafkajs';
 import { dlqName, headersToStrings, Topics } from '@platform/contracts';
+import { kafkaSecurityOptions } from '@platform/messaging';
+import { localClusterSecurity } from '../infra/kafka';
 import { HEADER_RUN } from './mix';
 import { LatencyHistogram, TimeSeries } from './stats';
 
@@ -152,7 +154,8 @@ export class LoadObserver {
     this.idPrefix = `lg-${o.runId}-`;
     this.claimPrefix = `lg-${o.runId}-e`;
     this.accountPrefix = `lg-${o.runId}-a`;
-    this.kafka = new Kafka({ clientId: `loadgen-observer-${o.runId}`, brokers: o.brokers, logLevel: logLevel.NOTHING, retry: { retries: 10 } });
+    const security = kafkaSecurityOptions(localClusterSecurity(o.brokers, 'ops'));
+    this.kafka = new Kafka({ clientId: `loadgen-observer-${o.runId}`, brokers: o.brokers, ...security, logLevel: logLevel.NOTHING, retry: { retries: 10 } });
   }
 
   get groupId(): string {
@@ -393,7 +396,7 @@ export class LoadObserver {
  * offsets on one of the inbound or decision topics, end offset minus committed offset.
  */
 export async function platformLag(brokers: string[], prefix: string, skipGroups: (g: string) => boolean): Promise<Record<string, Record<string, number>>> {
-  const kafka = new Kafka({ clientId: 'loadgen-lag', brokers, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: 'loadgen-lag', brokers, ...kafkaSecurityOptions(localClusterSecurity(brokers, 'ops')), logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
   try {

@@ -4,6 +4,7 @@
 // answers to drain, then compare what was expected with what was observed.
 import { Topics, type CampaignDefinition } from '@platform/contracts';
 import { createKafka, SafePublisher, type OutgoingRecord } from '@platform/messaging';
+import { localClusterSecurity } from '../infra/kafka';
 import { ensureCampaign, factsOf, type WindowMode } from './campaign';
 import {
   CampaignFacts,
@@ -195,7 +196,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     },
   });
   await observer.start();
-  const kafka = createKafka({ brokers: o.brokers, clientId: `loadgen-${runId}` });
+  // the ops principal on the secured cluster (it may write inbound topics and read everything)
+  const kafka = createKafka({ brokers: o.brokers, clientId: `loadgen-${runId}`, security: localClusterSecurity(o.brokers, 'ops') });
   const publisher = new SafePublisher(kafka, { chunkSize: 1000 });
 
   const reports: GeneratedReport[] = o.merchants > 0 ? generateMerchantReports({ seed: o.seed, runId, campaign: facts, count: o.merchants, nowMs: t0 }) : [];

@@ -7,6 +7,8 @@ import net from 'node:net';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { spawnTs, stopGracefully } from '@platform/testing';
+import type { KafkaPrincipal } from '@platform/contracts';
+import { localClusterSecurity } from '../infra/kafka';
 import { toolAuthEnv } from '../ops/credentials';
 
 export const SERVICE_NAMES = ['claims', 'emoticons', 'coupons', 'pass-dispatcher', 'merchant-relief', 'talk-channel-sim'] as const;
@@ -104,6 +106,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       LOG_LEVEL: 'warn',
       // the same signing key as the tokens this process mints (toolBearer)
       ...toolAuthEnv(),
+      // on the secured cluster each service is its own Kafka principal
+      ...(s === 'talk-channel-sim' ? {} : localClusterSecurity(o.brokers, s as KafkaPrincipal)),
       ...(o.databases?.[s] ? { DB_NAME: o.databases[s] as string } : {}),
       ...(s === 'pass-dispatcher' && ports.has('talk-channel-sim') ? { TALK_CHANNEL_URL: url('talk-channel-sim') } : {}),
       ...(s === 'pass-dispatcher' && o.groupSuffix ? { CONSUMER_GROUP: `pass-dispatcher-${o.groupSuffix}` } : {}),
