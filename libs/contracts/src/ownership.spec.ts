@@ -52,6 +52,7 @@ describe('Kafka ACLs generated from the ownership table', () => {
     expect(written.sort()).toEqual(allTopicSpecs.filter((t) => t.direction === 'inbound').map((t) => t.name).sort());
     expect(written).not.toContain(Topics.claimDecided.name);
     expect(can(acls, 'app-backend', 'Read', Topics.claimDecided.name)).toBe(true);
+    expect(acls.filter((a) => a.principal === 'app-backend' && a.resource.name.includes('.ops.audited.'))).toEqual([]);
   });
 
   it('lets each topic be written by its owner, by the dead-lettering consumers (DLQs) and for inbound topics by app-backend and ops only', () => {

@@ -79,7 +79,7 @@ export interface KafkaAcl {
  * else (`allow.everyone.if.no.acl.found=false`). Read and Write imply Describe in Kafka.
  *   - service: Write what it produces and the DLQs of what it consumes; Read what it consumes,
  *     with its own group only (so nobody else can commit its offsets).
- *   - app-backend: Write the inbound topics, Read the platform's outbound topics.
+ *   - app-backend: Write the inbound topics, Read the platform's outbound topics (not the ops audit).
  *   - ops: Read every topic, Write the inbound topics (DLQ replay, load generation), Describe the
  *     services' groups (lag), own groups under OPS_GROUP_PREFIXES.
  */
@@ -104,7 +104,8 @@ export function kafkaAcls(topicPrefix = ''): KafkaAcl[] {
     if (o.consumes.length > 0) group(s, consumerGroupId(s, topicPrefix), 'literal', 'Read');
   }
 
-  for (const t of specs) topic('app-backend', t.name, t.direction === 'inbound' ? 'Write' : 'Read');
+  // the app backend reads what the platform tells users (decisions, grants), not the ops audit trail
+  for (const t of specs.filter((x) => !isOpsAuditTopic(x.name))) topic('app-backend', t.name, t.direction === 'inbound' ? 'Write' : 'Read');
   group('app-backend', APP_BACKEND_GROUP_PREFIX, 'prefix', 'Read');
 
   for (const t of plannedTopics()) topic('ops', t.name, 'Read');
@@ -115,6 +116,10 @@ export function kafkaAcls(topicPrefix = ''): KafkaAcl[] {
   }
   for (const s of PLATFORM_SERVICES) if (ServiceTopics[s].consumes.length > 0) group('ops', consumerGroupId(s, topicPrefix), 'literal', 'Describe');
   return acls;
+}
+
+function isOpsAuditTopic(name: string): boolean {
+  return /\.ops\.audited\.v[0-9]+$/.test(name);
 }
 
 export interface PrincipalAcls {
