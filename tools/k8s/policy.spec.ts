@@ -11,7 +11,9 @@ import { buildOverlay, composeProblems, imageProblems, parseObjects, ruleProblem
 /* eslint-disable @typescript-eslint/no-explicit-any -- mutates untyped built objects */
 
 // Builds the real overlays with kubectl (no cluster needed). A missing kubectl or promtool fails
-// these tests with the install hint: nothing is skipped.
+// these tests with the install hint: nothing is skipped. Child processes (kubectl, node, promtool,
+// docker-compose) can take seconds on a loaded 2-core machine: generous timeouts.
+jest.setTimeout(120_000);
 const built = new Map<string, K8sObject[]>();
 const objectsOf = (overlay: string): K8sObject[] => {
   const objs = built.get(overlay) ?? parseObjects(buildOverlay(overlay));
