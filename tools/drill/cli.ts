@@ -1,5 +1,6 @@
 // Fault drills for ops.
 //   npm run drill -- broker-loss [--broker N] [--trials K] [--pause S] [--rate R] [--json] [--keep]
+//   npm run drill -- chaos [--claims M] [--faults N] [--seed S] [--rate R] [--no-postgres-restart] [--json]
 // Runs on the 3-broker cluster (started if needed: npm run infra:up -- --brokers 3) with the claim
 // path's services started by the drill itself on drill-only topics and databases.
 import { Command } from 'commander';
@@ -10,6 +11,7 @@ import { ensurePostgres } from '../infra/postgres';
 import { runBrokerLossTrial, TrialReport } from './broker-loss';
 import { ensureCluster, grantDrillPrefix } from './cluster';
 import { startDrillPlatform } from './platform';
+import { ChaosReport, runChaos } from './chaos';
 
 const program = new Command().name('drill');
 
@@ -75,6 +77,64 @@ program
       console.log(ok ? 'broker-loss drill passed: nothing acknowledged was lost or doubled' : 'broker-loss drill FAILED');
     }
     process.exitCode = ok ? 0 : 1;
+  });
+
+program
+  .command('chaos')
+  .description('random faults from a seed under the launch-day mix with hostile input; then drain and audit')
+  .option('--claims <m>', 'unique claims to acknowledge', (v) => Number(v), 200_000)
+  .option('--faults <n>', 'faults to inject', (v) => Number(v), 10)
+  .option('--seed <s>', 'seed of the fault plan and the mix', (v) => Number(v), 1)
+  .option('--rate <r>', 'messages per second offered', (v) => Number(v), 800)
+  .option('--drain-timeout <s>', 'seconds to wait for consumers to drain', (v) => Number(v), 900)
+  .option('--no-postgres-restart', 'leave Postgres alone (e.g. an embedded or shared one)')
+  .option('--json', 'one JSON object on stdout')
+  .option('--keep', 'keep the drill databases and leave the cluster running')
+  .action(async (o: { claims: number; faults: number; seed: number; rate: number; drainTimeout: number; postgresRestart: boolean; json?: boolean; keep?: boolean }) => {
+    const log = (l: string) => (o.json ? process.stderr : process.stdout).write(`[drill] ${new Date().toISOString().slice(11, 19)} ${l}\n`);
+    const cluster = await ensureCluster();
+    log(`cluster ${cluster.brokers.join(',')}${cluster.startedHere ? ' (started for the drill)' : ''}`);
+    const embedded = readInfraState()?.embeddedPostgres ?? false;
+    const pg = await ensurePostgres({ embedded });
+    const suffix = randomUUID().slice(0, 6);
+    const prefix = `drill-${suffix}.`;
+    await ensureTopics({ brokers: cluster.brokers, prefix, replicationFactor: 3 });
+    log(`${await grantDrillPrefix(cluster.brokers, prefix)} ACLs for prefix ${prefix}`);
+    const platform = await startDrillPlatform({ brokers: cluster.brokers, serverUrl: pg.databaseUrl, prefix, suffix, security: cluster.security });
+    log('services ready');
+    let report: ChaosReport;
+    try {
+      report = await runChaos({
+        platform,
+        brokers: cluster.brokers,
+        brokerIds: [1, 2, 3],
+        security: cluster.security('app-backend'),
+        claims: o.claims,
+        ratePerSecond: o.rate,
+        faults: o.faults,
+        seed: o.seed,
+        postgresRestart: o.postgresRestart && !embedded,
+        drainTimeoutSeconds: o.drainTimeout,
+        log,
+      });
+    } finally {
+      await platform.stop(o.keep ?? false);
+      if (cluster.startedHere && !o.keep) await stopKafka({ brokers: 3 });
+    }
+    if (o.json) {
+      console.log(JSON.stringify({ drill: 'chaos', ...report }));
+    } else {
+      const faults = new Table({ head: ['at s', 'fault', 'target', 'lasted s', 'ready again after s', 'error'] });
+      for (const f of report.faults) faults.push([f.atSeconds, f.kind, f.target, f.durationSeconds, f.secondsUntilReady ?? 'never', f.error ?? '']);
+      console.log(faults.toString());
+      const c = report.claims;
+      const g = report.grants;
+      const t = new Table({ head: ['acked', 'decided', 'lost', 'doubled', 'accepted', 'DUPLICATE', 'hostile sent', 'grant faults', 'outbox left', 'audit', 'load s', 'drain s'] });
+      t.push([c.acknowledged, c.decided, c.lost, c.doubled, c.accepted, c.duplicatesRejected, report.hostile.sent, g.entitlementsMissing + g.entitlementsDoubled + g.couponsMissing + g.couponsDoubled + g.passesMissing + g.passesDoubled, report.outboxRowsLeft, report.audit.ok ? 'green' : `FAILED ${report.audit.failed.map((x) => x.id).join(',')}`, report.seconds.load, report.seconds.drain]);
+      console.log(t.toString());
+      console.log(report.ok ? 'chaos drill passed: nothing lost, nothing doubled, audit green' : 'chaos drill FAILED');
+    }
+    process.exitCode = report.ok ? 0 : 1;
   });
 
 program.parseAsync().then(

@@ -1,7 +1,8 @@
 // I7: no message silently dropped: malformed or rule-breaking input is decided with a reason or
 // parked in a DLQ. Reports DLQ depth per topic, outbox backlog and deferred messages per service;
 // fails on a stuck outbox, deferred messages past their give-up time (they should have reached
-// the DLQ), or a rejection without a reason.
+// the DLQ), a rejection without a reason, or anything in the last-resort tables (parked_message,
+// outbox_quarantine: recorded, but waiting for a person).
 import { SERVICE_DB_KEYS } from '../db';
 import { auditKafka, dlqDepths } from '../topics';
 import { AuditContext, CheckOutcome, InvariantCheck, num } from './types';
@@ -36,6 +37,17 @@ export const i7NoSilentDrops: InvariantCheck = {
         const d = await db.one<{ n: string; overdue: string }>(DEFERRED_SQL);
         counts[`${s}.deferred`] = num(d.n);
         if (num(d.overdue) > 0) problems.push(`${s}: ${num(d.overdue)} deferred messages past their give-up time and not parked`);
+      }
+      // The last-resort tables: kept safe, but nobody can replay them from the DLQ; a person must look.
+      if (await db.has('parked_message')) {
+        const n = num((await db.one<{ n: string }>(`SELECT count(*) AS n FROM parked_message`)).n);
+        counts[`${s}.lastResortParked`] = n;
+        if (n > 0) problems.push(`${s}: ${n} messages in parked_message (their dead letter could not be written)`);
+      }
+      if (await db.has('outbox_quarantine')) {
+        const n = num((await db.one<{ n: string }>(`SELECT count(*) AS n FROM outbox_quarantine`)).n);
+        counts[`${s}.outboxQuarantined`] = n;
+        if (n > 0) problems.push(`${s}: ${n} outgoing records in outbox_quarantine (Kafka refused them)`);
       }
       if (s === 'relief' && (await db.has('relief_waiting'))) counts['relief.waiting'] = num((await db.one<{ n: string }>(`SELECT count(*) AS n FROM relief_waiting`)).n);
     }

@@ -1,0 +1,342 @@
+// `npm run drill -- chaos`: the launch-day mix (with hostile input) on the 3-broker cluster with
+// every claim-path service running, while faults drawn from a seed hit it: kill -9 of a service
+// (restarted after a few seconds, as a supervisor would), SIGSTOP of a service for 40 s, an
+// immediate Postgres stop and start, kill -9 of a broker, an outage of the Talk Drawer channel.
+// Then everything drains and the claims, their grants and the audit are checked.
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import { promisify } from 'node:util';
+import { Client } from 'pg';
+import type { KafkaSecurityEnv } from '@platform/config';
+import { Topics } from '@platform/contracts';
+import { createKafka, HeaderList, OutgoingRecord, SafePublisher } from '@platform/messaging';
+import { waitFor } from '@platform/testing';
+import { runAudit } from '../audit/audit';
+import { hostileCatalogue, HostileMessage } from '../loadgen/hostile';
+import { derive } from '../loadgen/prng';
+import { toolBearer } from '../ops/credentials';
+import { createDrillCampaign } from './broker-loss';
+import { FaultKind, planFaults, PlannedFault } from './chaos-plan';
+import { killBroker, startBroker } from './cluster';
+import { DrillPlatform } from './platform';
+
+const run = promisify(execFile);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface ChaosOptions {
+  platform: DrillPlatform;
+  brokers: string[];
+  brokerIds: number[];
+  security?: Partial<KafkaSecurityEnv>;
+  claims: number;
+  ratePerSecond: number;
+  faults: number;
+  seed: number;
+  /** Whether the machine's Postgres can be restarted (a Debian cluster, not embedded). */
+  postgresRestart: boolean;
+  drainTimeoutSeconds: number;
+  log: (line: string) => void;
+}
+
+export interface FaultRecord extends PlannedFault {
+  startedAt: string;
+  endedAt: string;
+  /** Seconds from the start of the fault until every service answered ready again (recovery time). */
+  secondsUntilReady: number | null;
+  error?: string;
+}
+
+export interface ChaosReport {
+  seed: number;
+  faults: FaultRecord[];
+  claims: { sent: number; acknowledged: number; decided: number; lost: number; doubled: number; accepted: number; duplicatesRejected: number; repeatsWithSecondDecision: number };
+  hostile: { sent: number };
+  grants: { entitlementsMissing: number; entitlementsDoubled: number; couponsMissing: number; couponsDoubled: number; passesMissing: number; passesDoubled: number };
+  outboxRowsLeft: number;
+  audit: { ok: boolean; failed: { id: string; detail: string }[] };
+  seconds: { load: number; drain: number };
+  claimsPerSecond: number;
+  ok: boolean;
+}
+
+async function scalar(db: Client, sql: string, params: unknown[] = []): Promise<number> {
+  const r = await db.query<{ n: string }>(sql, params);
+  return Number(r.rows[0]?.n ?? 0);
+}
+
+/** The Debian cluster's version directory, for pg_ctlcluster. */
+function postgresVersion(): string | null {
+  try {
+    return fs.readdirSync('/etc/postgresql').sort().at(-1) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+async function injectFault(f: PlannedFault, o: ChaosOptions): Promise<void> {
+  const { platform } = o;
+  const svc = () => {
+    const s = platform.services.find((x) => x.name === f.target);
+    if (!s?.child.pid) throw new Error(`no running ${f.target}`);
+    return s;
+  };
+  switch (f.kind) {
+    case 'service-kill': {
+      const s = svc();
+      s.child.kill('SIGKILL');
+      await sleep(f.durationSeconds * 1000);
+      await platform.restart(s.name);
+      return;
+    }
+    case 'service-freeze': {
+      const pid = svc().child.pid as number;
+      process.kill(pid, 'SIGSTOP');
+      try {
+        await sleep(f.durationSeconds * 1000);
+      } finally {
+        process.kill(pid, 'SIGCONT');
+      }
+      return;
+    }
+    case 'postgres-restart': {
+      const v = postgresVersion();
+      if (!v) throw new Error('no Debian PostgreSQL cluster to restart');
+      await run('pg_ctlcluster', ['--skip-systemctl-redirect', v, 'main', 'stop', '-m', 'immediate']).catch(() => undefined);
+      await sleep(f.durationSeconds * 1000);
+      await run('pg_ctlcluster', ['--skip-systemctl-redirect', v, 'main', 'start']);
+      return;
+    }
+    case 'broker-kill': {
+      const id = Number(f.target);
+      await killBroker(id);
+      await sleep(f.durationSeconds * 1000);
+      await startBroker(id);
+      return;
+    }
+    case 'channel-outage': {
+      const post = async (on: boolean) => {
+        const r = await fetch(`${platform.url('talk-channel-sim')}/admin/outage`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(await toolBearer('ops')) },
+          body: JSON.stringify({ on }),
+        });
+        if (!r.ok) throw new Error(`channel outage ${on ? 'on' : 'off'}: ${r.status}`);
+      };
+      await post(true);
+      try {
+        await sleep(f.durationSeconds * 1000);
+      } finally {
+        await post(false);
+      }
+      return;
+    }
+  }
+}
+
+/**
+ * The load: unique eligible claims at a steady rate until `claims` are acknowledged, plus repeats
+ * of acknowledged ones (same eventId and bytes: no new decision), second claims of accounts that
+ * already claimed (DUPLICATE) and hostile messages (parked). Every batch is resent until Kafka
+ * acknowledges it, as an app backend would.
+ */
+export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
+  const { platform } = o;
+  const campaign = await createDrillCampaign(platform);
+  const claimsDb = await platform.db('claims');
+  const emoticonsDb = await platform.db('emoticons');
+  const couponsDb = await platform.db('coupons');
+  const passesDb = await platform.db('pass-dispatcher');
+  for (const db of [claimsDb, emoticonsDb, couponsDb, passesDb]) db.on('error', () => undefined);
+  const topic = platform.prefix + Topics.claimRequested.name;
+  const runId = randomUUID().slice(0, 8);
+  const p = derive(o.seed, 'chaos-load');
+  const publisher = new SafePublisher(createKafka({ brokers: o.brokers, clientId: `chaos-${runId}`, security: o.security }), { sendTimeoutMs: 10_000 });
+  const hostile: HostileMessage[] = hostileCatalogue(['claimRequested'], { runId, campaignId: campaign.campaignId, inWindow: new Date().toISOString(), now: new Date() }).filter(
+    (m) => m.expect === 'PARKED',
+  );
+  const unique = new Map<string, { accountId: string; member: boolean }>();
+  const seconds: string[] = [];
+  const repeats: string[] = [];
+  let hostileSent = 0;
+  let sent = 0;
+  let seq = 0;
+  const claimOf = (i: number, accountId: string, requestedAt: string) => ({
+    eventId: `chaos-${runId}-${i}`,
+    campaignId: campaign.campaignId,
+    accountId,
+    talkLinked: true,
+    phoneNumber: `010-${2000 + (i % 7000)}-${String(1000 + (i % 9000))}`,
+    makersMember: i % 2 === 0,
+    requestedAt,
+  });
+  const bodies = new Map<string, Buffer>();
+
+  const plan = planFaults({
+    seed: o.seed,
+    faults: o.faults,
+    loadSeconds: Math.max(60, Math.round(o.claims / o.ratePerSecond)),
+    services: platform.services.filter((s) => s.name !== 'talk-channel-sim').map((s) => s.name),
+    brokers: o.brokerIds,
+    kinds: o.postgresRestart ? undefined : (['service-kill', 'service-freeze', 'broker-kill', 'channel-outage'] as FaultKind[]),
+  });
+  o.log(`fault plan (seed ${o.seed}): ${plan.map((f) => `${f.atSeconds}s ${f.kind}${f.target ? ` ${f.target}` : ''} ${f.durationSeconds}s`).join('; ')}`);
+
+  const started = Date.now();
+  const records: FaultRecord[] = [];
+  const faultsDone = (async () => {
+    for (const f of plan) {
+      await sleep(Math.max(0, started + f.atSeconds * 1000 - Date.now()));
+      const startedAt = new Date();
+      o.log(`fault: ${f.kind}${f.target ? ` ${f.target}` : ''} for ${f.durationSeconds}s`);
+      let error: string | undefined;
+      await injectFault(f, o).catch((e: unknown) => {
+        error = e instanceof Error ? e.message : String(e);
+        o.log(`fault ${f.kind} failed: ${error}`);
+      });
+      const endedAt = new Date();
+      const ready = await waitFor('ready again', async () => Object.values(await platform.readiness()).every(Boolean), 180_000, 500)
+        .then(() => Math.round((Date.now() - startedAt.getTime()) / 100) / 10)
+        .catch(() => null);
+      records.push({ ...f, startedAt: startedAt.toISOString(), endedAt: endedAt.toISOString(), secondsUntilReady: ready, ...(error ? { error } : {}) });
+    }
+  })();
+
+  const perTick = Math.max(1, Math.round(o.ratePerSecond / 10));
+  let next = Date.now();
+  while (unique.size < o.claims) {
+    const now = new Date().toISOString();
+    const batch: OutgoingRecord[] = [];
+    const newOnes: [string, { accountId: string; member: boolean }][] = [];
+    for (let k = 0; k < perTick && unique.size + newOnes.length < o.claims; k++) {
+      const roll = p.next();
+      if (roll < 0.03 && unique.size > 0) {
+        // a repeat of an acknowledged claim: the very same bytes
+        const id = `chaos-${runId}-${p.int(seq)}`;
+        const body = bodies.get(id);
+        if (body) {
+          batch.push({ topic, key: JSON.parse(body.toString()).accountId as string, value: body, headers: {} });
+          repeats.push(id);
+          continue;
+        }
+      }
+      if (roll < 0.05 && unique.size > 0) {
+        const i = seq++;
+        const prior = [...unique.values()][p.int(Math.min(unique.size, 5000))] as { accountId: string };
+        const c = claimOf(i, prior.accountId, now);
+        batch.push({ topic, key: c.accountId, value: Buffer.from(JSON.stringify(c)), headers: {} });
+        seconds.push(c.eventId);
+        continue;
+      }
+      if (roll < 0.07) {
+        const h = hostile[p.int(hostile.length)] as HostileMessage;
+        batch.push({ topic, key: h.key, value: h.value, headers: {}, headerList: h.headers as HeaderList });
+        hostileSent++;
+        continue;
+      }
+      const i = seq++;
+      const c = claimOf(i, `chaos-${runId}-acct-${i}`, now);
+      const value = Buffer.from(JSON.stringify(c));
+      bodies.set(c.eventId, value);
+      batch.push({ topic, key: c.accountId, value, headers: {} });
+      newOnes.push([c.eventId, { accountId: c.accountId, member: c.makersMember }]);
+    }
+    for (;;) {
+      try {
+        await publisher.publish(batch);
+        break;
+      } catch {
+        await sleep(250);
+      }
+    }
+    sent += batch.length;
+    for (const [id, v] of newOnes) unique.set(id, v);
+    if (bodies.size > 20_000) for (const k of [...bodies.keys()].slice(0, 10_000)) bodies.delete(k);
+    next += 100;
+    await sleep(Math.max(0, next - Date.now()));
+  }
+  const loadSeconds = (Date.now() - started) / 1000;
+  o.log(`load done: ${unique.size} unique claims acknowledged (${sent} messages) in ${loadSeconds.toFixed(0)} s; waiting for the remaining faults`);
+  await faultsDone;
+  await publisher.close();
+  const drainStarted = Date.now();
+
+  const ids = [...unique.keys()];
+  let decided = 0;
+  await waitFor(
+    'every acknowledged claim decided',
+    async () => {
+      decided = await scalar(claimsDb, `SELECT count(*) AS n FROM claim WHERE event_id = ANY($1)`, [ids]);
+      return decided === ids.length;
+    },
+    o.drainTimeoutSeconds * 1000,
+    2000,
+  ).catch(() => undefined);
+  const doubled = await scalar(claimsDb, `SELECT count(*) AS n FROM (SELECT event_id FROM claim WHERE campaign_id = $1 GROUP BY event_id HAVING count(*) > 1) d`, [campaign.campaignId]);
+  const duplicatesRejected = await scalar(claimsDb, `SELECT count(*) AS n FROM claim WHERE event_id = ANY($1) AND reason = 'DUPLICATE'`, [seconds]);
+  const accepted = (await claimsDb.query<{ claim_id: string; makers_member: boolean }>(`SELECT claim_id::text, makers_member FROM claim WHERE campaign_id = $1 AND status = 'ACCEPTED'`, [campaign.campaignId])).rows;
+  const acceptedIds = accepted.map((a) => a.claim_id);
+  const members = new Set(accepted.filter((a) => a.makers_member).map((a) => a.claim_id));
+  const grants = { entitlementsMissing: 0, entitlementsDoubled: 0, couponsMissing: 0, couponsDoubled: 0, passesMissing: 0, passesDoubled: 0 };
+  const countGrants = async () => {
+    const per = async (db: Client, sql: string) => new Map((await db.query<{ claim_id: string; n: string }>(sql, [acceptedIds])).rows.map((r) => [r.claim_id, Number(r.n)]));
+    const e = await per(emoticonsDb, `SELECT claim_id, count(*) AS n FROM entitlement WHERE claim_id = ANY($1) GROUP BY claim_id`);
+    const c = await per(couponsDb, `SELECT claim_id, count(*) AS n FROM coupon WHERE claim_id = ANY($1) GROUP BY claim_id`);
+    const ps = await per(passesDb, `SELECT claim_id, count(*) AS n FROM (SELECT claim_id FROM pass WHERE claim_id = ANY($1) UNION ALL SELECT claim_id FROM pass_sold_out WHERE claim_id = ANY($1)) x GROUP BY claim_id`);
+    const nE = campaign.rewards.emoticons.length;
+    const nC = campaign.rewards.coupons?.amountsWon.length ?? 0;
+    grants.entitlementsMissing = acceptedIds.filter((id) => (e.get(id) ?? 0) < nE).length;
+    grants.entitlementsDoubled = acceptedIds.filter((id) => (e.get(id) ?? 0) > nE).length;
+    grants.couponsMissing = acceptedIds.filter((id) => (c.get(id) ?? 0) < (members.has(id) ? nC : 0)).length;
+    grants.couponsDoubled = acceptedIds.filter((id) => (c.get(id) ?? 0) > (members.has(id) ? nC : 0)).length;
+    grants.passesMissing = acceptedIds.filter((id) => (ps.get(id) ?? 0) < 1).length;
+    grants.passesDoubled = acceptedIds.filter((id) => (ps.get(id) ?? 0) > 1).length;
+    return grants.entitlementsMissing + grants.couponsMissing + grants.passesMissing === 0;
+  };
+  await waitFor('grants complete', countGrants, o.drainTimeoutSeconds * 1000, 2000).catch(() => undefined);
+  await countGrants();
+  let outboxRowsLeft = 0;
+  await waitFor(
+    'outboxes empty',
+    async () => {
+      outboxRowsLeft = 0;
+      for (const db of [claimsDb, emoticonsDb, couponsDb, passesDb]) outboxRowsLeft += await scalar(db, 'SELECT count(*) AS n FROM outbox_message');
+      return outboxRowsLeft === 0;
+    },
+    120_000,
+    1000,
+  ).catch(() => undefined);
+  const repeatsWithSecondDecision = await scalar(claimsDb, `SELECT count(*) AS n FROM (SELECT event_id FROM claim WHERE event_id = ANY($1) GROUP BY event_id HAVING count(*) > 1) d`, [repeats]);
+  for (const db of [claimsDb, emoticonsDb, couponsDb, passesDb]) await db.end();
+  const drainSeconds = (Date.now() - drainStarted) / 1000;
+
+  const byName = (n: string) => platform.services.find((s) => s.name === n)?.database ?? 'drill_missing';
+  const report = await runAudit({
+    databaseUrl: platform.serverUrl,
+    databases: { claims: byName('claims'), emoticons: byName('emoticons'), coupons: byName('coupons'), passes: byName('pass-dispatcher') },
+    campaignId: campaign.campaignId,
+    channelUrl: null,
+    outboxMaxAgeSeconds: 120,
+  });
+  const g = grants;
+  const lost = ids.length - decided;
+  const ok =
+    lost === 0 &&
+    doubled === 0 &&
+    repeatsWithSecondDecision === 0 &&
+    outboxRowsLeft === 0 &&
+    g.entitlementsMissing + g.entitlementsDoubled + g.couponsMissing + g.couponsDoubled + g.passesMissing + g.passesDoubled === 0 &&
+    report.ok;
+  return {
+    seed: o.seed,
+    faults: records,
+    claims: { sent, acknowledged: ids.length, decided, lost, doubled, accepted: accepted.length, duplicatesRejected, repeatsWithSecondDecision },
+    hostile: { sent: hostileSent },
+    grants,
+    outboxRowsLeft,
+    audit: { ok: report.ok, failed: report.checks.filter((c) => !c.ok).map((c) => ({ id: c.id, detail: c.detail })) },
+    seconds: { load: Math.round(loadSeconds), drain: Math.round(drainSeconds) },
+    claimsPerSecond: Math.round(ids.length / (loadSeconds + drainSeconds)),
+    ok,
+  };
+}
