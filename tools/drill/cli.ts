@@ -124,7 +124,7 @@ program
     if (o.json) {
       console.log(JSON.stringify({ drill: 'chaos', ...report }));
     } else {
-      const faults = new Table({ head: ['at s', 'fault', 'target', 'lasted s', 'ready again after s', 'error'] });
+      const faults = new Table({ head: ['at s', 'fault', 'target', 'lasted s', 'recovered after s (from start)', 'error'] });
       for (const f of report.faults) faults.push([f.atSeconds, f.kind, f.target, f.durationSeconds, f.secondsUntilReady ?? 'never', f.error ?? '']);
       console.log(faults.toString());
       const c = report.claims;
