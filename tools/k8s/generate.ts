@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
+import type { IResourceRequirements } from 'kubernetes-models/v1/ResourceRequirements';
 import { PLATFORM_SERVICES } from '@platform/contracts';
 import {
   channelSimObjects,
@@ -56,6 +57,8 @@ function baseFiles(): Record<string, string> {
 }
 
 const jsonPatch = (target: Record<string, string>, ops: unknown[]) => ({ target, patch: stringify(ops, { lineWidth: 0 }) });
+/** Requests with an equal memory limit (no CPU limit: throttling a broker or Postgres hurts more than sharing). */
+const podResources = (r: { cpu: string; memory: string }): IResourceRequirements => ({ requests: { cpu: r.cpu, memory: r.memory }, limits: { memory: r.memory } });
 
 function overlayFiles(o: OverlayPlan): Record<string, string> {
   const files: Record<string, string> = {};
@@ -84,11 +87,17 @@ function overlayFiles(o: OverlayPlan): Record<string, string> {
         {
           op: 'replace',
           path: '/spec/template/spec/containers/0/resources',
-          value: { requests: { cpu: o.resources.cpu, memory: o.resources.memory }, limits: { memory: o.resources.memoryLimit } },
+          value: { requests: { cpu: o.resources.cpu, memory: o.resources.memory }, limits: { memory: o.resources.memoryLimit } } satisfies IResourceRequirements,
         },
       ]),
-      jsonPatch({ group: 'kafka.strimzi.io', kind: 'KafkaNodePool', name: 'brokers' }, [{ op: 'replace', path: '/spec/storage/volumes/0/size', value: o.brokerStorage }]),
-      jsonPatch({ group: 'postgresql.cnpg.io', kind: 'Cluster' }, [{ op: 'replace', path: '/spec/storage/size', value: o.postgresStorage }]),
+      jsonPatch({ group: 'kafka.strimzi.io', kind: 'KafkaNodePool', name: 'brokers' }, [
+        { op: 'replace', path: '/spec/storage/volumes/0/size', value: o.brokerStorage },
+        { op: 'replace', path: '/spec/resources', value: podResources(o.brokerResources) },
+      ]),
+      jsonPatch({ group: 'postgresql.cnpg.io', kind: 'Cluster' }, [
+        { op: 'replace', path: '/spec/storage/size', value: o.postgresStorage },
+        { op: 'add', path: '/spec/resources', value: podResources(o.postgresResources) },
+      ]),
     ],
   };
   if (o.name === 'local') {

@@ -56,9 +56,12 @@ export interface OverlayPlan {
   /** Per service container. */
   readonly resources: { readonly cpu: string; readonly memory: string; readonly memoryLimit: string };
   readonly image: { readonly name: string; readonly tag: string };
-  /** Broker volume size (controllers keep theirs). */
+  /** Broker volume size (controllers keep theirs) and broker pods. */
   readonly brokerStorage: string;
+  readonly brokerResources: { readonly cpu: string; readonly memory: string };
+  /** Each Postgres instance: volume and pod. */
   readonly postgresStorage: string;
+  readonly postgresResources: { readonly cpu: string; readonly memory: string };
 }
 
 export const OVERLAYS: readonly OverlayPlan[] = [
@@ -70,7 +73,9 @@ export const OVERLAYS: readonly OverlayPlan[] = [
     resources: { cpu: '250m', memory: '256Mi', memoryLimit: '512Mi' },
     image: { name: IMAGE, tag: 'local' },
     brokerStorage: '10Gi',
+    brokerResources: { cpu: '500m', memory: '2Gi' },
     postgresStorage: '5Gi',
+    postgresResources: { cpu: '500m', memory: '1Gi' },
   },
   {
     name: 'prod',
@@ -81,7 +86,10 @@ export const OVERLAYS: readonly OverlayPlan[] = [
     resources: { cpu: '1', memory: '512Mi', memoryLimit: '1Gi' },
     // Placeholder registry: CI builds and pushes deploy/docker/Dockerfile under the release tag.
     image: { name: `registry.invalid/${IMAGE}`, tag: '0.1.0' },
+    // docs/capacity.md: 3 brokers of 4 cores carry a 4-hour window; the primary takes all writes.
     brokerStorage: '500Gi',
+    brokerResources: { cpu: '4', memory: '16Gi' },
     postgresStorage: '200Gi',
+    postgresResources: { cpu: '8', memory: '32Gi' },
   },
 ];

@@ -66,6 +66,10 @@ function kafkaRules(all: Obj[], overlay: OverlayPlan): string[] {
   const count = (role: string) => pools.filter((p) => (p.spec?.roles ?? []).includes(role)).reduce((n, p) => n + Number(p.spec?.replicas ?? 0), 0);
   if (count('controller') !== 3) out.push(`KafkaNodePool: KRaft needs 3 controllers, found ${count('controller')}`);
   if (count('broker') < 3) out.push(`KafkaNodePool: at least 3 brokers, found ${count('broker')}`);
+  for (const p of pools) {
+    if (!p.spec?.resources?.requests?.cpu || !p.spec?.resources?.limits?.memory) out.push(`KafkaNodePool ${p.metadata?.name}: cpu request and memory limit must be set`);
+    if (!(p.spec?.template?.pod?.topologySpreadConstraints ?? []).some((t: any) => t.topologyKey === ZONE_KEY)) out.push(`KafkaNodePool ${p.metadata?.name}: no spread across ${ZONE_KEY}`);
+  }
 
   const topics = all.filter((o) => o.kind === 'KafkaTopic');
   for (const t of plannedTopics({ keyed: overlay.partitions })) {
@@ -111,6 +115,7 @@ function postgresRules(all: Obj[]): string[] {
   if (c.instances !== 3) out.push('Cluster: 3 instances across zones');
   if (!(c.postgresql?.synchronous?.number >= 1)) out.push('Cluster: synchronous replication must be on');
   if (!(c.topologySpreadConstraints ?? []).some((t: any) => t.topologyKey === ZONE_KEY)) out.push(`Cluster: no spread across ${ZONE_KEY}`);
+  if (!c.resources?.requests?.cpu || !c.resources?.limits?.memory) out.push('Cluster: cpu request and memory limit must be set');
   const dbs = all.filter((o) => o.kind === 'Database');
   const roles: any[] = c.managed?.roles ?? [];
   for (const s of SERVICES.filter((x) => x.database)) {
