@@ -6,7 +6,7 @@ import { K8S_DIR, staleManifests } from './generate';
 import type { K8sObject } from './manifests';
 import { OVERLAYS } from './platform';
 import { policyViolations } from './policy';
-import { buildOverlay, composeProblems, imageProblems, parseObjects, ruleProblems, schemaProblems } from './validate';
+import { buildOverlay, composeProblems, imageProblems, parseObjects, ruleProblems, schemaProblems, unknownFieldProblems } from './validate';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- mutates untyped built objects */
 
@@ -36,6 +36,10 @@ describe.each(OVERLAYS.map((o) => [o.name, o] as const))('overlay %s', (name, pl
   it('validates every object against the pinned Kubernetes, Strimzi, CloudNativePG, KEDA and Prometheus operator schemas', () => {
     expect(schemaProblems(objectsOf(name))).toEqual([]);
   }, 60_000);
+
+  it('has no field the kubernetes-models types do not know (the schemas alone accept any extra field)', () => {
+    expect(unknownFieldProblems(objectsOf(name))).toEqual([]);
+  });
 
   it('has alert rules that pass promtool check rules', () => {
     expect(ruleProblems(objectsOf(name))).toEqual([]);
@@ -108,6 +112,19 @@ describe('policy catches what matters (mutations of the built prod overlay)', ()
       ]),
     );
   }, 60_000);
+
+  it('the field check names a misspelt field that the schemas let through', () => {
+    const objs = objectsOf('prod');
+    const c = find(objs, 'Deployment', 'emoticons').spec.template.spec.containers[0];
+    c.readinessprobe = c.readinessProbe;
+    (find(objs, 'KafkaTopic', Topics.couponIssued.name).spec as any).replica = 3;
+    expect(schemaProblems(objs)).toEqual([]);
+    const problems = unknownFieldProblems(objs);
+    expect(problems).toEqual([
+      expect.stringMatching(/^Deployment\/emoticons: .*'readinessprobe'/),
+      expect.stringMatching(new RegExp(`^KafkaTopic/${Topics.couponIssued.name.replace(/\./g, '\\.')}: .*'replica'`)),
+    ]);
+  });
 
   it('promtool rejects a broken alert expression', () => {
     const objs = objectsOf('prod');

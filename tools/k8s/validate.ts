@@ -120,10 +120,65 @@ export function imageProblems(objects: K8sObject[]): string[] {
   return out;
 }
 
+/** apiVersion group -> the package whose TypeScript interfaces describe it (same as schema-check.mjs). */
+const TYPE_PACKAGES: Record<string, string> = {
+  '': 'kubernetes-models',
+  apps: 'kubernetes-models',
+  policy: 'kubernetes-models',
+  'networking.k8s.io': 'kubernetes-models',
+  'kafka.strimzi.io': '@kubernetes-models/strimzi-kafka-operator',
+  'postgresql.cnpg.io': '@kubernetes-models/cloudnative-pg',
+  'keda.sh': '@kubernetes-models/keda',
+  'monitoring.coreos.com': '@kubernetes-models/prometheus-operator',
+};
+
+/**
+ * Fields no schema knows (a misspelt `readinessprobe` passes the JSON schemas, which leave objects
+ * open): every built object is written as an object literal typed with its kubernetes-models
+ * interface, and `tsc` reports excess properties. Returns one line per problem.
+ */
+export function unknownFieldProblems(objects: K8sObject[]): string[] {
+  const dir = path.join(ROOT, '.local', `k8s-fields-${process.pid}-${Date.now()}`);
+  fs.mkdirSync(dir, { recursive: true });
+  try {
+    const lines: string[] = [];
+    const names: string[] = [];
+    objects.forEach((o, i) => {
+      const [group, version] = o.apiVersion.includes('/') ? (o.apiVersion.split('/') as [string, string]) : ['', o.apiVersion];
+      const pkg = TYPE_PACKAGES[group];
+      if (!pkg) return; // schema-check reports objects without a schema package
+      const mod = group === '' ? `${pkg}/${version}/${o.kind}` : `${pkg}/${group}/${version}/${o.kind}`;
+      lines.push(`import type { I${o.kind} as T${i} } from '${mod}';`);
+      names[i] = `${o.kind}/${o.metadata?.name ?? '?'}`;
+      lines.push(`export const o${i}: T${i} = ${JSON.stringify(o)};`);
+    });
+    const file = path.join(dir, 'objects.ts');
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+    const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    const r = spawnSync(process.execPath, [tsc, '--noEmit', '--strict', '--skipLibCheck', '--target', 'es2022', '--module', 'commonjs', '--moduleResolution', 'node', file], {
+      encoding: 'utf8',
+      cwd: ROOT,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    if (r.status === 0) return [];
+    const out = (r.stdout + r.stderr).split('\n').filter((l) => /error TS/.test(l));
+    if (out.length === 0) return [`tsc failed: ${r.stderr || r.stdout || r.error?.message}`];
+    const src = lines.join('\n').split('\n');
+    return out.map((l) => {
+      const line = Number(/objects\.ts\((\d+),/.exec(l)?.[1] ?? 0);
+      const idx = Number(/^export const o(\d+):/.exec(src[line - 1] ?? '')?.[1] ?? -1);
+      return `${names[idx] ?? '?'}: ${l.replace(/^.*error TS\d+: /, '').replace(/'"([^"]+)"'/g, "'$1'")}`;
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export function validateOverlay(o: OverlayPlan): { objects: number; problems: string[] } {
   const objects = parseObjects(buildOverlay(o.name));
   const problems = [
     ...schemaProblems(objects).map((p) => `schema: ${p}`),
+    ...unknownFieldProblems(objects).map((p) => `fields: ${p}`),
     ...policyViolations(objects, o).map((p) => `policy: ${p}`),
     ...ruleProblems(objects).map((p) => `promtool: ${p}`),
     ...imageProblems(objects).map((p) => `image: ${p}`),
