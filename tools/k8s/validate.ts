@@ -1,7 +1,8 @@
 // `npm run k8s:validate`: what CI checks without a cluster. For each overlay: `kubectl kustomize`
-// builds it, every object validates against its schema (tools/k8s/schema-check.mjs), the policy
-// holds (tools/k8s/policy.ts), the alert rules pass `promtool check rules`; and the generated
-// manifests are not stale. Exit 1 on any failure, with every problem listed.
+// builds it, every object validates against its schema (tools/k8s/schema-check.mjs) and has no
+// field its type does not know (tsc), the policy holds (tools/k8s/policy.ts), the alert rules pass
+// `promtool check rules`, image, compose and manifests agree; `docker compose config` accepts the
+// compose file; the generated manifests are not stale. Exit 1 on any failure, every problem listed.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
