@@ -116,7 +116,7 @@ function overlayFiles(o: OverlayPlan): Record<string, string> {
         type: 'kubernetes.io/basic-auth',
         literals: [`username=${s.name.replace(/-/g, '_')}`, `password=local-${s.name}-password`],
       })),
-      { name: 'db-readonly', type: 'kubernetes.io/basic-auth', literals: ['username=platform_readonly', 'password=local-readonly-password'] },
+      { name: 'db-audit-reader', type: 'kubernetes.io/basic-auth', literals: ['username=audit_reader', 'password=local-audit-reader-password'] },
       { name: 'platform-auth', literals: ['jwt-secret=local-development-jwt-secret-not-for-production'] },
       { name: 'phone-hash', literals: ['secret=local-development-phone-hash-secret-32chars'] },
       { name: 'keda-kafka-sasl', literals: ['sasl=scram_sha512', 'username=ops', 'tls=enable'] },

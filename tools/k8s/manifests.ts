@@ -193,10 +193,11 @@ export function postgres(): (ICluster | IDatabase | IScheduledBackup)[] {
       managed: {
         roles: [
           ...owned.map((s) => ({ name: roleName(s), login: true, ensure: 'present' as const, passwordSecret: { name: dbRoleSecret(s.name) } })),
-          { name: 'platform_readonly', login: true, ensure: 'present' as const, inRoles: ['pg_read_all_data'], passwordSecret: { name: 'db-readonly' } },
+          // The same read-only role as the native path (tools/infra/postgres-roles.ts AUDIT_READER).
+          { name: 'audit_reader', login: true, ensure: 'present' as const, inRoles: ['pg_read_all_data'], passwordSecret: { name: 'db-audit-reader' } },
         ],
       },
-      // Placeholder: point it at the real object store and credentials before production (docs/capacity.md).
+      // Placeholder: point it at the real object store and credentials before production (deploy/k8s/README.md).
       backup: {
         retentionPolicy: '30d',
         barmanObjectStore: {
