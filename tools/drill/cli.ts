@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { readInfraState, stopKafka, ensureTopics } from '../infra';
 import { ensurePostgres } from '../infra/postgres';
 import { runBrokerLossTrial, TrialReport } from './broker-loss';
-import { ensureCluster, grantDrillPrefix } from './cluster';
+import { ensureCluster, grantDrillPrefix, revokeDrillPrefix } from './cluster';
 import { startDrillPlatform } from './platform';
 import { ChaosReport, runChaos } from './chaos';
 
@@ -59,6 +59,7 @@ program
       }
     } finally {
       await platform.stop(o.keep ?? false);
+      if (!o.keep) await revokeDrillPrefix(cluster.brokers, prefix).catch((e: unknown) => log(`could not remove the drill's ACLs: ${String(e)}`));
       if (cluster.startedHere && !o.keep) await stopKafka({ brokers: 3 });
     }
     const ok = trials.every((t) => t.ok);

@@ -1,6 +1,6 @@
 import type { KafkaSecurityEnv } from '@platform/config';
 import type { KafkaPrincipal } from '@platform/contracts';
-import { applyAcls, bootstrapServers, killBroker, kafkaStatus, partitionLeaders, principalEnv, securedClusterCredentials, startBroker, startKafka, waitUntilAclsEffective, withAdmin } from '../infra';
+import { applyAcls, removeAcls, bootstrapServers, killBroker, kafkaStatus, partitionLeaders, principalEnv, securedClusterCredentials, startBroker, startKafka, waitUntilAclsEffective, withAdmin } from '../infra';
 
 export interface DrillCluster {
   brokers: string[];
@@ -26,6 +26,11 @@ export async function grantDrillPrefix(brokers: string[], prefix: string): Promi
   const n = await withAdmin(brokers, (a) => applyAcls(a, prefix), { retries: 5 });
   await waitUntilAclsEffective(brokers, securedClusterCredentials(), prefix);
   return n;
+}
+
+/** Removes the rules of a drill's prefix once it is done. */
+export async function revokeDrillPrefix(brokers: string[], prefix: string): Promise<void> {
+  await withAdmin(brokers, (a) => removeAcls(a, prefix), { retries: 3 });
 }
 
 /** The broker leading the most partitions of a topic (ties: lowest id). */

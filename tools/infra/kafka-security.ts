@@ -134,20 +134,42 @@ export function toAclEntry(a: KafkaAcl): AclEntry {
   };
 }
 
+const aclKey = (a: AclEntry) => [a.principal, a.resourceType, a.resourceName, a.resourcePatternType, a.operation, a.permissionType, a.host].join('|');
+
 /**
- * Creates the ACLs for one topic prefix (creating an existing binding is a no-op in Kafka). Needs
- * an admin client connected as a super user.
+ * Makes the cluster's rules for one topic prefix exactly the generated ones: creates what is
+ * missing (creating an existing binding is a no-op in Kafka) and deletes rules on the same
+ * resources that the ownership table no longer grants. Needs an admin connected as a super user.
  */
 export async function applyAcls(admin: Admin, topicPrefix = ''): Promise<number> {
   const acl = kafkaAcls(topicPrefix).map(toAclEntry);
   await admin.createAcls({ acl });
+  const wanted = new Set(acl.map(aclKey));
+  const resources = new Set(acl.map((a) => `${a.resourceType}|${a.resourceName}|${a.resourcePatternType}`));
+  const existing = await admin.describeAcls({
+    resourceType: AclResourceTypes.ANY,
+    resourcePatternType: ResourcePatternTypes.ANY,
+    operation: AclOperationTypes.ANY,
+    permissionType: AclPermissionTypes.ANY,
+  });
+  const stale: AclEntry[] = [];
+  for (const r of existing.resources) {
+    if (!resources.has(`${r.resourceType}|${r.resourceName}|${r.resourcePatternType}`)) continue; // another prefix's, or hand-made
+    for (const a of r.acls) {
+      const e: AclEntry = { resourceType: r.resourceType, resourceName: r.resourceName, resourcePatternType: r.resourcePatternType, principal: a.principal, host: a.host, operation: a.operation, permissionType: a.permissionType };
+      if (!wanted.has(aclKey(e))) stale.push(e);
+    }
+  }
+  if (stale.length > 0) await admin.deleteAcls({ filters: stale });
   return acl.length;
 }
 
 /**
  * Waits until every broker enforces the ACLs of a prefix: they reach the brokers through the
  * metadata log a few seconds after createAcls returns, and a service started in between would be
- * refused. Probes, on each broker, each principal's first topic (Describe is implied by its grant).
+ * refused. Probes, on each broker, each principal's first topic (Describe is implied by its grant):
+ * an unauthorised principal gets TOPIC_AUTHORIZATION_FAILED, an authorised one the topic (or
+ * UNKNOWN_TOPIC when it does not exist yet).
  */
 export async function waitUntilAclsEffective(brokers: string[], creds: ClusterCredentials, topicPrefix = '', timeoutMs = 60_000): Promise<void> {
   const probes = new Map<KafkaPrincipal, string>();
@@ -163,6 +185,8 @@ export async function waitUntilAclsEffective(brokers: string[], creds: ClusterCr
             await admin.fetchTopicMetadata({ topics: [topic] });
             break;
           } catch (e) {
+            // a topic not created yet answers UNKNOWN_TOPIC only to a principal allowed to see it
+            if ((e as { type?: string }).type === 'UNKNOWN_TOPIC_OR_PARTITION') break;
             if (Date.now() > deadline) throw new Error(`ACLs for ${principal} on ${topic} not in force at ${broker} after ${timeoutMs} ms: ${String(e)}`);
             await new Promise((r) => setTimeout(r, 200));
           }
@@ -174,9 +198,18 @@ export async function waitUntilAclsEffective(brokers: string[], creds: ClusterCr
   }
 }
 
-/** Removes the ACLs `applyAcls` created for a (test or drill) prefix; shared prefix-free rules are left alone. */
+/** Removes every rule on a (test or drill) prefix's own topics and groups; shared prefix-free rules are left alone. */
 export async function removeAcls(admin: Admin, topicPrefix: string): Promise<void> {
   if (!topicPrefix) throw new Error('removeAcls needs a non-empty prefix');
-  const own = kafkaAcls(topicPrefix).filter((a) => a.resource.name.startsWith(topicPrefix) || a.resource.name.includes(topicPrefix.replace(/\.$/, '')));
-  await admin.deleteAcls({ filters: own.map(toAclEntry) });
+  const own = kafkaAcls(topicPrefix).filter((a) => a.resource.patternType === 'literal' && (a.resource.name.startsWith(topicPrefix) || a.resource.name.endsWith(`.${topicPrefix.replace(/\.$/, '')}`)));
+  const resources = new Map(own.map((a) => [`${a.resource.type}|${a.resource.name}`, toAclEntry(a)]));
+  await admin.deleteAcls({
+    filters: [...resources.values()].map((e) => ({
+      resourceType: e.resourceType,
+      resourceName: e.resourceName,
+      resourcePatternType: ResourcePatternTypes.LITERAL,
+      operation: AclOperationTypes.ANY,
+      permissionType: AclPermissionTypes.ANY,
+    })),
+  });
 }

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Admin, Kafka, logLevel } from 'kafkajs';
 import type { KafkaPrincipal } from '@platform/contracts';
-import { applyAcls, clusterCredentials, principalEnv, saslFor, scramFormatArgs, secureNodeProperties, waitUntilAclsEffective, writeClientProperties } from './kafka-security';
+import { applyAcls, clusterCredentials, CREDENTIALS_DIR, principalEnv, saslFor, scramFormatArgs, secureNodeProperties, waitUntilAclsEffective, writeClientProperties } from './kafka-security';
 import { ensureMavenLibs } from './maven';
 import { KAFKA_DEPLOY_DIR, KAFKA_LIBS_DIR, KAFKA_LOCAL_DIR, KAFKA_LOG4J2_FILE, ROOT, rel } from './paths';
 import { GiveUp, isAlive, livePid, portOpen, removeFile, spawnDetached, stopPid, tail, waitFor, waitForExit } from './processes';
@@ -53,14 +53,31 @@ export function singleBrokerPort(): number {
   return Number.parseInt(process.env.KAFKA_PORT ?? '9092', 10);
 }
 
+/**
+ * KAFKA_CLUSTER_PORT moves the whole 3-broker cluster to its own ports (P, P+2, P+4; controllers
+ * one above) and its own directory (.local/kafka/cluster-P, credentials inside it), so a test's
+ * cluster never meets the one that drills and people use at 19092/29092/39092.
+ */
+function clusterPortBase(): number | null {
+  const v = process.env.KAFKA_CLUSTER_PORT;
+  return v ? Number.parseInt(v, 10) : null;
+}
+
 function modeDir(mode: BrokersMode): string {
-  return path.join(KAFKA_LOCAL_DIR, mode === 1 ? 'single' : 'cluster');
+  const base = clusterPortBase();
+  return path.join(KAFKA_LOCAL_DIR, mode === 1 ? 'single' : base === null ? 'cluster' : `cluster-${base}`);
+}
+
+/** Where the cluster's client property files go: .local/credentials for the default cluster. */
+export function clusterCredentialsDir(): string {
+  return clusterPortBase() === null ? CREDENTIALS_DIR : path.join(modeDir(3), 'credentials');
 }
 
 export function brokerNode(mode: BrokersMode, id: number): BrokerNode {
   if (mode === 1 && id !== 1) throw new Error(`single-broker mode has only node 1 (got ${id})`);
   if (mode === 3 && ![1, 2, 3].includes(id)) throw new Error(`cluster nodes are 1..3 (got ${id})`);
-  const port = mode === 1 ? singleBrokerPort() : id * 10_000 + 9092;
+  const base = clusterPortBase();
+  const port = mode === 1 ? singleBrokerPort() : base === null ? id * 10_000 + 9092 : base + (id - 1) * 2;
   const dir = mode === 1 ? modeDir(1) : path.join(modeDir(3), `node${id}`);
   return {
     mode,
@@ -354,7 +371,7 @@ export async function startKafka(opts: { brokers: BrokersMode; timeoutMs?: numbe
   for (const node of down) launch(node);
   await waitForKafka({ brokers, expectNodeIds: nodes.map((n) => n.id), nodes, timeoutMs: opts.timeoutMs ?? 180_000 });
   if (mode === 3) {
-    writeClientProperties(clusterCredentials(modeDir(3)), brokers);
+    writeClientProperties(clusterCredentials(modeDir(3)), brokers, clusterCredentialsDir());
     await withAdmin(brokers, (a) => applyAcls(a), { retries: 5 });
     await waitUntilAclsEffective(brokers, clusterCredentials(modeDir(3)));
   }
