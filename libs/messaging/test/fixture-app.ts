@@ -31,6 +31,8 @@ export interface FixtureOptions {
   /** Account ids whose message makes the handler throw a non-transient error. */
   poisonAccounts?: string[];
   onOffsetMismatch?: 'rewind' | 'halt';
+  stallMs?: number;
+  outboxBackpressureRows?: number;
 }
 
 @Controller()
@@ -91,8 +93,9 @@ export async function createFixtureApp(o: FixtureOptions & { role?: 'claims' | '
         topicPrefix: o.prefix,
         relay: o.relay ?? true,
         chunkSize: o.chunkSize ?? 200,
-        stallMs: 60000,
+        stallMs: o.stallMs ?? 60000,
         onOffsetMismatch: o.onOffsetMismatch,
+        outboxBackpressureRows: o.outboxBackpressureRows,
       }),
     ],
     controllers: [o.role === 'observer' ? DecisionObserver : FixtureHandler],

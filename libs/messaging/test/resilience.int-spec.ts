@@ -202,3 +202,64 @@ describe('the dead-letter path cannot fail', () => {
     }
   });
 });
+
+describe('a sick database is waited out, never a reason to park valid messages', () => {
+  const { brokers } = testInfra();
+  let db: TestDatabase;
+  let prefix: string;
+  let pg: Client;
+  let app: INestApplication | null = null;
+
+  beforeEach(async () => {
+    db = await createTestDatabase('sickdb');
+    prefix = await createTestTopics('sickdb');
+    pg = new Client({ connectionString: db.url });
+    await pg.connect();
+  });
+
+  afterEach(async () => {
+    await app?.close();
+    app = null;
+    await pg.end();
+    await db.drop();
+    await deleteTestTopics(prefix, brokers).catch(() => undefined);
+  });
+
+  it('statement timeouts retry with backoff; readiness fails while the partition is blocked and recovers after', async () => {
+    app = await createFixtureApp({ databaseUrl: db.url, brokers, prefix, stallMs: 4000 });
+    const consumer = app.get(MessagingRuntime).consumers[0];
+    // Every write of the effect table times out, as on an overloaded or failing-over server.
+    await pg.query(`CREATE FUNCTION sick() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'canceling statement due to statement timeout' USING ERRCODE = '57014'; END $$`);
+    await pg.query(`CREATE TRIGGER sick BEFORE INSERT ON fixture_effect FOR EACH ROW EXECUTE FUNCTION sick()`);
+    const feeder = new ClaimFeeder(brokers, prefix);
+    await feeder.send([claim(1)]);
+    await waitFor('readiness fails with the reason', () => consumer?.stuckPartitions().some((s) => /statement timeout/.test(s.blockedBy ?? '')) === true, 60_000, 250);
+    expect(consumer?.isHealthy()).toBe(false);
+    expect((await pg.query('SELECT 1 FROM outbox_message')).rowCount).toBe(0); // not dead-lettered
+    await pg.query('DROP TRIGGER sick ON fixture_effect');
+    await waitFor('applied once the database is well', async () => (await pg.query(`SELECT 1 FROM fixture_effect WHERE event_id = 'ev-1'`)).rowCount === 1, 60_000);
+    await waitFor('healthy again', () => consumer?.isHealthy() === true, 30_000, 250);
+    await feeder.close();
+  });
+
+  it('back-pressure: consumers wait while the outbox is over its bound, and go on once it drains', async () => {
+    app = await createFixtureApp({ databaseUrl: db.url, brokers, prefix, relay: false, chunkSize: 100, outboxBackpressureRows: 150 });
+    const feeder = new ClaimFeeder(brokers, prefix);
+    await feeder.send(Array.from({ length: 1200 }, (_, i) => claim(i)));
+    const effects = async () => Number((await pg.query<{ n: string }>('SELECT count(*) AS n FROM fixture_effect')).rows[0]?.n);
+    await waitFor('some effects', async () => (await effects()) > 0, 60_000);
+    await new Promise((r) => setTimeout(r, 3000));
+    const held = await effects();
+    // each partition may finish the chunk it had started: bound + one chunk per partition at most
+    expect(held).toBeLessThan(150 + 6 * 100 + 1);
+    expect(held).toBeLessThan(1200);
+    expect(app.get(MessagingRuntime).throttled).toBe(true);
+    await app.get(MessagingRuntime).relay.drain(60_000);
+    await waitFor('all applied after the relay caught up', async () => {
+      await app?.get(MessagingRuntime).relay.drain(60_000);
+      return (await effects()) === 1200;
+    }, 120_000, 500);
+    await feeder.close();
+  });
+});

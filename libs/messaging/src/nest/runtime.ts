@@ -110,7 +110,6 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
     return consumer;
   }
 
-  private backlogSample = { rows: 0, at: 0 };
   /** True while consumers are held back because the outbox is over its bound. */
   throttled = false;
 
@@ -122,11 +121,10 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
     const bound = this.options.outboxBackpressureRows ?? 200_000;
     if (bound <= 0) return;
     for (;;) {
-      if (Date.now() - this.backlogSample.at > 1000) {
-        this.backlogSample = { rows: await this.relay.estimateBacklog().catch(() => 0), at: Date.now() };
-      }
-      if (this.backlogSample.rows <= bound || !alive()) break;
-      if (!this.throttled) this.log.warn(`outbox backlog ${this.backlogSample.rows} rows > ${bound}: consumers wait for the relay`);
+      // Two index lookups (min and max id): cheap enough to ask before every chunk.
+      const rows = await this.relay.estimateBacklog().catch(() => 0);
+      if (rows <= bound || !alive()) break;
+      if (!this.throttled) this.log.warn(`outbox backlog ${rows} rows > ${bound}: consumers wait for the relay`);
       this.throttled = true;
       await new Promise((r) => setTimeout(r, 250));
       await keepAlive().catch(() => undefined);
