@@ -5,9 +5,12 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka } from 'kafkajs';
 import { createKafka, SafePublisher } from '@platform/messaging';
-import { stopKafka } from '../infra';
+import { kafkaStatus, stopKafka } from '../infra';
 import { busiestLeader, ensureCluster, killBroker, startBroker, type DrillCluster } from './cluster';
 
+// A cluster of its own (ports 49092.., .local/kafka/cluster-49092): the shared one at 19092 may be
+// in use by a drill that kills brokers.
+process.env.KAFKA_CLUSTER_PORT ??= '49092';
 jest.setTimeout(600_000);
 
 const TRIALS = 3;
@@ -66,7 +69,8 @@ describe('publishing survives the death of a partition leader (3 brokers, RF 3, 
   let security: DrillCluster['security'];
 
   beforeAll(async () => {
-    ({ brokers, startedHere, security } = await ensureCluster());
+    startedHere = kafkaStatus(3).every((n) => !n.running); // stopped afterwards even if the start fails half-way
+    ({ brokers, security } = await ensureCluster());
   });
 
   afterAll(async () => {
@@ -90,6 +94,7 @@ describe('publishing survives the death of a partition leader (3 brokers, RF 3, 
       let phase = 'before' as 'before' | 'down' | 'after';
       const ackedIn = { before: 0, down: 0, after: 0 };
       let restartedAt = 0;
+      let killerFailed: unknown = null;
       const killer = (async () => {
         await sleep(5_000);
         await killBroker(victim);
@@ -98,9 +103,12 @@ describe('publishing survives the death of a partition leader (3 brokers, RF 3, 
         await startBroker(victim);
         phase = 'after';
         restartedAt = Date.now();
-      })();
+      })().catch((e: unknown) => {
+        // a failed restart must end the trial, not leave the publish loop waiting for 'after'
+        killerFailed = e;
+      });
       // Keep sending until well after the restart (and at least some batches were acknowledged then).
-      while (phase !== 'after' || Date.now() - restartedAt < 5_000 || ackedIn.after < 5) {
+      while (!killerFailed && (phase !== 'after' || Date.now() - restartedAt < 5_000 || ackedIn.after < 5)) {
         // 200 keyed messages per publish: every call spans all 6 partitions
         const batch = Array.from({ length: 200 }, () => `${trial}-${seq++}`);
         try {
@@ -113,6 +121,7 @@ describe('publishing survives the death of a partition leader (3 brokers, RF 3, 
         }
       }
       await killer;
+      if (killerFailed) throw killerFailed;
       await publisher.close();
       const stored = await readAll(kafka, topic);
       const missing = [...acked].filter((v) => !stored.has(v)).length;
