@@ -1,14 +1,21 @@
 import { Kafka } from 'kafkajs';
 import { DLQ_SUFFIX, dlqName, headersToStrings, plannedTopics } from '@platform/contracts';
-import { DLQ_HEADERS, OutgoingRecord, SafePublisher } from '@platform/messaging';
+import { DLQ_HEADERS, HeaderList, headerListFromJson, headerListOf, OutgoingRecord, SafePublisher } from '@platform/messaging';
 
 export interface DeadLetter {
   topic: string;
   partition: number;
   offset: string;
   key: string | null;
+  /** The key's exact bytes (any bytes: dead letters keep what was sent). */
+  rawKey: Buffer | null;
   value: Buffer;
   headers: Record<string, string>;
+  /**
+   * The original message's headers exactly (repeated keys, any bytes), without ours: from
+   * `dlq-original-headers` when the original could not be copied as it was, else the copy.
+   */
+  originalHeaders: HeaderList;
   reason: string;
   source: { topic: string; partition: string; offset: string };
 }
@@ -62,8 +69,10 @@ export async function readDeadLetters(kafka: Kafka, topic: string, limit = Numbe
               partition,
               offset: message.offset,
               key: message.key?.toString('utf8') ?? null,
+              rawKey: message.key,
               value: message.value ?? Buffer.alloc(0),
               headers,
+              originalHeaders: originalHeadersOf(headerListOf(message.headers), headers),
               reason: headers[DLQ_HEADERS.reason] ?? '(no reason header)',
               source: {
                 topic: headers[DLQ_HEADERS.sourceTopic] ?? topic.replace(/\.dlq$/, ''),
@@ -82,16 +91,31 @@ export async function readDeadLetters(kafka: Kafka, topic: string, limit = Numbe
   return out.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
 }
 
+function originalHeadersOf(list: HeaderList, strings: Record<string, string>): HeaderList {
+  const packed = strings[DLQ_HEADERS.originalHeaders];
+  if (packed) {
+    try {
+      return headerListFromJson(JSON.parse(Buffer.from(packed, 'base64').toString('utf8')));
+    } catch {
+      // fall back to the copy
+    }
+  }
+  return list.filter(([k]) => !k.startsWith('dlq-'));
+}
+
 /**
- * Sends dead letters back to their source topic: original key and headers (minus the dlq-* ones),
- * the original value or a corrected one, and a header saying where it was replayed from.
+ * Sends dead letters back to their source topic: the original key and headers byte for byte
+ * (minus ours; a null header value, which kafkajs cannot send, is left out), the original value or
+ * a corrected one, and a header saying where it was replayed from.
  */
 export async function replayDeadLetters(publisher: SafePublisher, letters: DeadLetter[], prefix = '', valueOverride?: Buffer): Promise<number> {
-  const records: OutgoingRecord[] = letters.map((l) => {
-    const headers = Object.fromEntries(Object.entries(l.headers).filter(([k]) => !k.startsWith('dlq-')));
-    headers['dlq-replayed-from'] = `${l.topic}:${l.partition}:${l.offset}`;
-    return { topic: prefix + l.source.topic, key: l.key, value: valueOverride ?? l.value, headers };
-  });
+  const records: OutgoingRecord[] = letters.map((l) => ({
+    topic: prefix + l.source.topic,
+    key: l.rawKey,
+    value: valueOverride ?? l.value,
+    headers: { 'dlq-replayed-from': `${l.topic}:${l.partition}:${l.offset}` },
+    headerList: l.originalHeaders.filter(([k, v]) => v !== null && !k.startsWith('dlq-')),
+  }));
   await publisher.publish(records);
   return records.length;
 }

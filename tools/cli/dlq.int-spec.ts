@@ -77,4 +77,35 @@ describe('dlq CLI: list, show, replay after fixing', () => {
     });
     expect(await readDeadLetters(kafka, dlq)).toHaveLength(2); // nothing new was parked
   });
+  it('keeps and replays hostile keys and headers byte for byte', async () => {
+    app ??= await createFixtureApp({ databaseUrl: db.url, brokers, prefix });
+    const dlq = prefix + dlqName(Topics.claimRequested.name);
+    const before = (await readDeadLetters(kafka, dlq)).length;
+    const key = Buffer.from([0x61, 0x00, 0xff, 0xfe]);
+    const publisher = new SafePublisher(kafka);
+    await publisher.publish([
+      {
+        topic: prefix + Topics.claimRequested.name,
+        key,
+        value: Buffer.from('{"eventId": nope'),
+        headers: {},
+        headerList: [
+          ['x-bin', Buffer.from([0x00, 0xc3, 0x28])],
+          ['x-dup', Buffer.from('1')],
+          ['x-dup', Buffer.from('2')],
+        ],
+      },
+    ]);
+    const letter = await waitFor('parked', async () => (await readDeadLetters(kafka, dlq)).slice(before)[0] ?? null);
+    expect(letter.rawKey?.equals(key)).toBe(true);
+    expect(letter.originalHeaders.map(([k, v]) => [k, v?.toString('hex')])).toEqual([
+      ['x-bin', '00c328'],
+      ['x-dup', '31'],
+      ['x-dup', '32'],
+    ]);
+    // replayed with a corrected value: the same key bytes, so the same partition and account
+    await replayDeadLetters(publisher, [letter], prefix, Buffer.from(JSON.stringify(claim(3))));
+    await publisher.close();
+    await waitFor('replayed claim applied', async () => (await pg.query(`SELECT 1 FROM fixture_effect WHERE event_id = 'ev-3'`)).rowCount === 1);
+  });
 });

@@ -48,7 +48,7 @@ program
     }));
     if (o.reveal) console.error('[dlq] --reveal: phone numbers shown unmasked');
     if (o.json) {
-      for (const { text, ...l } of letters) console.log(JSON.stringify({ ...l, value: text }));
+      for (const { text, rawKey, originalHeaders: _exact, ...l } of letters) console.log(JSON.stringify({ ...l, keyBase64: rawKey?.toString('base64') ?? null, value: text }));
       return;
     }
     const t = new Table({ head: ['partition:offset', 'source', 'reason', 'value (start)'], colWidths: [18, 48, 60, 40], wordWrap: true });
