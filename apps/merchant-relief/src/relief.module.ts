@@ -12,6 +12,8 @@ import { ReliefQueries } from './http/relief-queries';
 import { LedgerRepository } from './ledger/ledger.repository';
 import { ReliefSchema1764300000100 } from './migrations/1764300000100-ReliefSchema';
 import { ReliefAssessmentEvidence1764300000200 } from './migrations/1764300000200-ReliefAssessmentEvidence';
+import { RequestFingerprint1764800000300 } from './migrations/1764800000300-RequestFingerprint';
+import { RequestFingerprintRepository } from './fingerprints/request-fingerprint.repository';
 import { ReportDecider } from './reports/report-decider';
 import { ReportRepository } from './reports/report.repository';
 import { ReviewDecider } from './reviews/review-decider';
@@ -19,7 +21,7 @@ import { ReviewRepository } from './reviews/review.repository';
 import { RELIEF_CONFIG } from './tokens';
 import { WaitingRepository } from './waiting/waiting.repository';
 
-export const reliefMigrations = [...messagingMigrations, ReliefSchema1764300000100, ReliefAssessmentEvidence1764300000200];
+export const reliefMigrations = [...messagingMigrations, ReliefSchema1764300000100, ReliefAssessmentEvidence1764300000200, RequestFingerprint1764800000300];
 
 @Module({})
 export class ReliefModule {
@@ -31,7 +33,7 @@ export class ReliefModule {
         HttpAuthModule.forRoot(config),
       ],
       controllers: [CampaignListener, ReportDecider, ReviewDecider, EvidenceRecorder, ReliefController, MetricsController],
-      providers: [
+      providers: [RequestFingerprintRepository, 
         { provide: RELIEF_CONFIG, useValue: config },
         CampaignRepository,
         ReportRepository,

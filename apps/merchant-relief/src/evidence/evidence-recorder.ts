@@ -3,6 +3,7 @@ import { Ctx, Payload } from '@nestjs/microservices';
 import { PayloadOf } from '@platform/contracts';
 import { InboundMessage, OnBatch, TxContext } from '@platform/messaging';
 import { judgeEvidenceSubmission } from '@platform/rules';
+import { RequestFingerprintRepository, reusedReason } from '../fingerprints/request-fingerprint.repository';
 import { caseKey, EvidenceAnswer, EvidenceRepository, NewEvidence } from './evidence.repository';
 
 type Submission = InboundMessage<PayloadOf<'merchantEvidenceSubmitted'>>;
@@ -16,10 +17,18 @@ type Submission = InboundMessage<PayloadOf<'merchantEvidenceSubmitted'>>;
  */
 @Controller()
 export class EvidenceRecorder {
-  constructor(private readonly evidence: EvidenceRepository) {}
+  constructor(
+    private readonly evidence: EvidenceRepository,
+    private readonly fingerprints: RequestFingerprintRepository,
+  ) {}
 
   @OnBatch('merchantEvidenceSubmitted')
-  async record(@Payload() messages: Submission[], @Ctx() ctx: TxContext): Promise<void> {
+  async record(@Payload() all: Submission[], @Ctx() ctx: TxContext): Promise<void> {
+    // The same eventId with another body is not a retry: parked, never answered as the first one.
+    const reused = await this.fingerprints.reused(ctx, 'EVIDENCE', all);
+    for (const m of reused) ctx.reject(m, reusedReason(m, 'evidence submission'));
+    const messages = all.filter((m) => !reused.has(m));
+    if (messages.length === 0) return;
     const keys = new Map(messages.map((m) => [caseKey(m.value.campaignId, m.value.merchantId), { campaignId: m.value.campaignId, merchantId: m.value.merchantId }]));
     // Lock first, then look for stored answers (as the review decider does).
     const cases = await this.evidence.lockCases(ctx, [...keys.values()].sort((a, b) => caseKey(a.campaignId, a.merchantId).localeCompare(caseKey(b.campaignId, b.merchantId))));

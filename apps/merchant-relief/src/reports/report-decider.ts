@@ -7,6 +7,7 @@ import { CampaignRepository } from '../campaigns/campaign.repository';
 import type { ReliefConfig } from '../config';
 import { LedgerRepository } from '../ledger/ledger.repository';
 import { RELIEF_CONFIG } from '../tokens';
+import { RequestFingerprintRepository, reusedReason } from '../fingerprints/request-fingerprint.repository';
 import { remainingWait, WaitingRepository } from '../waiting/waiting.repository';
 import { NewRelief, ReliefAnswer, ReportRepository, StoredReportAnswer } from './report.repository';
 
@@ -27,11 +28,17 @@ export class ReportDecider {
     private readonly reports: ReportRepository,
     private readonly ledger: LedgerRepository,
     private readonly waiting: WaitingRepository,
+    private readonly fingerprints: RequestFingerprintRepository,
     @Inject(RELIEF_CONFIG) private readonly config: ReliefConfig,
   ) {}
 
   @OnBatch('merchantDamageReported')
-  async decide(@Payload() messages: Report[], @Ctx() ctx: TxContext): Promise<void> {
+  async decide(@Payload() all: Report[], @Ctx() ctx: TxContext): Promise<void> {
+    // The same eventId with another body is not a retry: parked, never answered as the first one.
+    const reused = await this.fingerprints.reused(ctx, 'REPORT', all);
+    for (const m of reused) ctx.reject(m, reusedReason(m, 'damage report'));
+    const messages = all.filter((m) => !reused.has(m));
+    if (messages.length === 0) return;
     const answers = await this.reports.answers(ctx, [...new Set(messages.map((m) => m.value.eventId))]);
     // The first message of each event not answered yet, in offset order.
     const fresh = new Map<string, Report>();

@@ -98,12 +98,21 @@ describe('merchant-relief: damage reports on real Kafka and Postgres', () => {
     const duplicateOriginal = h.decided('d-2');
     h.clock.advance(3_600_000); // a later decidedAt would show if the decision were made again
     await h.send('merchantDamageReported', [report('d-1', 'm-dup', 100_000), report('d-2', 'm-dup', 400_000)]);
-    await h.send('merchantDamageReported', [report('d-1', 'm-dup', 999_999)]); // even with other content
-    await h.answers('reliefDecided', ['d-1'], 3);
+    await h.answers('reliefDecided', ['d-1'], 2);
     await h.answers('reliefDecided', ['d-2'], 2);
     expect(original).toHaveLength(1);
-    expect(h.decided('d-1')).toEqual([original[0], original[0], original[0]]);
+    expect(h.decided('d-1')).toEqual([original[0], original[0]]);
     expect(h.decided('d-2')).toEqual([duplicateOriginal[0], duplicateOriginal[0]]);
+    expect(await h.owed()).toEqual(before);
+  });
+
+  it('parks another body under an answered eventId as EVENT_ID_REUSED (no answer, no payment)', async () => {
+    const before = await h.owed();
+    const parkedBefore = h.deadLetters('merchantDamageReported').length;
+    await h.send('merchantDamageReported', [report('d-1', 'm-dup', 999_999)]);
+    await waitFor('parked', () => h.deadLetters('merchantDamageReported').length === parkedBefore + 1);
+    expect(h.deadLetters('merchantDamageReported').at(-1)?.headers[DLQ_HEADERS.reason]).toBe('EVENT_ID_REUSED: eventId d-1 was already used for a different damage report');
+    expect(h.decided('d-1')).toHaveLength(2);
     expect(await h.owed()).toEqual(before);
   });
 
@@ -123,7 +132,8 @@ describe('merchant-relief: damage reports on real Kafka and Postgres', () => {
     expect(h.decided('u-never')).toHaveLength(0);
     await h.advanceUntil('unknown campaign decided', () => h.decided('u-never').length === 1, 5_000);
     expect(h.decided('u-never')[0]).toMatchObject({ status: 'REJECTED', reason: 'UNKNOWN_CAMPAIGN', campaignId: 'never-campaign' });
-    expect(h.deadLetters('merchantDamageReported')).toHaveLength(1); // only the schema-breaking one
+    // only the schema-breaking one and the reused eventId: waiting never ends in the DLQ
+    expect(h.deadLetters('merchantDamageReported').map((d) => d.headers[DLQ_HEADERS.reason]?.split(':')[0])).toEqual(['SCHEMA_VIOLATION', 'EVENT_ID_REUSED']);
     const left = await h.pg.query(`SELECT (SELECT count(*)::int FROM deferred_message) AS deferred, (SELECT count(*)::int FROM relief_waiting) AS waiting`);
     expect(left.rows[0]).toEqual({ deferred: 0, waiting: 0 });
   });

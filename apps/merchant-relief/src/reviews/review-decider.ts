@@ -6,6 +6,7 @@ import { applyReviewDecision, judgeReviewAmount, ReviewCase } from '@platform/ru
 import type { ReliefConfig } from '../config';
 import { LedgerRepository } from '../ledger/ledger.repository';
 import { RELIEF_CONFIG } from '../tokens';
+import { RequestFingerprintRepository, reusedReason } from '../fingerprints/request-fingerprint.repository';
 import { remainingWait, WaitingRepository } from '../waiting/waiting.repository';
 import { AppliedReview, ReviewAnswer, ReviewRepository, StoredReviewAnswer } from './review.repository';
 
@@ -27,11 +28,17 @@ export class ReviewDecider {
     private readonly reviews: ReviewRepository,
     private readonly ledger: LedgerRepository,
     private readonly waiting: WaitingRepository,
+    private readonly fingerprints: RequestFingerprintRepository,
     @Inject(RELIEF_CONFIG) private readonly config: ReliefConfig,
   ) {}
 
   @OnBatch('merchantReviewDecided')
-  async apply(@Payload() messages: Decision[], @Ctx() ctx: TxContext): Promise<void> {
+  async apply(@Payload() all: Decision[], @Ctx() ctx: TxContext): Promise<void> {
+    // The same eventId with another body is not a retry: parked, never answered as the first one.
+    const reused = await this.fingerprints.reused(ctx, 'REVIEW', all);
+    for (const m of reused) ctx.reject(m, reusedReason(m, 'committee decision'));
+    const messages = all.filter((m) => !reused.has(m));
+    if (messages.length === 0) return;
     // Lock first, then look for stored answers: a transaction that waited for the lock sees the
     // answer of the one that held it.
     const cases = await this.reviews.lockCases(ctx, [...new Set(messages.map((m) => m.value.merchantId))]);

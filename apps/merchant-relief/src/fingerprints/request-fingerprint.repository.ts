@@ -1,0 +1,45 @@
+import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { InboundMessage, TxContext } from '@platform/messaging';
+
+export type RequestKind = 'REPORT' | 'REVIEW' | 'EVIDENCE';
+
+/** The request as the contract reads it (added fields stripped): a retry of the same event hashes the same. */
+function requestHash(m: InboundMessage<unknown>): string {
+  return createHash('sha256').update(JSON.stringify(m.value)).digest('hex');
+}
+
+/**
+ * One eventId, one request: the body first seen under an eventId is the request; the same eventId
+ * with another body later (or in the same chunk) is not a retry of it, and gets no answer of its
+ * own. Events answered before fingerprints were kept take the first body seen from now on.
+ */
+@Injectable()
+export class RequestFingerprintRepository {
+  /** The messages that reuse an eventId for another body (the caller parks them as EVENT_ID_REUSED). */
+  async reused<T extends { eventId: string }>(ctx: TxContext, kind: RequestKind, messages: InboundMessage<T>[]): Promise<Set<InboundMessage<T>>> {
+    const first = new Map<string, string>();
+    const hashes = new Map<InboundMessage<T>, string>();
+    for (const m of messages) {
+      const h = requestHash(m);
+      hashes.set(m, h);
+      if (!first.has(m.value.eventId)) first.set(m.value.eventId, h);
+    }
+    if (first.size === 0) return new Set();
+    await ctx.query(
+      `INSERT INTO request_fingerprint (kind, event_id, request_hash) SELECT $1, e, h FROM unnest($2::text[], $3::text[]) AS t(e, h)
+       ON CONFLICT DO NOTHING`,
+      [kind, [...first.keys()], [...first.values()]],
+    );
+    const stored = await ctx.query<{ event_id: string; request_hash: string }>(
+      `SELECT event_id, request_hash FROM request_fingerprint WHERE kind = $1 AND event_id = ANY($2)`,
+      [kind, [...first.keys()]],
+    );
+    const byEvent = new Map(stored.map((r) => [r.event_id, r.request_hash]));
+    return new Set(messages.filter((m) => byEvent.get(m.value.eventId) !== hashes.get(m)));
+  }
+}
+
+export function reusedReason(m: InboundMessage<{ eventId: string }>, what: string): string {
+  return `EVENT_ID_REUSED: eventId ${m.value.eventId} was already used for a different ${what}`;
+}
