@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
 import type { KafkaSecurityEnv } from '@platform/config';
 import { CampaignDefinition, Topics } from '@platform/contracts';
 import { createKafka, SafePublisher } from '@platform/messaging';
 import { waitFor } from '@platform/testing';
 import { busiestLeader, killBroker, startBroker } from './cluster';
+import { awaitGrants, awaitOutboxesEmpty, scalar, totalFaults } from './grants';
 import { DrillPlatform } from './platform';
 import { toolBearer } from '../ops/credentials';
 
@@ -65,10 +65,6 @@ export async function createDrillCampaign(platform: DrillPlatform): Promise<Camp
   return c;
 }
 
-async function scalar(db: Client, sql: string, params: unknown[] = []): Promise<number> {
-  const r = await db.query<{ n: string }>(sql, params);
-  return Number(r.rows[0]?.n ?? 0);
-}
 
 /**
  * One trial: valid claims flow at a steady rate; the busiest leader of the claims topic is killed
@@ -175,65 +171,21 @@ export async function runBrokerLossTrial(o: TrialOptions): Promise<TrialReport> 
     1000,
   ).catch(() => undefined);
   const doubled = await scalar(claimsDb, `SELECT count(*) AS n FROM (SELECT event_id FROM claim WHERE event_id = ANY($1) GROUP BY event_id HAVING count(*) > 1) d`, [ackedIds]);
-  const acceptedRows = await claimsDb.query<{ claim_id: string; makers_member: boolean }>(
-    `SELECT claim_id::text, makers_member FROM claim WHERE campaign_id = $1 AND status = 'ACCEPTED'`,
-    [campaign.campaignId],
-  );
-  const accepted = acceptedRows.rows;
-  const ids = accepted.map((a) => a.claim_id);
-  const members = new Set(accepted.filter((a) => a.makers_member).map((a) => a.claim_id));
-  const emoticonCount = campaign.rewards.emoticons.length;
-  const couponCount = campaign.rewards.coupons?.amountsWon.length ?? 0;
-
+  const dbs = { claims: claimsDb, emoticons: emoticonsDb, coupons: couponsDb, passes: passesDb };
   // Grants are written by other services after the decision: wait for them to catch up too.
-  const grants = { entitlementsMissing: 0, entitlementsDoubled: 0, couponsMissing: 0, couponsDoubled: 0, passesMissing: 0, passesDoubled: 0 };
-  const countGrants = async () => {
-    const ent = await emoticonsDb.query<{ claim_id: string; n: string }>(`SELECT claim_id, count(*) AS n FROM entitlement WHERE claim_id = ANY($1) GROUP BY claim_id`, [ids]);
-    const cou = await couponsDb.query<{ claim_id: string; n: string }>(`SELECT claim_id, count(*) AS n FROM coupon WHERE claim_id = ANY($1) GROUP BY claim_id`, [ids]);
-    const pas = await passesDb.query<{ claim_id: string; n: string }>(
-      `SELECT claim_id, count(*) AS n FROM (SELECT claim_id FROM pass WHERE claim_id = ANY($1) UNION ALL SELECT claim_id FROM pass_sold_out WHERE claim_id = ANY($1)) x GROUP BY claim_id`,
-      [ids],
-    );
-    const e = new Map(ent.rows.map((r) => [r.claim_id, Number(r.n)]));
-    const c = new Map(cou.rows.map((r) => [r.claim_id, Number(r.n)]));
-    const p = new Map(pas.rows.map((r) => [r.claim_id, Number(r.n)]));
-    grants.entitlementsMissing = ids.filter((id) => (e.get(id) ?? 0) < emoticonCount).length;
-    grants.entitlementsDoubled = ids.filter((id) => (e.get(id) ?? 0) > emoticonCount).length;
-    grants.couponsMissing = ids.filter((id) => (c.get(id) ?? 0) < (members.has(id) ? couponCount : 0)).length;
-    grants.couponsDoubled = ids.filter((id) => (c.get(id) ?? 0) > (members.has(id) ? couponCount : 0)).length;
-    grants.passesMissing = ids.filter((id) => (p.get(id) ?? 0) < 1).length;
-    grants.passesDoubled = ids.filter((id) => (p.get(id) ?? 0) > 1).length;
-    return grants.entitlementsMissing + grants.couponsMissing + grants.passesMissing === 0;
-  };
-  await waitFor('grants complete', countGrants, o.drainTimeoutSeconds * 1000, 1000).catch(() => undefined);
-  await countGrants();
-  let outboxRowsLeft = 0;
-  await waitFor(
-    'outboxes empty',
-    async () => {
-      outboxRowsLeft = 0;
-      for (const db of [claimsDb, emoticonsDb, couponsDb, passesDb]) outboxRowsLeft += await scalar(db, 'SELECT count(*) AS n FROM outbox_message');
-      return outboxRowsLeft === 0;
-    },
-    60_000,
-    1000,
-  ).catch(() => undefined);
-  for (const db of [claimsDb, emoticonsDb, couponsDb, passesDb]) await db.end();
+  const { accepted, grants } = await awaitGrants(dbs, campaign, o.drainTimeoutSeconds * 1000);
+  const outboxRowsLeft = await awaitOutboxesEmpty(dbs, 60_000);
+  for (const db of Object.values(dbs)) await db.end();
 
   const missing = ackedIds.length - decided;
-  const g = grants;
-  const ok =
-    missing === 0 &&
-    doubled === 0 &&
-    outboxRowsLeft === 0 &&
-    g.entitlementsMissing + g.entitlementsDoubled + g.couponsMissing + g.couponsDoubled + g.passesMissing + g.passesDoubled === 0;
+  const ok = missing === 0 && doubled === 0 && outboxRowsLeft === 0 && totalFaults(grants) === 0;
   return {
     killedBroker: victim,
     acknowledged: ackedIds.length,
     decided,
     missing,
     doubled,
-    accepted: accepted.length,
+    accepted,
     grants,
     outboxRowsLeft,
     secondsWithoutAcks: Math.round(longestGapMs / 100) / 10,

@@ -7,7 +7,6 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { promisify } from 'node:util';
-import { Client } from 'pg';
 import type { KafkaSecurityEnv } from '@platform/config';
 import { Topics } from '@platform/contracts';
 import { createKafka, HeaderList, OutgoingRecord, SafePublisher } from '@platform/messaging';
@@ -19,6 +18,7 @@ import { toolBearer } from '../ops/credentials';
 import { createDrillCampaign } from './broker-loss';
 import { FaultKind, planFaults, PlannedFault } from './chaos-plan';
 import { killBroker, startBroker } from './cluster';
+import { awaitGrants, awaitOutboxesEmpty, GrantFaults, scalar, totalFaults } from './grants';
 import { DrillPlatform } from './platform';
 
 const run = promisify(execFile);
@@ -52,7 +52,7 @@ export interface ChaosReport {
   faults: FaultRecord[];
   claims: { sent: number; acknowledged: number; decided: number; lost: number; doubled: number; accepted: number; duplicatesRejected: number; repeatsWithSecondDecision: number };
   hostile: { sent: number };
-  grants: { entitlementsMissing: number; entitlementsDoubled: number; couponsMissing: number; couponsDoubled: number; passesMissing: number; passesDoubled: number };
+  grants: GrantFaults;
   outboxRowsLeft: number;
   audit: { ok: boolean; failed: { id: string; detail: string }[] };
   seconds: { load: number; drain: number };
@@ -60,10 +60,6 @@ export interface ChaosReport {
   ok: boolean;
 }
 
-async function scalar(db: Client, sql: string, params: unknown[] = []): Promise<number> {
-  const r = await db.query<{ n: string }>(sql, params);
-  return Number(r.rows[0]?.n ?? 0);
-}
 
 /** The Debian cluster's version directory, for pg_ctlcluster. */
 function postgresVersion(): string | null {
@@ -274,38 +270,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   ).catch(() => undefined);
   const doubled = await scalar(claimsDb, `SELECT count(*) AS n FROM (SELECT event_id FROM claim WHERE campaign_id = $1 GROUP BY event_id HAVING count(*) > 1) d`, [campaign.campaignId]);
   const duplicatesRejected = await scalar(claimsDb, `SELECT count(*) AS n FROM claim WHERE event_id = ANY($1) AND reason = 'DUPLICATE'`, [seconds]);
-  const accepted = (await claimsDb.query<{ claim_id: string; makers_member: boolean }>(`SELECT claim_id::text, makers_member FROM claim WHERE campaign_id = $1 AND status = 'ACCEPTED'`, [campaign.campaignId])).rows;
-  const acceptedIds = accepted.map((a) => a.claim_id);
-  const members = new Set(accepted.filter((a) => a.makers_member).map((a) => a.claim_id));
-  const grants = { entitlementsMissing: 0, entitlementsDoubled: 0, couponsMissing: 0, couponsDoubled: 0, passesMissing: 0, passesDoubled: 0 };
-  const countGrants = async () => {
-    const per = async (db: Client, sql: string) => new Map((await db.query<{ claim_id: string; n: string }>(sql, [acceptedIds])).rows.map((r) => [r.claim_id, Number(r.n)]));
-    const e = await per(emoticonsDb, `SELECT claim_id, count(*) AS n FROM entitlement WHERE claim_id = ANY($1) GROUP BY claim_id`);
-    const c = await per(couponsDb, `SELECT claim_id, count(*) AS n FROM coupon WHERE claim_id = ANY($1) GROUP BY claim_id`);
-    const ps = await per(passesDb, `SELECT claim_id, count(*) AS n FROM (SELECT claim_id FROM pass WHERE claim_id = ANY($1) UNION ALL SELECT claim_id FROM pass_sold_out WHERE claim_id = ANY($1)) x GROUP BY claim_id`);
-    const nE = campaign.rewards.emoticons.length;
-    const nC = campaign.rewards.coupons?.amountsWon.length ?? 0;
-    grants.entitlementsMissing = acceptedIds.filter((id) => (e.get(id) ?? 0) < nE).length;
-    grants.entitlementsDoubled = acceptedIds.filter((id) => (e.get(id) ?? 0) > nE).length;
-    grants.couponsMissing = acceptedIds.filter((id) => (c.get(id) ?? 0) < (members.has(id) ? nC : 0)).length;
-    grants.couponsDoubled = acceptedIds.filter((id) => (c.get(id) ?? 0) > (members.has(id) ? nC : 0)).length;
-    grants.passesMissing = acceptedIds.filter((id) => (ps.get(id) ?? 0) < 1).length;
-    grants.passesDoubled = acceptedIds.filter((id) => (ps.get(id) ?? 0) > 1).length;
-    return grants.entitlementsMissing + grants.couponsMissing + grants.passesMissing === 0;
-  };
-  await waitFor('grants complete', countGrants, o.drainTimeoutSeconds * 1000, 2000).catch(() => undefined);
-  await countGrants();
-  let outboxRowsLeft = 0;
-  await waitFor(
-    'outboxes empty',
-    async () => {
-      outboxRowsLeft = 0;
-      for (const db of [claimsDb, emoticonsDb, couponsDb, passesDb]) outboxRowsLeft += await scalar(db, 'SELECT count(*) AS n FROM outbox_message');
-      return outboxRowsLeft === 0;
-    },
-    120_000,
-    1000,
-  ).catch(() => undefined);
+  const dbs = { claims: claimsDb, emoticons: emoticonsDb, coupons: couponsDb, passes: passesDb };
+  const { accepted, grants } = await awaitGrants(dbs, campaign, o.drainTimeoutSeconds * 1000);
+  const outboxRowsLeft = await awaitOutboxesEmpty(dbs, 120_000);
   const repeatsWithSecondDecision = await scalar(claimsDb, `SELECT count(*) AS n FROM (SELECT event_id FROM claim WHERE event_id = ANY($1) GROUP BY event_id HAVING count(*) > 1) d`, [repeats]);
   for (const db of [claimsDb, emoticonsDb, couponsDb, passesDb]) await db.end();
   const drainSeconds = (Date.now() - drainStarted) / 1000;
@@ -318,19 +285,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     channelUrl: null,
     outboxMaxAgeSeconds: 120,
   });
-  const g = grants;
   const lost = ids.length - decided;
-  const ok =
-    lost === 0 &&
-    doubled === 0 &&
-    repeatsWithSecondDecision === 0 &&
-    outboxRowsLeft === 0 &&
-    g.entitlementsMissing + g.entitlementsDoubled + g.couponsMissing + g.couponsDoubled + g.passesMissing + g.passesDoubled === 0 &&
-    report.ok;
+  const ok = lost === 0 && doubled === 0 && repeatsWithSecondDecision === 0 && outboxRowsLeft === 0 && totalFaults(grants) === 0 && report.ok;
   return {
     seed: o.seed,
     faults: records,
-    claims: { sent, acknowledged: ids.length, decided, lost, doubled, accepted: accepted.length, duplicatesRejected, repeatsWithSecondDecision },
+    claims: { sent, acknowledged: ids.length, decided, lost, doubled, accepted, duplicatesRejected, repeatsWithSecondDecision },
     hostile: { sent: hostileSent },
     grants,
     outboxRowsLeft,
