@@ -306,7 +306,22 @@ export class BatchConsumer {
       this.verified.clear();
       this.seekedToVerify.clear();
       // Offsets that count another cluster or a shorter topic are caught even if no batch comes.
-      void this.verifyAssignment(this.assignment).catch((err: unknown) => this.log.warn(`offset check at assignment failed (the first batch checks again): ${String(err)}`));
+      const assignment = this.assignment;
+      void (async () => {
+        // Right after topic creation or a leader move the metadata may lag: try a few times.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await this.verifyAssignment(assignment);
+            return;
+          } catch (err) {
+            if (attempt >= 5 || this.stopping || assignment !== this.assignment) {
+              this.log.warn(`offset check at assignment failed (the first batch checks again): ${String(err)}`);
+              return;
+            }
+            await sleep(1000 * attempt);
+          }
+        }
+      })();
     });
     c.on(c.events.CONNECT, () => {
       this.connected = true;

@@ -110,8 +110,13 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
     return consumer;
   }
 
+  /** Chunks held back right now because the outbox is over its bound. */
+  private waitingChunks = 0;
+
   /** True while consumers are held back because the outbox is over its bound. */
-  throttled = false;
+  get throttled(): boolean {
+    return this.waitingChunks > 0;
+  }
 
   /**
    * Back-pressure: while the outbox holds more than the bound (Kafka slow or unreachable), new
@@ -120,17 +125,22 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
   private async outboxBackpressure(keepAlive: () => Promise<void>, alive: () => boolean): Promise<void> {
     const bound = this.options.outboxBackpressureRows ?? 200_000;
     if (bound <= 0) return;
-    for (;;) {
-      // Two index lookups (min and max id): cheap enough to ask before every chunk.
-      const rows = await this.relay.estimateBacklog().catch(() => 0);
-      if (rows <= bound || !alive()) break;
-      if (!this.throttled) this.log.warn(`outbox backlog ${rows} rows > ${bound}: consumers wait for the relay`);
-      this.throttled = true;
-      await new Promise((r) => setTimeout(r, 250));
-      await keepAlive().catch(() => undefined);
+    let waiting = false;
+    try {
+      for (;;) {
+        // Two index lookups (min and max id): cheap enough to ask before every chunk.
+        const rows = await this.relay.estimateBacklog().catch(() => 0);
+        if (rows <= bound || !alive()) break;
+        if (!waiting) {
+          waiting = true;
+          if (this.waitingChunks++ === 0) this.log.warn(`outbox backlog ${rows} rows > ${bound}: consumers wait for the relay`);
+        }
+        await new Promise((r) => setTimeout(r, 250));
+        await keepAlive().catch(() => undefined);
+      }
+    } finally {
+      if (waiting && --this.waitingChunks === 0) this.log.log('outbox backlog back under its bound: consuming again');
     }
-    if (this.throttled) this.log.log('outbox backlog back under its bound: consuming again');
-    this.throttled = false;
   }
 
   /** State change plus outgoing events in one transaction (HTTP paths, sweeps). */
