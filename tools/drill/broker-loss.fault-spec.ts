@@ -8,9 +8,9 @@ import { createKafka, SafePublisher } from '@platform/messaging';
 import { kafkaStatus, stopKafka } from '../infra';
 import { busiestLeader, ensureCluster, killBroker, startBroker, type DrillCluster } from './cluster';
 
-// A cluster of its own (ports 49092.., .local/kafka/cluster-49092): the shared one at 19092 may be
+// A cluster of its own (ports 24092.., .local/kafka/cluster-24092): the shared one at 19092 may be
 // in use by a drill that kills brokers.
-process.env.KAFKA_CLUSTER_PORT ??= '49092';
+process.env.KAFKA_CLUSTER_PORT ??= '24092';
 jest.setTimeout(600_000);
 
 const TRIALS = 3;

@@ -10,9 +10,10 @@ import { uniqueSuffix, waitFor } from '@platform/testing';
 import { deleteTopicsWithPrefix, ensureTopics, kafkaStatus, stopKafka, withAdmin } from '../infra';
 import { ensureCluster, grantDrillPrefix, revokeDrillPrefix, type DrillCluster } from './cluster';
 
-// A cluster of its own (ports 49092.., .local/kafka/cluster-49092): the shared one at 19092 may be
-// in use by a drill that kills brokers.
-process.env.KAFKA_CLUSTER_PORT ??= '49092';
+// A cluster of its own (ports 24092.., .local/kafka/cluster-24092): the shared one at 19092 may be
+// in use by a drill that kills brokers. Below 32768: ports in Linux's ephemeral range (32768-60999)
+// can be taken by any outgoing connection, and a broker that cannot bind exits.
+process.env.KAFKA_CLUSTER_PORT ??= '24092';
 jest.setTimeout(600_000);
 
 describe('the secured 3-broker cluster refuses whoever does not own a topic', () => {
