@@ -27,9 +27,11 @@ export function serviceDataSourceOptions(o: ServiceDataSourceOptions): DataSourc
       connectionTimeoutMillis: 5000,
       statement_timeout: 60000,
       // A frozen lock holder must not stall everyone behind it: waiters give up (55P03, retried),
-      // and a session stuck idle inside a transaction is cut off by the server.
+      // and a session idle inside a transaction (a frozen or hung process: none of our
+      // transactions waits on anything but Postgres) is cut off by the server, freeing its locks
+      // before the waiters' lock_timeout.
       lock_timeout: 15000,
-      idle_in_transaction_session_timeout: 60000,
+      idle_in_transaction_session_timeout: 10000,
       // Client-side bound for when the server (or the network to it) stops answering altogether.
       query_timeout: 75000,
       // Notice a dead peer (frozen VM, cut network) on idle pooled connections.
