@@ -113,6 +113,7 @@ async function injectFault(f: PlannedFault, o: ChaosOptions): Promise<void> {
     case 'channel-outage': {
       const post = async (on: boolean) => {
         const r = await fetch(`${platform.url('talk-channel-sim')}/admin/outage`, {
+          signal: AbortSignal.timeout(10_000),
           method: 'POST',
           headers: { 'content-type': 'application/json', ...(await toolBearer('ops')) },
           body: JSON.stringify({ on }),
@@ -162,7 +163,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     campaignId: campaign.campaignId,
     accountId,
     talkLinked: true,
-    phoneNumber: `010-${2000 + (i % 7000)}-${String(1000 + (i % 9000))}`,
+    // 010-5xxx is partly unassigned in libphonenumber's metadata: stay clear of it (as the loadgen does)
+    phoneNumber: `010-${[2, 3, 4, 6, 7, 8, 9][i % 7]}${String(100 + (i % 900))}-${String(1000 + (i % 9000))}`,
     makersMember: i % 2 === 0,
     requestedAt,
   });
@@ -186,11 +188,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       const startedAt = new Date();
       o.log(`fault: ${f.kind}${f.target ? ` ${f.target}` : ''} for ${f.durationSeconds}s`);
       let error: string | undefined;
-      await injectFault(f, o).catch((e: unknown) => {
+      const bound = (f.durationSeconds + 240) * 1000; // a fault that hangs must not stop the drill
+      await Promise.race([injectFault(f, o), sleep(bound).then(() => Promise.reject(new Error(`did not finish within ${bound / 1000} s`)))]).catch((e: unknown) => {
         error = e instanceof Error ? e.message : String(e);
         o.log(`fault ${f.kind} failed: ${error}`);
       });
       const endedAt = new Date();
+      o.log(`fault over: ${f.kind}${error ? ` (${error})` : ''}; waiting for every service to be ready`);
       const ready = await waitFor('ready again', async () => Object.values(await platform.readiness()).every(Boolean), 180_000, 500)
         .then(() => Math.round((Date.now() - startedAt.getTime()) / 100) / 10)
         .catch(() => null);
@@ -254,7 +258,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const loadSeconds = (Date.now() - started) / 1000;
   o.log(`load done: ${unique.size} unique claims acknowledged (${sent} messages) in ${loadSeconds.toFixed(0)} s; waiting for the remaining faults`);
   await faultsDone;
-  await publisher.close();
+  // kafkajs' disconnect can hang after a broker died under it: never let that hold the drill.
+  await Promise.race([publisher.close().catch(() => undefined), sleep(10_000)]);
+  o.log('faults done; draining');
   const drainStarted = Date.now();
 
   const ids = [...unique.keys()];

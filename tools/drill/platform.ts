@@ -1,9 +1,12 @@
 import { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { Client } from 'pg';
 import type { KafkaSecurityEnv } from '@platform/config';
 import type { KafkaPrincipal, PlatformService } from '@platform/contracts';
 import { databaseUrl, ensureDatabase } from '@platform/persistence';
 import { spawnTs, stopGracefully, waitFor } from '@platform/testing';
+import { LOGS_DIR } from '../infra/paths';
 import { ensureServiceRoles } from '../infra/postgres-roles';
 import { toolAuthEnv } from '../ops/credentials';
 
@@ -72,7 +75,7 @@ export async function startDrillPlatform(o: {
     if (o.security && s.name !== 'talk-channel-sim') {
       for (const [k, v] of Object.entries(o.security(s.name))) if (v !== undefined) env[k] = String(v);
     }
-    services.push({ name: s.name, port: s.port, database, env, child: spawnTs(`apps/${s.name}/src/main.ts`, env) });
+    services.push({ name: s.name, port: s.port, database, env, child: logged(s.name, o.prefix, spawnTs(`apps/${s.name}/src/main.ts`, env)) });
   }
   const url = (name: string): string => `http://127.0.0.1:${services.find((s) => s.name === name)?.port ?? 0}`;
   const readiness = async (): Promise<Record<string, boolean>> => {
@@ -110,7 +113,7 @@ export async function startDrillPlatform(o: {
       const s = services.find((x) => x.name === name);
       if (!s) throw new Error(`no service ${name}`);
       if (s.child.exitCode === null && s.child.signalCode === null) await stopGracefully(s.child, 20_000);
-      s.child = spawnTs(`apps/${s.name}/src/main.ts`, s.env);
+      s.child = logged(s.name, o.prefix, spawnTs(`apps/${s.name}/src/main.ts`, s.env));
       await waitFor(`${name} ready again`, async () => (await readiness())[name], timeoutMs, 500);
     },
     async db(name: string) {
@@ -126,6 +129,16 @@ export async function startDrillPlatform(o: {
       if (!keep) for (const s of services) if (s.database) await dropDrillDatabase(o.serverUrl, s.database).catch(() => undefined);
     },
   };
+}
+
+/** Keeps a drill service's output in .local/logs/drill/<prefix><name>.log (appended across restarts), for the post-mortem. */
+function logged<C extends ChildProcess>(name: string, prefix: string, child: C): C {
+  fs.mkdirSync(path.join(LOGS_DIR, 'drill'), { recursive: true });
+  const out = fs.createWriteStream(path.join(LOGS_DIR, 'drill', `${prefix}${name}.log`), { flags: 'a' });
+  child.stdout?.pipe(out, { end: false });
+  child.stderr?.pipe(out, { end: false });
+  child.once('exit', (code, signal) => out.end(`\n[drill] ${name} exited (${code ?? signal})\n`));
+  return child;
 }
 
 /** Drops a database this drill created (the name is checked, nothing else can be dropped). */
