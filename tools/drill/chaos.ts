@@ -140,11 +140,6 @@ async function injectFault(f: PlannedFault, o: ChaosOptions): Promise<void> {
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const { platform } = o;
   const campaign = await createDrillCampaign(platform);
-  const claimsDb = await platform.db('claims');
-  const emoticonsDb = await platform.db('emoticons');
-  const couponsDb = await platform.db('coupons');
-  const passesDb = await platform.db('pass-dispatcher');
-  for (const db of [claimsDb, emoticonsDb, couponsDb, passesDb]) db.on('error', () => undefined);
   const topic = platform.prefix + Topics.claimRequested.name;
   const runId = randomUUID().slice(0, 8);
   const p = derive(o.seed, 'chaos-load');
@@ -262,6 +257,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   await Promise.race([publisher.close().catch(() => undefined), sleep(10_000)]);
   o.log('faults done; draining');
   const drainStarted = Date.now();
+  // Connected only now: a Postgres restart among the faults ends every connection made before it.
+  const claimsDb = await platform.db('claims');
+  const emoticonsDb = await platform.db('emoticons');
+  const couponsDb = await platform.db('coupons');
+  const passesDb = await platform.db('pass-dispatcher');
 
   const ids = [...unique.keys()];
   let decided = 0;
