@@ -45,9 +45,8 @@ export function validBody(topic: TopicKey, c: HostileContext, n: number): Record
   const eventId = `hx-${c.runId}-${n}`;
   const accountId = `hx-${c.runId}-acct-${n}`;
   const later = new Date(c.now.getTime() + 86_400_000).toISOString();
-  switch (topic) {
-    case 'claimRequested':
-      return {
+  if (topic === 'claimRequested') {
+    return {
         eventId,
         campaignId: c.campaignId,
         accountId,
@@ -55,17 +54,17 @@ export function validBody(topic: TopicKey, c: HostileContext, n: number): Record
         phoneNumber: `010-2${String(100 + (n % 900))}-${String(1000 + (n % 9000))}`,
         makersMember: n % 2 === 0,
         requestedAt: c.inWindow,
-      } satisfies PayloadOf<'claimRequested'>;
-    case 'emoticonDownloaded':
-      // A tap reported from the future: decided at once (INVALID), no waiting for a grant.
-      return { eventId, accountId, emoticonId: 'broken-bear', downloadedAt: later };
-    case 'couponRedemptionRequested':
-      return { eventId, couponId: `cpn_hx_${c.runId}_${n}`, accountId, orderId: `ord-${n}`, orderAmountWon: 5000, requestedAt: c.now.toISOString() };
-    case 'passRegistrationRequested':
-      return { eventId, passId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, accountId, requestedAt: c.now.toISOString() };
-    default:
-      return null;
+    } satisfies PayloadOf<'claimRequested'>;
   }
+  // A tap reported from the future: decided at once (INVALID), no waiting for a grant.
+  if (topic === 'emoticonDownloaded') return { eventId, accountId, emoticonId: 'broken-bear', downloadedAt: later };
+  if (topic === 'couponRedemptionRequested') {
+    return { eventId, couponId: `cpn_hx_${c.runId}_${n}`, accountId, orderId: `ord-${n}`, orderAmountWon: 5000, requestedAt: c.now.toISOString() };
+  }
+  if (topic === 'passRegistrationRequested') {
+    return { eventId, passId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, accountId, requestedAt: c.now.toISOString() };
+  }
+  return null;
 }
 
 /** Where the decision for a valid body of `topic` is published (null: no observable decision). */

@@ -699,8 +699,8 @@ export class BatchConsumer {
           one.raw.value,
           JSON.stringify(headerListToJson(one.message.headerList)),
           one.message.rawTimestamp,
-          reason.replace(/\u0000/g, ' '),
-          failure.replace(/\u0000/g, ' '),
+          reason.replaceAll('\u0000', ' '), // text columns cannot hold NUL
+          failure.replaceAll('\u0000', ' '),
         ],
       );
       await this.advanceOffset(manager, topic, partition, one.raw);

@@ -169,9 +169,11 @@ export class OutboxRelay {
       // every row behind it. It is quarantined with the reason instead.
       const tooLarge: { row: OutboxRow; reason: string }[] = [];
       const sendable: { row: OutboxRow; record: OutgoingRecord }[] = [];
+      const limits = new Map<string, number>();
+      for (const t of new Set(rows.map((r) => r.topic))) limits.set(t, await this.publisher.maxRecordBytes(t));
       for (const [i, row] of rows.entries()) {
         const record = records[i] as OutgoingRecord;
-        const limit = await this.publisher.maxRecordBytes(row.topic);
+        const limit = limits.get(row.topic) as number;
         const size = recordSize(record);
         if (size > limit) tooLarge.push({ row, reason: `TOO_LARGE_FOR_BROKER: ${size} bytes, limit ${limit} for ${row.topic}` });
         else sendable.push({ row, record });

@@ -1,4 +1,5 @@
 import { Context, context as otelContext, propagation } from '@opentelemetry/api';
+import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { dlqName, encode, PayloadOf, TopicKey, Topics, TopicSpec } from '@platform/contracts';
 import { DLQ_HEADERS, HeaderList, headerListToJson, OutgoingRecord } from './records';
@@ -26,6 +27,19 @@ export interface InboundMessage<T> {
   readonly deferredSince?: Date;
   /** Trace context of this message's processing span; events emitted for it continue this trace. */
   readonly trace: Context;
+}
+
+/**
+ * The request a message carries, as the contract reads it (added fields stripped): a retry of the
+ * same event hashes the same, another body under the same eventId does not (EVENT_ID_REUSED).
+ */
+export function requestHash(m: InboundMessage<unknown>): string {
+  return createHash('sha256').update(JSON.stringify(m.value)).digest('hex');
+}
+
+/** The DLQ reason for an eventId used again for another request (contract 2026-12). */
+export function eventIdReusedReason(eventId: string, what: string): string {
+  return `EVENT_ID_REUSED: eventId ${eventId} was already used for a different ${what}`;
 }
 
 export interface DeferRequest {

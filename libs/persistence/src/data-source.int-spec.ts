@@ -1,19 +1,23 @@
+import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { createTestDatabase, TestDatabase } from '@platform/testing';
 import { serviceDataSourceOptions } from './data-source';
+import { databaseUrl, dropDatabase, ensureDatabase } from './database';
+
+// (@platform/testing may not be used here: it depends on this lib.)
+const server = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const name = `test_pool_${randomUUID().slice(0, 8)}`;
 
 describe('a service pool on a real Postgres', () => {
-  let db: TestDatabase;
   let ds: DataSource;
 
   beforeAll(async () => {
-    db = await createTestDatabase('pool');
-    ds = await new DataSource(serviceDataSourceOptions({ url: db.url, migrations: [], applicationName: 'pool-test' })).initialize();
+    await ensureDatabase(server, name);
+    ds = await new DataSource(serviceDataSourceOptions({ url: databaseUrl(server, name), migrations: [], applicationName: 'pool-test' })).initialize();
   });
 
   afterAll(async () => {
     await ds?.destroy();
-    await db?.drop();
+    await dropDatabase(server, name);
   });
 
   it('sets the timeouts that keep a frozen or hung holder from stalling everyone', async () => {

@@ -1,8 +1,8 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { PayloadOf } from '@platform/contracts';
-import { InboundMessage, OnBatch, TxContext } from '@platform/messaging';
+import { eventIdReusedReason, InboundMessage, OnBatch, requestHash, TxContext } from '@platform/messaging';
 import { ClaimRejection, judgeEligibility } from '@platform/rules';
 import { CampaignRepository } from '../campaigns/campaign.repository';
 import { CLAIMS_CONFIG } from '../tokens';
@@ -26,13 +26,8 @@ interface Decision extends Pending {
   phoneHash: string | null;
 }
 
-/** The request as the contract reads it (added fields stripped), so a redelivery hashes the same. */
-function requestHash(m: Request): string {
-  return createHash('sha256').update(JSON.stringify(m.value)).digest('hex');
-}
-
 function reused(m: Request): string {
-  return `EVENT_ID_REUSED: eventId ${m.value.eventId} was already used for a different claim`;
+  return eventIdReusedReason(m.value.eventId, 'claim');
 }
 
 /**

@@ -1,13 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
-import { InboundMessage, TxContext } from '@platform/messaging';
+import { eventIdReusedReason, InboundMessage, requestHash, TxContext } from '@platform/messaging';
 
 export type RequestKind = 'REPORT' | 'REVIEW' | 'EVIDENCE';
-
-/** The request as the contract reads it (added fields stripped): a retry of the same event hashes the same. */
-function requestHash(m: InboundMessage<unknown>): string {
-  return createHash('sha256').update(JSON.stringify(m.value)).digest('hex');
-}
 
 /**
  * One eventId, one request: the body first seen under an eventId is the request; the same eventId
@@ -41,5 +35,5 @@ export class RequestFingerprintRepository {
 }
 
 export function reusedReason(m: InboundMessage<{ eventId: string }>, what: string): string {
-  return `EVENT_ID_REUSED: eventId ${m.value.eventId} was already used for a different ${what}`;
+  return eventIdReusedReason(m.value.eventId, what);
 }

@@ -1,8 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
-import { createHash } from 'node:crypto';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { PayloadOf } from '@platform/contracts';
-import { InboundMessage, OnBatch, TxContext } from '@platform/messaging';
+import { eventIdReusedReason, InboundMessage, OnBatch, requestHash, TxContext } from '@platform/messaging';
 import { decideRegistration, PassRegistrationState } from '@platform/rules';
 import { PASS_DISPATCHER_CONFIG } from '../tokens';
 import type { PassDispatcherConfig } from '../config';
@@ -10,13 +9,8 @@ import type { PassDispatcherConfig } from '../config';
 type Request = InboundMessage<PayloadOf<'passRegistrationRequested'>>;
 type Decided = PayloadOf<'passRegistrationDecided'>;
 
-/** The request as the contract reads it (added fields stripped): equal for a retry of the same tap. */
-function requestHash(m: Request): string {
-  return createHash('sha256').update(JSON.stringify(m.value)).digest('hex');
-}
-
 function reused(m: Request): string {
-  return `EVENT_ID_REUSED: eventId ${m.value.eventId} was already used for a different registration request`;
+  return eventIdReusedReason(m.value.eventId, 'registration request');
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
