@@ -33,18 +33,39 @@ export default [
             { sourceTag: 'type:telemetry', onlyDependOnLibsWithTags: ['type:util', 'type:auth'] },
             { sourceTag: 'type:auth', onlyDependOnLibsWithTags: ['type:util'] },
             // messaging's own integration tests use the testing helpers (which never import messaging back)
-            { sourceTag: 'type:messaging', onlyDependOnLibsWithTags: ['type:contracts', 'type:persistence', 'type:telemetry', 'type:util', 'type:testing'] },
+            {
+              sourceTag: 'type:messaging',
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:persistence', 'type:telemetry', 'type:util', 'type:testing'],
+            },
             {
               sourceTag: 'type:testing',
               onlyDependOnLibsWithTags: ['type:contracts', 'type:persistence', 'type:util'],
             },
             {
               sourceTag: 'type:app',
-              onlyDependOnLibsWithTags: ['type:contracts', 'type:messaging', 'type:persistence', 'type:telemetry', 'type:domain', 'type:util', 'type:testing', 'type:auth'],
+              onlyDependOnLibsWithTags: [
+                'type:contracts',
+                'type:messaging',
+                'type:persistence',
+                'type:telemetry',
+                'type:domain',
+                'type:util',
+                'type:testing',
+                'type:auth',
+              ],
             },
             {
               sourceTag: 'type:tool',
-              onlyDependOnLibsWithTags: ['type:contracts', 'type:messaging', 'type:persistence', 'type:telemetry', 'type:domain', 'type:util', 'type:testing', 'type:auth'],
+              onlyDependOnLibsWithTags: [
+                'type:contracts',
+                'type:messaging',
+                'type:persistence',
+                'type:telemetry',
+                'type:domain',
+                'type:util',
+                'type:testing',
+                'type:auth',
+              ],
             },
           ],
         },

@@ -28,7 +28,13 @@ const DEFINITION = {
   rewards: {
     emoticons: EMOTICONS,
     coupons: { membersOnly: true, amountsWon: [2000, 3000], validityDays: 30, minPaidWon: 100 },
-    pass: { cap: CAP, delayNoticeAfterSeconds: 72 * 3600, registrationWindowSeconds: 30 * 86400, validitySeconds: 30 * 86400, storageGb: 100 },
+    pass: {
+      cap: CAP,
+      delayNoticeAfterSeconds: 72 * 3600,
+      registrationWindowSeconds: 30 * 86400,
+      validitySeconds: 30 * 86400,
+      storageGb: 100,
+    },
   },
   relief: null,
 };
@@ -69,11 +75,18 @@ describe('audit (real Postgres)', () => {
   async function fill(): Promise<void> {
     // (relief stays empty: its payout ledger refuses TRUNCATE by design)
     for (const s of SERVICE_DB_KEYS.filter((x) => x !== 'relief')) {
-      const tables = (await clients[s].query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'`)).rows as { tablename: string }[];
+      const tables = (
+        await clients[s].query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'`)
+      ).rows as { tablename: string }[];
       if (tables.length) await clients[s].query(`TRUNCATE ${tables.map((t) => `"${t.tablename}"`).join(', ')} CASCADE`);
     }
     const c = clients.claims;
-    await c.query(`INSERT INTO campaign (campaign_id, definition, opens_at, closes_at) VALUES ($1, $2, $3, $4)`, [CAMPAIGN, JSON.stringify(DEFINITION), DEFINITION.opensAt, DEFINITION.closesAt]);
+    await c.query(`INSERT INTO campaign (campaign_id, definition, opens_at, closes_at) VALUES ($1, $2, $3, $4)`, [
+      CAMPAIGN,
+      JSON.stringify(DEFINITION),
+      DEFINITION.opensAt,
+      DEFINITION.closesAt,
+    ]);
     const now = Date.now();
     accepted = Array.from({ length: 8 }, (_, i) => ({
       claimId: randomUUID(),
@@ -83,15 +96,27 @@ describe('audit (real Postgres)', () => {
       // the first three claims are old: their passes were delivered after the 72 h threshold
       claimedAt: new Date(now - (i < 3 ? 4 * 24 * HOUR : HOUR) + i * 1000),
     }));
-    const claimRow = (a: { claimId: string; eventId: string; accountId: string; makers: boolean; claimedAt: Date }, status: string, reason: string | null) =>
+    const claimRow = (
+      a: { claimId: string; eventId: string; accountId: string; makers: boolean; claimedAt: Date },
+      status: string,
+      reason: string | null,
+    ) =>
       c.query(
         `INSERT INTO claim (claim_id, event_id, campaign_id, account_id, status, reason, talk_linked, makers_member, requested_at, produced_at, decided_at)
          VALUES ($1, $2, $3, $4, $5, $6, true, $7, $8, $8, now())`,
         [a.claimId, a.eventId, CAMPAIGN, a.accountId, status, reason, a.makers, a.claimedAt],
       );
     for (const a of accepted) await claimRow(a, 'ACCEPTED', null);
-    await claimRow({ claimId: randomUUID(), eventId: 'ev-dup', accountId: 'acct-0', makers: true, claimedAt: new Date() }, 'REJECTED', 'DUPLICATE');
-    await claimRow({ claimId: randomUUID(), eventId: 'ev-overseas', accountId: 'acct-x', makers: false, claimedAt: new Date() }, 'REJECTED', 'OVERSEAS_NUMBER');
+    await claimRow(
+      { claimId: randomUUID(), eventId: 'ev-dup', accountId: 'acct-0', makers: true, claimedAt: new Date() },
+      'REJECTED',
+      'DUPLICATE',
+    );
+    await claimRow(
+      { claimId: randomUUID(), eventId: 'ev-overseas', accountId: 'acct-x', makers: false, claimedAt: new Date() },
+      'REJECTED',
+      'OVERSEAS_NUMBER',
+    );
 
     for (const a of accepted) {
       for (const [pos, e] of EMOTICONS.entries()) {
@@ -121,7 +146,10 @@ describe('audit (real Postgres)', () => {
     for (const [i, a] of accepted.entries()) {
       const slot = i + 1;
       if (slot > CAP) {
-        await p.query(`INSERT INTO pass_sold_out (claim_id, campaign_id, account_id, event_id, decided_at) VALUES ($1, $2, $3, $4, now())`, [a.claimId, CAMPAIGN, a.accountId, a.eventId]);
+        await p.query(
+          `INSERT INTO pass_sold_out (claim_id, campaign_id, account_id, event_id, decided_at) VALUES ($1, $2, $3, $4, now())`,
+          [a.claimId, CAMPAIGN, a.accountId, a.eventId],
+        );
         continue;
       }
       const deadline = new Date(a.claimedAt.getTime() + 72 * HOUR);
@@ -133,7 +161,21 @@ describe('audit (real Postgres)', () => {
       await p.query(
         `INSERT INTO pass (pass_id, campaign_id, slot, claim_id, event_id, account_id, claimed_at, reserved_at, notice_deadline, sent_at, register_by, notice_at, notice_eta, notice_trigger)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12, $13)`,
-        [passId, CAMPAIGN, slot, a.claimId, a.eventId, a.accountId, a.claimedAt, deadline, sentAt, sentAt && new Date(sentAt.getTime() + 30 * 24 * HOUR), noticeAt, noticeAt && sentAt, noticeAt && 'ESTIMATE'],
+        [
+          passId,
+          CAMPAIGN,
+          slot,
+          a.claimId,
+          a.eventId,
+          a.accountId,
+          a.claimedAt,
+          deadline,
+          sentAt,
+          sentAt && new Date(sentAt.getTime() + 30 * 24 * HOUR),
+          noticeAt,
+          noticeAt && sentAt,
+          noticeAt && 'ESTIMATE',
+        ],
       );
       if (sent) deliveries.push({ sequence: deliveries.length + 1, passId, campaignId: CAMPAIGN, slot });
     }
@@ -175,7 +217,9 @@ describe('audit (real Postgres)', () => {
 
   it('passes every check on consistent data, with the counts it saw', async () => {
     const r = await audit();
-    expect(r.checks.map((c) => [c.id, c.ok, c.skipped ?? false])).toEqual(['I1', 'I2', 'I3', 'I4', 'I5', 'I6', 'I7'].map((id) => [id, true, false]));
+    expect(r.checks.map((c) => [c.id, c.ok, c.skipped ?? false])).toEqual(
+      ['I1', 'I2', 'I3', 'I4', 'I5', 'I6', 'I7'].map((id) => [id, true, false]),
+    );
     const by = Object.fromEntries(r.checks.map((c) => [c.id, c.counts]));
     expect(by.I1).toMatchObject({ decided: 10, eventsDecidedTwice: 0, outboxRows: 0 });
     expect(by.I2).toMatchObject({ accepted: 8, accountsWithMoreThanOne: 0 });
@@ -206,7 +250,9 @@ describe('audit (real Postgres)', () => {
       await clients.claims.query(`DELETE FROM claim WHERE event_id = 'ev-overseas'`);
       await clients.claims.query(`ALTER TABLE claim ADD CONSTRAINT claim_event_id_key UNIQUE (event_id)`);
     }
-    await clients.claims.query(`INSERT INTO outbox_message (topic, key, value, created_at) VALUES ('t', 'k', '\\x00', now() - interval '10 minutes')`);
+    await clients.claims.query(
+      `INSERT INTO outbox_message (topic, key, value, created_at) VALUES ('t', 'k', '\\x00', now() - interval '10 minutes')`,
+    );
     expect(await failed()).toEqual(['I1', 'I7']);
   }, 60_000);
 
@@ -232,7 +278,9 @@ describe('audit (real Postgres)', () => {
     expect(r.checks.filter((c) => !c.ok).map((c) => c.id)).toEqual(['I3']);
     expect(r.checks.find((c) => c.id === 'I3')?.detail).toContain(`${a0?.claimId}: expected 3, found 2`);
     await fill();
-    await clients.emoticons.query(`UPDATE entitlement SET emoticon_id = 'other-pack' WHERE claim_id = $1 AND emoticon_id = 'broken-bear'`, [accepted[0]?.claimId]);
+    await clients.emoticons.query(`UPDATE entitlement SET emoticon_id = 'other-pack' WHERE claim_id = $1 AND emoticon_id = 'broken-bear'`, [
+      accepted[0]?.claimId,
+    ]);
     r = await audit({ only: ['I3'] });
     expect(r.checks[0]?.detail).toMatch(/per-claim counts agree/);
     await fill();
@@ -260,7 +308,10 @@ describe('audit (real Postgres)', () => {
   }, 90_000);
 
   it('I5: a skipped slot, an unsent slot below the watermark, a channel delivering a slot twice', async () => {
-    await clients.passes.query(`UPDATE pass SET sent_at = now(), register_by = now() + interval '30 days' WHERE campaign_id = $1 AND slot = 5`, [CAMPAIGN]);
+    await clients.passes.query(
+      `UPDATE pass SET sent_at = now(), register_by = now() + interval '30 days' WHERE campaign_id = $1 AND slot = 5`,
+      [CAMPAIGN],
+    );
     let r = await audit({ only: ['I5'] });
     expect(r.checks[0]?.detail).toMatch(/1 slots skipped/);
     await fill();
@@ -276,8 +327,13 @@ describe('audit (real Postgres)', () => {
   }, 90_000);
 
   it('I6: a pass sent late without a notice, and one noticed only after its deadline', async () => {
-    await clients.passes.query(`UPDATE pass SET notice_at = NULL, notice_eta = NULL, notice_trigger = NULL WHERE campaign_id = $1 AND slot = 2`, [CAMPAIGN]);
-    await clients.passes.query(`UPDATE pass SET notice_at = notice_deadline + interval '1 minute' WHERE campaign_id = $1 AND slot = 3`, [CAMPAIGN]);
+    await clients.passes.query(
+      `UPDATE pass SET notice_at = NULL, notice_eta = NULL, notice_trigger = NULL WHERE campaign_id = $1 AND slot = 2`,
+      [CAMPAIGN],
+    );
+    await clients.passes.query(`UPDATE pass SET notice_at = notice_deadline + interval '1 minute' WHERE campaign_id = $1 AND slot = 3`, [
+      CAMPAIGN,
+    ]);
     const r = await audit();
     expect(r.checks.filter((c) => !c.ok).map((c) => c.id)).toEqual(['I6']);
     expect(r.checks.find((c) => c.id === 'I6')?.counts).toMatchObject({ deliveredLate: 2, lateWithoutTimelyNotice: 2 });
@@ -318,14 +374,29 @@ describe('audit (real Postgres)', () => {
       expect(r.checks[0]?.detail).toMatch(/coupons.redemption: 1 rejections without a reason/);
     } finally {
       await clients.coupons.query(`DELETE FROM redemption`);
-      await clients.coupons.query(`ALTER TABLE redemption ADD CONSTRAINT redemption_check CHECK ((status = 'REDEEMED') = (reason IS NULL))`);
+      await clients.coupons.query(
+        `ALTER TABLE redemption ADD CONSTRAINT redemption_check CHECK ((status = 'REDEEMED') = (reason IS NULL))`,
+      );
     }
   }, 60_000);
 
   it('CLI: --json prints exactly one object and the exit code says whether it passed', async () => {
-    await clients.passes.query(`UPDATE pass SET notice_at = NULL, notice_eta = NULL, notice_trigger = NULL WHERE campaign_id = $1 AND slot = 2`, [CAMPAIGN]);
+    await clients.passes.query(
+      `UPDATE pass SET notice_at = NULL, notice_eta = NULL, notice_trigger = NULL WHERE campaign_id = $1 AND slot = 2`,
+      [CAMPAIGN],
+    );
     const dbArg = SERVICE_DB_KEYS.map((s) => `${s}=${dbs[s].name}`).join(',');
-    const child = spawnTs('tools/audit/cli.ts', { OTEL_SDK_DISABLED: 'true' }, ['--json', '--campaign', CAMPAIGN, '--db', dbArg, '--channel-url', channelUrl, '--prefix', 'audit-none.']);
+    const child = spawnTs('tools/audit/cli.ts', { OTEL_SDK_DISABLED: 'true' }, [
+      '--json',
+      '--campaign',
+      CAMPAIGN,
+      '--db',
+      dbArg,
+      '--channel-url',
+      channelUrl,
+      '--prefix',
+      'audit-none.',
+    ]);
     let stdout = '';
     child.stdout?.on('data', (b: Buffer) => (stdout += b.toString()));
     const code = await new Promise<number | null>((r) => child.once('exit', r));

@@ -10,7 +10,15 @@ import { i6DelayNotice } from './checks/i6-delay-notice';
 import { i7NoSilentDrops } from './checks/i7-no-silent-drops';
 import { AuditOptions, CheckResult, InvariantCheck } from './checks/types';
 
-export const CHECKS: readonly InvariantCheck[] = [i1DecidedOnce, i2OneAccepted, i3Grants, i4PassSlots, i5PassOrder, i6DelayNotice, i7NoSilentDrops];
+export const CHECKS: readonly InvariantCheck[] = [
+  i1DecidedOnce,
+  i2OneAccepted,
+  i3Grants,
+  i4PassSlots,
+  i5PassOrder,
+  i6DelayNotice,
+  i7NoSilentDrops,
+];
 
 export interface AuditReport {
   ok: boolean;
@@ -48,7 +56,14 @@ export async function runAudit(o: RunAuditOptions): Promise<AuditReport> {
         const r = await c.run(ctx);
         checks.push({ id: c.id, name: c.name, ...r, ok: r.ok && !(o.strict && r.skipped), ms: Date.now() - t0 });
       } catch (e) {
-        checks.push({ id: c.id, name: c.name, ok: false, detail: `ERROR: ${e instanceof Error ? e.message : String(e)}`, counts: {}, ms: Date.now() - t0 });
+        checks.push({
+          id: c.id,
+          name: c.name,
+          ok: false,
+          detail: `ERROR: ${e instanceof Error ? e.message : String(e)}`,
+          counts: {},
+          ms: Date.now() - t0,
+        });
       }
     }
   } finally {

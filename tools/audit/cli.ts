@@ -9,9 +9,13 @@ import { SERVICE_DB_KEYS, ServiceDb } from './db';
 
 function parseDbs(text: string): Partial<Record<ServiceDb, string>> {
   const out: Partial<Record<ServiceDb, string>> = {};
-  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [k, v] = part.split('=');
-    if (!k || !v || !(SERVICE_DB_KEYS as string[]).includes(k)) throw new Error(`bad --db entry "${part}" (services: ${SERVICE_DB_KEYS.join(', ')})`);
+    if (!k || !v || !(SERVICE_DB_KEYS as string[]).includes(k))
+      throw new Error(`bad --db entry "${part}" (services: ${SERVICE_DB_KEYS.join(', ')})`);
     out[k as ServiceDb] = v;
   }
   return out;
@@ -65,10 +69,17 @@ async function main(): Promise<void> {
   if (o.json) {
     process.stdout.write(`${JSON.stringify(report)}\n`);
   } else {
-    const t = new Table({ head: ['check', 'result', 'detail', 'ms'], colWidths: [7, 8, 100, 8], wordWrap: true, style: { head: [], border: [] } });
+    const t = new Table({
+      head: ['check', 'result', 'detail', 'ms'],
+      colWidths: [7, 8, 100, 8],
+      wordWrap: true,
+      style: { head: [], border: [] },
+    });
     for (const c of report.checks) t.push([c.id, c.skipped ? 'SKIP' : c.ok ? 'PASS' : 'FAIL', c.detail, c.ms]);
     console.log(t.toString());
-    console.log(`${report.ok ? 'all invariants hold' : `${report.checks.filter((c) => !c.ok).length} invariant(s) FAILED`}${o.campaign ? ` for campaign ${o.campaign}` : ''} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    console.log(
+      `${report.ok ? 'all invariants hold' : `${report.checks.filter((c) => !c.ok).length} invariant(s) FAILED`}${o.campaign ? ` for campaign ${o.campaign}` : ''} (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+    );
   }
   process.exitCode = report.ok ? 0 : 1;
 }

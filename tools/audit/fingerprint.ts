@@ -62,7 +62,11 @@ export interface KeyDiff {
 }
 
 /** Merge-join of two key-sorted streams (bytewise order, as COLLATE "C" gives) of per-key counts. */
-export async function diffKeyCounts(expected: AsyncIterable<KeyCount[]>, actual: AsyncIterable<KeyCount[]>, maxExamples = 5): Promise<KeyDiff> {
+export async function diffKeyCounts(
+  expected: AsyncIterable<KeyCount[]>,
+  actual: AsyncIterable<KeyCount[]>,
+  maxExamples = 5,
+): Promise<KeyDiff> {
   const a = flat(expected)[Symbol.asyncIterator]();
   const b = flat(actual)[Symbol.asyncIterator]();
   const d: KeyDiff = { missing: 0, unexpected: 0, wrongCount: 0, examples: [] };

@@ -46,7 +46,12 @@ export interface ClaimTopicScan {
  * Reads compensation.claim.requested.v1 from the beginning to the end offsets taken at the start.
  * Memory: the distinct event ids (~100 bytes each), so tens of millions need a few GB: optional.
  */
-export async function scanClaimTopic(kafka: Kafka, prefix: string, campaignId: string | null, timeoutMs = 600_000): Promise<ClaimTopicScan> {
+export async function scanClaimTopic(
+  kafka: Kafka,
+  prefix: string,
+  campaignId: string | null,
+  timeoutMs = 600_000,
+): Promise<ClaimTopicScan> {
   const topic = prefix + Topics.claimRequested.name;
   const admin = kafka.admin();
   await admin.connect();
@@ -63,7 +68,10 @@ export async function scanClaimTopic(kafka: Kafka, prefix: string, campaignId: s
   }
   const scan: ClaimTopicScan = { messages: 0, eventIds: new Set(), undecodable: 0, dlq };
   if (ends.size === 0) return scan;
-  const consumer = kafka.consumer({ groupId: `audit-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`, maxBytesPerPartition: 4 * 1024 * 1024 });
+  const consumer = kafka.consumer({
+    groupId: `audit-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
+    maxBytesPerPartition: 4 * 1024 * 1024,
+  });
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });

@@ -21,7 +21,11 @@ program
     // Validate here too, so a typo is explained before anything is sent.
     const parsed = campaignDefinition.safeParse(body);
     if (!parsed.success) throw new Error(`invalid campaign definition: ${formatZodError(parsed.error)}`);
-    const res = await fetch(`${o.url}/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json', ...(await toolBearer('ops')) }, body: JSON.stringify(parsed.data) });
+    const res = await fetch(`${o.url}/campaigns`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(await toolBearer('ops')) },
+      body: JSON.stringify(parsed.data),
+    });
     const text = await res.text();
     if (!res.ok) throw new Error(`claims service answered ${res.status}: ${text}`);
     console.log(`created campaign ${parsed.data.campaignId}`);
@@ -38,7 +42,14 @@ program
     if (o.json) return console.log(JSON.stringify({ campaigns }));
     const t = new Table({ head: ['campaign', 'opens', 'closes', 'emoticons', 'coupons', 'pass cap'] });
     for (const c of campaigns) {
-      t.push([c.campaignId, c.opensAt, c.closesAt, c.rewards.emoticons.length, c.rewards.coupons?.amountsWon.join('+') ?? '-', c.rewards.pass?.cap ?? '-']);
+      t.push([
+        c.campaignId,
+        c.opensAt,
+        c.closesAt,
+        c.rewards.emoticons.length,
+        c.rewards.coupons?.amountsWon.join('+') ?? '-',
+        c.rewards.pass?.cap ?? '-',
+      ]);
     }
     console.log(t.toString());
   });
@@ -63,7 +74,13 @@ program
           { emoticonId: 'broken-bear', name: 'Broken Bear', validityDays: 90 },
         ],
         coupons: { membersOnly: true, amountsWon: [2000, 3000], validityDays: 30, minPaidWon: 100 },
-        pass: { cap: o.passCap, delayNoticeAfterSeconds: 259200, registrationWindowSeconds: 2592000, validitySeconds: 2592000, storageGb: 100 },
+        pass: {
+          cap: o.passCap,
+          delayNoticeAfterSeconds: 259200,
+          registrationWindowSeconds: 2592000,
+          validitySeconds: 2592000,
+          storageGb: 100,
+        },
       },
       relief: {
         tiers: [

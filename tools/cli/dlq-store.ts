@@ -35,7 +35,10 @@ export async function countDeadLetters(kafka: Kafka, topics: string[]): Promise<
     const out = new Map<string, number>();
     for (const t of topics) {
       const offsets = await admin.fetchTopicOffsets(t);
-      out.set(t, offsets.reduce((s, o) => s + Number(o.high) - Number(o.low), 0));
+      out.set(
+        t,
+        offsets.reduce((s, o) => s + Number(o.high) - Number(o.low), 0),
+      );
     }
     return out;
   } finally {
@@ -108,7 +111,12 @@ function originalHeadersOf(list: HeaderList, strings: Record<string, string>): H
  * (minus ours; a null header value, which kafkajs cannot send, is left out), the original value or
  * a corrected one, and a header saying where it was replayed from.
  */
-export async function replayDeadLetters(publisher: SafePublisher, letters: DeadLetter[], prefix = '', valueOverride?: Buffer): Promise<number> {
+export async function replayDeadLetters(
+  publisher: SafePublisher,
+  letters: DeadLetter[],
+  prefix = '',
+  valueOverride?: Buffer,
+): Promise<number> {
   const records: OutgoingRecord[] = letters.map((l) => ({
     topic: prefix + l.source.topic,
     key: l.rawKey,

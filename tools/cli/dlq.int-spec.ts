@@ -52,13 +52,20 @@ describe('dlq CLI: list, show, replay after fixing', () => {
     const list = await run(process.execPath, ['tools/run.js', 'tools/cli/dlq.ts', 'list', '--json'], { cwd: root, env });
     const counts = (JSON.parse(list.stdout.trim().split('\n').pop() ?? '{}') as { topics: Record<string, number> }).topics;
     expect(counts[dlq]).toBe(2);
-    const show = await run(process.execPath, ['tools/run.js', 'tools/cli/dlq.ts', 'show', Topics.claimRequested.name + '.dlq', '--json'], { cwd: root, env });
+    const show = await run(process.execPath, ['tools/run.js', 'tools/cli/dlq.ts', 'show', Topics.claimRequested.name + '.dlq', '--json'], {
+      cwd: root,
+      env,
+    });
     expect(show.stdout).toMatch(/HANDLER_ERROR: Error: poison acct-poison/);
     expect(show.stdout).toMatch(/MALFORMED_JSON/);
     // the parked claim's phone number is masked unless --reveal
     expect(show.stdout).not.toContain('010-1234-5678');
     expect(show.stdout).toContain('***-****-**78');
-    const revealed = await run(process.execPath, ['tools/run.js', 'tools/cli/dlq.ts', 'show', Topics.claimRequested.name + '.dlq', '--json', '--reveal'], { cwd: root, env });
+    const revealed = await run(
+      process.execPath,
+      ['tools/run.js', 'tools/cli/dlq.ts', 'show', Topics.claimRequested.name + '.dlq', '--json', '--reveal'],
+      { cwd: root, env },
+    );
     expect(revealed.stdout).toContain('010-1234-5678');
 
     // Fix the handler (redeploy without the bug) and the message (corrected JSON), then replay.
@@ -106,6 +113,9 @@ describe('dlq CLI: list, show, replay after fixing', () => {
     // replayed with a corrected value: the same key bytes, so the same partition and account
     await replayDeadLetters(publisher, [letter], prefix, Buffer.from(JSON.stringify(claim(3))));
     await publisher.close();
-    await waitFor('replayed claim applied', async () => (await pg.query(`SELECT 1 FROM fixture_effect WHERE event_id = 'ev-3'`)).rowCount === 1);
+    await waitFor(
+      'replayed claim applied',
+      async () => (await pg.query(`SELECT 1 FROM fixture_effect WHERE event_id = 'ev-3'`)).rowCount === 1,
+    );
   });
 });

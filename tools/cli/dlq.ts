@@ -14,7 +14,11 @@ import { maskDeadLetterValue, maskPhoneNumbersInText } from './mask';
 
 // SASL/TLS from KAFKA_SECURITY_PROTOCOL & co.; against this checkout's secured cluster the ops principal by default
 const env = loadConfig(platformEnv.pick({ KAFKA_BROKERS: true, KAFKA_TOPIC_PREFIX: true }).extend(kafkaSecurityEnv.shape));
-const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'dlq-cli', security: env.KAFKA_SECURITY_PROTOCOL !== 'PLAINTEXT' ? env : localClusterSecurity(env.KAFKA_BROKERS, 'ops') });
+const kafka = createKafka({
+  brokers: env.KAFKA_BROKERS,
+  clientId: 'dlq-cli',
+  security: env.KAFKA_SECURITY_PROTOCOL !== 'PLAINTEXT' ? env : localClusterSecurity(env.KAFKA_BROKERS, 'ops'),
+});
 const prefix = env.KAFKA_TOPIC_PREFIX;
 const program = new Command().name('dlq').description('Inspect and replay dead-letter topics');
 
@@ -48,7 +52,8 @@ program
     }));
     if (o.reveal) console.error('[dlq] --reveal: phone numbers shown unmasked');
     if (o.json) {
-      for (const { text, rawKey, originalHeaders: _exact, ...l } of letters) console.log(JSON.stringify({ ...l, keyBase64: rawKey?.toString('base64') ?? null, value: text }));
+      for (const { text, rawKey, originalHeaders: _exact, ...l } of letters)
+        console.log(JSON.stringify({ ...l, keyBase64: rawKey?.toString('base64') ?? null, value: text }));
       return;
     }
     const t = new Table({ head: ['partition:offset', 'source', 'reason', 'value (start)'], colWidths: [18, 48, 60, 40], wordWrap: true });
@@ -68,23 +73,28 @@ program
   .option('--reason-match <regex>', 'with --all: only messages whose reason matches')
   .option('--value-file <file>', 'replace the value (a corrected message) when replaying one message')
   .option('--dry-run', 'show what would be replayed')
-  .action(async (topic: string, o: { partition?: number; offset?: string; all?: boolean; reasonMatch?: string; valueFile?: string; dryRun?: boolean }) => {
-    if (!o.all && (o.partition === undefined || o.offset === undefined)) throw new Error('give --partition and --offset, or --all');
-    if (o.all && o.valueFile) throw new Error('--value-file replaces one message; use it with --partition/--offset');
-    let letters = await readDeadLetters(kafka, full(topic));
-    if (!o.all) letters = letters.filter((l) => l.partition === o.partition && l.offset === o.offset);
-    if (o.reasonMatch) letters = letters.filter((l) => new RegExp(o.reasonMatch ?? '').test(l.reason));
-    if (letters.length === 0) throw new Error('nothing matched');
-    const value = o.valueFile ? readFileSync(o.valueFile) : undefined;
-    if (o.dryRun) {
-      for (const l of letters) console.log(`would replay ${l.partition}:${l.offset} -> ${prefix}${l.source.topic} (${l.reason})`);
-      return;
-    }
-    const publisher = new SafePublisher(kafka);
-    const n = await replayDeadLetters(publisher, letters, prefix, value);
-    await publisher.close();
-    console.log(`replayed ${n} message(s) to their source topic`);
-  });
+  .action(
+    async (
+      topic: string,
+      o: { partition?: number; offset?: string; all?: boolean; reasonMatch?: string; valueFile?: string; dryRun?: boolean },
+    ) => {
+      if (!o.all && (o.partition === undefined || o.offset === undefined)) throw new Error('give --partition and --offset, or --all');
+      if (o.all && o.valueFile) throw new Error('--value-file replaces one message; use it with --partition/--offset');
+      let letters = await readDeadLetters(kafka, full(topic));
+      if (!o.all) letters = letters.filter((l) => l.partition === o.partition && l.offset === o.offset);
+      if (o.reasonMatch) letters = letters.filter((l) => new RegExp(o.reasonMatch ?? '').test(l.reason));
+      if (letters.length === 0) throw new Error('nothing matched');
+      const value = o.valueFile ? readFileSync(o.valueFile) : undefined;
+      if (o.dryRun) {
+        for (const l of letters) console.log(`would replay ${l.partition}:${l.offset} -> ${prefix}${l.source.topic} (${l.reason})`);
+        return;
+      }
+      const publisher = new SafePublisher(kafka);
+      const n = await replayDeadLetters(publisher, letters, prefix, value);
+      await publisher.close();
+      console.log(`replayed ${n} message(s) to their source topic`);
+    },
+  );
 
 program.parseAsync().then(
   () => process.exit(0),

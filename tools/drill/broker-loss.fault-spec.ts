@@ -50,7 +50,9 @@ async function createTopicPatiently(admin: ReturnType<Kafka['admin']>, topic: st
   for (;;) {
     try {
       if (!(await admin.listTopics()).includes(topic)) {
-        await admin.createTopics({ topics: [{ topic, numPartitions: 6, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }] });
+        await admin.createTopics({
+          topics: [{ topic, numPartitions: 6, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }],
+        });
       }
       const md = await admin.fetchTopicMetadata({ topics: [topic] });
       const parts = md.topics[0]?.partitions ?? [];
@@ -81,7 +83,14 @@ describe('publishing survives the death of a partition leader (3 brokers, RF 3, 
     // The cluster is secured: the test's own topics are made and read by the admin principal.
     const admin = createKafka({ brokers, clientId: 'bl-admin', security: security('admin') }).admin();
     await admin.connect();
-    const summary: { trial: number; killed: number; acked: number; missing: number; failedSends: number; batchesAcked: Record<string, number> }[] = [];
+    const summary: {
+      trial: number;
+      killed: number;
+      acked: number;
+      missing: number;
+      failedSends: number;
+      batchesAcked: Record<string, number>;
+    }[] = [];
     for (let trial = 1; trial <= TRIALS; trial++) {
       const topic = `broker-loss-test-${Date.now()}-${trial}`;
       await createTopicPatiently(admin, topic);

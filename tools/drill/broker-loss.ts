@@ -30,7 +30,14 @@ export interface TrialReport {
   missing: number;
   doubled: number;
   accepted: number;
-  grants: { entitlementsMissing: number; entitlementsDoubled: number; couponsMissing: number; couponsDoubled: number; passesMissing: number; passesDoubled: number };
+  grants: {
+    entitlementsMissing: number;
+    entitlementsDoubled: number;
+    couponsMissing: number;
+    couponsDoubled: number;
+    passesMissing: number;
+    passesDoubled: number;
+  };
   outboxRowsLeft: number;
   secondsWithoutAcks: number;
   secondsUntilHealthy: number;
@@ -56,15 +63,24 @@ export async function createDrillCampaign(platform: DrillPlatform): Promise<Camp
         { emoticonId: 'broken-bear', name: 'Broken Bear', validityDays: 90 },
       ],
       coupons: { membersOnly: true, amountsWon: [2000, 3000], validityDays: 30, minPaidWon: 100 },
-      pass: { cap: 10_000_000, delayNoticeAfterSeconds: 259200, registrationWindowSeconds: 2592000, validitySeconds: 2592000, storageGb: 100 },
+      pass: {
+        cap: 10_000_000,
+        delayNoticeAfterSeconds: 259200,
+        registrationWindowSeconds: 2592000,
+        validitySeconds: 2592000,
+        storageGb: 100,
+      },
     },
     relief: null,
   };
-  const r = await fetch(`${platform.url('claims')}/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json', ...(await toolBearer('ops')) }, body: JSON.stringify(c) });
+  const r = await fetch(`${platform.url('claims')}/campaigns`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(await toolBearer('ops')) },
+    body: JSON.stringify(c),
+  });
   if (r.status !== 201) throw new Error(`could not create the drill campaign: ${r.status} ${await r.text()}`);
   return c;
 }
-
 
 /**
  * One trial: valid claims flow at a steady rate; the busiest leader of the claims topic is killed
@@ -79,7 +95,10 @@ export async function runBrokerLossTrial(o: TrialOptions): Promise<TrialReport> 
   const couponsDb = await platform.db('coupons');
   const passesDb = await platform.db('pass-dispatcher');
   const topic = platform.prefix + Topics.claimRequested.name;
-  const publisher = new SafePublisher(createKafka({ brokers: o.brokers, clientId: `drill-${randomUUID().slice(0, 6)}`, security: o.security }), { sendTimeoutMs: 10_000 });
+  const publisher = new SafePublisher(
+    createKafka({ brokers: o.brokers, clientId: `drill-${randomUUID().slice(0, 6)}`, security: o.security }),
+    { sendTimeoutMs: 10_000 },
+  );
   const acked = new Set<string>();
   let failedPublishes = 0;
   let lastAckAt = Date.now();
@@ -170,7 +189,11 @@ export async function runBrokerLossTrial(o: TrialOptions): Promise<TrialReport> 
     o.drainTimeoutSeconds * 1000,
     1000,
   ).catch(() => undefined);
-  const doubled = await scalar(claimsDb, `SELECT count(*) AS n FROM (SELECT event_id FROM claim WHERE event_id = ANY($1) GROUP BY event_id HAVING count(*) > 1) d`, [ackedIds]);
+  const doubled = await scalar(
+    claimsDb,
+    `SELECT count(*) AS n FROM (SELECT event_id FROM claim WHERE event_id = ANY($1) GROUP BY event_id HAVING count(*) > 1) d`,
+    [ackedIds],
+  );
   const dbs = { claims: claimsDb, emoticons: emoticonsDb, coupons: couponsDb, passes: passesDb };
   // Grants are written by other services after the decision: wait for them to catch up too.
   const { accepted, grants } = await awaitGrants(dbs, campaign, o.drainTimeoutSeconds * 1000);

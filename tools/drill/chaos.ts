@@ -50,7 +50,16 @@ export interface FaultRecord extends PlannedFault {
 export interface ChaosReport {
   seed: number;
   faults: FaultRecord[];
-  claims: { sent: number; acknowledged: number; decided: number; lost: number; doubled: number; accepted: number; duplicatesRejected: number; repeatsWithSecondDecision: number };
+  claims: {
+    sent: number;
+    acknowledged: number;
+    decided: number;
+    lost: number;
+    doubled: number;
+    accepted: number;
+    duplicatesRejected: number;
+    repeatsWithSecondDecision: number;
+  };
   hostile: { sent: number };
   grants: GrantFaults;
   outboxRowsLeft: number;
@@ -59,7 +68,6 @@ export interface ChaosReport {
   claimsPerSecond: number;
   ok: boolean;
 }
-
 
 /** The Debian cluster's version directory, for pg_ctlcluster. */
 function postgresVersion(): string | null {
@@ -143,10 +151,15 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const topic = platform.prefix + Topics.claimRequested.name;
   const runId = randomUUID().slice(0, 8);
   const p = derive(o.seed, 'chaos-load');
-  const publisher = new SafePublisher(createKafka({ brokers: o.brokers, clientId: `chaos-${runId}`, security: o.security }), { sendTimeoutMs: 10_000 });
-  const hostile: HostileMessage[] = hostileCatalogue(['claimRequested'], { runId, campaignId: campaign.campaignId, inWindow: new Date().toISOString(), now: new Date() }).filter(
-    (m) => m.expect === 'PARKED',
-  );
+  const publisher = new SafePublisher(createKafka({ brokers: o.brokers, clientId: `chaos-${runId}`, security: o.security }), {
+    sendTimeoutMs: 10_000,
+  });
+  const hostile: HostileMessage[] = hostileCatalogue(['claimRequested'], {
+    runId,
+    campaignId: campaign.campaignId,
+    inWindow: new Date().toISOString(),
+    now: new Date(),
+  }).filter((m) => m.expect === 'PARKED');
   const unique = new Map<string, { accountId: string; member: boolean }>();
   const seconds: string[] = [];
   const repeats: string[] = [];
@@ -173,7 +186,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     brokers: o.brokerIds,
     kinds: o.postgresRestart ? undefined : (['service-kill', 'service-freeze', 'broker-kill', 'channel-outage'] as FaultKind[]),
   });
-  o.log(`fault plan (seed ${o.seed}): ${plan.map((f) => `${f.atSeconds}s ${f.kind}${f.target ? ` ${f.target}` : ''} ${f.durationSeconds}s`).join('; ')}`);
+  o.log(
+    `fault plan (seed ${o.seed}): ${plan.map((f) => `${f.atSeconds}s ${f.kind}${f.target ? ` ${f.target}` : ''} ${f.durationSeconds}s`).join('; ')}`,
+  );
 
   const started = Date.now();
   const records: FaultRecord[] = [];
@@ -184,7 +199,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       o.log(`fault: ${f.kind}${f.target ? ` ${f.target}` : ''} for ${f.durationSeconds}s`);
       let error: string | undefined;
       const bound = (f.durationSeconds + 240) * 1000; // a fault that hangs must not stop the drill
-      await Promise.race([injectFault(f, o), sleep(bound).then(() => Promise.reject(new Error(`did not finish within ${bound / 1000} s`)))]).catch((e: unknown) => {
+      await Promise.race([
+        injectFault(f, o),
+        sleep(bound).then(() => Promise.reject(new Error(`did not finish within ${bound / 1000} s`))),
+      ]).catch((e: unknown) => {
         error = e instanceof Error ? e.message : String(e);
         o.log(`fault ${f.kind} failed: ${error}`);
       });
@@ -193,7 +211,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       const ready = await waitFor('ready again', async () => Object.values(await platform.readiness()).every(Boolean), 180_000, 500)
         .then(() => Math.round((Date.now() - startedAt.getTime()) / 100) / 10)
         .catch(() => null);
-      records.push({ ...f, startedAt: startedAt.toISOString(), endedAt: endedAt.toISOString(), secondsUntilReady: ready, ...(error ? { error } : {}) });
+      records.push({
+        ...f,
+        startedAt: startedAt.toISOString(),
+        endedAt: endedAt.toISOString(),
+        secondsUntilReady: ready,
+        ...(error ? { error } : {}),
+      });
     }
   })();
 
@@ -251,7 +275,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     await sleep(Math.max(0, next - Date.now()));
   }
   const loadSeconds = (Date.now() - started) / 1000;
-  o.log(`load done: ${unique.size} unique claims acknowledged (${sent} messages) in ${loadSeconds.toFixed(0)} s; waiting for the remaining faults`);
+  o.log(
+    `load done: ${unique.size} unique claims acknowledged (${sent} messages) in ${loadSeconds.toFixed(0)} s; waiting for the remaining faults`,
+  );
   await faultsDone;
   // kafkajs' disconnect can hang after a broker died under it: never let that hold the drill.
   await Promise.race([publisher.close().catch(() => undefined), sleep(10_000)]);
@@ -274,12 +300,22 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     o.drainTimeoutSeconds * 1000,
     2000,
   ).catch(() => undefined);
-  const doubled = await scalar(claimsDb, `SELECT count(*) AS n FROM (SELECT event_id FROM claim WHERE campaign_id = $1 GROUP BY event_id HAVING count(*) > 1) d`, [campaign.campaignId]);
-  const duplicatesRejected = await scalar(claimsDb, `SELECT count(*) AS n FROM claim WHERE event_id = ANY($1) AND reason = 'DUPLICATE'`, [seconds]);
+  const doubled = await scalar(
+    claimsDb,
+    `SELECT count(*) AS n FROM (SELECT event_id FROM claim WHERE campaign_id = $1 GROUP BY event_id HAVING count(*) > 1) d`,
+    [campaign.campaignId],
+  );
+  const duplicatesRejected = await scalar(claimsDb, `SELECT count(*) AS n FROM claim WHERE event_id = ANY($1) AND reason = 'DUPLICATE'`, [
+    seconds,
+  ]);
   const dbs = { claims: claimsDb, emoticons: emoticonsDb, coupons: couponsDb, passes: passesDb };
   const { accepted, grants } = await awaitGrants(dbs, campaign, o.drainTimeoutSeconds * 1000);
   const outboxRowsLeft = await awaitOutboxesEmpty(dbs, 120_000);
-  const repeatsWithSecondDecision = await scalar(claimsDb, `SELECT count(*) AS n FROM (SELECT event_id FROM claim WHERE event_id = ANY($1) GROUP BY event_id HAVING count(*) > 1) d`, [repeats]);
+  const repeatsWithSecondDecision = await scalar(
+    claimsDb,
+    `SELECT count(*) AS n FROM (SELECT event_id FROM claim WHERE event_id = ANY($1) GROUP BY event_id HAVING count(*) > 1) d`,
+    [repeats],
+  );
   for (const db of [claimsDb, emoticonsDb, couponsDb, passesDb]) await db.end();
   const drainSeconds = (Date.now() - drainStarted) / 1000;
 
@@ -292,7 +328,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     outboxMaxAgeSeconds: 120,
   });
   const lost = ids.length - decided;
-  const ok = lost === 0 && doubled === 0 && repeatsWithSecondDecision === 0 && outboxRowsLeft === 0 && totalFaults(grants) === 0 && report.ok;
+  const ok =
+    lost === 0 && doubled === 0 && repeatsWithSecondDecision === 0 && outboxRowsLeft === 0 && totalFaults(grants) === 0 && report.ok;
   return {
     seed: o.seed,
     faults: records,

@@ -1,6 +1,19 @@
 import type { KafkaSecurityEnv } from '@platform/config';
 import type { KafkaPrincipal } from '@platform/contracts';
-import { applyAcls, removeAcls, bootstrapServers, killBroker, kafkaStatus, partitionLeaders, principalEnv, securedClusterCredentials, startBroker, startKafka, waitUntilAclsEffective, withAdmin } from '../infra';
+import {
+  applyAcls,
+  removeAcls,
+  bootstrapServers,
+  killBroker,
+  kafkaStatus,
+  partitionLeaders,
+  principalEnv,
+  securedClusterCredentials,
+  startBroker,
+  startKafka,
+  waitUntilAclsEffective,
+  withAdmin,
+} from '../infra';
 
 export interface DrillCluster {
   brokers: string[];

@@ -32,18 +32,31 @@ export const totalFaults = (g: GrantFaults): number =>
  * Waits (up to `timeoutMs`) until every accepted claim of the campaign has its packs, its coupons
  * when a member, and a pass or a sold-out answer; returns what is still missing or doubled then.
  */
-export async function awaitGrants(dbs: DrillDbs, campaign: CampaignDefinition, timeoutMs: number): Promise<{ accepted: number; grants: GrantFaults }> {
+export async function awaitGrants(
+  dbs: DrillDbs,
+  campaign: CampaignDefinition,
+  timeoutMs: number,
+): Promise<{ accepted: number; grants: GrantFaults }> {
   const accepted = (
-    await dbs.claims.query<{ claim_id: string; makers_member: boolean }>(`SELECT claim_id::text, makers_member FROM claim WHERE campaign_id = $1 AND status = 'ACCEPTED'`, [
-      campaign.campaignId,
-    ])
+    await dbs.claims.query<{ claim_id: string; makers_member: boolean }>(
+      `SELECT claim_id::text, makers_member FROM claim WHERE campaign_id = $1 AND status = 'ACCEPTED'`,
+      [campaign.campaignId],
+    )
   ).rows;
   const ids = accepted.map((a) => a.claim_id);
   const members = new Set(accepted.filter((a) => a.makers_member).map((a) => a.claim_id));
   const nE = campaign.rewards.emoticons.length;
   const nC = campaign.rewards.coupons?.amountsWon.length ?? 0;
-  const grants: GrantFaults = { entitlementsMissing: 0, entitlementsDoubled: 0, couponsMissing: 0, couponsDoubled: 0, passesMissing: 0, passesDoubled: 0 };
-  const per = async (db: Client, sql: string) => new Map((await db.query<{ claim_id: string; n: string }>(sql, [ids])).rows.map((r) => [r.claim_id, Number(r.n)]));
+  const grants: GrantFaults = {
+    entitlementsMissing: 0,
+    entitlementsDoubled: 0,
+    couponsMissing: 0,
+    couponsDoubled: 0,
+    passesMissing: 0,
+    passesDoubled: 0,
+  };
+  const per = async (db: Client, sql: string) =>
+    new Map((await db.query<{ claim_id: string; n: string }>(sql, [ids])).rows.map((r) => [r.claim_id, Number(r.n)]));
   const count = async (): Promise<boolean> => {
     const e = await per(dbs.emoticons, `SELECT claim_id, count(*) AS n FROM entitlement WHERE claim_id = ANY($1) GROUP BY claim_id`);
     const c = await per(dbs.coupons, `SELECT claim_id, count(*) AS n FROM coupon WHERE claim_id = ANY($1) GROUP BY claim_id`);

@@ -20,7 +20,8 @@ describe('the secured 3-broker cluster refuses whoever does not own a topic', ()
   let cluster: DrillCluster;
   const prefix = `acl-${uniqueSuffix()}.`;
   const topic = (k: TopicKey) => prefix + Topics[k].name;
-  const kafkaAs = (p: KafkaPrincipal) => createKafka({ brokers: cluster.brokers, clientId: `acl-test-${p}`, security: cluster.security(p) });
+  const kafkaAs = (p: KafkaPrincipal) =>
+    createKafka({ brokers: cluster.brokers, clientId: `acl-test-${p}`, security: cluster.security(p) });
 
   /** Publishes one record as `p` through the platform's publisher; resolves, or rejects with Kafka's refusal. */
   async function publishAs(p: KafkaPrincipal, name: string, value: object): Promise<void> {
@@ -54,17 +55,31 @@ describe('the secured 3-broker cluster refuses whoever does not own a topic', ()
   });
 
   it('refuses a client without credentials, and one with a wrong password', async () => {
-    const anonymous = new Kafka({ clientId: 'anonymous', brokers: cluster.brokers, logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 3000 });
-    await expect((async () => {
-      const a = anonymous.admin();
-      await a.connect();
-      try {
-        return await a.listTopics();
-      } finally {
-        await a.disconnect();
-      }
-    })()).rejects.toThrow();
-    const wrong = new Kafka({ clientId: 'wrong', brokers: cluster.brokers, logLevel: logLevel.NOTHING, retry: { retries: 0 }, sasl: { mechanism: 'scram-sha-512', username: 'claims', password: 'not-the-password' } });
+    const anonymous = new Kafka({
+      clientId: 'anonymous',
+      brokers: cluster.brokers,
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 0 },
+      connectionTimeout: 3000,
+    });
+    await expect(
+      (async () => {
+        const a = anonymous.admin();
+        await a.connect();
+        try {
+          return await a.listTopics();
+        } finally {
+          await a.disconnect();
+        }
+      })(),
+    ).rejects.toThrow();
+    const wrong = new Kafka({
+      clientId: 'wrong',
+      brokers: cluster.brokers,
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 0 },
+      sasl: { mechanism: 'scram-sha-512', username: 'claims', password: 'not-the-password' },
+    });
     await expect(wrong.admin().connect()).rejects.toThrow(/SASL|authentication/i);
     // positive control: the right password gets in
     const a = kafkaAs('claims').admin();
@@ -97,7 +112,9 @@ describe('the secured 3-broker cluster refuses whoever does not own a topic', ()
     try {
       const forgers: KafkaPrincipal[] = ['app-backend', 'coupons', 'emoticons', 'pass-dispatcher', 'merchant-relief', 'ops'];
       for (const p of forgers) {
-        await expect(publishAs(p, topic('claimDecided'), { forgedBy: p, status: 'ACCEPTED', rewards: 1_000_000 })).rejects.toThrow(authorizationError);
+        await expect(publishAs(p, topic('claimDecided'), { forgedBy: p, status: 'ACCEPTED', rewards: 1_000_000 })).rejects.toThrow(
+          authorizationError,
+        );
       }
       const genuine = `genuine-${randomUUID()}`;
       await publishAs('claims', topic('claimDecided'), { eventId: genuine, status: 'ACCEPTED' });
@@ -125,7 +142,7 @@ describe('the secured 3-broker cluster refuses whoever does not own a topic', ()
     }
   }
 
-  it("lets nobody but the service join its consumer group (and commit its offsets), while ops may read them", async () => {
+  it('lets nobody but the service join its consumer group (and commit its offsets), while ops may read them', async () => {
     const group = consumerGroupId('pass-dispatcher', prefix);
     expect(await joinGroupAs('pass-dispatcher', group)).toBe('JOINED');
     // Without even Describe on the group the broker refuses FindCoordinator (GROUP_AUTHORIZATION_FAILED
@@ -161,7 +178,10 @@ describe('the secured 3-broker cluster refuses whoever does not own a topic', ()
 
   it('stamps inbound records with the broker time (LogAppendTime), whatever the producer claims', async () => {
     const configs = await withAdmin(cluster.brokers, (a) =>
-      a.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic('claimRequested'), configNames: ['message.timestamp.type'] }] }),
+      a.describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: ConfigResourceTypes.TOPIC, name: topic('claimRequested'), configNames: ['message.timestamp.type'] }],
+      }),
     );
     expect(configs.resources[0]?.configEntries[0]?.configValue).toBe('LogAppendTime');
     // A raw producer on purpose: it sets the record timestamp, as a forger would (SafePublisher never does).
@@ -169,7 +189,11 @@ describe('the secured 3-broker cluster refuses whoever does not own a topic', ()
     const producer = kafkaAs('app-backend').producer({ allowAutoTopicCreation: false });
     await producer.connect();
     const before = Date.now();
-    await producer.send({ topic: topic('claimRequested'), acks: -1, messages: [{ key: 'acct-ts', value: 'ts-probe', partition: 0, timestamp: String(forgedAt) }] });
+    await producer.send({
+      topic: topic('claimRequested'),
+      acks: -1,
+      messages: [{ key: 'acct-ts', value: 'ts-probe', partition: 0, timestamp: String(forgedAt) }],
+    });
     await producer.disconnect();
     const got: KafkaMessage[] = [];
     const reader = kafkaAs('ops').consumer({ groupId: `ops-ts-${uniqueSuffix()}`, maxWaitTimeInMs: 100 });

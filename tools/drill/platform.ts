@@ -53,7 +53,10 @@ export async function startDrillPlatform(o: {
   const drillDb = (name: string) => `drill_${name.replace(/-/g, '_')}_${o.suffix}`;
   // As in production, each service connects as its own Postgres role, owner of its drill database.
   const dbServices = SERVICES.filter((s) => s.db).map((s) => s.name as PlatformService);
-  const roles = await ensureServiceRoles({ superuserUrl: o.serverUrl, databases: Object.fromEntries(dbServices.map((n) => [n, drillDb(n)])) });
+  const roles = await ensureServiceRoles({
+    superuserUrl: o.serverUrl,
+    databases: Object.fromEntries(dbServices.map((n) => [n, drillDb(n)])),
+  });
   for (const s of SERVICES) {
     const database = s.db ? drillDb(s.name) : null;
     if (database) await ensureDatabase(o.serverUrl, database);
@@ -75,7 +78,13 @@ export async function startDrillPlatform(o: {
     if (o.security && s.name !== 'talk-channel-sim') {
       for (const [k, v] of Object.entries(o.security(s.name))) if (v !== undefined) env[k] = String(v);
     }
-    services.push({ name: s.name, port: s.port, database, env, child: logged(s.name, o.prefix, spawnTs(`apps/${s.name}/src/main.ts`, env)) });
+    services.push({
+      name: s.name,
+      port: s.port,
+      database,
+      env,
+      child: logged(s.name, o.prefix, spawnTs(`apps/${s.name}/src/main.ts`, env)),
+    });
   }
   const url = (name: string): string => `http://127.0.0.1:${services.find((s) => s.name === name)?.port ?? 0}`;
   const readiness = async (): Promise<Record<string, boolean>> => {

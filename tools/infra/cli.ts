@@ -14,7 +14,10 @@ function nodeId(v: string): number {
   if (['1', '2', '3'].includes(v)) return Number(v);
   throw new InvalidArgumentError('must be 1, 2 or 3');
 }
-const brokersOption = () => new Option('--brokers <n>', 'Kafka brokers: 1 (single, 9092) or 3 (cluster, 19092/29092/39092)').argParser(brokersMode).default(1 as BrokersMode);
+const brokersOption = () =>
+  new Option('--brokers <n>', 'Kafka brokers: 1 (single, 9092) or 3 (cluster, 19092/29092/39092)')
+    .argParser(brokersMode)
+    .default(1 as BrokersMode);
 
 const program = new Command('infra').description('Local Kafka, Postgres and Zipkin without Docker').showHelpAfterError();
 
@@ -50,7 +53,9 @@ program
     const nodes = (xs: typeof s.kafka.single) => xs.map((n) => `${n.id}@${n.address} ${n.running ? `pid ${n.pid}` : 'down'}`).join(', ');
     console.log(`kafka single : ${nodes(s.kafka.single)}`);
     console.log(`kafka cluster: ${nodes(s.kafka.cluster)}`);
-    console.log(`postgres     : ${s.postgres.url ?? '(no state)'} ${s.postgres.reachable ? 'reachable' : 'unreachable'}${s.postgres.embeddedPid ? ` (embedded pid ${s.postgres.embeddedPid})` : ''}`);
+    console.log(
+      `postgres     : ${s.postgres.url ?? '(no state)'} ${s.postgres.reachable ? 'reachable' : 'unreachable'}${s.postgres.embeddedPid ? ` (embedded pid ${s.postgres.embeddedPid})` : ''}`,
+    );
     console.log(`zipkin       : ${s.zipkin.url} ${s.zipkin.healthy ? 'healthy' : 'down'}`);
     console.log(`state        : ${s.state ? JSON.stringify(s.state) : '(none: run npm run infra:up)'}`);
   });
@@ -60,13 +65,16 @@ program
   .description('only create the contract topics against KAFKA_BROKERS (docker compose one-shot)')
   .option('--prefix <prefix>', 'topic name prefix (default: env KAFKA_TOPIC_PREFIX)')
   .option('--replication-factor <n>', 'default: env KAFKA_REPLICATION_FACTOR or 1', (v) => Number.parseInt(v, 10))
-  .option('--partitions <n>', 'partitions of every keyed topic (default: env TOPIC_PARTITIONS, else the contract default)', (v) => Number.parseInt(v, 10))
+  .option('--partitions <n>', 'partitions of every keyed topic (default: env TOPIC_PARTITIONS, else the contract default)', (v) =>
+    Number.parseInt(v, 10),
+  )
   .option('--grow-partitions', 'raise the partition count of existing topics that have fewer (keys move: docs/capacity.md)')
   .action(async (o: { prefix?: string; replicationFactor?: number; partitions?: number; growPartitions?: boolean }) => {
     const brokers = currentKafkaBrokers();
     const rf = o.replicationFactor ?? Number.parseInt(process.env.KAFKA_REPLICATION_FACTOR ?? '1', 10);
     const keyed = o.partitions ?? (process.env.TOPIC_PARTITIONS ? Number.parseInt(process.env.TOPIC_PARTITIONS, 10) : undefined);
-    if (keyed !== undefined && !(Number.isInteger(keyed) && keyed >= 1)) throw new Error(`partitions must be a positive integer, got ${keyed}`);
+    if (keyed !== undefined && !(Number.isInteger(keyed) && keyed >= 1))
+      throw new Error(`partitions must be a positive integer, got ${keyed}`);
     const r = await ensureTopics({
       brokers,
       replicationFactor: rf,
@@ -76,7 +84,9 @@ program
       timeoutMs: 120_000,
     });
     const grown = r.grown.map((g) => `${g.name} ${g.from}->${g.to}`).join(', ');
-    console.log(`[infra] topics on ${brokers.join(',')}: ${r.created.length} created, ${r.existing.length} already present${grown ? `; grown: ${grown}` : ''}`);
+    console.log(
+      `[infra] topics on ${brokers.join(',')}: ${r.created.length} created, ${r.existing.length} already present${grown ? `; grown: ${grown}` : ''}`,
+    );
   });
 
 program

@@ -38,19 +38,23 @@ describe('the secured cluster settings', () => {
     expect(kcat).toContain('security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-512\nsasl.username=app-backend\n');
     expect(kcat).toContain(`sasl.password=${creds['app-backend']}\n`);
     expect(kcat).not.toContain('sasl.jaas.config');
-    expect(readFileSync(path.join(out, 'app-backend.jvm.properties'), 'utf8')).toContain(`username="app-backend" password="${creds['app-backend']}";`);
+    expect(readFileSync(path.join(out, 'app-backend.jvm.properties'), 'utf8')).toContain(
+      `username="app-backend" password="${creds['app-backend']}";`,
+    );
     expect(statSync(path.join(out, 'ops.properties')).mode & 0o777).toBe(0o600);
   });
 
   it('maps a generated rule to a kafkajs ACL entry', () => {
-    expect(toAclEntry({ principal: 'ops', operation: 'Read', resource: { type: 'group', name: 'audit-', patternType: 'prefix' } })).toEqual({
-      resourceType: AclResourceTypes.GROUP,
-      resourceName: 'audit-',
-      resourcePatternType: ResourcePatternTypes.PREFIXED,
-      principal: 'User:ops',
-      host: '*',
-      operation: AclOperationTypes.READ,
-      permissionType: AclPermissionTypes.ALLOW,
-    });
+    expect(toAclEntry({ principal: 'ops', operation: 'Read', resource: { type: 'group', name: 'audit-', patternType: 'prefix' } })).toEqual(
+      {
+        resourceType: AclResourceTypes.GROUP,
+        resourceName: 'audit-',
+        resourcePatternType: ResourcePatternTypes.PREFIXED,
+        principal: 'User:ops',
+        host: '*',
+        operation: AclOperationTypes.READ,
+        permissionType: AclPermissionTypes.ALLOW,
+      },
+    );
   });
 });

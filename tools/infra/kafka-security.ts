@@ -6,7 +6,17 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Admin, Kafka, logLevel, ResourcePatternTypes, type AclEntry, type SASLOptions } from 'kafkajs';
+import {
+  AclOperationTypes,
+  AclPermissionTypes,
+  AclResourceTypes,
+  Admin,
+  Kafka,
+  logLevel,
+  ResourcePatternTypes,
+  type AclEntry,
+  type SASLOptions,
+} from 'kafkajs';
 import { KAFKA_PRINCIPALS, KAFKA_SUPER_USERS, kafkaAcls, type KafkaAcl, type KafkaPrincipal } from '@platform/contracts';
 import { LOCAL_DIR } from './paths';
 
@@ -54,7 +64,12 @@ export function scramFormatArgs(creds: ClusterCredentials): string[] {
  * listener (SCRAM); the controller listener uses PLAIN with the broker principal only, because
  * controllers cannot authenticate with SCRAM credentials that live in the metadata they serve.
  */
-export function secureNodeProperties(o: { port: number; controllerPort: number; host: string; brokerPassword: string }): Record<string, string> {
+export function secureNodeProperties(o: {
+  port: number;
+  controllerPort: number;
+  host: string;
+  brokerPassword: string;
+}): Record<string, string> {
   const pw = o.brokerPassword;
   return {
     listeners: `SASL_PLAINTEXT://${o.host}:${o.port},CONTROLLER://${o.host}:${o.controllerPort}`,
@@ -134,7 +149,8 @@ export function toAclEntry(a: KafkaAcl): AclEntry {
   };
 }
 
-const aclKey = (a: AclEntry) => [a.principal, a.resourceType, a.resourceName, a.resourcePatternType, a.operation, a.permissionType, a.host].join('|');
+const aclKey = (a: AclEntry) =>
+  [a.principal, a.resourceType, a.resourceName, a.resourcePatternType, a.operation, a.permissionType, a.host].join('|');
 
 /**
  * Makes the cluster's rules for one topic prefix exactly the generated ones: creates what is
@@ -156,7 +172,15 @@ export async function applyAcls(admin: Admin, topicPrefix = ''): Promise<number>
   for (const r of existing.resources) {
     if (!resources.has(`${r.resourceType}|${r.resourceName}|${r.resourcePatternType}`)) continue; // another prefix's, or hand-made
     for (const a of r.acls) {
-      const e: AclEntry = { resourceType: r.resourceType, resourceName: r.resourceName, resourcePatternType: r.resourcePatternType, principal: a.principal, host: a.host, operation: a.operation, permissionType: a.permissionType };
+      const e: AclEntry = {
+        resourceType: r.resourceType,
+        resourceName: r.resourceName,
+        resourcePatternType: r.resourcePatternType,
+        principal: a.principal,
+        host: a.host,
+        operation: a.operation,
+        permissionType: a.permissionType,
+      };
       if (!wanted.has(aclKey(e))) stale.push(e);
     }
   }
@@ -171,13 +195,25 @@ export async function applyAcls(admin: Admin, topicPrefix = ''): Promise<number>
  * an unauthorised principal gets TOPIC_AUTHORIZATION_FAILED, an authorised one the topic (or
  * UNKNOWN_TOPIC when it does not exist yet).
  */
-export async function waitUntilAclsEffective(brokers: string[], creds: ClusterCredentials, topicPrefix = '', timeoutMs = 60_000): Promise<void> {
+export async function waitUntilAclsEffective(
+  brokers: string[],
+  creds: ClusterCredentials,
+  topicPrefix = '',
+  timeoutMs = 60_000,
+): Promise<void> {
   const probes = new Map<KafkaPrincipal, string>();
-  for (const a of kafkaAcls(topicPrefix)) if (a.resource.type === 'topic' && !probes.has(a.principal)) probes.set(a.principal, a.resource.name);
+  for (const a of kafkaAcls(topicPrefix))
+    if (a.resource.type === 'topic' && !probes.has(a.principal)) probes.set(a.principal, a.resource.name);
   const deadline = Date.now() + timeoutMs;
   for (const broker of brokers) {
     for (const [principal, topic] of probes) {
-      const admin = new Kafka({ clientId: 'acl-probe', brokers: [broker], sasl: saslFor(creds, principal), logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+      const admin = new Kafka({
+        clientId: 'acl-probe',
+        brokers: [broker],
+        sasl: saslFor(creds, principal),
+        logLevel: logLevel.NOTHING,
+        retry: { retries: 0 },
+      }).admin();
       await admin.connect();
       try {
         for (;;) {
@@ -187,7 +223,8 @@ export async function waitUntilAclsEffective(brokers: string[], creds: ClusterCr
           } catch (e) {
             // a topic not created yet answers UNKNOWN_TOPIC only to a principal allowed to see it
             if ((e as { type?: string }).type === 'UNKNOWN_TOPIC_OR_PARTITION') break;
-            if (Date.now() > deadline) throw new Error(`ACLs for ${principal} on ${topic} not in force at ${broker} after ${timeoutMs} ms: ${String(e)}`);
+            if (Date.now() > deadline)
+              throw new Error(`ACLs for ${principal} on ${topic} not in force at ${broker} after ${timeoutMs} ms: ${String(e)}`);
             await new Promise((r) => setTimeout(r, 200));
           }
         }
@@ -201,7 +238,11 @@ export async function waitUntilAclsEffective(brokers: string[], creds: ClusterCr
 /** Removes every rule on a (test or drill) prefix's own topics and groups; shared prefix-free rules are left alone. */
 export async function removeAcls(admin: Admin, topicPrefix: string): Promise<void> {
   if (!topicPrefix) throw new Error('removeAcls needs a non-empty prefix');
-  const own = kafkaAcls(topicPrefix).filter((a) => a.resource.patternType === 'literal' && (a.resource.name.startsWith(topicPrefix) || a.resource.name.endsWith(`.${topicPrefix.replace(/\.$/, '')}`)));
+  const own = kafkaAcls(topicPrefix).filter(
+    (a) =>
+      a.resource.patternType === 'literal' &&
+      (a.resource.name.startsWith(topicPrefix) || a.resource.name.endsWith(`.${topicPrefix.replace(/\.$/, '')}`)),
+  );
   const resources = new Map(own.map((a) => [`${a.resource.type}|${a.resource.name}`, toAclEntry(a)]));
   await admin.deleteAcls({
     filters: [...resources.values()].map((e) => ({

@@ -14,7 +14,10 @@ jest.setTimeout(120_000);
 describe('one Postgres role per service', () => {
   const superuser = databaseUrl(testInfra().databaseUrl, 'postgres');
   const sfx = uniqueSuffix();
-  const databases = Object.fromEntries(PLATFORM_SERVICES.map((s) => [s, `test_roles_${s.replace(/-/g, '_')}_${sfx}`])) as Record<PlatformService, string>;
+  const databases = Object.fromEntries(PLATFORM_SERVICES.map((s) => [s, `test_roles_${s.replace(/-/g, '_')}_${sfx}`])) as Record<
+    PlatformService,
+    string
+  >;
   let roles: ServiceRoles;
 
   async function as<T>(serverUrl: string, db: string, fn: (c: Client) => Promise<T>): Promise<T> {
@@ -27,7 +30,11 @@ describe('one Postgres role per service', () => {
       await c.end();
     }
   }
-  const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code?: string }) => e.code ?? String(e));
+  const code = (p: Promise<unknown>) =>
+    p.then(
+      () => 'ok',
+      (e: { code?: string }) => e.code ?? String(e),
+    );
 
   beforeAll(async () => {
     // a table the superuser made before roles existed (an older checkout's migrations)

@@ -79,7 +79,8 @@ export interface ServiceRoles {
  */
 export async function ensureServiceRoles(o: ServiceRolesOptions): Promise<ServiceRoles> {
   const prefix = o.rolePrefix ?? '';
-  if (prefix && PLATFORM_SERVICES.some((s) => !o.databases?.[s])) throw new Error('test roles need a database of their own for every service');
+  if (prefix && PLATFORM_SERVICES.some((s) => !o.databases?.[s]))
+    throw new Error('test roles need a database of their own for every service');
   const databases = { ...SERVICE_DATABASES, ...(o.databases ?? {}) };
   const reader = `${prefix}${AUDIT_READER}`;
   const roles = [...PLATFORM_SERVICES.map((s) => serviceRole(s, prefix)), reader];
@@ -92,7 +93,9 @@ export async function ensureServiceRoles(o: ServiceRolesOptions): Promise<Servic
       const exists = (await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role])).rowCount === 1;
       const attrs = 'LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS';
       // CREATE/ALTER ROLE take no bind parameters: the password is our own base64url string
-      await admin.query(`${exists ? 'ALTER' : 'CREATE'} ROLE ${id(role)} WITH ${attrs} PASSWORD ${admin.escapeLiteral(passwords[role] as string)}`);
+      await admin.query(
+        `${exists ? 'ALTER' : 'CREATE'} ROLE ${id(role)} WITH ${attrs} PASSWORD ${admin.escapeLiteral(passwords[role] as string)}`,
+      );
     }
     await admin.query(`GRANT pg_read_all_data TO ${id(reader)}`);
     for (const service of PLATFORM_SERVICES) {
@@ -112,7 +115,9 @@ export async function ensureServiceRoles(o: ServiceRolesOptions): Promise<Servic
   } finally {
     await admin.end();
   }
-  const urls = Object.fromEntries(PLATFORM_SERVICES.map((s) => [s, roleServerUrl(o.superuserUrl, serviceRole(s, prefix), passwords[serviceRole(s, prefix)] as string)])) as Record<PlatformService, string>;
+  const urls = Object.fromEntries(
+    PLATFORM_SERVICES.map((s) => [s, roleServerUrl(o.superuserUrl, serviceRole(s, prefix), passwords[serviceRole(s, prefix)] as string)]),
+  ) as Record<PlatformService, string>;
   return { urls, auditReaderUrl: roleServerUrl(o.superuserUrl, reader, passwords[reader] as string), roles };
 }
 

@@ -53,7 +53,9 @@ describe('embedded PostgreSQL (PG_EMBEDDED=1)', () => {
     const c = new Client({ connectionString: dbUrl });
     await c.connect();
     try {
-      const r = await c.query<{ db: string; v: string }>('select current_database() as db, current_setting($1) as v', ['server_version_num']);
+      const r = await c.query<{ db: string; v: string }>('select current_database() as db, current_setting($1) as v', [
+        'server_version_num',
+      ]);
       expect(r.rows[0]?.db).toBe('embedded_check');
       expect(Number(r.rows[0]?.v)).toBeGreaterThanOrEqual(150000);
     } finally {

@@ -167,10 +167,14 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions = {}): Promise
     logFile,
     ...postgresUser(),
   });
-  await waitFor(`embedded PostgreSQL on 127.0.0.1:${port}`, async () => {
-    if (!isAlive(pid)) throw new GiveUp('postgres exited');
-    return canConnect(url);
-  }, { timeoutMs, onTimeout: () => `--- ${rel(logFile)} (tail)\n${tail(logFile, 30)}` });
+  await waitFor(
+    `embedded PostgreSQL on 127.0.0.1:${port}`,
+    async () => {
+      if (!isAlive(pid)) throw new GiveUp('postgres exited');
+      return canConnect(url);
+    },
+    { timeoutMs, onTimeout: () => `--- ${rel(logFile)} (tail)\n${tail(logFile, 30)}` },
+  );
   return { databaseUrl: url, embedded: true, started: true };
 }
 

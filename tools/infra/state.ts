@@ -48,7 +48,9 @@ export function infraEnv(state: InfraState): Record<string, string> {
 
 /** Brokers to talk to: KAFKA_BROKERS if set, else the infra state, else the default single broker. */
 export function currentKafkaBrokers(): string[] {
-  const fromEnv = process.env.KAFKA_BROKERS?.split(',').map((b) => b.trim()).filter(Boolean);
+  const fromEnv = process.env.KAFKA_BROKERS?.split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
   if (fromEnv && fromEnv.length > 0) return fromEnv;
   return readInfraState()?.kafkaBrokers ?? ['127.0.0.1:9092'];
 }

@@ -50,7 +50,11 @@ function configFor(canonicalName: string): ITopicConfig['configEntries'] {
 /** Creates the missing topics (with prefix) and waits until every partition of every topic has a leader. */
 export async function ensureTopics(opts: EnsureTopicsOptions): Promise<EnsureTopicsResult> {
   const prefix = topicPrefix(opts.prefix);
-  const wanted = (opts.topics ?? plannedTopics(opts.partitions)).map((t) => ({ name: `${prefix}${t.name}`, canonical: t.name, partitions: t.partitions }));
+  const wanted = (opts.topics ?? plannedTopics(opts.partitions)).map((t) => ({
+    name: `${prefix}${t.name}`,
+    canonical: t.name,
+    partitions: t.partitions,
+  }));
   const names = wanted.map((t) => t.name);
   const timeoutMs = opts.timeoutMs ?? 60_000;
   return withAdmin(
@@ -75,7 +79,9 @@ export async function ensureTopics(opts: EnsureTopicsOptions): Promise<EnsureTop
         `leaders for ${names.length} topics${prefix ? ` (prefix ${prefix})` : ''}`,
         async () => {
           const md = await admin.fetchTopicMetadata({ topics: names });
-          return md.topics.length === names.length && md.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+          return (
+            md.topics.length === names.length && md.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))
+          );
         },
         { timeoutMs, intervalMs: 250 },
       );
@@ -97,7 +103,8 @@ export async function ensureTopics(opts: EnsureTopicsOptions): Promise<EnsureTop
           { timeoutMs, intervalMs: 250 },
         );
       } else {
-        for (const t of short) console.warn(`[infra] topic ${t.name} has ${t.from} partitions, the plan wants ${t.to} (--grow-partitions adds them)`);
+        for (const t of short)
+          console.warn(`[infra] topic ${t.name} has ${t.from} partitions, the plan wants ${t.to} (--grow-partitions adds them)`);
       }
       return {
         created: missing.map((t) => t.name).filter((n) => !before.has(n)),

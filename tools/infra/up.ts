@@ -34,7 +34,11 @@ export async function infraUp(opts: InfraUpOptions = {}): Promise<InfraState> {
       ensurePostgres(),
       opts.zipkin === false ? Promise.resolve(null) : startZipkin(),
     ]);
-    const kafkaWhat = kafka.external ? 'already running (not started by this checkout)' : kafka.started.length > 0 ? `started node(s) ${kafka.started.join(',')}` : 'already running';
+    const kafkaWhat = kafka.external
+      ? 'already running (not started by this checkout)'
+      : kafka.started.length > 0
+        ? `started node(s) ${kafka.started.join(',')}`
+        : 'already running';
     log(`kafka ${kafka.brokers.join(',')}: ${kafkaWhat}`);
     log(`postgres ${redact(pg.databaseUrl)}: ${pg.embedded ? 'embedded, ' : ''}${pg.started ? 'started' : 'already running'}`);
     // one role per service owning only its database, and audit_reader (tools/infra/postgres-roles.ts)
@@ -43,7 +47,9 @@ export async function infraUp(opts: InfraUpOptions = {}): Promise<InfraState> {
       log(`postgres roles: ${roles.roles.join(', ')} (passwords in .local/credentials/postgres-roles.json)`);
     } catch (e) {
       // e.g. a DATABASE_URL that is not a superuser: services then connect as that user
-      log(`postgres roles NOT created (${e instanceof Error ? e.message : String(e)}): services connect as ${new URL(pg.databaseUrl).username || 'the default user'}`);
+      log(
+        `postgres roles NOT created (${e instanceof Error ? e.message : String(e)}): services connect as ${new URL(pg.databaseUrl).username || 'the default user'}`,
+      );
     }
     let zipkinUrl: string | null = null;
     if (zipkin) {
@@ -53,10 +59,20 @@ export async function infraUp(opts: InfraUpOptions = {}): Promise<InfraState> {
       zipkinUrl = zipkinSpansUrl(); // left running by an earlier `up`
     }
     if (opts.topics !== false) {
-      const t = await ensureTopics({ brokers: kafka.brokers, replicationFactor: mode, ...(opts.topicPrefix !== undefined ? { prefix: opts.topicPrefix } : {}) });
+      const t = await ensureTopics({
+        brokers: kafka.brokers,
+        replicationFactor: mode,
+        ...(opts.topicPrefix !== undefined ? { prefix: opts.topicPrefix } : {}),
+      });
       log(`topics: ${t.created.length} created, ${t.existing.length} already present`);
     }
-    const state: InfraState = { kafkaBrokers: kafka.brokers, databaseUrl: pg.databaseUrl, zipkinUrl, brokersMode: mode, embeddedPostgres: pg.embedded };
+    const state: InfraState = {
+      kafkaBrokers: kafka.brokers,
+      databaseUrl: pg.databaseUrl,
+      zipkinUrl,
+      brokersMode: mode,
+      embeddedPostgres: pg.embedded,
+    };
     writeInfraState(state);
     log(`ready in ${secs(t0)} (state: .local/infra.json)`);
     return state;
@@ -84,13 +100,16 @@ export async function infraDown(opts: InfraDownOptions = {}): Promise<void> {
     const t0 = Date.now();
     for (const mode of modes) {
       const stopped = await stopKafka({ brokers: mode, purge: opts.purge ?? false });
-      log(`kafka ${mode === 1 ? 'single broker' : '3-broker cluster'}: ${stopped.length ? `stopped node(s) ${stopped.join(',')}` : 'not running'}${opts.purge ? ', data purged' : ''}`);
+      log(
+        `kafka ${mode === 1 ? 'single broker' : '3-broker cluster'}: ${stopped.length ? `stopped node(s) ${stopped.join(',')}` : 'not running'}${opts.purge ? ', data purged' : ''}`,
+      );
     }
     const otherRunning = ([1, 3] as BrokersMode[]).filter((m) => !modes.includes(m) && kafkaStatus(m).some((n) => n.running));
     if (otherRunning.length === 0) {
       log(`zipkin: ${(await stopZipkin()) ? 'stopped' : 'not running'}`);
       const pgStopped = await stopEmbeddedPostgres({ purge: opts.purge ?? false });
-      if (pgStopped || opts.purge) log(`embedded postgres: ${pgStopped ? 'stopped' : 'not running'}${opts.purge ? `, ${rel(POSTGRES_DATA_DIR)} purged` : ''}`);
+      if (pgStopped || opts.purge)
+        log(`embedded postgres: ${pgStopped ? 'stopped' : 'not running'}${opts.purge ? `, ${rel(POSTGRES_DATA_DIR)} purged` : ''}`);
     }
     const state = readInfraState();
     if (state && modes.includes(state.brokersMode)) {
@@ -130,4 +149,3 @@ export function redact(url: string): string {
     return url;
   }
 }
-

@@ -39,7 +39,15 @@ export async function startZipkin(opts: { timeoutMs?: number } = {}): Promise<{ 
     pid = spawnDetached({
       command: process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java',
       // Armeria serves Zipkin; bind it to loopback only.
-      args: ['-Xmx256m', '-XX:+ExitOnOutOfMemoryError', '-jar', ZIPKIN_JAR, `--armeria.ports[0].ip=127.0.0.1`, `--armeria.ports[0].port=${zipkinPort()}`, '--armeria.ports[0].protocols[0]=http'],
+      args: [
+        '-Xmx256m',
+        '-XX:+ExitOnOutOfMemoryError',
+        '-jar',
+        ZIPKIN_JAR,
+        `--armeria.ports[0].ip=127.0.0.1`,
+        `--armeria.ports[0].port=${zipkinPort()}`,
+        '--armeria.ports[0].protocols[0]=http',
+      ],
       cwd: ROOT,
       logFile: LOG_FILE,
       pidFile: PID_FILE,

@@ -58,7 +58,10 @@ function baseFiles(): Record<string, string> {
 
 const jsonPatch = (target: Record<string, string>, ops: unknown[]) => ({ target, patch: stringify(ops, { lineWidth: 0 }) });
 /** Requests with an equal memory limit (no CPU limit: throttling a broker or Postgres hurts more than sharing). */
-const podResources = (r: { cpu: string; memory: string }): IResourceRequirements => ({ requests: { cpu: r.cpu, memory: r.memory }, limits: { memory: r.memory } });
+const podResources = (r: { cpu: string; memory: string }): IResourceRequirements => ({
+  requests: { cpu: r.cpu, memory: r.memory },
+  limits: { memory: r.memory },
+});
 
 function overlayFiles(o: OverlayPlan): Record<string, string> {
   const files: Record<string, string> = {};
@@ -76,7 +79,9 @@ function overlayFiles(o: OverlayPlan): Record<string, string> {
     replicas: SERVICES.map((s) => ({ name: s.name, count: o.minReplicas })),
     patches: [
       // Partitions bound the replicas of every consuming service (KEDA never goes past them).
-      jsonPatch({ group: 'kafka.strimzi.io', kind: 'KafkaTopic', labelSelector: `${KEYED_LABEL}=keyed` }, [{ op: 'replace', path: '/spec/partitions', value: o.partitions }]),
+      jsonPatch({ group: 'kafka.strimzi.io', kind: 'KafkaTopic', labelSelector: `${KEYED_LABEL}=keyed` }, [
+        { op: 'replace', path: '/spec/partitions', value: o.partitions },
+      ]),
       ...consuming.map((s) =>
         jsonPatch({ group: 'keda.sh', kind: 'ScaledObject', name: s.name }, [
           { op: 'replace', path: '/spec/minReplicaCount', value: o.minReplicas },
@@ -87,7 +92,10 @@ function overlayFiles(o: OverlayPlan): Record<string, string> {
         {
           op: 'replace',
           path: '/spec/template/spec/containers/0/resources',
-          value: { requests: { cpu: o.resources.cpu, memory: o.resources.memory }, limits: { memory: o.resources.memoryLimit } } satisfies IResourceRequirements,
+          value: {
+            requests: { cpu: o.resources.cpu, memory: o.resources.memory },
+            limits: { memory: o.resources.memoryLimit },
+          } satisfies IResourceRequirements,
         },
       ]),
       jsonPatch({ group: 'kafka.strimzi.io', kind: 'KafkaNodePool', name: 'brokers' }, [
@@ -116,7 +124,11 @@ function overlayFiles(o: OverlayPlan): Record<string, string> {
         type: 'kubernetes.io/basic-auth',
         literals: [`username=${s.name.replace(/-/g, '_')}`, `password=local-${s.name}-password`],
       })),
-      { name: 'db-audit-reader', type: 'kubernetes.io/basic-auth', literals: ['username=audit_reader', 'password=local-audit-reader-password'] },
+      {
+        name: 'db-audit-reader',
+        type: 'kubernetes.io/basic-auth',
+        literals: ['username=audit_reader', 'password=local-audit-reader-password'],
+      },
       { name: 'platform-auth', literals: ['jwt-secret=local-development-jwt-secret-not-for-production'] },
       { name: 'phone-hash', literals: ['secret=local-development-phone-hash-secret-32chars'] },
       { name: 'keda-kafka-sasl', literals: ['sasl=scram_sha512', 'username=ops', 'tls=enable'] },

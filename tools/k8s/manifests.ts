@@ -63,7 +63,11 @@ export interface K8sObject {
   spec?: unknown;
 }
 
-const labels = (name: string, extra: Record<string, string> = {}): Record<string, string> => ({ [APP]: name, [PART_OF]: PLATFORM, ...extra });
+const labels = (name: string, extra: Record<string, string> = {}): Record<string, string> => ({
+  [APP]: name,
+  [PART_OF]: PLATFORM,
+  ...extra,
+});
 const dbRoleSecret = (service: string): string => `db-${service}`;
 
 export function namespace(): INamespace {
@@ -81,12 +85,20 @@ export function kafkaCluster(): (IKafka | IKafkaNodePool)[] {
       replicas,
       roles: [role],
       storage: { type: 'jbod', volumes: [{ id: 0, type: 'persistent-claim', size, deleteClaim: false, kraftMetadata: 'shared' }] },
-      resources: role === 'broker' ? { requests: { cpu: '1', memory: '4Gi' }, limits: { memory: '4Gi' } } : { requests: { cpu: '250m', memory: '1Gi' }, limits: { memory: '1Gi' } },
+      resources:
+        role === 'broker'
+          ? { requests: { cpu: '1', memory: '4Gi' }, limits: { memory: '4Gi' } }
+          : { requests: { cpu: '250m', memory: '1Gi' }, limits: { memory: '1Gi' } },
       template: {
         pod: {
           // One per zone: losing a zone leaves 2 of 3 replicas of every partition (min ISR 2).
           topologySpreadConstraints: [
-            { maxSkew: 1, topologyKey: ZONE_KEY, whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { 'strimzi.io/pool-name': name } } },
+            {
+              maxSkew: 1,
+              topologyKey: ZONE_KEY,
+              whenUnsatisfiable: 'DoNotSchedule',
+              labelSelector: { matchLabels: { 'strimzi.io/pool-name': name } },
+            },
           ],
         },
       },
@@ -150,8 +162,14 @@ export function principalAcls(principal: KafkaPrincipal): Acl[] {
   const p = allPrincipalAcls('').find((x) => x.principal === principal);
   if (!p) return [];
   return [
-    ...p.topics.map((t) => ({ resource: { type: 'topic' as const, name: t.topic, patternType: 'literal' as const }, operations: [...new Set(t.operations)] })),
-    ...p.groups.map((g) => ({ resource: { type: 'group' as const, name: g.group, patternType: g.patternType }, operations: [...new Set(g.operations)] })),
+    ...p.topics.map((t) => ({
+      resource: { type: 'topic' as const, name: t.topic, patternType: 'literal' as const },
+      operations: [...new Set(t.operations)],
+    })),
+    ...p.groups.map((g) => ({
+      resource: { type: 'group' as const, name: g.group, patternType: g.patternType },
+      operations: [...new Set(g.operations)],
+    })),
   ];
 }
 
@@ -187,14 +205,32 @@ export function postgres(): (ICluster | IDatabase | IScheduledBackup)[] {
         parameters: { max_connections: '400' },
       },
       storage: { size: '100Gi' },
-      topologySpreadConstraints: [{ maxSkew: 1, topologyKey: ZONE_KEY, whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { 'cnpg.io/cluster': PG_CLUSTER } } }],
+      topologySpreadConstraints: [
+        {
+          maxSkew: 1,
+          topologyKey: ZONE_KEY,
+          whenUnsatisfiable: 'DoNotSchedule',
+          labelSelector: { matchLabels: { 'cnpg.io/cluster': PG_CLUSTER } },
+        },
+      ],
       enableSuperuserAccess: false,
       // One login role per service, owning only its database (created below); passwords in db-<service> Secrets.
       managed: {
         roles: [
-          ...owned.map((s) => ({ name: roleName(s), login: true, ensure: 'present' as const, passwordSecret: { name: dbRoleSecret(s.name) } })),
+          ...owned.map((s) => ({
+            name: roleName(s),
+            login: true,
+            ensure: 'present' as const,
+            passwordSecret: { name: dbRoleSecret(s.name) },
+          })),
           // The same read-only role as the native path (tools/infra/postgres-roles.ts AUDIT_READER).
-          { name: 'audit_reader', login: true, ensure: 'present' as const, inRoles: ['pg_read_all_data'], passwordSecret: { name: 'db-audit-reader' } },
+          {
+            name: 'audit_reader',
+            login: true,
+            ensure: 'present' as const,
+            inRoles: ['pg_read_all_data'],
+            passwordSecret: { name: 'db-audit-reader' },
+          },
         ],
       },
       // Placeholder: point it at the real object store and credentials before production (deploy/k8s/README.md).
@@ -202,7 +238,10 @@ export function postgres(): (ICluster | IDatabase | IScheduledBackup)[] {
         retentionPolicy: '30d',
         barmanObjectStore: {
           destinationPath: 's3://REPLACE-ME-heart-pack-pg-backups/',
-          s3Credentials: { accessKeyId: { name: 'pg-backup-s3', key: 'ACCESS_KEY_ID' }, secretAccessKey: { name: 'pg-backup-s3', key: 'SECRET_ACCESS_KEY' } },
+          s3Credentials: {
+            accessKeyId: { name: 'pg-backup-s3', key: 'ACCESS_KEY_ID' },
+            secretAccessKey: { name: 'pg-backup-s3', key: 'SECRET_ACCESS_KEY' },
+          },
           wal: { compression: 'gzip' },
         },
       },
@@ -317,10 +356,21 @@ function deployment(s: ServiceDeployment, replicas: number): IDeployment {
           automountServiceAccountToken: false,
           // The services drain consumers and flush the outbox on SIGTERM (enableShutdownHooks).
           terminationGracePeriodSeconds: 45,
-          securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 1000,
+            runAsGroup: 1000,
+            fsGroup: 1000,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
           topologySpreadConstraints: [
             { maxSkew: 1, topologyKey: ZONE_KEY, whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: selector } },
-            { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } },
+            {
+              maxSkew: 1,
+              topologyKey: 'kubernetes.io/hostname',
+              whenUnsatisfiable: 'ScheduleAnyway',
+              labelSelector: { matchLabels: selector },
+            },
           ],
           containers: [container(s)],
           volumes: [
@@ -368,15 +418,35 @@ function networkPolicy(s: ServiceDeployment): INetworkPolicy {
         },
       ],
       egress: [
-        { ports: [{ port: 53, protocol: 'UDP' as const }, { port: 53, protocol: 'TCP' as const }] },
+        {
+          ports: [
+            { port: 53, protocol: 'UDP' as const },
+            { port: 53, protocol: 'TCP' as const },
+          ],
+        },
         ...(s.database
           ? [
               { to: [pods({ 'strimzi.io/cluster': KAFKA_CLUSTER })], ports: [{ port: 9093, protocol: 'TCP' as const }] },
               { to: [pods({ 'cnpg.io/cluster': PG_CLUSTER })], ports: [{ port: 5432, protocol: 'TCP' as const }] },
-              { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } }], ports: [{ port: 9411, protocol: 'TCP' as const }, { port: 4318, protocol: 'TCP' as const }] },
+              {
+                to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } }],
+                ports: [
+                  { port: 9411, protocol: 'TCP' as const },
+                  { port: 4318, protocol: 'TCP' as const },
+                ],
+              },
             ]
           : []),
-        ...(s.name === 'pass-dispatcher' ? [{ ports: [{ port: 443, protocol: 'TCP' as const }, { port: CHANNEL_SIM.port, protocol: 'TCP' as const }] }] : []),
+        ...(s.name === 'pass-dispatcher'
+          ? [
+              {
+                ports: [
+                  { port: 443, protocol: 'TCP' as const },
+                  { port: CHANNEL_SIM.port, protocol: 'TCP' as const },
+                ],
+              },
+            ]
+          : []),
       ],
     },
   };
@@ -392,7 +462,12 @@ function serviceMonitor(s: ServiceDeployment): IServiceMonitor {
 }
 
 /** KEDA scales a consuming service on its group's lag; never past the partition count (idle consumers get nothing). */
-function scaledObject(s: ServiceDeployment & { name: PlatformService }, minReplicas: number, maxReplicas: number, lagThreshold: number): IScaledObject {
+function scaledObject(
+  s: ServiceDeployment & { name: PlatformService },
+  minReplicas: number,
+  maxReplicas: number,
+  lagThreshold: number,
+): IScaledObject {
   const consumed = ServiceTopics[s.name].consumes.filter((k) => Topics[k].partitions > 1);
   return {
     apiVersion: 'keda.sh/v1alpha1',
@@ -447,14 +522,23 @@ export interface ScalePlan {
 
 export function serviceObjects(s: ServiceDeployment, scale: ScalePlan): K8sObject[] {
   const out: K8sObject[] = [deployment(s, scale.minReplicas), service(s), pdb(s), networkPolicy(s), serviceMonitor(s)] as K8sObject[];
-  if (s.name in ServiceTopics) out.push(scaledObject(s as ServiceDeployment & { name: PlatformService }, scale.minReplicas, scale.maxReplicas, scale.lagThreshold) as K8sObject);
+  if (s.name in ServiceTopics)
+    out.push(
+      scaledObject(
+        s as ServiceDeployment & { name: PlatformService },
+        scale.minReplicas,
+        scale.maxReplicas,
+        scale.lagThreshold,
+      ) as K8sObject,
+    );
   return out;
 }
 
 export function channelSimObjects(): K8sObject[] {
   return serviceObjects(CHANNEL_SIM, { minReplicas: 1, maxReplicas: 1, lagThreshold: 0 }).map((o) => {
     // One replica keeps the simulator's idempotency memory in one place: spreading is moot, disruption allowed.
-    if (o.kind === 'PodDisruptionBudget') return { ...o, spec: { maxUnavailable: 1, selector: { matchLabels: { [APP]: CHANNEL_SIM.name } } } };
+    if (o.kind === 'PodDisruptionBudget')
+      return { ...o, spec: { maxUnavailable: 1, selector: { matchLabels: { [APP]: CHANNEL_SIM.name } } } };
     return o;
   });
 }

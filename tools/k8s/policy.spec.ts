@@ -49,7 +49,12 @@ describe.each(OVERLAYS.map((o) => [o.name, o] as const))('overlay %s', (name, pl
     const topics = objectsOf(name).filter((o) => o.kind === 'KafkaTopic') as any[];
     for (const t of plannedTopics({ keyed: plan.partitions })) {
       const k = topics.find((x) => x.spec.topicName === t.name);
-      expect([t.name, k?.spec.replicas, Number(k?.spec.config['min.insync.replicas']), k?.spec.partitions]).toEqual([t.name, 3, 2, t.partitions]);
+      expect([t.name, k?.spec.replicas, Number(k?.spec.config['min.insync.replicas']), k?.spec.partitions]).toEqual([
+        t.name,
+        3,
+        2,
+        t.partitions,
+      ]);
     }
   });
 });
@@ -80,7 +85,9 @@ describe('policy catches what matters (mutations of the built prod overlay)', ()
     const objs = objectsOf('prod');
     const pod = find(objs, 'Deployment', 'pass-dispatcher').spec.template.spec;
     pod.topologySpreadConstraints = pod.topologySpreadConstraints.filter((t: any) => t.topologyKey !== 'topology.kubernetes.io/zone');
-    expect(policyViolations(objs, prod)).toEqual(['Deployment/pass-dispatcher: no topologySpreadConstraint across topology.kubernetes.io/zone']);
+    expect(policyViolations(objs, prod)).toEqual([
+      'Deployment/pass-dispatcher: no topologySpreadConstraint across topology.kubernetes.io/zone',
+    ]);
   });
 
   it('fails without a PDB, with a privileged or root container, or with autoscaling past the partitions', () => {

@@ -48,7 +48,8 @@ function deploymentRules(d: Obj, all: Obj[]): string[] {
   }
   const pdbs = all.filter((o) => o.kind === 'PodDisruptionBudget' && matches(o.spec?.selector?.matchLabels, podLabels));
   if (pdbs.length !== 1) out.push(`${id}: needs exactly one PodDisruptionBudget, found ${pdbs.length}`);
-  if (!all.some((o) => o.kind === 'NetworkPolicy' && matches(o.spec?.podSelector?.matchLabels, podLabels))) out.push(`${id}: no NetworkPolicy`);
+  if (!all.some((o) => o.kind === 'NetworkPolicy' && matches(o.spec?.podSelector?.matchLabels, podLabels)))
+    out.push(`${id}: no NetworkPolicy`);
   if (!all.some((o) => o.kind === 'Service' && matches(o.spec?.selector, podLabels))) out.push(`${id}: no Service`);
   return out;
 }
@@ -60,15 +61,19 @@ function kafkaRules(all: Obj[], overlay: OverlayPlan): string[] {
   const k = kafka[0]?.spec?.kafka ?? {};
   if (k.rack?.topologyKey !== ZONE_KEY) out.push(`Kafka: rack awareness must use ${ZONE_KEY}`);
   if (Number(k.config?.['min.insync.replicas']) !== KAFKA_MIN_ISR) out.push(`Kafka: min.insync.replicas must be ${KAFKA_MIN_ISR}`);
-  if (Number(k.config?.['default.replication.factor']) !== KAFKA_REPLICAS) out.push(`Kafka: default.replication.factor must be ${KAFKA_REPLICAS}`);
+  if (Number(k.config?.['default.replication.factor']) !== KAFKA_REPLICAS)
+    out.push(`Kafka: default.replication.factor must be ${KAFKA_REPLICAS}`);
   if (k.config?.['unclean.leader.election.enable'] !== false) out.push('Kafka: unclean leader election must be off');
   const pools = all.filter((o) => o.kind === 'KafkaNodePool');
-  const count = (role: string) => pools.filter((p) => (p.spec?.roles ?? []).includes(role)).reduce((n, p) => n + Number(p.spec?.replicas ?? 0), 0);
+  const count = (role: string) =>
+    pools.filter((p) => (p.spec?.roles ?? []).includes(role)).reduce((n, p) => n + Number(p.spec?.replicas ?? 0), 0);
   if (count('controller') !== 3) out.push(`KafkaNodePool: KRaft needs 3 controllers, found ${count('controller')}`);
   if (count('broker') < 3) out.push(`KafkaNodePool: at least 3 brokers, found ${count('broker')}`);
   for (const p of pools) {
-    if (!p.spec?.resources?.requests?.cpu || !p.spec?.resources?.limits?.memory) out.push(`KafkaNodePool ${p.metadata?.name}: cpu request and memory limit must be set`);
-    if (!(p.spec?.template?.pod?.topologySpreadConstraints ?? []).some((t: any) => t.topologyKey === ZONE_KEY)) out.push(`KafkaNodePool ${p.metadata?.name}: no spread across ${ZONE_KEY}`);
+    if (!p.spec?.resources?.requests?.cpu || !p.spec?.resources?.limits?.memory)
+      out.push(`KafkaNodePool ${p.metadata?.name}: cpu request and memory limit must be set`);
+    if (!(p.spec?.template?.pod?.topologySpreadConstraints ?? []).some((t: any) => t.topologyKey === ZONE_KEY))
+      out.push(`KafkaNodePool ${p.metadata?.name}: no spread across ${ZONE_KEY}`);
   }
 
   const topics = all.filter((o) => o.kind === 'KafkaTopic');
@@ -79,8 +84,10 @@ function kafkaRules(all: Obj[], overlay: OverlayPlan): string[] {
       continue;
     }
     if (found.spec?.replicas !== KAFKA_REPLICAS) out.push(`KafkaTopic ${t.name}: replicas must be ${KAFKA_REPLICAS}`);
-    if (Number(found.spec?.config?.['min.insync.replicas']) !== KAFKA_MIN_ISR) out.push(`KafkaTopic ${t.name}: min.insync.replicas must be ${KAFKA_MIN_ISR}`);
-    if (found.spec?.partitions !== t.partitions) out.push(`KafkaTopic ${t.name}: ${found.spec?.partitions} partitions, the ${overlay.name} plan wants ${t.partitions}`);
+    if (Number(found.spec?.config?.['min.insync.replicas']) !== KAFKA_MIN_ISR)
+      out.push(`KafkaTopic ${t.name}: min.insync.replicas must be ${KAFKA_MIN_ISR}`);
+    if (found.spec?.partitions !== t.partitions)
+      out.push(`KafkaTopic ${t.name}: ${found.spec?.partitions} partitions, the ${overlay.name} plan wants ${t.partitions}`);
   }
   const users = new Set(all.filter((o) => o.kind === 'KafkaUser').map((o) => o.metadata?.name));
   for (const p of KAFKA_PRINCIPALS) if (!users.has(p)) out.push(`KafkaUser ${p}: missing`);
@@ -89,7 +96,8 @@ function kafkaRules(all: Obj[], overlay: OverlayPlan): string[] {
 
 function scalingRules(all: Obj[]): string[] {
   const out: string[] = [];
-  const partitionsOf = (name: string) => all.find((o) => o.kind === 'KafkaTopic' && o.spec?.topicName === name)?.spec?.partitions as number | undefined;
+  const partitionsOf = (name: string) =>
+    all.find((o) => o.kind === 'KafkaTopic' && o.spec?.topicName === name)?.spec?.partitions as number | undefined;
   for (const s of PLATFORM_SERVICES) {
     const so = all.find((o) => o.kind === 'ScaledObject' && o.spec?.scaleTargetRef?.name === s);
     if (!so) {
@@ -99,8 +107,13 @@ function scalingRules(all: Obj[]): string[] {
     // A replica beyond the partition count of what it consumes would sit idle.
     for (const k of ServiceTopics[s].consumes.filter((x) => Topics[x].partitions > 1)) {
       const p = partitionsOf(Topics[k].name);
-      if (p !== undefined && so.spec.maxReplicaCount > p) out.push(`ScaledObject ${s}: maxReplicaCount ${so.spec.maxReplicaCount} exceeds ${p} partitions of ${Topics[k].name}`);
-      if (!(so.spec.triggers ?? []).some((t: any) => t.type === 'kafka' && t.metadata?.topic === Topics[k].name && t.metadata?.consumerGroup === s))
+      if (p !== undefined && so.spec.maxReplicaCount > p)
+        out.push(`ScaledObject ${s}: maxReplicaCount ${so.spec.maxReplicaCount} exceeds ${p} partitions of ${Topics[k].name}`);
+      if (
+        !(so.spec.triggers ?? []).some(
+          (t: any) => t.type === 'kafka' && t.metadata?.topic === Topics[k].name && t.metadata?.consumerGroup === s,
+        )
+      )
         out.push(`ScaledObject ${s}: no kafka lag trigger for ${Topics[k].name}`);
     }
   }
@@ -121,7 +134,8 @@ function postgresRules(all: Obj[]): string[] {
   for (const s of SERVICES.filter((x) => x.database)) {
     const db = dbs.find((d) => d.spec?.name === s.database);
     if (!db) out.push(`Database ${s.database}: missing`);
-    else if (!roles.some((r) => r.name === db.spec.owner && r.login === true && r.superuser !== true)) out.push(`Database ${s.database}: owner ${db.spec.owner} is not a managed login role`);
+    else if (!roles.some((r) => r.name === db.spec.owner && r.login === true && r.superuser !== true))
+      out.push(`Database ${s.database}: owner ${db.spec.owner} is not a managed login role`);
   }
   return out;
 }
@@ -135,7 +149,8 @@ export function policyViolations(built: readonly K8sObject[], overlay: OverlayPl
   for (const d of deployments) out.push(...deploymentRules(d, objects));
   for (const o of objects) {
     // Nothing privileged anywhere, operators' own pods aside (they are not in these manifests).
-    for (const c of o.spec?.template?.spec?.containers ?? []) if (c.securityContext?.privileged === true) out.push(`${o.kind}/${o.metadata?.name}: privileged container ${c.name}`);
+    for (const c of o.spec?.template?.spec?.containers ?? [])
+      if (c.securityContext?.privileged === true) out.push(`${o.kind}/${o.metadata?.name}: privileged container ${c.name}`);
   }
   out.push(...kafkaRules(objects, overlay), ...scalingRules(objects), ...postgresRules(objects));
   if (!objects.some((o) => o.kind === 'PrometheusRule')) out.push('PrometheusRule: missing');

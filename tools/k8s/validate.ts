@@ -86,7 +86,10 @@ export function composeProblems(): string[] {
   try {
     const copy = path.join(dir, 'docker-compose.yml');
     fs.writeFileSync(copy, fs.readFileSync(file, 'utf8').replace(/^name: .*\n/m, ''));
-    const r = spawnSync(v1, ['-f', copy, '--project-directory', ROOT, '--project-name', 'heart-pack', 'config', '-q'], { encoding: 'utf8', env: process.env });
+    const r = spawnSync(v1, ['-f', copy, '--project-directory', ROOT, '--project-name', 'heart-pack', 'config', '-q'], {
+      encoding: 'utf8',
+      env: process.env,
+    });
     return r.status === 0 ? [] : [`docker-compose config: ${(r.stderr || r.stdout).trim()}`];
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -107,11 +110,13 @@ export function imageProblems(objects: K8sObject[]): string[] {
   const pom = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(fs.readFileSync(path.join(ROOT, 'deploy/kafka/pom.xml'), 'utf8'))?.[1];
   const composeKafka = /image: apache\/kafka:(\S+)/.exec(compose)?.[1];
   const strimziKafka = (objects.find((o) => o.kind === 'Kafka')?.spec as any)?.kafka?.version;
-  if (!pom || composeKafka !== pom || strimziKafka !== pom) out.push(`Kafka versions differ: native ${pom}, compose ${composeKafka}, Strimzi ${strimziKafka}`);
+  if (!pom || composeKafka !== pom || strimziKafka !== pom)
+    out.push(`Kafka versions differ: native ${pom}, compose ${composeKafka}, Strimzi ${strimziKafka}`);
   const dockerfile = fs.readFileSync(path.join(ROOT, 'deploy/docker/Dockerfile'), 'utf8');
   const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
   if (!/ AS runtime/.test(runtime)) out.push('Dockerfile: the last stage must be the runtime stage');
-  if (!/npm ci --omit=dev/.test(dockerfile) || /npm ci(?! --omit=dev)/.test(runtime)) out.push('Dockerfile: the runtime stage must get production dependencies only');
+  if (!/npm ci --omit=dev/.test(dockerfile) || /npm ci(?! --omit=dev)/.test(runtime))
+    out.push('Dockerfile: the runtime stage must get production dependencies only');
   if (!/ENTRYPOINT \["\/usr\/bin\/tini", "--"\]/.test(runtime)) out.push('Dockerfile: tini must be PID 1');
   if (!/^USER node$/m.test(runtime)) out.push('Dockerfile: the runtime stage must run as the node user');
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
@@ -156,11 +161,15 @@ export function unknownFieldProblems(objects: K8sObject[]): string[] {
     const file = path.join(dir, 'objects.ts');
     fs.writeFileSync(file, lines.join('\n') + '\n');
     const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-    const r = spawnSync(process.execPath, [tsc, '--noEmit', '--strict', '--skipLibCheck', '--target', 'es2022', '--module', 'commonjs', '--moduleResolution', 'node', file], {
-      encoding: 'utf8',
-      cwd: ROOT,
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    const r = spawnSync(
+      process.execPath,
+      [tsc, '--noEmit', '--strict', '--skipLibCheck', '--target', 'es2022', '--module', 'commonjs', '--moduleResolution', 'node', file],
+      {
+        encoding: 'utf8',
+        cwd: ROOT,
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
     if (r.status === 0) return [];
     const out = (r.stdout + r.stderr).split('\n').filter((l) => /error TS/.test(l));
     if (out.length === 0) return [`tsc failed: ${r.stderr || r.stdout || r.error?.message}`];
@@ -207,7 +216,9 @@ if (path.resolve(process.argv[1] ?? '') === __filename) {
     try {
       const r = validateOverlay(o);
       for (const p of r.problems) console.error(`[${o.name}] ${p}`);
-      console.log(`[${o.name}] ${r.objects} objects: ${r.problems.length === 0 ? 'schemas, policy and alert rules pass' : `${r.problems.length} problems`}`);
+      console.log(
+        `[${o.name}] ${r.objects} objects: ${r.problems.length === 0 ? 'schemas, policy and alert rules pass' : `${r.problems.length} problems`}`,
+      );
       if (r.problems.length > 0) failed++;
     } catch (e) {
       failed++;

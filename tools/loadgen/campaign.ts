@@ -31,7 +31,13 @@ export type WindowMode = 'recent' | 'open';
  * still accepts in-window claims processed late (R1). `open`: opened 2 h ago, closes in 2 h (a
  * "late" tap would lie in the future and is INVALID instead).
  */
-export function freshCampaign(o: { campaignId: string; nowMs: number; passCap: number; window: WindowMode; delayNoticeAfterSeconds?: number }): CampaignDefinition {
+export function freshCampaign(o: {
+  campaignId: string;
+  nowMs: number;
+  passCap: number;
+  window: WindowMode;
+  delayNoticeAfterSeconds?: number;
+}): CampaignDefinition {
   const opensAt = new Date(o.nowMs - 2 * 3_600_000);
   const closesAt = new Date(o.window === 'recent' ? o.nowMs - 5 * 60_000 : o.nowMs + 2 * 3_600_000);
   return campaignDefinition.parse({
@@ -67,9 +73,15 @@ export function freshCampaign(o: { campaignId: string; nowMs: number; passCap: n
 async function http(url: string, init?: RequestInit): Promise<{ status: number; body: unknown }> {
   let res: Response;
   try {
-    res = await fetch(url, { ...init, headers: { ...(await toolBearer('ops')), ...(init?.headers as Record<string, string> | undefined) }, signal: AbortSignal.timeout(10_000) });
+    res = await fetch(url, {
+      ...init,
+      headers: { ...(await toolBearer('ops')), ...(init?.headers as Record<string, string> | undefined) },
+      signal: AbortSignal.timeout(10_000),
+    });
   } catch (e) {
-    throw new Error(`claims service not reachable at ${url} (${e instanceof Error ? e.message : String(e)}); start it (npm start) or pass --claims-url`);
+    throw new Error(
+      `claims service not reachable at ${url} (${e instanceof Error ? e.message : String(e)}); start it (npm start) or pass --claims-url`,
+    );
   }
   const text = await res.text();
   let body: unknown = text;
@@ -93,7 +105,11 @@ export async function findCampaign(claimsUrl: string, campaignId: string): Promi
 }
 
 export async function createCampaign(claimsUrl: string, def: CampaignDefinition): Promise<CampaignDefinition> {
-  const r = await http(`${claimsUrl}/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(def) });
+  const r = await http(`${claimsUrl}/campaigns`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(def),
+  });
   if (r.status !== 201) throw new Error(`POST ${claimsUrl}/campaigns answered ${r.status}: ${JSON.stringify(r.body)}`);
   return campaignDefinition.parse(r.body);
 }
@@ -113,6 +129,12 @@ export async function ensureCampaign(o: {
     if (!found) throw new Error(`campaign ${o.campaignId} not found at ${o.claimsUrl}/campaigns (omit --campaign to create a fresh one)`);
     return { definition: found, created: false };
   }
-  const def = freshCampaign({ campaignId: `lg-${o.runId}`, nowMs: o.nowMs, passCap: o.passCap, window: o.window, delayNoticeAfterSeconds: o.delayNoticeAfterSeconds });
+  const def = freshCampaign({
+    campaignId: `lg-${o.runId}`,
+    nowMs: o.nowMs,
+    passCap: o.passCap,
+    window: o.window,
+    delayNoticeAfterSeconds: o.delayNoticeAfterSeconds,
+  });
   return { definition: await createCampaign(o.claimsUrl, def), created: true };
 }

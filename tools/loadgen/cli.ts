@@ -22,11 +22,13 @@ class StderrLogger implements LoggerService {
   }
 }
 
-const int = (name: string, min = 0) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
-  return n;
-};
+const int =
+  (name: string, min = 0) =>
+  (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+    return n;
+  };
 const share = (name: string) => (v: string) => {
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError(`${name} must be a share between 0 and 1`);
@@ -44,20 +46,44 @@ async function main(): Promise<void> {
     .option('--campaign <id>', 'claim against this existing campaign (default: create a fresh one)')
     .option('--pass-cap <n>', 'pass cap of a freshly created campaign', int('--pass-cap'), DEFAULT_LOAD_OPTIONS.passCap)
     .option('--window <mode>', 'fresh campaign window: recent (closed 5 min ago: late taps are CAMPAIGN_CLOSED) or open', 'recent')
-    .option('--delay-notice-after <s>', "fresh campaign's pass delay-notice threshold in seconds (default 72 h)", int('--delay-notice-after', 1))
+    .option(
+      '--delay-notice-after <s>',
+      "fresh campaign's pass delay-notice threshold in seconds (default 72 h)",
+      int('--delay-notice-after', 1),
+    )
     .option('--mix <k=w,...>', `claim mix weights (kinds: ${Object.keys(DEFAULT_MIX).join(', ')})`)
     .option('--clean', 'only unique eligible claims (start the mix from zero weights)')
-    .option('--makers-share <p>', 'share of eligible claimants who are Kakao Makers members', share('--makers-share'), DEFAULT_LOAD_OPTIONS.makersShare)
-    .option('--trace-share <p>', 'share of messages with a sampled traceparent', share('--trace-share'), DEFAULT_LOAD_OPTIONS.traceSampleShare)
+    .option(
+      '--makers-share <p>',
+      'share of eligible claimants who are Kakao Makers members',
+      share('--makers-share'),
+      DEFAULT_LOAD_OPTIONS.makersShare,
+    )
+    .option(
+      '--trace-share <p>',
+      'share of messages with a sampled traceparent',
+      share('--trace-share'),
+      DEFAULT_LOAD_OPTIONS.traceSampleShare,
+    )
     .option('--downloads <p>', 'share of granted packs downloaded (emoticon.downloaded.v1)', share('--downloads'), 0)
     .option('--redemptions <p>', 'share of issued coupons redeemed (coupon.redemption.requested.v1)', share('--redemptions'), 0)
-    .option('--registrations <p>', 'share of sent passes registered (talkdrawer.pass.registration.requested.v1)', share('--registrations'), 0)
+    .option(
+      '--registrations <p>',
+      'share of sent passes registered (talkdrawer.pass.registration.requested.v1)',
+      share('--registrations'),
+      0,
+    )
     .option('--merchants <n>', 'merchant damage reports to send (merchant.damage.reported.v1)', int('--merchants'), 0)
     .option('--reviews', 'answer committee reviews for merchants referred to REVIEW')
     .option('--drain-timeout <s>', 'seconds to wait for answers after sending', int('--drain-timeout'), DEFAULT_LOAD_OPTIONS.drainTimeoutS)
     .option('--settle <s>', 'stop waiting after this many seconds without any answer', int('--settle', 1), DEFAULT_LOAD_OPTIONS.settleS)
     .option('--batch <n>', 'largest publish call', int('--batch', 1), DEFAULT_LOAD_OPTIONS.batchSize)
-    .option('--max-in-flight <n>', 'closed loop: pause while more claims than this await a decision (0: open loop)', int('--max-in-flight'), 0)
+    .option(
+      '--max-in-flight <n>',
+      'closed loop: pause while more claims than this await a decision (0: open loop)',
+      int('--max-in-flight'),
+      0,
+    )
     .option('--brokers <list>', 'Kafka brokers', process.env.KAFKA_BROKERS ?? '127.0.0.1:9092')
     .option('--prefix <prefix>', 'topic prefix (as the services KAFKA_TOPIC_PREFIX)', process.env.KAFKA_TOPIC_PREFIX ?? '')
     .option('--claims-url <url>', 'claims service', 'http://127.0.0.1:3001')
@@ -100,7 +126,10 @@ async function main(): Promise<void> {
   const progress = progressReporter(o.json ?? false);
   const options: LoadOptions = {
     ...DEFAULT_LOAD_OPTIONS,
-    brokers: o.brokers.split(',').map((s) => s.trim()).filter(Boolean),
+    brokers: o.brokers
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     prefix: o.prefix,
     claimsUrl: o.claimsUrl.replace(/\/$/, ''),
     campaignId: o.campaign,

@@ -94,7 +94,8 @@ describe('platform end to end under a mixed load', () => {
   }, 120_000);
 
   it('sent every kind of input', () => {
-    for (const [kind, weight] of Object.entries(DEFAULT_MIX)) if (weight > 0) expect(result.sent.byKind[kind as keyof typeof DEFAULT_MIX]).toBeGreaterThan(0);
+    for (const [kind, weight] of Object.entries(DEFAULT_MIX))
+      if (weight > 0) expect(result.sent.byKind[kind as keyof typeof DEFAULT_MIX]).toBeGreaterThan(0);
     expect(result.sent.claims).toBe(3000);
   });
 
@@ -121,7 +122,11 @@ describe('platform end to end under a mixed load', () => {
       try {
         await waitFor(
           'every reserved pass sent',
-          async () => Number((await pg.query<{ unsent: string }>('SELECT coalesce(sum(reserved - sent_watermark), 0) AS unsent FROM pass_campaign')).rows[0]?.unsent) === 0,
+          async () =>
+            Number(
+              (await pg.query<{ unsent: string }>('SELECT coalesce(sum(reserved - sent_watermark), 0) AS unsent FROM pass_campaign'))
+                .rows[0]?.unsent,
+            ) === 0,
           120_000,
           500,
         );

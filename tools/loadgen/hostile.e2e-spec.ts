@@ -61,7 +61,12 @@ describe('hostile input on every consumed topic', () => {
     });
     const physical = (t: TopicKey) => prefix + Topics[t].name;
     collector = await new TopicCollector(
-      [...new Set([...consumedTopics().map((t) => prefix + dlqName(Topics[t].name)), ...Object.values(DECISION_TOPIC).map((t) => physical(t as TopicKey))])],
+      [
+        ...new Set([
+          ...consumedTopics().map((t) => prefix + dlqName(Topics[t].name)),
+          ...Object.values(DECISION_TOPIC).map((t) => physical(t as TopicKey)),
+        ]),
+      ],
       brokers,
     ).start();
 
@@ -115,7 +120,9 @@ describe('hostile input on every consumed topic', () => {
         return null;
       }
     };
-    return (collector?.on(prefix + Topics[t].name) ?? []).filter((d) => d.headers[HOSTILE_ID_HEADER] === undefined && eventIdOf(d) === eventId);
+    return (collector?.on(prefix + Topics[t].name) ?? []).filter(
+      (d) => d.headers[HOSTILE_ID_HEADER] === undefined && eventIdOf(d) === eventId,
+    );
   };
   const parkedCopies = (m: HostileMessage, id: string) =>
     (collector?.on(prefix + dlqName(Topics[m.topic].name)) ?? []).filter((d) => d.headers[HOSTILE_ID_HEADER] === id);
@@ -139,11 +146,16 @@ describe('hostile input on every consumed topic', () => {
     const parked = sent.filter((m) => m.expect !== 'DECIDED');
     await waitFor(
       'every bad message parked by every consuming group',
-      () => parked.every((m) => new Set(parkedCopies(m, idOf(m)).map((d) => d.headers[DLQ_HEADERS.consumerGroup])).size >= consumersOf(m.topic).length),
+      () =>
+        parked.every(
+          (m) => new Set(parkedCopies(m, idOf(m)).map((d) => d.headers[DLQ_HEADERS.consumerGroup])).size >= consumersOf(m.topic).length,
+        ),
       240_000,
       500,
     ).catch((e: unknown) => {
-      const missing = parked.filter((m) => new Set(parkedCopies(m, idOf(m)).map((d) => d.headers[DLQ_HEADERS.consumerGroup])).size < consumersOf(m.topic).length);
+      const missing = parked.filter(
+        (m) => new Set(parkedCopies(m, idOf(m)).map((d) => d.headers[DLQ_HEADERS.consumerGroup])).size < consumersOf(m.topic).length,
+      );
       const tails = SERVICES.map((s) => `--- ${s}\n${stack?.tail(s, 10) ?? ''}`).join('\n');
       throw new Error(`${String(e)}; not parked: ${missing.map((m) => m.kind).join(', ')}\n${tails}`);
     });
@@ -167,11 +179,18 @@ describe('hostile input on every consumed topic', () => {
 
   it('decides every valid message exactly once (one decision, or the identical stored one again), the hostile-but-valid ones and the ones behind each bad message', async () => {
     const expected = [
-      ...sent.filter((m) => (m.expect === 'DECIDED' || m.expect === 'REUSED') && DECISION_TOPIC[m.topic]).map((m) => ({ topic: m.topic, eventId: m.eventId as string })),
+      ...sent
+        .filter((m) => (m.expect === 'DECIDED' || m.expect === 'REUSED') && DECISION_TOPIC[m.topic])
+        .map((m) => ({ topic: m.topic, eventId: m.eventId as string })),
       ...controls,
     ];
     const unique = [...new Map(expected.map((e) => [`${e.topic}:${e.eventId}`, e])).values()];
-    await waitFor('every valid message decided', () => unique.every((e) => decisionsFor(e.topic, e.eventId).length >= 1), 240_000, 500).catch((e: unknown) => {
+    await waitFor(
+      'every valid message decided',
+      () => unique.every((e) => decisionsFor(e.topic, e.eventId).length >= 1),
+      240_000,
+      500,
+    ).catch((e: unknown) => {
       const missing = unique.filter((x) => decisionsFor(x.topic, x.eventId).length === 0);
       throw new Error(`${String(e)}; undecided: ${JSON.stringify(missing.slice(0, 20))} (${missing.length})`);
     });
@@ -205,7 +224,9 @@ describe('hostile input on every consumed topic', () => {
           if (svc.name === 'talk-channel-sim') continue;
           const r = await fetch(`${svc.url}/health/ready`);
           if (!r.ok) return false;
-          const body = (await r.json()) as { details?: { 'kafka-consumers'?: { consumers?: { lag: Record<string, number>; stuck: unknown[]; halted: unknown[] }[] } } };
+          const body = (await r.json()) as {
+            details?: { 'kafka-consumers'?: { consumers?: { lag: Record<string, number>; stuck: unknown[]; halted: unknown[] }[] } };
+          };
           for (const c of body.details?.['kafka-consumers']?.consumers ?? []) {
             if (c.stuck.length || c.halted.length || Object.values(c.lag).some((l) => l > 0)) return false;
           }

@@ -47,19 +47,26 @@ export function validBody(topic: TopicKey, c: HostileContext, n: number): Record
   const later = new Date(c.now.getTime() + 86_400_000).toISOString();
   if (topic === 'claimRequested') {
     return {
-        eventId,
-        campaignId: c.campaignId,
-        accountId,
-        talkLinked: true,
-        phoneNumber: `010-2${String(100 + (n % 900))}-${String(1000 + (n % 9000))}`,
-        makersMember: n % 2 === 0,
-        requestedAt: c.inWindow,
+      eventId,
+      campaignId: c.campaignId,
+      accountId,
+      talkLinked: true,
+      phoneNumber: `010-2${String(100 + (n % 900))}-${String(1000 + (n % 9000))}`,
+      makersMember: n % 2 === 0,
+      requestedAt: c.inWindow,
     } satisfies PayloadOf<'claimRequested'>;
   }
   // A tap reported from the future: decided at once (INVALID), no waiting for a grant.
   if (topic === 'emoticonDownloaded') return { eventId, accountId, emoticonId: 'broken-bear', downloadedAt: later };
   if (topic === 'couponRedemptionRequested') {
-    return { eventId, couponId: `cpn_hx_${c.runId}_${n}`, accountId, orderId: `ord-${n}`, orderAmountWon: 5000, requestedAt: c.now.toISOString() };
+    return {
+      eventId,
+      couponId: `cpn_hx_${c.runId}_${n}`,
+      accountId,
+      orderId: `ord-${n}`,
+      orderAmountWon: 5000,
+      requestedAt: c.now.toISOString(),
+    };
   }
   if (topic === 'passRegistrationRequested') {
     return { eventId, passId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, accountId, requestedAt: c.now.toISOString() };
@@ -87,16 +94,36 @@ function genericCases(topic: TopicKey, base: Record<string, unknown>): Omit<Host
     { kind: 'empty-value', value: Buffer.alloc(0), expect: 'PARKED', reason: /^EMPTY_VALUE/ },
     { kind: 'truncated-json', value: ASCII(text.slice(0, Math.floor(text.length / 2))), expect: 'PARKED', reason: /^MALFORMED_JSON/ },
     { kind: 'over-parse-limit', value: Buffer.alloc(70 * 1024, 'a'), expect: 'PARKED', reason: /^TOO_LARGE/ },
-    { kind: 'near-broker-limit', value: Buffer.concat([ASCII('{"x":"'), Buffer.alloc(900 * 1024, 'b'), ASCII('"}')]), expect: 'PARKED', reason: /^TOO_LARGE/ },
+    {
+      kind: 'near-broker-limit',
+      value: Buffer.concat([ASCII('{"x":"'), Buffer.alloc(900 * 1024, 'b'), ASCII('"}')]),
+      expect: 'PARKED',
+      reason: /^TOO_LARGE/,
+    },
     { kind: 'deeply-nested', value: ASCII(deep), expect: 'PARKED', reason: /^MALFORMED_JSON|^SCHEMA_VIOLATION/ },
     { kind: 'json-array', value: json([base]), expect: 'PARKED', reason: /^SCHEMA_VIOLATION/ },
     { kind: 'json-string', value: json(text), expect: 'PARKED', reason: /^SCHEMA_VIOLATION/ },
     { kind: 'utf8-bom', value: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), ASCII(text)]), expect: 'PARKED', reason: /^MALFORMED_JSON/ },
-    { kind: 'not-utf8-bytes', value: Buffer.concat([ASCII(text.slice(0, 10)), NOT_UTF8, ASCII(text.slice(10))]), expect: 'PARKED', reason: /^MALFORMED_JSON|^SCHEMA_VIOLATION/ },
+    {
+      kind: 'not-utf8-bytes',
+      value: Buffer.concat([ASCII(text.slice(0, 10)), NOT_UTF8, ASCII(text.slice(10))]),
+      expect: 'PARKED',
+      reason: /^MALFORMED_JSON|^SCHEMA_VIOLATION/,
+    },
     { kind: 'nan-literal', value: ASCII(text.replace(/^\{/, '{"n":NaN,')), expect: 'PARKED', reason: /^MALFORMED_JSON/ },
-    { kind: 'all-null-fields', value: json(Object.fromEntries(Object.keys(base).map((k) => [k, null]))), expect: 'PARKED', reason: /^SCHEMA_VIOLATION/ },
+    {
+      kind: 'all-null-fields',
+      value: json(Object.fromEntries(Object.keys(base).map((k) => [k, null]))),
+      expect: 'PARKED',
+      reason: /^SCHEMA_VIOLATION/,
+    },
     { kind: 'empty-object', value: json({}), expect: 'PARKED', reason: /^SCHEMA_VIOLATION/ },
-    { kind: 'missing-field', value: json(Object.fromEntries(Object.entries(base).slice(1))), expect: 'PARKED', reason: /^SCHEMA_VIOLATION/ },
+    {
+      kind: 'missing-field',
+      value: json(Object.fromEntries(Object.entries(base).slice(1))),
+      expect: 'PARKED',
+      reason: /^SCHEMA_VIOLATION/,
+    },
   ].map((c) => ({ ...c, kind: `${topic}:${c.kind}` })) as Omit<HostileMessage, 'topic' | 'headers' | 'key'>[];
 }
 
@@ -119,7 +146,10 @@ function fieldCases(topic: TopicKey, base: Record<string, unknown>): Omit<Hostil
       { kind: 'impossible-date', value: json({ ...base, [timeField]: '2023-02-30T10:00:00+09:00' }) },
       { kind: 'hour-24', value: json({ ...base, [timeField]: '2023-01-10T24:00:00+09:00' }) },
       { kind: 'time-as-epoch-number', value: json({ ...base, [timeField]: 1673319600000 }) },
-      { kind: 'huge-number', value: ASCII(JSON.stringify({ ...base, [timeField]: 0 }).replace(`"${timeField}":0`, `"${timeField}":1e309`)) },
+      {
+        kind: 'huge-number',
+        value: ASCII(JSON.stringify({ ...base, [timeField]: 0 }).replace(`"${timeField}":0`, `"${timeField}":1e309`)),
+      },
     );
   }
   if (typed) out.push({ kind: 'number-or-boolean-as-string', value: json({ ...base, [typed[0]]: String(typed[1]) }) });
@@ -142,8 +172,22 @@ export function hostileCatalogue(consumed: readonly TopicKey[], c: HostileContex
     const key = `hx-${c.runId}-k${n}`;
     for (const g of genericCases(topic, base)) push({ ...g, topic, key });
     // The issue's 30-byte message: NUL in the key, malformed JSON (halted a partition for good).
-    push({ kind: `${topic}:nul-key-malformed`, topic, key: Buffer.concat([ASCII('acct'), NUL, ASCII('x')]), value: ASCII('{"eventId": "x", oops'), expect: 'PARKED', reason: /^MALFORMED_JSON/ });
-    push({ kind: `${topic}:not-utf8-key-malformed`, topic, key: NOT_UTF8, value: ASCII('{oops'), expect: 'PARKED', reason: /^MALFORMED_JSON/ });
+    push({
+      kind: `${topic}:nul-key-malformed`,
+      topic,
+      key: Buffer.concat([ASCII('acct'), NUL, ASCII('x')]),
+      value: ASCII('{"eventId": "x", oops'),
+      expect: 'PARKED',
+      reason: /^MALFORMED_JSON/,
+    });
+    push({
+      kind: `${topic}:not-utf8-key-malformed`,
+      topic,
+      key: NOT_UTF8,
+      value: ASCII('{oops'),
+      expect: 'PARKED',
+      reason: /^MALFORMED_JSON/,
+    });
     push({
       kind: `${topic}:hostile-headers-malformed`,
       topic,
@@ -169,10 +213,22 @@ export function hostileCatalogue(consumed: readonly TopicKey[], c: HostileContex
     const fresh = () => validBody(topic, c, n++) as Record<string, unknown>;
     decided('nul-key-valid-body', fresh(), { key: Buffer.concat([ASCII('acct'), NUL]) });
     decided('not-utf8-key-valid-body', fresh(), { key: NOT_UTF8 });
-    decided('hostile-headers-valid-body', fresh(), { headers: [['x-nul', NUL], ['x-bin', NOT_UTF8], ['x-dup', ASCII('1')], ['x-dup', ASCII('2')]] });
+    decided('hostile-headers-valid-body', fresh(), {
+      headers: [
+        ['x-nul', NUL],
+        ['x-bin', NOT_UTF8],
+        ['x-dup', ASCII('1')],
+        ['x-dup', ASCII('2')],
+      ],
+    });
     decided('added-field', { ...fresh(), appVersion: '10.3.1', nested: { deep: [1, 2, 3] } });
     const proto = fresh();
-    decided('proto-key', proto, {}, ASCII(JSON.stringify(proto).replace(/^\{/, '{"__proto__":{"talkLinked":false,"isAdmin":true},"constructor":{"prototype":{"x":1}},')));
+    decided(
+      'proto-key',
+      proto,
+      {},
+      ASCII(JSON.stringify(proto).replace(/^\{/, '{"__proto__":{"talkLinked":false,"isAdmin":true},"constructor":{"prototype":{"x":1}},')),
+    );
     const dup = fresh();
     decided('duplicate-json-keys', dup, {}, ASCII(JSON.stringify(dup).replace(/^\{/, `{"eventId":"shadowed-${c.runId}",`)));
     // The same request on two partitions at once (a retry that came back with another key).
@@ -184,7 +240,15 @@ export function hostileCatalogue(consumed: readonly TopicKey[], c: HostileContex
       const first = fresh();
       decided('event-id-reused', first);
       const other = { ...first, accountId: `${String(first.accountId)}-other` };
-      push({ kind: `${topic}:event-id-reused`, topic, key, value: json(other), expect: 'REUSED', eventId: String(first.eventId), reason: /^EVENT_ID_REUSED/ });
+      push({
+        kind: `${topic}:event-id-reused`,
+        topic,
+        key,
+        value: json(other),
+        expect: 'REUSED',
+        eventId: String(first.eventId),
+        reason: /^EVENT_ID_REUSED/,
+      });
     }
     if (topic === 'claimRequested') {
       decided('unknown-campaign', { ...fresh(), campaignId: `hx-${c.runId}-no-such-campaign` });

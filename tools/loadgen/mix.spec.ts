@@ -172,7 +172,12 @@ describe('ClaimGenerator', () => {
   });
 
   it('refuses a campaign that has not opened yet', () => {
-    const gen = new ClaimGenerator({ seed: 1, runId: 'r', campaign: campaign({ opensAtMs: NOW + HOUR, closesAtMs: NOW + 2 * HOUR }), mix: CLEAN_MIX });
+    const gen = new ClaimGenerator({
+      seed: 1,
+      runId: 'r',
+      campaign: campaign({ opensAtMs: NOW + HOUR, closesAtMs: NOW + 2 * HOUR }),
+      mix: CLEAN_MIX,
+    });
     expect(() => gen.next(NOW)).toThrow(/has not opened yet/);
   });
 });
@@ -193,7 +198,9 @@ describe('merchant reports and follow-ups', () => {
       expect(sent.facts).toBeUndefined(); // no assessment model in this campaign: upstream figures only
       if (r.expect.outcome === 'DECIDED') expect(reliefTierFor(sent.assessedLossWon ?? -1, tiers).tier).toBe(r.expect.tier);
       // reports that go to the committee carry the proof the planned decision names
-      expect(sent.evidence).toEqual(r.expect.outcome === 'DECIDED' && r.expect.tier === 'REVIEW' ? [proofOfDamage(r.merchantId)] : undefined);
+      expect(sent.evidence).toEqual(
+        r.expect.outcome === 'DECIDED' && r.expect.tier === 'REVIEW' ? [proofOfDamage(r.merchantId)] : undefined,
+      );
     }
     expect(new Set(a.map((r) => r.kind)).size).toBe(6);
     const review = planReview({ seed: 9, runId: 'r', nextSeq: () => 1, nowMs: NOW }, 'm-1');
@@ -213,7 +220,9 @@ describe('merchant reports and follow-ups', () => {
       if (!decoded.ok) continue;
       expect(decoded.value.assessedLossWon).toBeUndefined();
       const v = assessDamageReport(decoded.value, { relief: { tiers: c.reliefTiers, assessment: KAKAO_2023_ASSESSMENT } });
-      expect(r.expect).toEqual(v.ok ? { outcome: 'DECIDED', tier: v.tier, amountWon: v.amountWon } : { outcome: 'REJECTED', reason: v.reason });
+      expect(r.expect).toEqual(
+        v.ok ? { outcome: 'DECIDED', tier: v.tier, amountWon: v.amountWon } : { outcome: 'REJECTED', reason: v.reason },
+      );
       outcomes.add(r.expect.outcome === 'DECIDED' ? r.expect.tier : r.expect.reason);
     }
     expect(outcomes).toEqual(new Set(['T30K', 'T50K', 'REVIEW', 'UNKNOWN_SERVICE']));
@@ -232,6 +241,8 @@ describe('merchant reports and follow-ups', () => {
         if (f.kind === 'belowMinPaid') expect(order).toBe(2099);
       }
     }
-    expect(statuses).toEqual(new Set(['REDEEMED', 'REJECTED:MIN_PAYMENT', 'REJECTED:NOT_OWNER', 'REJECTED:ALREADY_USED', 'REJECTED:UNKNOWN_COUPON']));
+    expect(statuses).toEqual(
+      new Set(['REDEEMED', 'REJECTED:MIN_PAYMENT', 'REJECTED:NOT_OWNER', 'REJECTED:ALREADY_USED', 'REJECTED:UNKNOWN_COUPON']),
+    );
   });
 });

@@ -52,7 +52,10 @@ export const CLEAN_MIX: ClaimMix = Object.fromEntries(CLAIM_KINDS.map((k) => [k,
 /** Parses `unique=80,repeat=5,...` on top of a base mix (unlisted kinds keep the base weight). */
 export function parseMix(text: string, base: ClaimMix = DEFAULT_MIX): ClaimMix {
   const mix = { ...base };
-  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [k, v] = part.split('=').map((s) => s.trim());
     if (!k || v === undefined || !(CLAIM_KINDS as readonly string[]).includes(k)) {
       throw new Error(`bad mix entry "${part}" (kinds: ${CLAIM_KINDS.join(', ')})`);
@@ -79,10 +82,7 @@ export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
 /** What the platform must do with one message. */
 export type Expectation =
-  | { outcome: 'ACCEPTED' }
-  | { outcome: 'REJECTED'; reason: RejectionReason }
-  | { outcome: 'NO_NEW_DECISION' }
-  | { outcome: 'DLQ' };
+  { outcome: 'ACCEPTED' } | { outcome: 'REJECTED'; reason: RejectionReason } | { outcome: 'NO_NEW_DECISION' } | { outcome: 'DLQ' };
 
 /** The campaign facts the generator needs. */
 export interface CampaignFacts {
@@ -163,7 +163,10 @@ export function emptyTally(): ExpectedTally {
 }
 
 /** Grants the platform owes for a tally, for a campaign created for this run (nothing claimed before). */
-export function expectedGrants(t: ExpectedTally, c: CampaignFacts): { entitlements: number; coupons: number; passesReserved: number; soldOut: number } {
+export function expectedGrants(
+  t: ExpectedTally,
+  c: CampaignFacts,
+): { entitlements: number; coupons: number; passesReserved: number; soldOut: number } {
   const couponHolders = c.couponsMembersOnly ? t.acceptedMakers : t.accepted;
   const reserved = c.passCap === null ? 0 : Math.min(t.accepted, c.passCap);
   return {
@@ -200,7 +203,18 @@ const OVERSEAS: readonly ((p: Prng) => string)[] = [
   (p) => `+49 151 ${p.between(10000000, 99999999)}`,
   (p) => `+65 8${p.between(100, 999)} ${p.between(1000, 9999)}`,
 ];
-const BAD_PHONES: readonly string[] = ['', 'not-a-phone', '010-123', '+82', '12345', '+999 1234', '010-1234-56789-0', '+82 10 1234', 'phone: 010', '0000-0000-0000'];
+const BAD_PHONES: readonly string[] = [
+  '',
+  'not-a-phone',
+  '010-123',
+  '+82',
+  '12345',
+  '+999 1234',
+  '010-1234-56789-0',
+  '+82 10 1234',
+  'phone: 010',
+  '0000-0000-0000',
+];
 const SCHEMA_FIELDS = ['eventId', 'campaignId', 'accountId', 'talkLinked', 'phoneNumber', 'makersMember', 'requestedAt'] as const;
 
 /** Formats an instant the way different app backends would: UTC `Z` or Korean time `+09:00`. */
@@ -446,11 +460,19 @@ class Ring<T> {
 // campaign's assessment model (without a model they fall back to t30k); duplicate re-reports.
 export type MerchantKind = 't30k' | 't50k' | 'review' | 'boundary' | 'badAmount' | 'facts' | 'badFacts' | 'duplicate';
 
-export const MERCHANT_MIX: Record<MerchantKind, number> = { t30k: 35, t50k: 15, review: 15, boundary: 5, badAmount: 5, facts: 17, badFacts: 3, duplicate: 5 };
+export const MERCHANT_MIX: Record<MerchantKind, number> = {
+  t30k: 35,
+  t50k: 15,
+  review: 15,
+  boundary: 5,
+  badAmount: 5,
+  facts: 17,
+  badFacts: 3,
+  duplicate: 5,
+};
 
 export type MerchantExpectation =
-  | { outcome: 'DECIDED'; tier: 'T30K' | 'T50K' | 'REVIEW'; amountWon: number }
-  | { outcome: 'REJECTED'; reason: ReliefRejection };
+  { outcome: 'DECIDED'; tier: 'T30K' | 'T50K' | 'REVIEW'; amountWon: number } | { outcome: 'REJECTED'; reason: ReliefRejection };
 
 /**
  * The proof of damage a load-test merchant referred to review sends with its report (by
@@ -471,14 +493,23 @@ export interface GeneratedReport {
 }
 
 /** The tier a loss earns under the campaign's relief tiers (above the last tier: committee review). */
-export function reliefTierFor(lossWon: number, tiers: CampaignFacts['reliefTiers']): { tier: 'T30K' | 'T50K' | 'REVIEW'; amountWon: number } {
+export function reliefTierFor(
+  lossWon: number,
+  tiers: CampaignFacts['reliefTiers'],
+): { tier: 'T30K' | 'T50K' | 'REVIEW'; amountWon: number } {
   const sorted = [...tiers].sort((a, b) => a.maxLossWon - b.maxLossWon);
   for (const t of sorted) if (lossWon <= t.maxLossWon) return { tier: t.tier, amountWon: t.amountWon };
   return { tier: 'REVIEW', amountWon: 0 };
 }
 
 /** `count` damage reports from distinct merchants, plus duplicates (a second report of the same merchant). */
-export function generateMerchantReports(o: { seed: number; runId: string; campaign: CampaignFacts; count: number; nowMs: number }): GeneratedReport[] {
+export function generateMerchantReports(o: {
+  seed: number;
+  runId: string;
+  campaign: CampaignFacts;
+  count: number;
+  nowMs: number;
+}): GeneratedReport[] {
   const p = derive(o.seed, `merchants:${o.runId}`);
   const tiers = o.campaign.reliefTiers;
   const t30 = tiers.find((t) => t.tier === 'T30K')?.maxLossWon ?? 300_000;
@@ -551,7 +582,12 @@ export function generateMerchantReports(o: { seed: number; runId: string; campai
       eventId,
       merchantId,
       value: JSON.stringify(report),
-      headers: { traceparent: `00-${p.hex(32)}-${p.hex(16)}-00`, [HEADER_RUN]: o.runId, [HEADER_SEQ]: String(seq), [HEADER_KIND]: `merchant:${kind}` },
+      headers: {
+        traceparent: `00-${p.hex(32)}-${p.hex(16)}-00`,
+        [HEADER_RUN]: o.runId,
+        [HEADER_SEQ]: String(seq),
+        [HEADER_KIND]: `merchant:${kind}`,
+      },
       expect,
     });
   }
@@ -564,7 +600,14 @@ export function generateMerchantReports(o: { seed: number; runId: string; campai
 // always yields the same request.
 
 export type RedemptionKind = 'ok' | 'minPaidBoundary' | 'belowMinPaid' | 'notOwner' | 'reuse' | 'unknownCoupon';
-export const REDEMPTION_MIX: Record<RedemptionKind, number> = { ok: 60, minPaidBoundary: 10, belowMinPaid: 10, notOwner: 5, reuse: 10, unknownCoupon: 5 };
+export const REDEMPTION_MIX: Record<RedemptionKind, number> = {
+  ok: 60,
+  minPaidBoundary: 10,
+  belowMinPaid: 10,
+  notOwner: 5,
+  reuse: 10,
+  unknownCoupon: 5,
+};
 
 export interface FollowUp {
   kind: string;
@@ -599,7 +642,12 @@ export function planRedemption(
         orderAmountWon: over.order ?? coupon.amountWon + o.minPaidWon + p.between(0, 50_000),
         requestedAt: isoWithOffset(o.nowMs, p.chance(0.5)),
       }),
-      headers: { traceparent: `00-${p.hex(32)}-${p.hex(16)}-00`, [HEADER_RUN]: o.runId, [HEADER_SEQ]: String(seq), [HEADER_KIND]: `redeem:${k}` },
+      headers: {
+        traceparent: `00-${p.hex(32)}-${p.hex(16)}-00`,
+        [HEADER_RUN]: o.runId,
+        [HEADER_SEQ]: String(seq),
+        [HEADER_KIND]: `redeem:${k}`,
+      },
       expectStatus,
     };
   };
@@ -620,7 +668,10 @@ export function planRedemption(
 }
 
 /** A registration request for a sent pass (a few by someone else: NOT_OWNER). */
-export function planRegistration(o: { seed: number; runId: string; nextSeq: () => number; nowMs: number }, pass: { passId: string; accountId: string }): FollowUp {
+export function planRegistration(
+  o: { seed: number; runId: string; nextSeq: () => number; nowMs: number },
+  pass: { passId: string; accountId: string },
+): FollowUp {
   const p = derive(o.seed, `register:${pass.accountId}`);
   const foreign = p.chance(0.05);
   const seq = o.nextSeq();
@@ -631,7 +682,12 @@ export function planRegistration(o: { seed: number; runId: string; nextSeq: () =
     eventId,
     key: accountId,
     value: JSON.stringify({ eventId, passId: pass.passId, accountId, requestedAt: isoWithOffset(o.nowMs, p.chance(0.5)) }),
-    headers: { traceparent: `00-${p.hex(32)}-${p.hex(16)}-00`, [HEADER_RUN]: o.runId, [HEADER_SEQ]: String(seq), [HEADER_KIND]: `register:${foreign ? 'notOwner' : 'ok'}` },
+    headers: {
+      traceparent: `00-${p.hex(32)}-${p.hex(16)}-00`,
+      [HEADER_RUN]: o.runId,
+      [HEADER_SEQ]: String(seq),
+      [HEADER_KIND]: `register:${foreign ? 'notOwner' : 'ok'}`,
+    },
     expectStatus: foreign ? 'REJECTED:NOT_OWNER' : 'REGISTERED',
   };
 }
@@ -651,8 +707,18 @@ export function planDownload(
       kind: i === 0 ? 'first' : 'again',
       eventId,
       key: grant.accountId,
-      value: JSON.stringify({ eventId, accountId: grant.accountId, emoticonId: grant.emoticonId, downloadedAt: isoWithOffset(o.nowMs + i, p.chance(0.5)) }),
-      headers: { traceparent: `00-${p.hex(32)}-${p.hex(16)}-00`, [HEADER_RUN]: o.runId, [HEADER_SEQ]: String(seq), [HEADER_KIND]: `download:${i === 0 ? 'first' : 'again'}` },
+      value: JSON.stringify({
+        eventId,
+        accountId: grant.accountId,
+        emoticonId: grant.emoticonId,
+        downloadedAt: isoWithOffset(o.nowMs + i, p.chance(0.5)),
+      }),
+      headers: {
+        traceparent: `00-${p.hex(32)}-${p.hex(16)}-00`,
+        [HEADER_RUN]: o.runId,
+        [HEADER_SEQ]: String(seq),
+        [HEADER_KIND]: `download:${i === 0 ? 'first' : 'again'}`,
+      },
       // Only a time-limited pack's first download is answered (activated, with expiresAt).
       expectStatus: i === 0 && grant.validityDays !== null ? 'ACTIVATED' : 'NO_EVENT',
     });
@@ -678,7 +744,12 @@ export function planReview(o: { seed: number; runId: string; nextSeq: () => numb
       evidenceIds: [proofOfDamage(merchantId).documentId],
       decidedAt: isoWithOffset(o.nowMs, true),
     }),
-    headers: { traceparent: `00-${p.hex(32)}-${p.hex(16)}-00`, [HEADER_RUN]: o.runId, [HEADER_SEQ]: String(seq), [HEADER_KIND]: `review:${approved ? 'approved' : 'declined'}` },
+    headers: {
+      traceparent: `00-${p.hex(32)}-${p.hex(16)}-00`,
+      [HEADER_RUN]: o.runId,
+      [HEADER_SEQ]: String(seq),
+      [HEADER_KIND]: `review:${approved ? 'approved' : 'declined'}`,
+    },
     expectStatus: approved ? 'APPROVED' : 'DECLINED',
   };
 }

@@ -46,7 +46,8 @@ export class SendTimes {
   }
 }
 
-export type Stage = 'publish' | 'decision' | 'entitlement' | 'coupon' | 'reservation' | 'download' | 'redemption' | 'registration' | 'relief' | 'review';
+export type Stage =
+  'publish' | 'decision' | 'entitlement' | 'coupon' | 'reservation' | 'download' | 'redemption' | 'registration' | 'relief' | 'review';
 
 export interface ObservedCounts {
   decided: number;
@@ -149,13 +150,26 @@ export class LoadObserver {
   private readonly kafka: Kafka;
 
   constructor(
-    private readonly o: { brokers: string[]; prefix: string; runId: string; sendTimes: SendTimes; series: TimeSeries; hooks?: ObserverHooks },
+    private readonly o: {
+      brokers: string[];
+      prefix: string;
+      runId: string;
+      sendTimes: SendTimes;
+      series: TimeSeries;
+      hooks?: ObserverHooks;
+    },
   ) {
     this.idPrefix = `lg-${o.runId}-`;
     this.claimPrefix = `lg-${o.runId}-e`;
     this.accountPrefix = `lg-${o.runId}-a`;
     const security = kafkaSecurityOptions(localClusterSecurity(o.brokers, 'ops'));
-    this.kafka = new Kafka({ clientId: `loadgen-observer-${o.runId}`, brokers: o.brokers, ...security, logLevel: logLevel.NOTHING, retry: { retries: 10 } });
+    this.kafka = new Kafka({
+      clientId: `loadgen-observer-${o.runId}`,
+      brokers: o.brokers,
+      ...security,
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 10 },
+    });
   }
 
   get groupId(): string {
@@ -214,12 +228,19 @@ export class LoadObserver {
     try {
       const existing = new Set(await admin.listTopics());
       topics = [...OUTPUT_TOPICS, ...DLQ_TOPICS].map((t) => this.o.prefix + t).filter((t) => existing.has(t));
-      if (!topics.includes(this.o.prefix + Topics.claimDecided.name)) throw new Error(`topic ${this.o.prefix + Topics.claimDecided.name} does not exist (npm run infra:up creates topics)`);
-      for (const t of topics) for (const p of await admin.fetchTopicOffsets(t)) ends.push({ topic: t, partition: p.partition, offset: p.high });
+      if (!topics.includes(this.o.prefix + Topics.claimDecided.name))
+        throw new Error(`topic ${this.o.prefix + Topics.claimDecided.name} does not exist (npm run infra:up creates topics)`);
+      for (const t of topics)
+        for (const p of await admin.fetchTopicOffsets(t)) ends.push({ topic: t, partition: p.partition, offset: p.high });
     } finally {
       await admin.disconnect();
     }
-    const c = this.kafka.consumer({ groupId: this.groupId, maxWaitTimeInMs: 100, maxBytesPerPartition: 2 * 1024 * 1024, sessionTimeout: 30_000 });
+    const c = this.kafka.consumer({
+      groupId: this.groupId,
+      maxWaitTimeInMs: 100,
+      maxBytesPerPartition: 2 * 1024 * 1024,
+      sessionTimeout: 30_000,
+    });
     const joined = new Promise<void>((resolve) => c.on(c.events.GROUP_JOIN, () => resolve()));
     await c.connect();
     await c.subscribe({ topics, fromBeginning: false });
@@ -240,7 +261,10 @@ export class LoadObserver {
     this.consumer = c;
     let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([joined, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('observer did not join its group in time')), joinTimeoutMs)))]);
+      await Promise.race([
+        joined,
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('observer did not join its group in time')), joinTimeoutMs))),
+      ]);
     } finally {
       clearTimeout(timer);
     }
@@ -291,7 +315,11 @@ export class LoadObserver {
         if (ours) {
           this.counts.entitlements++;
           this.o.series.count('entitlements', ts);
-          this.o.hooks?.entitlementGranted?.({ accountId: str(v.accountId), emoticonId: str(v.emoticonId), validityDays: typeof v.validityDays === 'number' ? v.validityDays : null });
+          this.o.hooks?.entitlementGranted?.({
+            accountId: str(v.accountId),
+            emoticonId: str(v.emoticonId),
+            validityDays: typeof v.validityDays === 'number' ? v.validityDays : null,
+          });
         }
         break;
       case Topics.couponIssued.name:
@@ -395,13 +423,31 @@ export class LoadObserver {
  * Lag of the platform's consumer groups on this prefix's topics: for every group with committed
  * offsets on one of the inbound or decision topics, end offset minus committed offset.
  */
-export async function platformLag(brokers: string[], prefix: string, skipGroups: (g: string) => boolean): Promise<Record<string, Record<string, number>>> {
-  const kafka = new Kafka({ clientId: 'loadgen-lag', brokers, ...kafkaSecurityOptions(localClusterSecurity(brokers, 'ops')), logLevel: logLevel.NOTHING });
+export async function platformLag(
+  brokers: string[],
+  prefix: string,
+  skipGroups: (g: string) => boolean,
+): Promise<Record<string, Record<string, number>>> {
+  const kafka = new Kafka({
+    clientId: 'loadgen-lag',
+    brokers,
+    ...kafkaSecurityOptions(localClusterSecurity(brokers, 'ops')),
+    logLevel: logLevel.NOTHING,
+  });
   const admin = kafka.admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
-    const topics = [Topics.claimRequested, Topics.claimDecided, Topics.emoticonDownloaded, Topics.couponRedemptionRequested, Topics.passRegistrationRequested, Topics.merchantDamageReported, Topics.merchantReviewDecided, Topics.campaignDefined]
+    const topics = [
+      Topics.claimRequested,
+      Topics.claimDecided,
+      Topics.emoticonDownloaded,
+      Topics.couponRedemptionRequested,
+      Topics.passRegistrationRequested,
+      Topics.merchantDamageReported,
+      Topics.merchantReviewDecided,
+      Topics.campaignDefined,
+    ]
       .map((t) => prefix + t.name)
       .filter((t) => existing.has(t));
     const ends = new Map<string, Map<number, bigint>>();

@@ -36,7 +36,9 @@ export function progressReporter(json: boolean): { update: (p: Progress) => void
       if (now - last < 5000) return;
       last = now;
       const of = p.total === null ? `${p.elapsedS.toFixed(0)}/${p.durationS ?? '?'} s` : `${p.sent}/${p.total}`;
-      process.stderr.write(`[loadgen] ${p.phase} ${of}, sent ${p.sent} at ${Math.round(p.sendRate)}/s, decided ${p.decided}/${p.expectedDecisions}\n`);
+      process.stderr.write(
+        `[loadgen] ${p.phase} ${of}, sent ${p.sent} at ${Math.round(p.sendRate)}/s, decided ${p.decided}/${p.expectedDecisions}\n`,
+      );
     },
     stop: () => undefined,
   };

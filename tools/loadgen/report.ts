@@ -5,7 +5,8 @@ import path from 'node:path';
 import Table from 'cli-table3';
 import type { LoadResult } from './run';
 
-const fmt = (n: number): string => (Number.isInteger(n) ? n.toLocaleString('en-US') : n.toLocaleString('en-US', { maximumFractionDigits: 1 }));
+const fmt = (n: number): string =>
+  Number.isInteger(n) ? n.toLocaleString('en-US') : n.toLocaleString('en-US', { maximumFractionDigits: 1 });
 const kv = (r: Record<string, number>): string =>
   Object.entries(r)
     .filter(([, n]) => n > 0)
@@ -22,24 +23,51 @@ export function summaryTable(r: LoadResult): string {
   main.push(
     ['run', `${r.runId} (seed ${r.seed}), campaign ${r.campaign.campaignId}${r.campaign.created ? ' (created)' : ''}`],
     ['sent', `${fmt(r.sent.claims)} claim messages: ${kv(r.sent.byKind)}`],
-    ['follow-ups sent', `reports ${r.sent.merchantReports}, downloads ${r.sent.downloads}, redemptions ${r.sent.redemptions}, registrations ${r.sent.registrations}, reviews ${r.sent.reviews}`],
-    ['decided', `${fmt(r.decided.total)}: ACCEPTED ${fmt(r.decided.byStatus.ACCEPTED)}, REJECTED ${fmt(r.decided.byStatus.REJECTED)} (${kv(r.decided.byReason)}); twice ${r.decided.twice}`],
+    [
+      'follow-ups sent',
+      `reports ${r.sent.merchantReports}, downloads ${r.sent.downloads}, redemptions ${r.sent.redemptions}, registrations ${r.sent.registrations}, reviews ${r.sent.reviews}`,
+    ],
+    [
+      'decided',
+      `${fmt(r.decided.total)}: ACCEPTED ${fmt(r.decided.byStatus.ACCEPTED)}, REJECTED ${fmt(r.decided.byStatus.REJECTED)} (${kv(r.decided.byReason)}); twice ${r.decided.twice}`,
+    ],
     ['grants', `entitlements ${fmt(r.grants.entitlements)}, coupons ${fmt(r.grants.coupons)}`],
-    ['passes', `reserved ${fmt(r.passes.reserved)}, sold out ${fmt(r.passes.soldOut)}, sent ${fmt(r.passes.sent)}, delay notices ${fmt(r.passes.delayNotices)}`],
+    [
+      'passes',
+      `reserved ${fmt(r.passes.reserved)}, sold out ${fmt(r.passes.soldOut)}, sent ${fmt(r.passes.sent)}, delay notices ${fmt(r.passes.delayNotices)}`,
+    ],
     ['dead letters', `${fmt(r.dlq.total)}: ${kv(r.dlq.byTopic)} (${kv(r.dlq.byReason)})`],
-    ['follow-up answers', `activations ${r.followUps.activations}; redemptions ${kv(r.followUps.redemptions)}; registrations ${kv(r.followUps.registrations)}; relief ${kv(r.followUps.relief)}; reviews ${kv(r.followUps.reviews)}`],
-    ['throughput', `sent ${fmt(r.throughput.sendPerSecond)}/s over ${fmt(r.throughput.sendSeconds)} s; decided ${fmt(r.throughput.decidedPerSecond)}/s over ${fmt(r.throughput.decisionSeconds)} s; run ${fmt(r.throughput.totalSeconds)} s`],
-    ['lag at end', `observer ${r.lag.observer}; ${Object.entries(r.lag.groups).map(([g, t]) => `${g}: ${kv(t) === '-' ? '0' : kv(t)}`).join('; ') || 'no platform groups found'}`],
+    [
+      'follow-up answers',
+      `activations ${r.followUps.activations}; redemptions ${kv(r.followUps.redemptions)}; registrations ${kv(r.followUps.registrations)}; relief ${kv(r.followUps.relief)}; reviews ${kv(r.followUps.reviews)}`,
+    ],
+    [
+      'throughput',
+      `sent ${fmt(r.throughput.sendPerSecond)}/s over ${fmt(r.throughput.sendSeconds)} s; decided ${fmt(r.throughput.decidedPerSecond)}/s over ${fmt(r.throughput.decisionSeconds)} s; run ${fmt(r.throughput.totalSeconds)} s`,
+    ],
+    [
+      'lag at end',
+      `observer ${r.lag.observer}; ${
+        Object.entries(r.lag.groups)
+          .map(([g, t]) => `${g}: ${kv(t) === '-' ? '0' : kv(t)}`)
+          .join('; ') || 'no platform groups found'
+      }`,
+    ],
   );
   out.push(main.toString());
   const lat = new Table({ head: ['latency (ms)', 'count', 'p50', 'p95', 'p99', 'max'], style });
-  for (const [stage, s] of Object.entries(r.latencyMs)) if (s) lat.push([stageLabel(stage), fmt(s.count), fmt(s.p50), fmt(s.p95), fmt(s.p99), fmt(s.max)]);
+  for (const [stage, s] of Object.entries(r.latencyMs))
+    if (s) lat.push([stageLabel(stage), fmt(s.count), fmt(s.p50), fmt(s.p95), fmt(s.p99), fmt(s.max)]);
   out.push(lat.toString());
   const cmp = new Table({ head: ['expected vs observed', 'expected', 'observed', ''], style });
   for (const c of r.comparison) cmp.push([c.what, fmt(c.expected), fmt(c.observed), c.ok ? 'ok' : 'MISMATCH']);
   out.push(cmp.toString());
   for (const n of r.notes) out.push(`note: ${n}`);
-  out.push(r.ok ? 'RESULT: every expected answer observed' : `RESULT: ${r.comparison.filter((c) => !c.ok).length} mismatch(es)${r.drained ? '' : ' (not drained)'}`);
+  out.push(
+    r.ok
+      ? 'RESULT: every expected answer observed'
+      : `RESULT: ${r.comparison.filter((c) => !c.ok).length} mismatch(es)${r.drained ? '' : ' (not drained)'}`,
+  );
   return out.join('\n');
 }
 
@@ -68,9 +96,15 @@ export function htmlReport(r: LoadResult): string {
     p95: pts.map((p) => p.latency.decision?.p95 ?? null),
     p99: pts.map((p) => p.latency.decision?.p99 ?? null),
   };
-  const rows = r.comparison.map((c) => `<tr class="${c.ok ? 'ok' : 'bad'}"><td>${esc(c.what)}</td><td>${c.expected}</td><td>${c.observed}</td></tr>`).join('');
+  const rows = r.comparison
+    .map((c) => `<tr class="${c.ok ? 'ok' : 'bad'}"><td>${esc(c.what)}</td><td>${c.expected}</td><td>${c.observed}</td></tr>`)
+    .join('');
   const lat = Object.entries(r.latencyMs)
-    .map(([k, s]) => (s ? `<tr><td>${esc(stageLabel(k))}</td><td>${s.count}</td><td>${s.p50}</td><td>${s.p95}</td><td>${s.p99}</td><td>${s.max}</td></tr>` : ''))
+    .map(([k, s]) =>
+      s
+        ? `<tr><td>${esc(stageLabel(k))}</td><td>${s.count}</td><td>${s.p50}</td><td>${s.p95}</td><td>${s.p99}</td><td>${s.max}</td></tr>`
+        : '',
+    )
     .join('');
   // JSON inside <script>: escape "<" so no string can close the script element.
   const json = JSON.stringify(data).replace(/</g, '\\u003c');

@@ -116,7 +116,15 @@ export interface LoadResult {
   seed: number;
   campaign: { campaignId: string; created: boolean; opensAt: string; closesAt: string; passCap: number | null };
   options: { rate: number; claims: number | null; durationS: number | null; mix: ClaimMix; makersShare: number; prefix: string };
-  sent: { claims: number; byKind: Record<ClaimKind, number>; merchantReports: number; downloads: number; redemptions: number; registrations: number; reviews: number };
+  sent: {
+    claims: number;
+    byKind: Record<ClaimKind, number>;
+    merchantReports: number;
+    downloads: number;
+    redemptions: number;
+    registrations: number;
+    reviews: number;
+  };
   decided: { total: number; twice: number; byStatus: { ACCEPTED: number; REJECTED: number }; byReason: Record<string, number> };
   grants: { entitlements: number; coupons: number };
   passes: { reserved: number; soldOut: number; delayNotices: number; sent: number };
@@ -156,7 +164,15 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   }
   const facts: CampaignFacts = factsOf(definition);
   const fresh = created || !!o.campaign;
-  const gen = new ClaimGenerator({ seed: o.seed, runId, campaign: facts, mix: o.mix, makersShare: o.makersShare, traceSampleShare: o.traceSampleShare, skewToleranceMs: o.skewToleranceMs });
+  const gen = new ClaimGenerator({
+    seed: o.seed,
+    runId,
+    campaign: facts,
+    mix: o.mix,
+    makersShare: o.makersShare,
+    traceSampleShare: o.traceSampleShare,
+    skewToleranceMs: o.skewToleranceMs,
+  });
   const sendTimes = new SendTimes();
   const series = new TimeSeries(t0);
   const topic = (name: string) => o.prefix + name;
@@ -182,7 +198,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       },
       couponIssued: (c) => {
         if (o.redemptions > 0 && derive(o.seed, `rd:${c.accountId}:${c.amountWon}`).chance(o.redemptions)) {
-          for (const f of planRedemption({ ...base(), minPaidWon: facts.couponMinPaidWon }, c)) queue.push({ topic: topic(Topics.couponRedemptionRequested.name), f });
+          for (const f of planRedemption({ ...base(), minPaidWon: facts.couponMinPaidWon }, c))
+            queue.push({ topic: topic(Topics.couponRedemptionRequested.name), f });
         }
       },
       passSent: (p) => {
@@ -191,7 +208,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
         }
       },
       reliefDecided: (r) => {
-        if (o.reviews && r.tier === 'REVIEW') queue.push({ topic: topic(Topics.merchantReviewDecided.name), f: planReview(base(), r.merchantId) });
+        if (o.reviews && r.tier === 'REVIEW')
+          queue.push({ topic: topic(Topics.merchantReviewDecided.name), f: planReview(base(), r.merchantId) });
       },
     },
   });
@@ -200,7 +218,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const kafka = createKafka({ brokers: o.brokers, clientId: `loadgen-${runId}`, security: localClusterSecurity(o.brokers, 'ops') });
   const publisher = new SafePublisher(kafka, { chunkSize: 1000 });
 
-  const reports: GeneratedReport[] = o.merchants > 0 ? generateMerchantReports({ seed: o.seed, runId, campaign: facts, count: o.merchants, nowMs: t0 }) : [];
+  const reports: GeneratedReport[] =
+    o.merchants > 0 ? generateMerchantReports({ seed: o.seed, runId, campaign: facts, count: o.merchants, nowMs: t0 }) : [];
   let reportsSent = 0;
 
   const flushFollowUps = async (extra: OutgoingRecord[] = []): Promise<void> => {
@@ -215,7 +234,10 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       else if (kind === 'register') sentFollowUps.registrations++;
       else if (kind === 'review') sentFollowUps.reviews++;
     }
-    const records: OutgoingRecord[] = [...extra, ...batch.map(({ topic: t, f }) => ({ topic: t, key: f.key, value: Buffer.from(f.value), headers: f.headers }))];
+    const records: OutgoingRecord[] = [
+      ...extra,
+      ...batch.map(({ topic: t, f }) => ({ topic: t, key: f.key, value: Buffer.from(f.value), headers: f.headers })),
+    ];
     if (records.length > 0) await publisher.publish(records);
   };
 
@@ -358,7 +380,11 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       cmp('coupons', grantsExpected.coupons, c.coupons),
     ];
     if (facts.passCap !== null) {
-      if (fresh) comparison.push(cmp('passes reserved', grantsExpected.passesReserved, c.passesReserved), cmp('sold out', grantsExpected.soldOut, c.soldOut));
+      if (fresh)
+        comparison.push(
+          cmp('passes reserved', grantsExpected.passesReserved, c.passesReserved),
+          cmp('sold out', grantsExpected.soldOut, c.soldOut),
+        );
       else comparison.push(cmp('pass decisions (reserved + sold out)', t.accepted, c.passesReserved + c.soldOut));
     }
     if (reports.length > 0) {
@@ -367,7 +393,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
         const k = r.expect.outcome === 'DECIDED' ? `DECIDED:${r.expect.tier}` : `REJECTED:${r.expect.reason}`;
         want[k] = (want[k] ?? 0) + 1;
       }
-      for (const k of new Set([...Object.keys(want), ...Object.keys(c.relief)])) comparison.push(cmp(`relief ${k}`, want[k] ?? 0, c.relief[k] ?? 0));
+      for (const k of new Set([...Object.keys(want), ...Object.keys(c.relief)]))
+        comparison.push(cmp(`relief ${k}`, want[k] ?? 0, c.relief[k] ?? 0));
     }
     if (answersExpected > 0) comparison.push(cmp('follow-up answers', answersExpected, observer.answered));
     const decisionSpan = observer.lastDecisionAt > 0 ? observer.lastDecisionAt - sendStart : 0;
@@ -376,14 +403,39 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       ok: comparison.every((x) => x.ok),
       runId,
       seed: o.seed,
-      campaign: { campaignId: facts.campaignId, created, opensAt: definition.opensAt, closesAt: definition.closesAt, passCap: facts.passCap },
-      options: { rate: o.rate, claims: o.claims ?? null, durationS: o.durationS ?? null, mix: o.mix, makersShare: o.makersShare, prefix: o.prefix },
+      campaign: {
+        campaignId: facts.campaignId,
+        created,
+        opensAt: definition.opensAt,
+        closesAt: definition.closesAt,
+        passCap: facts.passCap,
+      },
+      options: {
+        rate: o.rate,
+        claims: o.claims ?? null,
+        durationS: o.durationS ?? null,
+        mix: o.mix,
+        makersShare: o.makersShare,
+        prefix: o.prefix,
+      },
       sent: { claims: sent, byKind: t.sent, ...sentFollowUps },
-      decided: { total: c.decided, twice: c.decidedTwice, byStatus: { ACCEPTED: c.accepted, REJECTED: c.decided - c.accepted }, byReason: c.rejected },
+      decided: {
+        total: c.decided,
+        twice: c.decidedTwice,
+        byStatus: { ACCEPTED: c.accepted, REJECTED: c.decided - c.accepted },
+        byReason: c.rejected,
+      },
       grants: { entitlements: c.entitlements, coupons: c.coupons },
       passes: { reserved: c.passesReserved, soldOut: c.soldOut, delayNotices: c.delayNotices, sent: c.passesSent },
       dlq: { total: dlqTotal, byTopic: c.dlq, byReason: c.dlqReasons },
-      followUps: { activations: c.activations, downloadRejections: c.downloadRejections, redemptions: c.redemptions, registrations: c.registrations, relief: c.relief, reviews: c.reviews },
+      followUps: {
+        activations: c.activations,
+        downloadRejections: c.downloadRejections,
+        redemptions: c.redemptions,
+        registrations: c.registrations,
+        relief: c.relief,
+        reviews: c.reviews,
+      },
       throughput: {
         sendSeconds: (sendEnd - sendStart) / 1000,
         sendPerSecond: ratePerSecond(sent, sendStart, sendEnd),

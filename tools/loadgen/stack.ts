@@ -123,7 +123,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const deadline = Date.now() + (o.startTimeoutMs ?? 180_000);
   const waitHealthy = async (r: RunningService): Promise<void> => {
     while (!(await healthy(r.url))) {
-      if (r.child.exitCode !== null || r.child.signalCode !== null) throw new Error(`${r.name} exited during start-up:\n${stack.tail(r.name)}`);
+      if (r.child.exitCode !== null || r.child.signalCode !== null)
+        throw new Error(`${r.name} exited during start-up:\n${stack.tail(r.name)}`);
       if (Date.now() > deadline) throw new Error(`${r.name} not healthy in time:\n${stack.tail(r.name)}`);
       await new Promise((res) => setTimeout(res, 500));
     }

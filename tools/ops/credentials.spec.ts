@@ -12,7 +12,14 @@ describe('npm start HTTP credentials', () => {
 
   it('writes a signing secret, a phone secret and one valid token per principal, readable by the owner only', async () => {
     const c = await ensureHttpCredentials(dir);
-    expect(fs.readdirSync(dir).sort()).toEqual(['app-backend.token', 'jwt-secret', 'ops.token', 'phone-hash-secret', 'reader.token', 'shop-backend.token']);
+    expect(fs.readdirSync(dir).sort()).toEqual([
+      'app-backend.token',
+      'jwt-secret',
+      'ops.token',
+      'phone-hash-secret',
+      'reader.token',
+      'shop-backend.token',
+    ]);
     expect(fs.statSync(dir).mode & 0o777).toBe(0o700);
     for (const f of fs.readdirSync(dir)) expect([f, fs.statSync(path.join(dir, f)).mode & 0o777]).toEqual([f, 0o600]);
 

@@ -51,7 +51,9 @@ export async function ensureHttpCredentials(dir = HTTP_CREDENTIALS_DIR): Promise
   const tokens = {} as Record<Role, string>;
   for (const p of LOCAL_PRINCIPALS) {
     const file = path.join(dir, p.file);
-    fs.writeFileSync(file, `${await issueToken(key, { subject: p.subject, roles: [p.role], ttlSeconds: LOCAL_TOKEN_TTL_SECONDS })}\n`, { mode: 0o600 });
+    fs.writeFileSync(file, `${await issueToken(key, { subject: p.subject, roles: [p.role], ttlSeconds: LOCAL_TOKEN_TTL_SECONDS })}\n`, {
+      mode: 0o600,
+    });
     tokens[p.role] = file;
   }
   return { dir, signingSecretFile, phoneSecretFile, tokens };
@@ -79,7 +81,8 @@ export function httpCredentialEnv(dir = HTTP_CREDENTIALS_DIR): Record<string, st
 export function toolAuthSettings(dir = HTTP_CREDENTIALS_DIR): AuthKeySettings {
   const env = loadConfig(platformEnv.pick({ NODE_ENV: true, AUTH_JWT_SECRET: true, AUTH_JWT_SECRET_FILE: true }));
   const local = path.join(dir, SIGNING_SECRET_FILE);
-  if (env.AUTH_JWT_SECRET === undefined && env.AUTH_JWT_SECRET_FILE === undefined && fs.existsSync(local)) return { ...env, AUTH_JWT_SECRET_FILE: local };
+  if (env.AUTH_JWT_SECRET === undefined && env.AUTH_JWT_SECRET_FILE === undefined && fs.existsSync(local))
+    return { ...env, AUTH_JWT_SECRET_FILE: local };
   return env;
 }
 

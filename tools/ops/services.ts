@@ -70,7 +70,8 @@ export function serviceEnv(s: ServiceDef, infra: InfraState): NodeJS.ProcessEnv 
   // the secrets `npm start` generated (.local/credentials/): signing key, phone hash secret
   const env: NodeJS.ProcessEnv = { ...process.env, ...infraEnv(infra), ...httpCredentialEnv(), PORT: String(s.port), ...(s.env ?? {}) };
   // each service connects to Postgres as its own role (created by infra:up), never as the superuser
-  if ((PLATFORM_SERVICES as readonly string[]).includes(s.name)) env.DATABASE_URL = serviceServerUrl(infra.databaseUrl, s.name as PlatformService);
+  if ((PLATFORM_SERVICES as readonly string[]).includes(s.name))
+    env.DATABASE_URL = serviceServerUrl(infra.databaseUrl, s.name as PlatformService);
   return env;
 }
 

@@ -5,7 +5,17 @@ import { rel, LOGS_DIR } from '../infra/paths';
 import { isAlive, sleep } from '../infra/processes';
 import { infraUp } from '../infra/up';
 import { zipkinUiUrl } from '../infra/zipkin';
-import { SERVICES, isBuilt, serviceHealthy, serviceLog, serviceLogTail, servicePid, serviceStatus, startService, type ServiceDef } from './services';
+import {
+  SERVICES,
+  isBuilt,
+  serviceHealthy,
+  serviceLog,
+  serviceLogTail,
+  servicePid,
+  serviceStatus,
+  startService,
+  type ServiceDef,
+} from './services';
 import { servicesTable } from './table';
 import { ensureHttpCredentials, LOCAL_PRINCIPALS } from './credentials';
 

@@ -8,7 +8,16 @@ import { Logger } from '@nestjs/common';
 import { AssignerProtocol } from 'kafkajs';
 import { consumerGroupId, Topics } from '@platform/contracts';
 import { dropDatabase, ensureDatabase } from '@platform/persistence';
-import { createTestTopics, deleteTestTopics, killHard, TopicCollector, testInfra, testKafka, uniqueSuffix, waitFor } from '@platform/testing';
+import {
+  createTestTopics,
+  deleteTestTopics,
+  killHard,
+  TopicCollector,
+  testInfra,
+  testKafka,
+  uniqueSuffix,
+  waitFor,
+} from '@platform/testing';
 import { runAudit } from '../audit/audit';
 import type { ServiceDb } from '../audit/db';
 import { DEFAULT_LOAD_OPTIONS, runLoad, type LoadResult } from '../loadgen/run';
@@ -112,7 +121,12 @@ describe('three replicas of each consuming service, one killed mid-load', () => 
     stacks.push(...(await Promise.all([startStack(options), startStack(options)])));
     for (const s of SERVICES) groups[s] = consumerGroupId(s === 'pass-dispatcher' ? `pass-dispatcher-${sfx}` : s, prefix);
     for (const s of SERVICES) {
-      await waitFor(`${s}: ${REPLICAS} members own the partitions evenly`, async () => balanced(await assignment(brokers, groups[s] as string), REPLICAS) === null, 120_000, 1000);
+      await waitFor(
+        `${s}: ${REPLICAS} members own the partitions evenly`,
+        async () => balanced(await assignment(brokers, groups[s] as string), REPLICAS) === null,
+        120_000,
+        1000,
+      );
       before[s] = await assignment(brokers, groups[s] as string);
     }
 
@@ -144,7 +158,12 @@ describe('three replicas of each consuming service, one killed mid-load', () => 
     });
     await killing;
     for (const s of SERVICES) {
-      await waitFor(`${s}: the ${REPLICAS - 1} survivors own the partitions evenly`, async () => balanced(await assignment(brokers, groups[s] as string), REPLICAS - 1) === null, 120_000, 1000);
+      await waitFor(
+        `${s}: the ${REPLICAS - 1} survivors own the partitions evenly`,
+        async () => balanced(await assignment(brokers, groups[s] as string), REPLICAS - 1) === null,
+        120_000,
+        1000,
+      );
       after[s] = await assignment(brokers, groups[s] as string);
     }
     for (const [topic, naturalKey] of Object.entries(WIRE_KEYS)) {
@@ -184,7 +203,9 @@ describe('three replicas of each consuming service, one killed mid-load', () => 
       expect([s, balanced(before[s] as Map<string, string[]>, REPLICAS)]).toEqual([s, null]);
       expect([s, balanced(after[s] as Map<string, string[]>, REPLICAS - 1)]).toEqual([s, null]);
       // The same partitions are owned before and after: the survivors took over the dead one's.
-      expect([...(after[s] as Map<string, string[]>).values()].flat().sort()).toEqual([...(before[s] as Map<string, string[]>).values()].flat().sort());
+      expect([...(after[s] as Map<string, string[]>).values()].flat().sort()).toEqual(
+        [...(before[s] as Map<string, string[]>).values()].flat().sort(),
+      );
     }
   });
 
@@ -227,7 +248,16 @@ describe('three replicas of each consuming service, one killed mid-load', () => 
       passes: databases['pass-dispatcher'] as string,
       relief: `test_replicas_missing_relief_${sfx}`,
     };
-    const report = await runAudit({ databaseUrl, databases: dbOf, brokers, prefix, topics: true, channelUrl: null, outboxMaxAgeSeconds: 60, only: ['I1', 'I2', 'I3', 'I4', 'I7'] });
+    const report = await runAudit({
+      databaseUrl,
+      databases: dbOf,
+      brokers,
+      prefix,
+      topics: true,
+      channelUrl: null,
+      outboxMaxAgeSeconds: 60,
+      only: ['I1', 'I2', 'I3', 'I4', 'I7'],
+    });
     const failed = report.checks.filter((c) => !c.ok);
     if (failed.length) throw new Error(`audit failed: ${JSON.stringify(failed, null, 2)}`);
     const by = Object.fromEntries(report.checks.map((c) => [c.id, c]));

@@ -2,7 +2,11 @@ import { parseArgs } from './args';
 
 describe('npm test argument parsing', () => {
   it('runs every project in order by default and passes other args to jest', () => {
-    expect(parseArgs(['-t', 'dup'])).toEqual({ projects: ['unit', 'integration', 'e2e', 'fault'], stopInfra: false, jestArgs: ['-t', 'dup'] });
+    expect(parseArgs(['-t', 'dup'])).toEqual({
+      projects: ['unit', 'integration', 'e2e', 'fault'],
+      stopInfra: false,
+      jestArgs: ['-t', 'dup'],
+    });
   });
 
   it('takes --selectProjects values until a non-project (a path filter)', () => {

@@ -32,7 +32,16 @@ interface ProjectResult {
 function runJest(project: Project, jestArgs: string[], env: NodeJS.ProcessEnv): Promise<ProjectResult> {
   const out = path.join(TEST_RESULTS_DIR, `${project}.json`);
   fs.rmSync(out, { force: true });
-  const args = [require.resolve('jest/bin/jest', { paths: [ROOT] }), '--selectProjects', project, '--json', `--outputFile=${out}`, '--passWithNoTests', ...PROJECT_ARGS[project], ...jestArgs];
+  const args = [
+    require.resolve('jest/bin/jest', { paths: [ROOT] }),
+    '--selectProjects',
+    project,
+    '--json',
+    `--outputFile=${out}`,
+    '--passWithNoTests',
+    ...PROJECT_ARGS[project],
+    ...jestArgs,
+  ];
   const t0 = Date.now();
   console.log(`\n=== ${project} ===`);
   return new Promise((resolve) => {
@@ -46,7 +55,15 @@ function runJest(project: Project, jestArgs: string[], env: NodeJS.ProcessEnv): 
         json = undefined;
       }
       if (!json) {
-        resolve({ project, passed: 0, failed: 0, skipped: 0, ok: false, note: `jest crashed (exit ${code ?? signal}, no ${rel(out)})`, seconds });
+        resolve({
+          project,
+          passed: 0,
+          failed: 0,
+          skipped: 0,
+          ok: false,
+          note: `jest crashed (exit ${code ?? signal}, no ${rel(out)})`,
+          seconds,
+        });
         return;
       }
       // A suite that cannot even load (syntax error, failing import) has no tests: count it once.
@@ -73,13 +90,23 @@ async function main(): Promise<number> {
     for (const p of projects) results.push(await runJest(p, jestArgs, env));
   } catch (e) {
     console.error(`[test] ${e instanceof Error ? e.message : String(e)}`);
-    results.push({ project: projects[0] ?? 'unit', passed: 0, failed: 0, skipped: 0, ok: false, note: 'infrastructure failed to start', seconds: 0 });
+    results.push({
+      project: projects[0] ?? 'unit',
+      passed: 0,
+      failed: 0,
+      skipped: 0,
+      ok: false,
+      note: 'infrastructure failed to start',
+      seconds: 0,
+    });
   } finally {
     if (stopInfra) await infraDown({ all: true }).catch((e: unknown) => console.error(`[test] infra down failed: ${String(e)}`));
   }
   console.log('');
   for (const r of results) {
-    console.log(`[test] ${r.project.padEnd(11)} ${r.ok ? 'ok  ' : 'FAIL'} ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped (${r.seconds.toFixed(1)}s)${r.note ? ` - ${r.note}` : ''}`);
+    console.log(
+      `[test] ${r.project.padEnd(11)} ${r.ok ? 'ok  ' : 'FAIL'} ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped (${r.seconds.toFixed(1)}s)${r.note ? ` - ${r.note}` : ''}`,
+    );
   }
   const passed = results.reduce((n, r) => n + r.passed, 0);
   const failed = results.reduce((n, r) => n + r.failed, 0);

@@ -13,7 +13,13 @@ import { SeedDefaultCampaign1764300000200 } from './migrations/1764300000200-See
 import { ClaimRequestHash1764800000100 } from './migrations/1764800000100-ClaimRequestHash';
 import { CLAIMS_CONFIG } from './tokens';
 
-export const claimsMigrations = [...messagingMigrations, ClaimsSchema1764300000100, SeedDefaultCampaign1764300000200, ClaimRequestHash1764800000100, OpsAuditTable1764900000000];
+export const claimsMigrations = [
+  ...messagingMigrations,
+  ClaimsSchema1764300000100,
+  SeedDefaultCampaign1764300000200,
+  ClaimRequestHash1764800000100,
+  OpsAuditTable1764900000000,
+];
 
 @Module({})
 export class ClaimsModule {
@@ -21,7 +27,13 @@ export class ClaimsModule {
     return {
       module: ClaimsModule,
       imports: [
-        ...serviceInfrastructure({ service: 'claims', config, database: claimsDatabase(config), migrations: claimsMigrations, clock: opts.clock }),
+        ...serviceInfrastructure({
+          service: 'claims',
+          config,
+          database: claimsDatabase(config),
+          migrations: claimsMigrations,
+          clock: opts.clock,
+        }),
         HttpAuthModule.forRoot(config),
       ],
       controllers: [ClaimDecider, CampaignController, ClaimsController, MetricsController],

@@ -17,8 +17,15 @@ export const claimsEnv = platformEnv
   })
   .transform(({ PHONE_HASH_SALT, PHONE_HASH_SECRET, ...rest }, ctx) => {
     const secret = PHONE_HASH_SECRET ?? PHONE_HASH_SALT;
-    if (rest.NODE_ENV === 'production' && (secret === undefined || secret === DEV_PHONE_HASH_SECRET || secret === LEGACY_DEV_SALT || secret.length < 32)) {
-      ctx.addIssue({ code: 'custom', path: ['PHONE_HASH_SECRET'], message: 'NODE_ENV=production needs a secret of at least 32 characters (not the development default)' });
+    if (
+      rest.NODE_ENV === 'production' &&
+      (secret === undefined || secret === DEV_PHONE_HASH_SECRET || secret === LEGACY_DEV_SALT || secret.length < 32)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PHONE_HASH_SECRET'],
+        message: 'NODE_ENV=production needs a secret of at least 32 characters (not the development default)',
+      });
       return z.NEVER;
     }
     return { ...rest, PHONE_HASH_SECRET: secret ?? DEV_PHONE_HASH_SECRET };

@@ -77,7 +77,13 @@ describe('claims service on real Kafka and Postgres', () => {
   beforeAll(async () => {
     db = await createTestDatabase('claims');
     prefix = await createTestTopics('claims');
-    config = loadClaimsConfig({ DATABASE_URL: databaseUrl, DB_NAME: db.name, KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_PREFIX: prefix, LOG_LEVEL: 'warn' });
+    config = loadClaimsConfig({
+      DATABASE_URL: databaseUrl,
+      DB_NAME: db.name,
+      KAFKA_BROKERS: brokers.join(','),
+      KAFKA_TOPIC_PREFIX: prefix,
+      LOG_LEVEL: 'warn',
+    });
     ops = await bearer(config, 'ops', { subject: 'oncall-lee' });
     reader = await bearer(config, 'reader');
     app = await createClaimsApp(config);
@@ -93,7 +99,11 @@ describe('claims service on real Kafka and Postgres', () => {
     pg = new Client({ connectionString: db.url });
     pg.on('error', () => undefined);
     await pg.connect();
-    const res = await fetch(`${url}/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json', ...ops }, body: JSON.stringify(campaign) });
+    const res = await fetch(`${url}/campaigns`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...ops },
+      body: JSON.stringify(campaign),
+    });
     expect(res.status).toBe(201);
   });
 
@@ -107,7 +117,9 @@ describe('claims service on real Kafka and Postgres', () => {
 
   it('announces the seeded default campaign and every new one', async () => {
     await waitFor('two campaign definitions', () => collector.on(prefix + Topics.campaignDefined.name).length >= 2);
-    const ids = collector.on(prefix + Topics.campaignDefined.name).map((m) => m.json<{ campaign: { campaignId: string } }>().campaign.campaignId);
+    const ids = collector
+      .on(prefix + Topics.campaignDefined.name)
+      .map((m) => m.json<{ campaign: { campaignId: string } }>().campaign.campaignId);
     expect(ids.sort()).toEqual([campaignId, 'kakao-2023-heart-pack'].sort());
     const list = (await (await fetch(`${url}/campaigns`, { headers: reader })).json()) as { campaigns: { campaignId: string }[] };
     expect(list.campaigns.map((c) => c.campaignId)).toEqual(expect.arrayContaining(['kakao-2023-heart-pack', campaignId]));
@@ -121,7 +133,11 @@ describe('claims service on real Kafka and Postgres', () => {
     });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { detail: string }).detail).toMatch(/closesAt must be after opensAt/);
-    const dup = await fetch(`${url}/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json', ...ops }, body: JSON.stringify(campaign) });
+    const dup = await fetch(`${url}/campaigns`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...ops },
+      body: JSON.stringify(campaign),
+    });
     expect(dup.status).toBe(409);
   });
 
@@ -150,11 +166,30 @@ describe('claims service on real Kafka and Postgres', () => {
 
   it('honours an in-window claim processed after the window closed (backlog)', async () => {
     // A closed campaign: the claim was made inside it, and is processed only now.
-    const closed = { ...campaign, campaignId: `${campaignId}-closed`, opensAt: new Date(now - 48 * HOUR).toISOString(), closesAt: new Date(now - 24 * HOUR).toISOString() };
-    expect((await fetch(`${url}/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json', ...ops }, body: JSON.stringify(closed) })).status).toBe(201);
+    const closed = {
+      ...campaign,
+      campaignId: `${campaignId}-closed`,
+      opensAt: new Date(now - 48 * HOUR).toISOString(),
+      closesAt: new Date(now - 24 * HOUR).toISOString(),
+    };
+    expect(
+      (
+        await fetch(`${url}/campaigns`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...ops },
+          body: JSON.stringify(closed),
+        })
+      ).status,
+    ).toBe(201);
     await send([
-      { key: 'late-1', value: request('late-in', 'late-1', { campaignId: closed.campaignId, requestedAt: new Date(now - 30 * HOUR).toISOString() }) },
-      { key: 'late-2', value: request('late-out', 'late-2', { campaignId: closed.campaignId, requestedAt: new Date(now - 23 * HOUR).toISOString() }) },
+      {
+        key: 'late-1',
+        value: request('late-in', 'late-1', { campaignId: closed.campaignId, requestedAt: new Date(now - 30 * HOUR).toISOString() }),
+      },
+      {
+        key: 'late-2',
+        value: request('late-out', 'late-2', { campaignId: closed.campaignId, requestedAt: new Date(now - 23 * HOUR).toISOString() }),
+      },
     ]);
     await waitFor('2 decisions', () => decisionsFor(['late-in', 'late-out']).length === 2);
     expect(decisionsFor(['late-in'])[0]?.status).toBe('ACCEPTED');
@@ -188,7 +223,10 @@ describe('claims service on real Kafka and Postgres', () => {
 
   it('does not decide the same event twice (double tap, redelivery)', async () => {
     const v = request('tap-1', 'tapper');
-    await send([{ key: 'tapper', value: v }, { key: 'tapper', value: v }]);
+    await send([
+      { key: 'tapper', value: v },
+      { key: 'tapper', value: v },
+    ]);
     await send([{ key: 'tapper-other-partition', value: v }]);
     await waitFor('one decision', () => decisionsFor(['tap-1']).length === 1);
     await new Promise((r) => setTimeout(r, 2000));
@@ -198,14 +236,21 @@ describe('claims service on real Kafka and Postgres', () => {
   });
 
   it('parks a schema-breaking message in the DLQ with its reason', async () => {
-    await send([{ key: 'broken', value: { eventId: 'broken-1', accountId: 'broken' } }, { key: 'broken', value: '{"oops"' }]);
+    await send([
+      { key: 'broken', value: { eventId: 'broken-1', accountId: 'broken' } },
+      { key: 'broken', value: '{"oops"' },
+    ]);
     await waitFor('2 dead letters', () => collector.on(prefix + dlqName(Topics.claimRequested.name)).length >= 2);
     const reasons = collector.on(prefix + dlqName(Topics.claimRequested.name)).map((m) => m.headers[DLQ_HEADERS.reason]);
-    expect(reasons).toEqual(expect.arrayContaining([expect.stringMatching(/^SCHEMA_VIOLATION: campaignId/), expect.stringMatching(/^MALFORMED_JSON/)]));
+    expect(reasons).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^SCHEMA_VIOLATION: campaignId/), expect.stringMatching(/^MALFORMED_JSON/)]),
+    );
   });
 
   it('answers support staff and ops over HTTP', async () => {
-    const acc = (await (await fetch(`${url}/claims/race-0`, { headers: reader })).json()) as { claims: { status: string; granted: { coupons: number[] } | null }[] };
+    const acc = (await (await fetch(`${url}/claims/race-0`, { headers: reader })).json()) as {
+      claims: { status: string; granted: { coupons: number[] } | null }[];
+    };
     expect(acc.claims).toHaveLength(6);
     expect(acc.claims.filter((c) => c.status === 'ACCEPTED')[0]?.granted?.coupons).toEqual([2000, 3000]);
     const stats = (await (await fetch(`${url}/claims/stats?campaignId=${campaignId}`, { headers: reader })).json()) as {
@@ -217,25 +262,53 @@ describe('claims service on real Kafka and Postgres', () => {
 
   it('audits campaign creation by ops (row and compensation.ops.audited.v1) and refuses it to a reader', async () => {
     const audited = await pg.query(`SELECT actor, roles, action, target, source_address FROM ops_audit WHERE target = $1`, [campaignId]);
-    expect(audited.rows).toEqual([{ actor: 'oncall-lee', roles: ['ops'], action: 'claims.campaign.create', target: campaignId, source_address: expect.stringMatching(/127\.0\.0\.1/) }]);
+    expect(audited.rows).toEqual([
+      {
+        actor: 'oncall-lee',
+        roles: ['ops'],
+        action: 'claims.campaign.create',
+        target: campaignId,
+        source_address: expect.stringMatching(/127\.0\.0\.1/),
+      },
+    ]);
     await waitFor('audit event', () => collector.on(prefix + Topics.claimsOpsAudited.name).some((m) => m.key === campaignId));
-    const event = collector.on(prefix + Topics.claimsOpsAudited.name).find((m) => m.key === campaignId)?.json<PayloadOf<'claimsOpsAudited'>>();
-    expect(event).toMatchObject({ service: 'claims', actor: 'oncall-lee', action: 'claims.campaign.create', target: campaignId, detail: { opensAt: campaign.opensAt } });
-    const byReader = await fetch(`${url}/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json', ...reader }, body: JSON.stringify({ ...campaign, campaignId: 'by-reader' }) });
+    const event = collector
+      .on(prefix + Topics.claimsOpsAudited.name)
+      .find((m) => m.key === campaignId)
+      ?.json<PayloadOf<'claimsOpsAudited'>>();
+    expect(event).toMatchObject({
+      service: 'claims',
+      actor: 'oncall-lee',
+      action: 'claims.campaign.create',
+      target: campaignId,
+      detail: { opensAt: campaign.opensAt },
+    });
+    const byReader = await fetch(`${url}/campaigns`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...reader },
+      body: JSON.stringify({ ...campaign, campaignId: 'by-reader' }),
+    });
     expect(byReader.status).toBe(403);
     expect((await fetch(`${url}/campaigns`)).status).toBe(401);
   });
 
   it('refuses every registered route but /health/* without a token (401) and with a wrong role (403)', async () => {
     const probes = await probeRoutes(app, url, config);
-    expect(probes.map((p) => `${p.method} ${p.path}`)).toEqual(expect.arrayContaining(['POST /campaigns', 'GET /claims/stats', 'GET /claims/:accountId', 'GET /metrics']));
+    expect(probes.map((p) => `${p.method} ${p.path}`)).toEqual(
+      expect.arrayContaining(['POST /campaigns', 'GET /claims/stats', 'GET /claims/:accountId', 'GET /metrics']),
+    );
     for (const p of probes.filter((x) => !x.path.startsWith('/health/'))) {
       const where = `${p.method} ${p.path}`;
       expect([where, p.anonymous]).toEqual([where, 401]);
       expect([where, Object.values(p.byRole).includes(403)]).toEqual([where, true]);
       expect([where, Object.values(p.byRole).some((s) => s !== 401 && s !== 403)]).toEqual([where, true]);
     }
-    expect(probes.find((p) => p.method === 'POST' && p.path === '/campaigns')?.byRole).toMatchObject({ ops: 400, reader: 403, 'app-backend': 403, 'shop-backend': 403 });
+    expect(probes.find((p) => p.method === 'POST' && p.path === '/campaigns')?.byRole).toMatchObject({
+      ops: 400,
+      reader: 403,
+      'app-backend': 403,
+      'shop-backend': 403,
+    });
   });
   it('gives one eventId one decision when it races on every partition at once (retries that came back with other keys)', async () => {
     const ids = Array.from({ length: 30 }, (_, i) => `retry-storm-${i}`);
@@ -255,7 +328,10 @@ describe('claims service on real Kafka and Postgres', () => {
   });
 
   it('parks the same eventId with another body as EVENT_ID_REUSED and keeps the first decision', async () => {
-    const dlq = () => collector.on(prefix + dlqName(Topics.claimRequested.name)).filter((m) => m.headers[DLQ_HEADERS.reason]?.startsWith('EVENT_ID_REUSED'));
+    const dlq = () =>
+      collector
+        .on(prefix + dlqName(Topics.claimRequested.name))
+        .filter((m) => m.headers[DLQ_HEADERS.reason]?.startsWith('EVENT_ID_REUSED'));
     const before = dlq().length;
     await send([{ key: 'reuser', value: request('reused-1', 'reuser') }]);
     await waitFor('first decided', () => decisionsFor(['reused-1']).length === 1);

@@ -11,7 +11,12 @@ export const couponsEnv = platformEnv.extend({
   /** How far an event's `requestedAt` may be ahead of its Kafka timestamp before it is INVALID. */
   REDEMPTION_SKEW_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
   /** How long an ACCEPTED decision without rewards waits for its campaign's definition before the DLQ. */
-  COUPON_REWARDS_WAIT_MS: z.coerce.number().int().min(0).max(7 * 86_400_000).default(600_000),
+  COUPON_REWARDS_WAIT_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 86_400_000)
+    .default(600_000),
   /** Order amounts above this are implausible: INVALID. */
   MAX_ORDER_AMOUNT_WON: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).default(MAX_ORDER_AMOUNT_WON),
 });

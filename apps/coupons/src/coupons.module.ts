@@ -17,7 +17,12 @@ import { RedemptionRepository } from './redemptions/redemption.repository';
 import { RedemptionService } from './redemptions/redemption.service';
 import { COUPONS_CONFIG } from './tokens';
 
-export const couponsMigrations = [...messagingMigrations, CouponsSchema1764300003000, CampaignRewards1764300003100, HonourTimelyRedemptions1764800003200];
+export const couponsMigrations = [
+  ...messagingMigrations,
+  CouponsSchema1764300003000,
+  CampaignRewards1764300003100,
+  HonourTimelyRedemptions1764800003200,
+];
 
 @Module({})
 export class CouponsModule {
@@ -25,11 +30,24 @@ export class CouponsModule {
     return {
       module: CouponsModule,
       imports: [
-        ...serviceInfrastructure({ service: 'coupons', config, database: couponsDatabase(config), migrations: couponsMigrations, clock: opts.clock }),
+        ...serviceInfrastructure({
+          service: 'coupons',
+          config,
+          database: couponsDatabase(config),
+          migrations: couponsMigrations,
+          clock: opts.clock,
+        }),
         HttpAuthModule.forRoot(config),
       ],
       controllers: [CouponIssuer, RedemptionConsumer, RedemptionController, CouponsController, MetricsController],
-      providers: [{ provide: COUPONS_CONFIG, useValue: config }, CouponRepository, CampaignRewardRepository, RedemptionRepository, RedemptionService, ExpirySweeper],
+      providers: [
+        { provide: COUPONS_CONFIG, useValue: config },
+        CouponRepository,
+        CampaignRewardRepository,
+        RedemptionRepository,
+        RedemptionService,
+        ExpirySweeper,
+      ],
     };
   }
 }

@@ -36,7 +36,10 @@ describe('coupon issuance and expiry (real Kafka and Postgres)', () => {
       acceptedClaim('m1', t0),
       acceptedClaim('n1', t0, { makersMember: false }),
       rejectedClaim('r1', t0),
-      acceptedClaim('open1', t0, { makersMember: false, rewards: { ...REWARDS_2023, coupons: { membersOnly: false, amountsWon: [1000], validityDays: 30, minPaidWon: 100 } } }),
+      acceptedClaim('open1', t0, {
+        makersMember: false,
+        rewards: { ...REWARDS_2023, coupons: { membersOnly: false, amountsWon: [1000], validityDays: 30, minPaidWon: 100 } },
+      }),
       acceptedClaim('none1', t0, { rewards: { ...REWARDS_2023, coupons: null } }),
       acceptedClaim('m2', t0),
     ]);
@@ -65,7 +68,12 @@ describe('coupon issuance and expiry (real Kafka and Postgres)', () => {
   });
 
   it('never issues twice for the same claim: republished decisions, a restart, then the same decision again', async () => {
-    await h.feeder.send('claimDecided', [acceptedClaim('m1', t0), acceptedClaim('m1', t0), acceptedClaim('dup', t0), acceptedClaim('dup', t0)]);
+    await h.feeder.send('claimDecided', [
+      acceptedClaim('m1', t0),
+      acceptedClaim('m1', t0),
+      acceptedClaim('dup', t0),
+      acceptedClaim('dup', t0),
+    ]);
     await waitFor('dup issued', () => issued().filter((i) => i.accountId === 'acct-dup').length >= 2);
     await h.app.close();
     clock.advance(60_000);
@@ -99,7 +107,9 @@ describe('coupon issuance and expiry (real Kafka and Postgres)', () => {
     clock.set(new Date(expiresAt - 1));
     expect(await sweeper.sweepOnce()).toBe(0);
     const reader = await h.bearer('reader');
-    const view1 = (await (await fetch(`${base}/coupons/acct-m1`, { headers: reader })).json()) as { coupons: { couponId: string; state: string }[] };
+    const view1 = (await (await fetch(`${base}/coupons/acct-m1`, { headers: reader })).json()) as {
+      coupons: { couponId: string; state: string }[];
+    };
     expect(view1.coupons.map((c) => c.state).sort()).toEqual(['ACTIVE', 'REDEEMED']);
 
     clock.set(new Date(expiresAt)); // at exactly expiresAt: expired
@@ -117,10 +127,11 @@ describe('coupon issuance and expiry (real Kafka and Postgres)', () => {
     expect(new Set(expired().map((e) => e.couponId)).size).toBe(8);
     expect(expired().some((e) => e.couponId === used)).toBe(false);
     expect(expired().filter((e) => e.expiredAt === new Date(expiresAt).toISOString())).toHaveLength(6);
-    expect(expired().filter((e) => e.accountId === 'acct-after').map((e) => e.expiredAt)).toEqual([
-      new Date(expiresAt + 60_000).toISOString(),
-      new Date(expiresAt + 60_000).toISOString(),
-    ]);
+    expect(
+      expired()
+        .filter((e) => e.accountId === 'acct-after')
+        .map((e) => e.expiredAt),
+    ).toEqual([new Date(expiresAt + 60_000).toISOString(), new Date(expiresAt + 60_000).toISOString()]);
 
     const view2 = (await (await fetch(`${base}/coupons/acct-m1`, { headers: reader })).json()) as {
       accountId: string;
@@ -128,18 +139,32 @@ describe('coupon issuance and expiry (real Kafka and Postgres)', () => {
     };
     expect(view2.accountId).toBe('acct-m1');
     expect(view2.coupons).toEqual([
-      expect.objectContaining({ couponId: used, amountWon: 2000, state: 'REDEEMED', orderId: 'order-1', expiresAt: new Date(expiresAt).toISOString() }),
+      expect.objectContaining({
+        couponId: used,
+        amountWon: 2000,
+        state: 'REDEEMED',
+        orderId: 'order-1',
+        expiresAt: new Date(expiresAt).toISOString(),
+      }),
       expect.objectContaining({ couponId: couponIdFor('claim-m1', 1), amountWon: 3000, state: 'EXPIRED' }),
     ]);
-    expect((await (await fetch(`${base}/coupons/acct-nobody`, { headers: reader })).json()) as unknown).toEqual({ accountId: 'acct-nobody', coupons: [] });
+    expect((await (await fetch(`${base}/coupons/acct-nobody`, { headers: reader })).json()) as unknown).toEqual({
+      accountId: 'acct-nobody',
+      coupons: [],
+    });
     expect((await fetch(`${base}/coupons/${encodeURIComponent('bad id')}`, { headers: reader })).status).toBe(400);
   });
 
   it('a decision without rewards uses the campaign definition, waiting for it; an unknown campaign ends in the DLQ', async () => {
     const at = new Date(t0.getTime() + 40 * DAY);
     clock.set(at);
-    await h.feeder.send('campaignDefined', [campaignDefined('camp-known', { membersOnly: false, amountsWon: [700], validityDays: 3, minPaidWon: 100 }, at)]);
-    await waitFor('camp-known stored', async () => (await count(`SELECT count(*) n FROM campaign_reward WHERE campaign_id = 'camp-known'`)) === 1);
+    await h.feeder.send('campaignDefined', [
+      campaignDefined('camp-known', { membersOnly: false, amountsWon: [700], validityDays: 3, minPaidWon: 100 }, at),
+    ]);
+    await waitFor(
+      'camp-known stored',
+      async () => (await count(`SELECT count(*) n FROM campaign_reward WHERE campaign_id = 'camp-known'`)) === 1,
+    );
     const strip = ({ rewards: _r, ...rest }: ClaimDecided): ClaimDecided => rest;
     await h.feeder.send('claimDecided', [
       strip(acceptedClaim('known', at, { campaignId: 'camp-known', makersMember: false })),
@@ -148,25 +173,42 @@ describe('coupon issuance and expiry (real Kafka and Postgres)', () => {
     ]);
     await waitFor('acct-known issued', () => issued().some((i) => i.accountId === 'acct-known'));
     expect(issued().filter((i) => i.accountId === 'acct-known')).toEqual([
-      expect.objectContaining({ campaignId: 'camp-known', amountWon: 700, issuedAt: at.toISOString(), expiresAt: new Date(at.getTime() + 3 * DAY).toISOString() }),
+      expect.objectContaining({
+        campaignId: 'camp-known',
+        amountWon: 700,
+        issuedAt: at.toISOString(),
+        expiresAt: new Date(at.getTime() + 3 * DAY).toISOString(),
+      }),
     ]);
     await waitFor('two deferred', async () => (await count(`SELECT count(*) n FROM deferred_message`)) === 2);
     expect(await count(`SELECT count(*) n FROM coupon WHERE account_id IN ('acct-late', 'acct-orphan')`)).toBe(0);
 
-    await h.feeder.send('campaignDefined', [campaignDefined('camp-late', { membersOnly: true, amountsWon: [5000], validityDays: 7, minPaidWon: 100 }, at)]);
-    await waitFor('camp-late stored', async () => (await count(`SELECT count(*) n FROM campaign_reward WHERE campaign_id = 'camp-late'`)) === 1);
+    await h.feeder.send('campaignDefined', [
+      campaignDefined('camp-late', { membersOnly: true, amountsWon: [5000], validityDays: 7, minPaidWon: 100 }, at),
+    ]);
+    await waitFor(
+      'camp-late stored',
+      async () => (await count(`SELECT count(*) n FROM campaign_reward WHERE campaign_id = 'camp-late'`)) === 1,
+    );
     clock.advance(1000); // the deferred decisions are due again
     await waitFor('acct-late issued', () => issued().some((i) => i.accountId === 'acct-late'));
     const retriedAt = new Date(at.getTime() + 1000);
     expect(issued().filter((i) => i.accountId === 'acct-late')).toEqual([
-      expect.objectContaining({ campaignId: 'camp-late', amountWon: 5000, issuedAt: retriedAt.toISOString(), expiresAt: new Date(retriedAt.getTime() + 7 * DAY).toISOString() }),
+      expect.objectContaining({
+        campaignId: 'camp-late',
+        amountWon: 5000,
+        issuedAt: retriedAt.toISOString(),
+        expiresAt: new Date(retriedAt.getTime() + 7 * DAY).toISOString(),
+      }),
     ]);
     expect(claimsDlq()).toHaveLength(0);
 
     clock.advance(11 * 60_000); // past COUPON_REWARDS_WAIT_MS (10 min by default)
     await waitFor('orphan parked', () => claimsDlq().length >= 1);
     expect(claimsDlq()).toHaveLength(1);
-    expect(claimsDlq()[0]?.headers[DLQ_HEADERS.reason]).toMatch(/^DEFERRED_TIMEOUT: UNKNOWN_REWARDS: claim claim-orphan is ACCEPTED without rewards and campaign camp-never/);
+    expect(claimsDlq()[0]?.headers[DLQ_HEADERS.reason]).toMatch(
+      /^DEFERRED_TIMEOUT: UNKNOWN_REWARDS: claim claim-orphan is ACCEPTED without rewards and campaign camp-never/,
+    );
     expect(await count(`SELECT count(*) n FROM deferred_message`)).toBe(0);
     expect(await count(`SELECT count(*) n FROM coupon WHERE account_id = 'acct-orphan'`)).toBe(0);
   });

@@ -23,7 +23,13 @@ describe('coupon redemption on the event and HTTP paths (real Kafka and Postgres
   const decided = (): Decided[] => h.collector.on(h.topic('couponRedemptionDecided')).map((m) => m.json<Decided>());
   const decisionsOf = (eventId: string): Decided[] => decided().filter((d) => d.eventId === eventId);
   const requestsDlq = () => h.collector.on(h.prefix + dlqName(Topics.couponRedemptionRequested.name));
-  const request = (eventId: string, couponId: string, accountId: string, orderAmountWon: number, over: Partial<RedemptionRequested> = {}): RedemptionRequested => ({
+  const request = (
+    eventId: string,
+    couponId: string,
+    accountId: string,
+    orderAmountWon: number,
+    over: Partial<RedemptionRequested> = {},
+  ): RedemptionRequested => ({
     eventId,
     couponId,
     accountId,
@@ -40,10 +46,18 @@ describe('coupon redemption on the event and HTTP paths (real Kafka and Postgres
   const redeem = async (couponId: string, key: string | null, body: unknown) =>
     fetch(`${base}/coupons/${encodeURIComponent(couponId)}/redemptions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(await h.bearer('shop-backend')), ...(key === null ? {} : { 'idempotency-key': key }) },
+      headers: {
+        'content-type': 'application/json',
+        ...(await h.bearer('shop-backend')),
+        ...(key === null ? {} : { 'idempotency-key': key }),
+      },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
-  const redeemJson = async (couponId: string, key: string, body: unknown): Promise<{ status: number; body: Decided; replayed: boolean }> => {
+  const redeemJson = async (
+    couponId: string,
+    key: string,
+    body: unknown,
+  ): Promise<{ status: number; body: Decided; replayed: boolean }> => {
     const r = await redeem(couponId, key, body);
     return { status: r.status, body: (await r.json()) as Decided, replayed: r.headers.get('idempotent-replayed') === 'true' };
   };
@@ -71,17 +85,37 @@ describe('coupon redemption on the event and HTTP paths (real Kafka and Postgres
     }
   };
   const outcome = (d: Decided | undefined): string =>
-    !d ? 'none' : d.status === 'REDEEMED' ? `REDEEMED paid=${d.paidAmountWon} discount=${d.discountWon}` : `${d.reason} paid=${d.paidAmountWon} discount=${d.discountWon}`;
+    !d
+      ? 'none'
+      : d.status === 'REDEEMED'
+        ? `REDEEMED paid=${d.paidAmountWon} discount=${d.discountWon}`
+        : `${d.reason} paid=${d.paidAmountWon} discount=${d.discountWon}`;
 
   beforeAll(async () => {
-    h = await startHarness('coupons_redeem', clock, [Topics.couponIssued.name, Topics.couponRedemptionDecided.name, dlqName(Topics.couponRedemptionRequested.name)]);
+    h = await startHarness('coupons_redeem', clock, [
+      Topics.couponIssued.name,
+      Topics.couponRedemptionDecided.name,
+      dlqName(Topics.couponRedemptionRequested.name),
+    ]);
     base = await h.app.getUrl();
     clock.set(oldIssuedAt);
     await h.feeder.send('claimDecided', [acceptedClaim('old', oldIssuedAt)]);
     await waitFor('old coupons', async () => (await h.count(`SELECT count(*) n FROM coupon`)) === 2);
     clock.set(t0);
-    const ids = ['b1', 'b2', 'b3', 'r1', 'h1', 'x1', ...Array.from({ length: 5 }, (_, i) => `race${i}`), ...Array.from({ length: 5 }, (_, i) => `mix${i}`)];
-    await h.feeder.send('claimDecided', ids.map((id) => acceptedClaim(id, t0)));
+    const ids = [
+      'b1',
+      'b2',
+      'b3',
+      'r1',
+      'h1',
+      'x1',
+      ...Array.from({ length: 5 }, (_, i) => `race${i}`),
+      ...Array.from({ length: 5 }, (_, i) => `mix${i}`),
+    ];
+    await h.feeder.send(
+      'claimDecided',
+      ids.map((id) => acceptedClaim(id, t0)),
+    );
     await waitFor('coupons issued', async () => (await h.count(`SELECT count(*) n FROM coupon`)) === 2 + 2 * ids.length);
   });
   afterAll(async () => {
@@ -158,7 +192,11 @@ describe('coupon redemption on the event and HTTP paths (real Kafka and Postgres
       .map((m) => m.headers[DLQ_HEADERS.reason]);
     expect(reasons).toHaveLength(3);
     expect(reasons).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^SCHEMA_VIOLATION: orderAmountWon/), expect.stringMatching(/^SCHEMA_VIOLATION: couponId/), expect.stringMatching(/^MALFORMED_JSON/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/^SCHEMA_VIOLATION: orderAmountWon/),
+        expect.stringMatching(/^SCHEMA_VIOLATION: couponId/),
+        expect.stringMatching(/^MALFORMED_JSON/),
+      ]),
     );
     // the coupon the invalid ones aimed at is still unused
     expect(await h.count(`SELECT count(*) n FROM coupon WHERE coupon_id = $1 AND redeemed_by IS NULL`, [c2000('b3')])).toBe(1);
@@ -182,9 +220,11 @@ describe('coupon redemption on the event and HTTP paths (real Kafka and Postgres
     expect(answers.every((a) => outcome(a) === 'REDEEMED paid=3000 discount=2000')).toBe(true);
     expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1); // identical, decidedAt included
     await waitFor('reused eventId parked', () => requestsDlq().length > dlqBefore);
-    expect(requestsDlq().slice(dlqBefore).map((m) => m.headers[DLQ_HEADERS.reason])).toEqual([
-      expect.stringMatching(/^EVENT_ID_REUSED: eventId e-r1 was already decided for a different request/),
-    ]);
+    expect(
+      requestsDlq()
+        .slice(dlqBefore)
+        .map((m) => m.headers[DLQ_HEADERS.reason]),
+    ).toEqual([expect.stringMatching(/^EVENT_ID_REUSED: eventId e-r1 was already decided for a different request/)]);
     expect(await h.count(`SELECT count(*) n FROM redemption WHERE coupon_id = $1`, [c2000('r1')])).toBe(1);
   });
 
@@ -241,17 +281,25 @@ describe('coupon redemption on the event and HTTP paths (real Kafka and Postgres
         Promise.all(
           coupons.flatMap(([id, couponId]) =>
             ['a', 'b'].map((side) =>
-              redeemJson(couponId, `k-${couponId}-${side}`, { accountId: `acct-${id}`, orderId: `order-${couponId}-${side}`, orderAmountWon: 10_000 }),
+              redeemJson(couponId, `k-${couponId}-${side}`, {
+                accountId: `acct-${id}`,
+                orderId: `order-${couponId}-${side}`,
+                orderAmountWon: 10_000,
+              }),
             ),
           ),
         ),
     );
     expect(results.every((r) => r.status === 200)).toBe(true);
     for (const [, couponId] of coupons) {
-      const mine = results.filter((r) => r.body.couponId === couponId).map((r) => r.body.status === 'REDEEMED' ? 'REDEEMED' : r.body.reason);
+      const mine = results
+        .filter((r) => r.body.couponId === couponId)
+        .map((r) => (r.body.status === 'REDEEMED' ? 'REDEEMED' : r.body.reason));
       expect([couponId, mine.sort()]).toEqual([couponId, ['ALREADY_USED', 'REDEEMED']]);
     }
-    expect(await h.count(`SELECT count(*) n FROM redemption WHERE status = 'REDEEMED' AND coupon_id = ANY($1)`, [coupons.map((c) => c[1])])).toBe(10);
+    expect(
+      await h.count(`SELECT count(*) n FROM redemption WHERE status = 'REDEEMED' AND coupon_id = ANY($1)`, [coupons.map((c) => c[1])]),
+    ).toBe(10);
   });
 
   it('an event and an HTTP request racing for the same coupon: exactly one REDEEMED', async () => {
@@ -268,19 +316,28 @@ describe('coupon redemption on the event and HTTP paths (real Kafka and Postgres
           coupons.map(([id, couponId]) => request(`e-${couponId}`, couponId, `acct-${id}`, 10_000)),
         );
         return Promise.all(
-          coupons.map(([id, couponId]) => redeemJson(couponId, `k-${couponId}`, { accountId: `acct-${id}`, orderId: `order-${couponId}`, orderAmountWon: 10_000 })),
+          coupons.map(([id, couponId]) =>
+            redeemJson(couponId, `k-${couponId}`, { accountId: `acct-${id}`, orderId: `order-${couponId}`, orderAmountWon: 10_000 }),
+          ),
         );
       },
     );
     const events = await awaitDecisions(coupons.map(([, c]) => `e-${c}`));
     for (const [, couponId] of coupons) {
       const both = [events.get(`e-${couponId}`), http.find((r) => r.body.couponId === couponId)?.body];
-      expect([couponId, both.map((d) => (d?.status === 'REDEEMED' ? 'REDEEMED' : d?.reason)).sort()]).toEqual([couponId, ['ALREADY_USED', 'REDEEMED']]);
+      expect([couponId, both.map((d) => (d?.status === 'REDEEMED' ? 'REDEEMED' : d?.reason)).sort()]).toEqual([
+        couponId,
+        ['ALREADY_USED', 'REDEEMED'],
+      ]);
     }
     const httpWins = http.filter((r) => r.body.status === 'REDEEMED').length;
     console.log(`event vs HTTP race: HTTP won ${httpWins} of 10 coupons, events won ${10 - httpWins}`);
-    expect(await h.count(`SELECT count(*) n FROM redemption WHERE status = 'REDEEMED' AND coupon_id = ANY($1)`, [coupons.map((c) => c[1])])).toBe(10);
-    expect(await h.count(`SELECT count(*) n FROM coupon WHERE redeemed_by IS NOT NULL AND coupon_id = ANY($1)`, [coupons.map((c) => c[1])])).toBe(10);
+    expect(
+      await h.count(`SELECT count(*) n FROM redemption WHERE status = 'REDEEMED' AND coupon_id = ANY($1)`, [coupons.map((c) => c[1])]),
+    ).toBe(10);
+    expect(
+      await h.count(`SELECT count(*) n FROM coupon WHERE redeemed_by IS NOT NULL AND coupon_id = ANY($1)`, [coupons.map((c) => c[1])]),
+    ).toBe(10);
   });
 
   it('expiry boundary: at exactly expiresAt the coupon is EXPIRED (HTTP judged now, events at requestedAt)', async () => {
@@ -321,6 +378,8 @@ describe('coupon redemption on the event and HTTP paths (real Kafka and Postgres
     const d = await awaitDecisions(['e-backlog-in-time', 'e-backlog-late']);
     expect(outcome(d.get('e-backlog-in-time'))).toBe('REDEEMED paid=7000 discount=3000');
     expect(outcome(d.get('e-backlog-late'))).toBe('EXPIRED paid=null discount=0');
-    expect(await h.count(`SELECT count(*) n FROM coupon WHERE coupon_id = $1 AND redeemed_by = 'e-backlog-in-time'`, [c3000('bk1')])).toBe(1);
+    expect(await h.count(`SELECT count(*) n FROM coupon WHERE coupon_id = $1 AND redeemed_by = 'e-backlog-in-time'`, [c3000('bk1')])).toBe(
+      1,
+    );
   });
 });

@@ -19,7 +19,13 @@ export class EmoticonsModule {
     return {
       module: EmoticonsModule,
       imports: [
-        ...serviceInfrastructure({ service: 'emoticons', config, database: emoticonsDatabase(config), migrations: emoticonsMigrations, clock: opts.clock }),
+        ...serviceInfrastructure({
+          service: 'emoticons',
+          config,
+          database: emoticonsDatabase(config),
+          migrations: emoticonsMigrations,
+          clock: opts.clock,
+        }),
         HttpAuthModule.forRoot(config),
       ],
       controllers: [GrantHandler, DownloadHandler, EntitlementsController, MetricsController],

@@ -39,17 +39,23 @@ describe('emoticons: downloads, expiry and the keyboard tab (real Kafka + Postgr
   let collector: TopicCollector;
   let pg: Client;
   const on = <T>(topic: string): T[] => collector.on(prefix + topic).map((m) => m.json<T>());
-  const activated = (accountId?: string) => on<Activated>(Topics.entitlementActivated.name).filter((a) => !accountId || a.accountId === accountId);
+  const activated = (accountId?: string) =>
+    on<Activated>(Topics.entitlementActivated.name).filter((a) => !accountId || a.accountId === accountId);
   const rejected = () => on<Rejected>(Topics.downloadRejected.name);
   const dlq = () => collector.on(prefix + dlqName(Topics.emoticonDownloaded.name));
   const packs = async (accountId: string): Promise<Pack[]> => {
-    const res = await fetch(`${url}/entitlements/${encodeURIComponent(accountId)}`, { headers: await bearer(config, 'app-backend', { account: accountId }) });
+    const res = await fetch(`${url}/entitlements/${encodeURIComponent(accountId)}`, {
+      headers: await bearer(config, 'app-backend', { account: accountId }),
+    });
     expect(res.status).toBe(200);
     return ((await res.json()) as { packs: Pack[] }).packs;
   };
   const grant = async (accountId: string) => {
     await feeder.send('claimDecided', [acceptedDecision(accountId)]);
-    await waitFor(`${accountId} granted`, async () => (await pg.query(`SELECT 1 FROM entitlement WHERE account_id = $1`, [accountId])).rowCount === 3);
+    await waitFor(
+      `${accountId} granted`,
+      async () => (await pg.query(`SELECT 1 FROM entitlement WHERE account_id = $1`, [accountId])).rowCount === 3,
+    );
   };
 
   beforeAll(async () => {
@@ -61,7 +67,9 @@ describe('emoticons: downloads, expiry and the keyboard tab (real Kafka + Postgr
     url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
     feeder = new Feeder(prefix);
     collector = await new TopicCollector(
-      [Topics.entitlementActivated, Topics.downloadRejected, Topics.entitlementExpired].map((t) => prefix + t.name).concat(prefix + dlqName(Topics.emoticonDownloaded.name)),
+      [Topics.entitlementActivated, Topics.downloadRejected, Topics.entitlementExpired]
+        .map((t) => prefix + t.name)
+        .concat(prefix + dlqName(Topics.emoticonDownloaded.name)),
     ).start();
     pg = new Client({ connectionString: db.url });
     await pg.connect();
@@ -115,21 +123,41 @@ describe('emoticons: downloads, expiry and the keyboard tab (real Kafka + Postgr
       { event_id: 'dl-4', outcome: 'REPEAT' },
     ]);
     expect(await packs('user-1')).toEqual([
-      expect.objectContaining({ emoticonId: 'choonsik-friends-2', state: 'ACTIVE', permanent: true, usable: true, usableUntil: null, firstDownloadedAt: at(0).toISOString() }),
-      expect.objectContaining({ emoticonId: 'tosimi-tomungi', state: 'ACTIVE', permanent: false, validityDays: 90, usableUntil: at(90 * DAY).toISOString() }),
+      expect.objectContaining({
+        emoticonId: 'choonsik-friends-2',
+        state: 'ACTIVE',
+        permanent: true,
+        usable: true,
+        usableUntil: null,
+        firstDownloadedAt: at(0).toISOString(),
+      }),
+      expect.objectContaining({
+        emoticonId: 'tosimi-tomungi',
+        state: 'ACTIVE',
+        permanent: false,
+        validityDays: 90,
+        usableUntil: at(90 * DAY).toISOString(),
+      }),
       expect.objectContaining({ emoticonId: 'broken-bear', state: 'NOT_DOWNLOADED', usable: true, usableUntil: null, validityDays: 90 }),
     ]);
   });
 
   it('a download that arrives before its grant waits for it, then starts the clock from its own download time', async () => {
     await feeder.send('emoticonDownloaded', [download('early-1', 'user-2', 'broken-bear', at(60_000))]);
-    await waitFor('download deferred', async () => (await pg.query(`SELECT 1 FROM deferred_message WHERE reason LIKE 'NOT_GRANTED: account user-2 %'`)).rowCount === 1);
+    await waitFor(
+      'download deferred',
+      async () => (await pg.query(`SELECT 1 FROM deferred_message WHERE reason LIKE 'NOT_GRANTED: account user-2 %'`)).rowCount === 1,
+    );
     expect(activated('user-2')).toHaveLength(0);
 
     await grant('user-2');
     clock.advance(1000); // the deferred download is due again
     await waitFor('late activation', () => activated('user-2').length === 1, 20_000);
-    expect(activated('user-2')[0]).toMatchObject({ eventId: 'early-1', emoticonId: 'broken-bear', expiresAt: at(60_000 + 90 * DAY).toISOString() });
+    expect(activated('user-2')[0]).toMatchObject({
+      eventId: 'early-1',
+      emoticonId: 'broken-bear',
+      expiresAt: at(60_000 + 90 * DAY).toISOString(),
+    });
     await waitFor('deferral cleared', async () => (await pg.query(`SELECT 1 FROM deferred_message`)).rowCount === 0);
     expect(dlq()).toHaveLength(0);
   });
@@ -141,7 +169,11 @@ describe('emoticons: downloads, expiry and the keyboard tab (real Kafka + Postgr
     ]);
     await waitFor('both deferred', async () => (await pg.query(`SELECT 1 FROM deferred_message`)).rowCount === 2);
     clock.advance(1000);
-    await waitFor('retried at least once', async () => (await pg.query(`SELECT 1 FROM deferred_message WHERE attempts > 0`)).rowCount === 2, 20_000);
+    await waitFor(
+      'retried at least once',
+      async () => (await pg.query(`SELECT 1 FROM deferred_message WHERE attempts > 0`)).rowCount === 2,
+      20_000,
+    );
     expect(dlq()).toHaveLength(0);
 
     clock.advance(5000); // past EMOTICON_DOWNLOAD_WAIT_MS
@@ -150,10 +182,16 @@ describe('emoticons: downloads, expiry and the keyboard tab (real Kafka + Postgr
       .map((m) => m.headers[DLQ_HEADERS.reason])
       .sort();
     expect(reasons).toEqual([
-      expect.stringMatching(/^DEFERRED_TIMEOUT: NOT_GRANTED: account user-1 holds no entitlement to ryan-not-in-campaign \(download stray-2\)/),
+      expect.stringMatching(
+        /^DEFERRED_TIMEOUT: NOT_GRANTED: account user-1 holds no entitlement to ryan-not-in-campaign \(download stray-2\)/,
+      ),
       expect.stringMatching(/^DEFERRED_TIMEOUT: NOT_GRANTED: account user-never holds no entitlement to broken-bear \(download stray-1\)/),
     ]);
-    expect(dlq().map((m) => m.json<{ eventId: string }>().eventId).sort()).toEqual(['stray-1', 'stray-2']); // original bytes kept
+    expect(
+      dlq()
+        .map((m) => m.json<{ eventId: string }>().eventId)
+        .sort(),
+    ).toEqual(['stray-1', 'stray-2']); // original bytes kept
     expect((await pg.query(`SELECT 1 FROM deferred_message`)).rowCount).toBe(0);
   });
 
@@ -191,7 +229,9 @@ describe('emoticons: downloads, expiry and the keyboard tab (real Kafka + Postgr
     expect(new Set(expired.map((e) => e.entitlementId)).size).toBe(2501);
     expect(expired.find((e) => e.accountId === 'user-1')).toMatchObject({ emoticonId: 'tosimi-tomungi', expiredAt: end.toISOString() });
 
-    const { rows } = await pg.query(`SELECT account_id, emoticon_id, state FROM entitlement WHERE account_id IN ('user-1', 'user-2') ORDER BY 1, 2`);
+    const { rows } = await pg.query(
+      `SELECT account_id, emoticon_id, state FROM entitlement WHERE account_id IN ('user-1', 'user-2') ORDER BY 1, 2`,
+    );
     expect(rows.map((r) => `${r.account_id}/${r.emoticon_id}/${r.state}`)).toEqual([
       'user-1/broken-bear/GRANTED',
       'user-1/choonsik-friends-2/ACTIVE', // permanent: never expires
@@ -201,7 +241,11 @@ describe('emoticons: downloads, expiry and the keyboard tab (real Kafka + Postgr
       'user-2/tosimi-tomungi/GRANTED',
     ]);
     const tab = await packs('user-1');
-    expect(tab.find((p) => p.emoticonId === 'tosimi-tomungi')).toMatchObject({ state: 'EXPIRED', usable: false, usableUntil: end.toISOString() });
+    expect(tab.find((p) => p.emoticonId === 'tosimi-tomungi')).toMatchObject({
+      state: 'EXPIRED',
+      usable: false,
+      usableUntil: end.toISOString(),
+    });
     expect(tab.find((p) => p.emoticonId === 'choonsik-friends-2')).toMatchObject({ state: 'ACTIVE', usable: true });
 
     // A clock that was never started does not run out: a first download long after the grant still activates.
@@ -232,7 +276,11 @@ describe('emoticons: downloads, expiry and the keyboard tab (real Kafka + Postgr
       ]),
     );
     await waitFor('INVALID refusal', () => rejected().some((r) => r.eventId === 'from-future'));
-    expect(rejected().find((r) => r.eventId === 'from-future')).toMatchObject({ reason: 'INVALID', accountId: 'user-2', emoticonId: 'tosimi-tomungi' });
+    expect(rejected().find((r) => r.eventId === 'from-future')).toMatchObject({
+      reason: 'INVALID',
+      accountId: 'user-2',
+      emoticonId: 'tosimi-tomungi',
+    });
     expect((await packs('user-2')).find((p) => p.emoticonId === 'tosimi-tomungi')).toMatchObject({ state: 'NOT_DOWNLOADED' });
 
     const bad = await fetch(`${url}/entitlements/${encodeURIComponent('has space')}`, { headers: await bearer(config, 'reader') });

@@ -47,7 +47,9 @@ describe('emoticons: grants on compensation.claim.decided.v1 (real Kafka + Postg
   const rejected = Array.from({ length: 50 }, (_, i) => rejectedDecision(`rej-${i}`));
 
   const perClaim = async (): Promise<Map<string, number>> => {
-    const { rows } = await pg.query<{ claim_id: string; n: number }>(`SELECT claim_id, count(*)::int AS n FROM entitlement GROUP BY claim_id`);
+    const { rows } = await pg.query<{ claim_id: string; n: number }>(
+      `SELECT claim_id, count(*)::int AS n FROM entitlement GROUP BY claim_id`,
+    );
     return new Map(rows.map((r) => [r.claim_id, r.n]));
   };
 
@@ -120,7 +122,14 @@ describe('emoticons: grants on compensation.claim.decided.v1 (real Kafka + Postg
       name: 'Spring thank-you pack',
       opensAt: '2024-03-01T00:00:00+09:00',
       closesAt: '2024-03-08T00:00:00+09:00',
-      rewards: { emoticons: [{ emoticonId: 'spring-bear', name: 'Spring Bear', validityDays: 30 }, { emoticonId: 'choonsik-friends-2', name: 'Choonsik is Friends 2', validityDays: null }], coupons: null, pass: null },
+      rewards: {
+        emoticons: [
+          { emoticonId: 'spring-bear', name: 'Spring Bear', validityDays: 30 },
+          { emoticonId: 'choonsik-friends-2', name: 'Choonsik is Friends 2', validityDays: null },
+        ],
+        coupons: null,
+        pass: null,
+      },
       relief: null,
     };
     await feeder.send('campaignDefined', [{ definedAt: '2024-02-20T00:00:00+09:00', campaign: spring }]);
@@ -157,7 +166,10 @@ describe('emoticons: grants on compensation.claim.decided.v1 (real Kafka + Postg
     await feeder.send('claimDecided', [
       '{"claimId": "broken',
       JSON.stringify({ ...acceptedDecision('bad-1'), status: 'MAYBE' }),
-      JSON.stringify({ ...acceptedDecision('bad-2'), rewards: { ...HEART_PACK_REWARDS, emoticons: [{ emoticonId: 'x', name: 'X', validityDays: -5 }] } }),
+      JSON.stringify({
+        ...acceptedDecision('bad-2'),
+        rewards: { ...HEART_PACK_REWARDS, emoticons: [{ emoticonId: 'x', name: 'X', validityDays: -5 }] },
+      }),
       acceptedDecision('after-bad'),
     ]);
     await waitFor('3 dead letters', () => collector.on(dlq).length >= before + 3);

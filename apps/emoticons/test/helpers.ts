@@ -14,7 +14,13 @@ export const HEART_PACK_REWARDS: CampaignRewards = {
     { emoticonId: 'broken-bear', name: 'Broken Bear', validityDays: 90 },
   ],
   coupons: { membersOnly: true, amountsWon: [2000, 3000], validityDays: 30, minPaidWon: 100 },
-  pass: { cap: 3_000_000, delayNoticeAfterSeconds: 259_200, registrationWindowSeconds: 2_592_000, validitySeconds: 2_592_000, storageGb: 100 },
+  pass: {
+    cap: 3_000_000,
+    delayNoticeAfterSeconds: 259_200,
+    registrationWindowSeconds: 2_592_000,
+    validitySeconds: 2_592_000,
+    storageGb: 100,
+  },
 };
 
 export const CAMPAIGN_ID = 'kakao-2023-heart-pack';

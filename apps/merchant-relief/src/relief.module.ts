@@ -21,7 +21,12 @@ import { ReviewRepository } from './reviews/review.repository';
 import { RELIEF_CONFIG } from './tokens';
 import { WaitingRepository } from './waiting/waiting.repository';
 
-export const reliefMigrations = [...messagingMigrations, ReliefSchema1764300000100, ReliefAssessmentEvidence1764300000200, RequestFingerprint1764800000300];
+export const reliefMigrations = [
+  ...messagingMigrations,
+  ReliefSchema1764300000100,
+  ReliefAssessmentEvidence1764300000200,
+  RequestFingerprint1764800000300,
+];
 
 @Module({})
 export class ReliefModule {
@@ -29,11 +34,18 @@ export class ReliefModule {
     return {
       module: ReliefModule,
       imports: [
-        ...serviceInfrastructure({ service: 'merchant-relief', config, database: reliefDatabase(config), migrations: reliefMigrations, clock: opts.clock }),
+        ...serviceInfrastructure({
+          service: 'merchant-relief',
+          config,
+          database: reliefDatabase(config),
+          migrations: reliefMigrations,
+          clock: opts.clock,
+        }),
         HttpAuthModule.forRoot(config),
       ],
       controllers: [CampaignListener, ReportDecider, ReviewDecider, EvidenceRecorder, ReliefController, MetricsController],
-      providers: [RequestFingerprintRepository, 
+      providers: [
+        RequestFingerprintRepository,
         { provide: RELIEF_CONFIG, useValue: config },
         CampaignRepository,
         ReportRepository,

@@ -7,9 +7,16 @@ const ms = (fallback: number) => z.coerce.number().int().min(0).max(86_400_000).
 export const passDispatcherEnv = platformEnv.extend({
   PORT: z.coerce.number().int().min(0).max(65535).default(3004),
   /** Consumer group (and Kafka client id); tests give each suite its own. */
-  CONSUMER_GROUP: z.string().regex(/^[a-zA-Z0-9._-]+$/).default('pass-dispatcher'),
+  CONSUMER_GROUP: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]+$/)
+    .default('pass-dispatcher'),
   /** This replica's name in leader records and logs. */
-  INSTANCE_ID: z.string().min(1).max(100).default(() => `${hostname()}-${process.pid}`),
+  INSTANCE_ID: z
+    .string()
+    .min(1)
+    .max(100)
+    .default(() => `${hostname()}-${process.pid}`),
 
   /** The Talk Drawer channel API. */
   TALK_CHANNEL_URL: z.url().default('http://127.0.0.1:3010'),

@@ -15,7 +15,12 @@ import { RegistrationHandler } from './registration/registration.handler';
 import { PassReserver } from './reservation/pass-reserver';
 import { PASS_DISPATCHER_CONFIG } from './tokens';
 
-export const passDispatcherMigrations = [...messagingMigrations, PassesSchema1764300004000, RegistrationRequestHash1764800004100, OpsAuditTable1764900000000];
+export const passDispatcherMigrations = [
+  ...messagingMigrations,
+  PassesSchema1764300004000,
+  RegistrationRequestHash1764800004100,
+  OpsAuditTable1764900000000,
+];
 
 @Module({})
 export class PassDispatcherModule {

@@ -3,7 +3,17 @@ import { Client } from 'pg';
 import { PayloadOf, Topics } from '@platform/contracts';
 import { createTestDatabase, deleteTestTopics, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
 import { createPassDispatcherApp } from '../src/app';
-import { accepted, campaignRow, createTopics, dbClient, dispatcherConfig, expectInOrderExactlyOnce, Feeder, Sim, startSim } from './helpers';
+import {
+  accepted,
+  campaignRow,
+  createTopics,
+  dbClient,
+  dispatcherConfig,
+  expectInOrderExactlyOnce,
+  Feeder,
+  Sim,
+  startSim,
+} from './helpers';
 import { expectNoticeInvariant, Notice } from './notices';
 
 jest.setTimeout(90_000);
@@ -26,7 +36,12 @@ describe('delay notices from the estimator', () => {
   beforeAll(async () => {
     db = await createTestDatabase('passes_notices');
     prefix = await createTopics('passes-notices');
-    sim = await startSim({ SIM_RATE_LIMIT_PER_SECOND: '4', SIM_RATE_LIMIT_BURST: '1', SIM_LATENCY_MEDIAN_MS: '1', SIM_LATENCY_P99_MS: '5' });
+    sim = await startSim({
+      SIM_RATE_LIMIT_PER_SECOND: '4',
+      SIM_RATE_LIMIT_BURST: '1',
+      SIM_LATENCY_MEDIAN_MS: '1',
+      SIM_LATENCY_P99_MS: '5',
+    });
     app = await createPassDispatcherApp(
       dispatcherConfig(db, prefix, {
         TALK_CHANNEL_URL: sim.url,
@@ -71,14 +86,23 @@ describe('delay notices from the estimator', () => {
 
   it('a throttled channel (4/s for 40 passes): late passes are noticed in time, early ones are not', async () => {
     const campaignId = 'notice-throttled';
-    await feeder.send('claimDecided', Array.from({ length: 40 }, (_, i) => accepted(i, { campaignId, pass: { delayNoticeAfterSeconds: THRESHOLD_S } })));
+    await feeder.send(
+      'claimDecided',
+      Array.from({ length: 40 }, (_, i) => accepted(i, { campaignId, pass: { delayNoticeAfterSeconds: THRESHOLD_S } })),
+    );
     await waitFor('40 delivered', async () => (await campaignRow(pg, campaignId))?.sent_watermark === 40, 60_000, 200);
     await waitFor('reserved events', () => claimedAt().size >= 40, 10_000);
     await new Promise((r) => setTimeout(r, 500)); // notices still in the outbox
 
     const deliveries = await sim.deliveries();
     expectInOrderExactlyOnce(deliveries, campaignId, 40);
-    const late = expectNoticeInvariant({ notices: notices(), deliveries, thresholdMs: THRESHOLD_S * 1000, claimedAt: claimedAt(), campaignId });
+    const late = expectNoticeInvariant({
+      notices: notices(),
+      deliveries,
+      thresholdMs: THRESHOLD_S * 1000,
+      claimedAt: claimedAt(),
+      campaignId,
+    });
     // 40 passes at 4/s take 10 s: a good part comes after 5 s, and the first ones are on time
     expect(late.length).toBeGreaterThan(10);
     const mine = notices().filter((n) => n.campaignId === campaignId);
@@ -91,10 +115,17 @@ describe('delay notices from the estimator', () => {
   it('a dead channel: the growing stall makes the estimator notice every waiting pass before its deadline', async () => {
     const campaignId = 'notice-dead-channel';
     await sim.configure({ outage: true, ratePerSecond: 0 });
-    await feeder.send('claimDecided', Array.from({ length: 20 }, (_, i) => accepted(i, { campaignId, pass: { delayNoticeAfterSeconds: THRESHOLD_S } })));
+    await feeder.send(
+      'claimDecided',
+      Array.from({ length: 20 }, (_, i) => accepted(i, { campaignId, pass: { delayNoticeAfterSeconds: THRESHOLD_S } })),
+    );
     await waitFor('20 notices', () => notices().filter((n) => n.campaignId === campaignId).length >= 20, 30_000, 100);
     // the channel stays down past every deadline, so all 20 really are late
-    const lastClaim = Math.max(...notices().filter((n) => n.campaignId === campaignId).map((n) => Date.parse(n.claimedAt)));
+    const lastClaim = Math.max(
+      ...notices()
+        .filter((n) => n.campaignId === campaignId)
+        .map((n) => Date.parse(n.claimedAt)),
+    );
     await new Promise((r) => setTimeout(r, Math.max(0, lastClaim + THRESHOLD_S * 1000 + 300 - Date.now())));
     expect((await sim.deliveries()).filter((d) => d.campaignId === campaignId)).toHaveLength(0);
     await sim.configure({ outage: false });
@@ -103,7 +134,13 @@ describe('delay notices from the estimator', () => {
 
     const deliveries = await sim.deliveries();
     expectInOrderExactlyOnce(deliveries, campaignId, 20);
-    const late = expectNoticeInvariant({ notices: notices(), deliveries, thresholdMs: THRESHOLD_S * 1000, claimedAt: claimedAt(), campaignId });
+    const late = expectNoticeInvariant({
+      notices: notices(),
+      deliveries,
+      thresholdMs: THRESHOLD_S * 1000,
+      claimedAt: claimedAt(),
+      campaignId,
+    });
     expect(late).toHaveLength(20);
     const t = await triggers(campaignId);
     expect((t.ESTIMATE ?? 0) + (t.WATCHDOG ?? 0)).toBe(20);

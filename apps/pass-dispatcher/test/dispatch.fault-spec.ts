@@ -2,7 +2,18 @@ import { ChildProcess } from 'node:child_process';
 import { Client } from 'pg';
 import { PayloadOf, Topics } from '@platform/contracts';
 import { createTestDatabase, deleteTestTopics, killHard, spawnTs, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
-import { accepted, createTopics, dbClient, Delivery, dispatcherEnv, expectInOrderExactlyOnce, Feeder, freePort, Sim, startSim } from './helpers';
+import {
+  accepted,
+  createTopics,
+  dbClient,
+  Delivery,
+  dispatcherEnv,
+  expectInOrderExactlyOnce,
+  Feeder,
+  freePort,
+  Sim,
+  startSim,
+} from './helpers';
 
 jest.setTimeout(180_000);
 
@@ -98,7 +109,12 @@ describe('dispatch survives kill -9 of its sender', () => {
     children.delete(first.leader);
     const atKill = (await delivered(campaigns[0] ?? '')).length;
     expect(atKill).toBeLessThan(N);
-    await waitFor('survivor leads both campaigns', async () => [...(await leaders()).values()].every((l) => l.leader === survivor), 20_000, 100);
+    await waitFor(
+      'survivor leads both campaigns',
+      async () => [...(await leaders()).values()].every((l) => l.leader === survivor),
+      20_000,
+      100,
+    );
     await waitFor('campaign 1 progressing again', async () => (await delivered(campaigns[0] ?? '')).length >= atKill + 50, 30_000, 100);
 
     // 2) kill -9 of the only sender mid-dispatch, then start another process
@@ -123,9 +139,11 @@ describe('dispatch survives kill -9 of its sender', () => {
       expect(final.get(campaignId)?.epoch).toBeGreaterThanOrEqual(2);
     }
     const audit = await sim.audit();
-    expect(audit.campaigns.map((c) => ({ id: c.campaignId, inOrder: c.inOrder, unique: c.unique, contiguous: c.contiguousFromOne, n: c.delivered })).sort((a, b) => a.id.localeCompare(b.id))).toEqual(
-      campaigns.map((id) => ({ id, inOrder: true, unique: true, contiguous: true, n: N })),
-    );
+    expect(
+      audit.campaigns
+        .map((c) => ({ id: c.campaignId, inOrder: c.inOrder, unique: c.unique, contiguous: c.contiguousFromOne, n: c.delivered }))
+        .sort((a, b) => a.id.localeCompare(b.id)),
+    ).toEqual(campaigns.map((id) => ({ id, inOrder: true, unique: true, contiguous: true, n: N })));
     // every slot got its sent event (committed with the watermark, so none is lost to the kills)
     await waitFor('sent events', () => new Set(collector.on(prefix + Topics.passSent.name).map((m) => m.value)).size >= 2 * N, 30_000);
     const sent = collector.on(prefix + Topics.passSent.name).map((m) => m.json<PayloadOf<'passSent'>>());
@@ -133,6 +151,8 @@ describe('dispatch survives kill -9 of its sender', () => {
       expect(new Set(sent.filter((s) => s.campaignId === campaignId).map((s) => s.slot)).size).toBe(N);
     }
     const stats = await sim.stats();
-    console.log(`kill -9 drill: campaign 2 had ${c2} deliveries at the second kill; channel saw ${stats.duplicates} duplicate sends (resent after a kill, answered from the idempotency record)`);
+    console.log(
+      `kill -9 drill: campaign 2 had ${c2} deliveries at the second kill; channel saw ${stats.duplicates} duplicate sends (resent after a kill, answered from the idempotency record)`,
+    );
   });
 });

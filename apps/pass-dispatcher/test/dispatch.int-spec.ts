@@ -3,7 +3,18 @@ import { Client } from 'pg';
 import { PayloadOf, Topics } from '@platform/contracts';
 import { createTestDatabase, deleteTestTopics, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
 import { createPassDispatcherApp } from '../src/app';
-import { appBearer, accepted, campaignRow, createTopics, dbClient, dispatcherConfig, expectInOrderExactlyOnce, Feeder, Sim, startSim } from './helpers';
+import {
+  appBearer,
+  accepted,
+  campaignRow,
+  createTopics,
+  dbClient,
+  dispatcherConfig,
+  expectInOrderExactlyOnce,
+  Feeder,
+  Sim,
+  startSim,
+} from './helpers';
 
 jest.setTimeout(90_000);
 
@@ -27,10 +38,22 @@ describe('pass dispatch through a hostile channel', () => {
     db = await createTestDatabase('passes_dispatch');
     prefix = await createTopics('passes-dispatch');
     // channel allows 10/s (burst 1); 20% of requests fail with 5xx, half of them after delivering
-    sim = await startSim({ SIM_RATE_LIMIT_PER_SECOND: '10', SIM_RATE_LIMIT_BURST: '1', SIM_ERROR_RATE: '0.2', SIM_LATENCY_MEDIAN_MS: '2', SIM_LATENCY_P99_MS: '20', SIM_SEED: '11' });
+    sim = await startSim({
+      SIM_RATE_LIMIT_PER_SECOND: '10',
+      SIM_RATE_LIMIT_BURST: '1',
+      SIM_ERROR_RATE: '0.2',
+      SIM_LATENCY_MEDIAN_MS: '2',
+      SIM_LATENCY_P99_MS: '20',
+      SIM_SEED: '11',
+    });
     // the dispatcher is told 60/s, far above what the channel allows: 429s are certain
     app = await createPassDispatcherApp(
-      dispatcherConfig(db, prefix, { TALK_CHANNEL_URL: sim.url, DISPATCH_RATE_PER_SECOND: '60', DISPATCH_RETRY_MAX_MS: '200', DELAY_NOTICE_MARGIN_MS: '0' }),
+      dispatcherConfig(db, prefix, {
+        TALK_CHANNEL_URL: sim.url,
+        DISPATCH_RATE_PER_SECOND: '60',
+        DISPATCH_RETRY_MAX_MS: '200',
+        DELAY_NOTICE_MARGIN_MS: '0',
+      }),
     );
     await app.listen(0, '127.0.0.1');
     url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
@@ -50,15 +73,24 @@ describe('pass dispatch through a hostile channel', () => {
   });
 
   const post = async (path: string, body?: unknown, method = 'POST') =>
-    fetch(`${url}${path}`, { method, headers: { 'content-type': 'application/json', ...(await appBearer(app, 'ops')) }, body: body === undefined ? undefined : JSON.stringify(body) });
+    fetch(`${url}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...(await appBearer(app, 'ops')) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
 
   it('delivers 120 passes in slot order, each exactly once, despite 429 and 5xx storms', async () => {
-    await feeder.send('claimDecided', Array.from({ length: 120 }, (_, i) => accepted(i, { campaignId })));
+    await feeder.send(
+      'claimDecided',
+      Array.from({ length: 120 }, (_, i) => accepted(i, { campaignId })),
+    );
     await waitFor('watermark 120', async () => (await campaignRow(pg, campaignId))?.sent_watermark === 120, 60_000, 250);
 
     expectInOrderExactlyOnce(await sim.deliveries(), campaignId, 120);
     const audit = await sim.audit();
-    expect(audit.campaigns).toEqual([expect.objectContaining({ campaignId, delivered: 120, inOrder: true, unique: true, contiguousFromOne: true })]);
+    expect(audit.campaigns).toEqual([
+      expect.objectContaining({ campaignId, delivered: 120, inOrder: true, unique: true, contiguousFromOne: true }),
+    ]);
     const stats = await sim.stats();
     expect(stats.rateLimited).toBeGreaterThan(0);
     expect(stats.errorsBeforeDelivery).toBeGreaterThan(0);
@@ -67,7 +99,12 @@ describe('pass dispatch through a hostile channel', () => {
     expect(stats.duplicates).toBe(stats.errorsAfterDelivery);
 
     await waitFor('120 sent events', () => collector.on(prefix + Topics.passSent.name).length >= 120, 20_000);
-    const reserved = new Map(collector.on(prefix + Topics.passReserved.name).map((m) => m.json<PayloadOf<'passReserved'>>()).map((r) => [r.passId, r]));
+    const reserved = new Map(
+      collector
+        .on(prefix + Topics.passReserved.name)
+        .map((m) => m.json<PayloadOf<'passReserved'>>())
+        .map((r) => [r.passId, r]),
+    );
     const sent = collector.on(prefix + Topics.passSent.name).map((m) => m.json<PayloadOf<'passSent'>>());
     expect(sent).toHaveLength(120);
     expect(new Set(sent.map((s) => s.slot)).size).toBe(120);
@@ -84,7 +121,10 @@ describe('pass dispatch through a hostile channel', () => {
     expect((await post(`/passes/campaigns/${campaignId}/pause`)).status).toBe(200);
     await new Promise((r) => setTimeout(r, 800)); // the sender re-reads its controls every 500 ms
     const before = (await sim.deliveries()).length;
-    await feeder.send('claimDecided', Array.from({ length: 40 }, (_, i) => accepted(1000 + i, { campaignId })));
+    await feeder.send(
+      'claimDecided',
+      Array.from({ length: 40 }, (_, i) => accepted(1000 + i, { campaignId })),
+    );
     await waitFor('40 more reserved', async () => (await campaignRow(pg, campaignId))?.reserved === 160, 20_000);
     await new Promise((r) => setTimeout(r, 1500));
     expect((await sim.deliveries()).length).toBe(before);
@@ -101,8 +141,19 @@ describe('pass dispatch through a hostile channel', () => {
     expect(seconds).toBeGreaterThan(3);
     expectInOrderExactlyOnce(await sim.deliveries(), campaignId, 160);
 
-    const status = (await (await fetch(`${url}/passes/status`, { headers: await appBearer(app, 'reader') })).json()) as { campaigns: Record<string, unknown>[]; leading: { campaignId: string }[] };
-    expect(status.campaigns[0]).toMatchObject({ campaignId, reserved: 160, watermark: 160, queued: 0, paused: false, allowedRatePerSecond: 10, estimatedDrainAt: null });
+    const status = (await (await fetch(`${url}/passes/status`, { headers: await appBearer(app, 'reader') })).json()) as {
+      campaigns: Record<string, unknown>[];
+      leading: { campaignId: string }[];
+    };
+    expect(status.campaigns[0]).toMatchObject({
+      campaignId,
+      reserved: 160,
+      watermark: 160,
+      queued: 0,
+      paused: false,
+      allowedRatePerSecond: 10,
+      estimatedDrainAt: null,
+    });
     expect(status.leading.map((l) => l.campaignId)).toEqual([campaignId]);
   });
 });

@@ -14,7 +14,8 @@ import { PassDispatcherConfig, passDispatcherEnv } from '../src/config';
 import { PASS_DISPATCHER_CONFIG } from '../src/tokens';
 
 /** Authorization header for calling `app` as `role`, signed with the key from the config the app was given. */
-export const appBearer = (app: INestApplication, role: Role): Promise<Record<string, string>> => bearer(app.get<PassDispatcherConfig>(PASS_DISPATCHER_CONFIG), role);
+export const appBearer = (app: INestApplication, role: Role): Promise<Record<string, string>> =>
+  bearer(app.get<PassDispatcherConfig>(PASS_DISPATCHER_CONFIG), role);
 
 /**
  * Like createTestTopics from @platform/testing, but robust on a busy broker: that helper calls
@@ -166,7 +167,16 @@ export interface SimSettings {
 
 export interface AuditReport {
   delivered: number;
-  campaigns: { campaignId: string; delivered: number; firstSlot: number; lastSlot: number; inOrder: boolean; unique: boolean; contiguousFromOne: boolean; violations: string[] }[];
+  campaigns: {
+    campaignId: string;
+    delivered: number;
+    firstSlot: number;
+    lastSlot: number;
+    inOrder: boolean;
+    unique: boolean;
+    contiguousFromOne: boolean;
+    violations: string[];
+  }[];
 }
 
 export interface Sim {
@@ -209,7 +219,11 @@ export async function startSim(env: Record<string, string> = {}): Promise<Sim> {
     process: child,
     url,
     async configure(patch) {
-      const r = await fetch(`${url}/admin/config`, { method: 'POST', headers: { 'content-type': 'application/json', ...ops }, body: JSON.stringify(patch) });
+      const r = await fetch(`${url}/admin/config`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...ops },
+        body: JSON.stringify(patch),
+      });
       if (!r.ok) throw new Error(`sim config: HTTP ${r.status}`);
     },
     async deliveries() {
@@ -235,7 +249,10 @@ export async function dbClient(db: TestDatabase): Promise<Client> {
   return c;
 }
 
-export async function campaignRow(pg: Client, campaignId: string): Promise<{ reserved: number; sent_watermark: number; sold_out: string; leader_id: string | null; leader_epoch: string } | undefined> {
+export async function campaignRow(
+  pg: Client,
+  campaignId: string,
+): Promise<{ reserved: number; sent_watermark: number; sold_out: string; leader_id: string | null; leader_epoch: string } | undefined> {
   const r = await pg.query<{ reserved: number; sent_watermark: number; sold_out: string; leader_id: string | null; leader_epoch: string }>(
     'SELECT reserved, sent_watermark, sold_out, leader_id, leader_epoch FROM pass_campaign WHERE campaign_id = $1',
     [campaignId],

@@ -67,14 +67,33 @@ describe('pass-dispatcher HTTP authentication', () => {
     expect(await ok.json()).toMatchObject({ campaignId, paused: true });
 
     const audit = await pg.query('SELECT actor, roles, action, target, detail, source_address FROM ops_audit');
-    expect(audit.rows).toEqual([{ actor: 'oncall-kim', roles: ['ops'], action: 'passes.campaign.pause', target: campaignId, detail: {}, source_address: expect.stringMatching(/127\.0\.0\.1/) }]);
+    expect(audit.rows).toEqual([
+      {
+        actor: 'oncall-kim',
+        roles: ['ops'],
+        action: 'passes.campaign.pause',
+        target: campaignId,
+        detail: {},
+        source_address: expect.stringMatching(/127\.0\.0\.1/),
+      },
+    ]);
     await waitFor('audit event', () => Promise.resolve(collector.messages.length === 1), 30_000, 100);
     const event = collector.messages[0]?.json<PayloadOf<'passesOpsAudited'>>();
-    expect(event).toMatchObject({ service: 'pass-dispatcher', actor: 'oncall-kim', roles: ['ops'], action: 'passes.campaign.pause', target: campaignId, detail: {} });
+    expect(event).toMatchObject({
+      service: 'pass-dispatcher',
+      actor: 'oncall-kim',
+      roles: ['ops'],
+      action: 'passes.campaign.pause',
+      target: campaignId,
+      detail: {},
+    });
     expect(collector.messages[0]?.key).toBe(campaignId);
 
     // a refused or failed control leaves no audit entry (UNKNOWN_CAMPAIGN)
-    const unknown = await fetch(`${url}/passes/campaigns/nope/resume`, { method: 'POST', headers: { authorization: `Bearer ${await tokenFor(config, 'ops')}` } });
+    const unknown = await fetch(`${url}/passes/campaigns/nope/resume`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await tokenFor(config, 'ops')}` },
+    });
     expect(unknown.status).toBe(404);
     expect((await pg.query('SELECT count(*)::int AS n FROM ops_audit')).rows[0]).toEqual({ n: 1 });
   });
@@ -90,7 +109,15 @@ describe('pass-dispatcher HTTP authentication', () => {
     const probes = await probeRoutes(app, url, config);
     const paths = probes.map((p) => `${p.method} ${p.path}`);
     // the router really was read: the known routes are there
-    expect(paths).toEqual(expect.arrayContaining(['GET /health/live', 'GET /passes/status', 'POST /passes/campaigns/:id/pause', 'PUT /passes/campaigns/:id/rate', 'GET /metrics']));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'GET /health/live',
+        'GET /passes/status',
+        'POST /passes/campaigns/:id/pause',
+        'PUT /passes/campaigns/:id/rate',
+        'GET /metrics',
+      ]),
+    );
     for (const p of probes) {
       const where = `${p.method} ${p.path}`;
       if (p.path.startsWith('/health/')) {

@@ -1,7 +1,18 @@
 import { ChildProcess } from 'node:child_process';
 import { Client } from 'pg';
 import { createTestDatabase, deleteTestTopics, killHard, spawnTs, TestDatabase, waitFor } from '@platform/testing';
-import { accepted, createTopics, dbClient, Delivery, dispatcherEnv, expectInOrderExactlyOnce, Feeder, freePort, Sim, startSim } from './helpers';
+import {
+  accepted,
+  createTopics,
+  dbClient,
+  Delivery,
+  dispatcherEnv,
+  expectInOrderExactlyOnce,
+  Feeder,
+  freePort,
+  Sim,
+  startSim,
+} from './helpers';
 
 jest.setTimeout(180_000);
 
@@ -69,12 +80,20 @@ describe('a frozen sender is replaced and fenced', () => {
 
   const delivered = async (): Promise<Delivery[]> => (await sim.deliveries()).filter((d) => d.campaignId === campaignId);
   const leader = async () =>
-    (await pg.query<{ leader_id: string; leader_epoch: string; sent_watermark: number }>('SELECT leader_id, leader_epoch, sent_watermark FROM pass_campaign WHERE campaign_id = $1', [campaignId])).rows[0];
+    (
+      await pg.query<{ leader_id: string; leader_epoch: string; sent_watermark: number }>(
+        'SELECT leader_id, leader_epoch, sent_watermark FROM pass_campaign WHERE campaign_id = $1',
+        [campaignId],
+      )
+    ).rows[0];
 
   it('takes over after the lock session times out; the woken old leader neither reorders nor doubles', async () => {
     const group = `pass-dispatcher-freeze-${Date.now()}`;
     await Promise.all([startDispatcher('dispatcher-a', group), startDispatcher('dispatcher-b', group)]);
-    await feeder.send('claimDecided', Array.from({ length: N }, (_, i) => accepted(i, { campaignId })));
+    await feeder.send(
+      'claimDecided',
+      Array.from({ length: N }, (_, i) => accepted(i, { campaignId })),
+    );
     await waitFor('under way', async () => (await delivered()).length >= 100, 60_000, 100);
     const before = await leader();
     if (!before) throw new Error('no leader');
@@ -82,10 +101,15 @@ describe('a frozen sender is replaced and fenced', () => {
     if (!frozen) throw new Error(`unknown leader ${before.leader_id}`);
     frozen.kill('SIGSTOP');
     const frozenAt = Date.now();
-    const after = await waitFor('takeover', async () => {
-      const l = await leader();
-      return l && l.leader_id !== before.leader_id ? l : null;
-    }, 30_000, 100);
+    const after = await waitFor(
+      'takeover',
+      async () => {
+        const l = await leader();
+        return l && l.leader_id !== before.leader_id ? l : null;
+      },
+      30_000,
+      100,
+    );
     const tookMs = Date.now() - frozenAt;
     expect(Number(after.leader_epoch)).toBeGreaterThan(Number(before.leader_epoch));
     // not before Postgres ended the idle session (3 s), and not much later

@@ -9,7 +9,13 @@ export type Notice = PayloadOf<'passDelayNotice'>;
  * threshold; every pass delivered after claim + threshold had a notice before its delivery.
  * Returns the passes delivered late (for the caller's own expectations).
  */
-export function expectNoticeInvariant(o: { notices: Notice[]; deliveries: Delivery[]; thresholdMs: number; claimedAt: Map<string, number>; campaignId: string }): string[] {
+export function expectNoticeInvariant(o: {
+  notices: Notice[];
+  deliveries: Delivery[];
+  thresholdMs: number;
+  claimedAt: Map<string, number>;
+  campaignId: string;
+}): string[] {
   const notices = o.notices.filter((n) => n.campaignId === o.campaignId);
   const byPass = new Map<string, Notice>();
   for (const n of notices) {

@@ -29,10 +29,15 @@ describe('pass registration while the sender holds the delivery', () => {
     db = await createTestDatabase('passes_registration_wait');
     prefix = await createTopics('passes-registration-wait');
     sim = await startSim({ SIM_RATE_LIMIT_PER_SECOND: '0', SIM_LATENCY_MEDIAN_MS: '0' });
-    app = await createPassDispatcherApp(dispatcherConfig(db, prefix, { TALK_CHANNEL_URL: sim.url, REGISTRATION_NOT_SENT_WAIT_MS: '60000' }));
+    app = await createPassDispatcherApp(
+      dispatcherConfig(db, prefix, { TALK_CHANNEL_URL: sim.url, REGISTRATION_NOT_SENT_WAIT_MS: '60000' }),
+    );
     await app.init();
     feeder = new Feeder(prefix);
-    collector = await new TopicCollector([prefix + Topics.passRegistrationDecided.name, prefix + dlqName(Topics.passRegistrationRequested.name)]).start();
+    collector = await new TopicCollector([
+      prefix + Topics.passRegistrationDecided.name,
+      prefix + dlqName(Topics.passRegistrationRequested.name),
+    ]).start();
     pg = await dbClient(db);
   });
 
@@ -55,13 +60,22 @@ describe('pass registration while the sender holds the delivery', () => {
   it('waits for a delivery in flight and then registers; NOT_SENT_YET only for a pass far behind', async () => {
     await sim.configure({ outage: true }); // the sender keeps trying slot 1
     const claimed = new Date(Date.now() - 60_000);
-    await feeder.send('claimDecided', Array.from({ length: 3 }, (_, i) => accepted(i, { campaignId, requestedAt: claimed })));
+    await feeder.send(
+      'claimDecided',
+      Array.from({ length: 3 }, (_, i) => accepted(i, { campaignId, requestedAt: claimed })),
+    );
     await waitFor('3 reserved', async () => (await campaignRow(pg, campaignId))?.reserved === 3, 30_000, 100);
     const first = (await pg.query<{ pass_id: string; account_id: string }>('SELECT pass_id, account_id FROM pass WHERE slot = 1')).rows[0];
     if (!first) throw new Error('slot 1 missing');
 
-    await feeder.send('passRegistrationRequested', [{ eventId: 'reg-racing', passId: first.pass_id, accountId: first.account_id, requestedAt: new Date().toISOString() }]);
-    await waitFor('deferred', async () => (await pg.query(`SELECT 1 FROM deferred_message WHERE reason LIKE 'NOT_SENT_YET: slot 1 %'`)).rowCount === 1, 30_000);
+    await feeder.send('passRegistrationRequested', [
+      { eventId: 'reg-racing', passId: first.pass_id, accountId: first.account_id, requestedAt: new Date().toISOString() },
+    ]);
+    await waitFor(
+      'deferred',
+      async () => (await pg.query(`SELECT 1 FROM deferred_message WHERE reason LIKE 'NOT_SENT_YET: slot 1 %'`)).rowCount === 1,
+      30_000,
+    );
     expect(answers('reg-racing')).toHaveLength(0);
 
     await sim.configure({ outage: false }); // the delivery goes through and is committed
@@ -75,9 +89,13 @@ describe('pass registration while the sender holds the delivery', () => {
   it('parks the same eventId with another body as EVENT_ID_REUSED and keeps the stored answer', async () => {
     const p = (await pg.query<{ pass_id: string; account_id: string }>('SELECT pass_id, account_id FROM pass WHERE slot = 2')).rows[0];
     if (!p) throw new Error('slot 2 missing');
-    await feeder.send('passRegistrationRequested', [{ eventId: 'reg-reused', passId: p.pass_id, accountId: 'someone-else', requestedAt: new Date().toISOString() }]);
+    await feeder.send('passRegistrationRequested', [
+      { eventId: 'reg-reused', passId: p.pass_id, accountId: 'someone-else', requestedAt: new Date().toISOString() },
+    ]);
     await waitFor('first answer', () => answers('reg-reused').length === 1, 30_000);
-    await feeder.send('passRegistrationRequested', [{ eventId: 'reg-reused', passId: p.pass_id, accountId: p.account_id, requestedAt: new Date().toISOString() }]);
+    await feeder.send('passRegistrationRequested', [
+      { eventId: 'reg-reused', passId: p.pass_id, accountId: p.account_id, requestedAt: new Date().toISOString() },
+    ]);
     const dlq = () => collector.on(prefix + dlqName(Topics.passRegistrationRequested.name));
     await waitFor('parked', () => dlq().length === 1, 30_000);
     expect(dlq()[0]?.headers[DLQ_HEADERS.reason]).toMatch(/^EVENT_ID_REUSED/);

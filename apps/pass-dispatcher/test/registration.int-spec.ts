@@ -42,18 +42,31 @@ describe('pass registration and expiry at the 30-day boundary', () => {
     // On a manual clock deferred retries never fall due: NOT_SENT_YET is answered at once here
     // (the wait for an uncommitted delivery is tested in registration-wait.int-spec.ts).
     app = await createPassDispatcherApp(
-      dispatcherConfig(db, prefix, { TALK_CHANNEL_URL: sim.url, EXPIRY_GRACE_SECONDS: String(GRACE_S), REGISTRATION_NOT_SENT_WAIT_MS: '0' }),
+      dispatcherConfig(db, prefix, {
+        TALK_CHANNEL_URL: sim.url,
+        EXPIRY_GRACE_SECONDS: String(GRACE_S),
+        REGISTRATION_NOT_SENT_WAIT_MS: '0',
+      }),
       { clock },
     );
     await app.init();
     feeder = new Feeder(prefix);
-    collector = await new TopicCollector([prefix + Topics.passRegistrationDecided.name, prefix + Topics.passExpired.name, prefix + Topics.passSent.name]).start();
+    collector = await new TopicCollector([
+      prefix + Topics.passRegistrationDecided.name,
+      prefix + Topics.passExpired.name,
+      prefix + Topics.passSent.name,
+    ]).start();
     pg = await dbClient(db);
 
     const claimed = new Date(T0.getTime() - 3600_000);
-    await feeder.send('claimDecided', Array.from({ length: 6 }, (_, i) => accepted(i, { campaignId, requestedAt: claimed })));
+    await feeder.send(
+      'claimDecided',
+      Array.from({ length: 6 }, (_, i) => accepted(i, { campaignId, requestedAt: claimed })),
+    );
     await waitFor('6 sent', async () => (await campaignRow(pg, campaignId))?.sent_watermark === 6, 60_000, 200);
-    passes = (await pg.query<{ pass_id: string; account_id: string; slot: number }>('SELECT pass_id, account_id, slot FROM pass ORDER BY slot')).rows;
+    passes = (
+      await pg.query<{ pass_id: string; account_id: string; slot: number }>('SELECT pass_id, account_id, slot FROM pass ORDER BY slot')
+    ).rows;
   });
 
   afterAll(async () => {
@@ -72,7 +85,12 @@ describe('pass registration and expiry at the 30-day boundary', () => {
     if (!p) throw new Error(`no pass at slot ${slot}`);
     return p;
   };
-  const request = (eventId: string, passId: string, accountId: string, requestedAt: Date): Request => ({ eventId, passId, accountId, requestedAt: requestedAt.toISOString() });
+  const request = (eventId: string, passId: string, accountId: string, requestedAt: Date): Request => ({
+    eventId,
+    passId,
+    accountId,
+    requestedAt: requestedAt.toISOString(),
+  });
   const answer = (eventId: string) => decided().filter((d) => d.eventId === eventId);
 
   it('sent passes carry registerBy = sentAt + 30 days', async () => {
@@ -100,17 +118,30 @@ describe('pass registration and expiry at the 30-day boundary', () => {
     ]);
     await waitFor('6 decisions', () => decided().length >= 6, 30_000);
     // a second registration of pass 1, earlier, by another request: same validity (registration is once)
-    await feeder.send('passRegistrationRequested', [request('reg-again', pass(1).pass_id, pass(1).account_id, new Date(registerBy.getTime() - DAY))]);
+    await feeder.send('passRegistrationRequested', [
+      request('reg-again', pass(1).pass_id, pass(1).account_id, new Date(registerBy.getTime() - DAY)),
+    ]);
     await waitFor('7 decisions', () => decided().length >= 7, 30_000);
 
     const validUntil = new Date(registerBy.getTime() + 30 * DAY).toISOString();
     expect(answer('reg-at-boundary')).toEqual([
-      { eventId: 'reg-at-boundary', passId: pass(1).pass_id, accountId: pass(1).account_id, status: 'REGISTERED', validUntil, decidedAt: T0.toISOString() },
+      {
+        eventId: 'reg-at-boundary',
+        passId: pass(1).pass_id,
+        accountId: pass(1).account_id,
+        status: 'REGISTERED',
+        validUntil,
+        decidedAt: T0.toISOString(),
+      },
     ]);
     expect(answer('reg-1ms-late')).toEqual([expect.objectContaining({ status: 'REJECTED', reason: 'REGISTRATION_EXPIRED' })]);
-    expect(answer('reg-not-owner')).toEqual([expect.objectContaining({ status: 'REJECTED', reason: 'NOT_OWNER', accountId: 'someone-else' })]);
+    expect(answer('reg-not-owner')).toEqual([
+      expect.objectContaining({ status: 'REJECTED', reason: 'NOT_OWNER', accountId: 'someone-else' }),
+    ]);
     expect(answer('reg-unknown')).toEqual([expect.objectContaining({ status: 'REJECTED', reason: 'UNKNOWN_PASS' })]);
-    expect(answer('reg-garbage-id')).toEqual([expect.objectContaining({ status: 'REJECTED', reason: 'UNKNOWN_PASS', passId: 'not-a-pass-id' })]);
+    expect(answer('reg-garbage-id')).toEqual([
+      expect.objectContaining({ status: 'REJECTED', reason: 'UNKNOWN_PASS', passId: 'not-a-pass-id' }),
+    ]);
     expect(answer('reg-not-sent')).toEqual([expect.objectContaining({ status: 'REJECTED', reason: 'NOT_SENT_YET' })]);
     expect(answer('reg-again')).toEqual([expect.objectContaining({ status: 'REGISTERED', validUntil })]);
     for (const d of decided()) expect(d.validUntil === undefined).toBe(d.status === 'REJECTED');
@@ -141,8 +172,13 @@ describe('pass registration and expiry at the 30-day boundary', () => {
     expect(await sweep.sweepOnce()).toBe(5);
     expect(await sweep.sweepOnce()).toBe(0);
     await waitFor('5 expired events', () => expired().length >= 5, 20_000);
-    expect(expired().map((e) => e.passId).sort()).toEqual([2, 3, 4, 5, 6].map((s) => pass(s).pass_id).sort());
-    for (const e of expired()) expect(e).toMatchObject({ campaignId, registerBy: registerBy.toISOString(), expiredAt: clock.now().toISOString() });
+    expect(
+      expired()
+        .map((e) => e.passId)
+        .sort(),
+    ).toEqual([2, 3, 4, 5, 6].map((s) => pass(s).pass_id).sort());
+    for (const e of expired())
+      expect(e).toMatchObject({ campaignId, registerBy: registerBy.toISOString(), expiredAt: clock.now().toISOString() });
 
     // a tap made in time but processed after the sweep (a backlog) is still honoured (R1); a late
     // one stays expired
@@ -150,7 +186,11 @@ describe('pass registration and expiry at the 30-day boundary', () => {
       request('reg-after-sweep', pass(4).pass_id, pass(4).account_id, registerBy),
       request('reg-late-after-sweep', pass(5).pass_id, pass(5).account_id, new Date(registerBy.getTime() + 1)),
     ]);
-    await waitFor('answers after sweep', () => answer('reg-after-sweep').length === 1 && answer('reg-late-after-sweep').length === 1, 30_000);
+    await waitFor(
+      'answers after sweep',
+      () => answer('reg-after-sweep').length === 1 && answer('reg-late-after-sweep').length === 1,
+      30_000,
+    );
     expect(answer('reg-after-sweep')[0]).toMatchObject({ status: 'REGISTERED' });
     expect(answer('reg-late-after-sweep')[0]).toMatchObject({ status: 'REJECTED', reason: 'REGISTRATION_EXPIRED' });
   });

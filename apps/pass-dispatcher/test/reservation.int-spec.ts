@@ -55,7 +55,11 @@ describe('pass reservation: cap exactness with two replicas', () => {
 
     const reservedTopic = prefix + Topics.passReserved.name;
     const soldOutTopic = prefix + Topics.passSoldOut.name;
-    await waitFor('1000 reserved + 500 sold out', () => collector.on(reservedTopic).length >= 1000 && collector.on(soldOutTopic).length >= 500, 60_000);
+    await waitFor(
+      '1000 reserved + 500 sold out',
+      () => collector.on(reservedTopic).length >= 1000 && collector.on(soldOutTopic).length >= 500,
+      60_000,
+    );
     // anything extra would arrive with the last ones: give the relays a moment, then count exactly
     await new Promise((r) => setTimeout(r, 1500));
 
@@ -100,7 +104,10 @@ describe('pass reservation: cap exactness with two replicas', () => {
     expect(other.rows[0]?.n).toBe(0);
     // it was a race: both replicas applied decisions
     for (const app of apps) {
-      const worked = app.get(MessagingRuntime).consumers.flatMap((c) => [...c.lag.keys()]).filter((k) => k.startsWith(Topics.claimDecided.name));
+      const worked = app
+        .get(MessagingRuntime)
+        .consumers.flatMap((c) => [...c.lag.keys()])
+        .filter((k) => k.startsWith(Topics.claimDecided.name));
       expect(worked.length).toBeGreaterThan(0);
     }
   });
@@ -111,11 +118,20 @@ describe('pass reservation: cap exactness with two replicas', () => {
     await app.listen(0, '127.0.0.1');
     const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
     const reader = await appBearer(app, 'reader');
-    const status = (await (await fetch(`${url}/passes/status`, { headers: reader })).json()) as { campaigns: { campaignId: string; reserved: number; remaining: number; soldOut: number; watermark: number; queued: number }[] };
-    expect(status.campaigns).toEqual([expect.objectContaining({ campaignId, reserved: 1000, remaining: 0, soldOut: 500, watermark: 0, queued: 1000 })]);
-    const { rows } = await pg.query<{ account_id: string; slot: number }>('SELECT account_id, slot FROM pass WHERE slot = 7 AND campaign_id = $1', [campaignId]);
+    const status = (await (await fetch(`${url}/passes/status`, { headers: reader })).json()) as {
+      campaigns: { campaignId: string; reserved: number; remaining: number; soldOut: number; watermark: number; queued: number }[];
+    };
+    expect(status.campaigns).toEqual([
+      expect.objectContaining({ campaignId, reserved: 1000, remaining: 0, soldOut: 500, watermark: 0, queued: 1000 }),
+    ]);
+    const { rows } = await pg.query<{ account_id: string; slot: number }>(
+      'SELECT account_id, slot FROM pass WHERE slot = 7 AND campaign_id = $1',
+      [campaignId],
+    );
     const account = rows[0]?.account_id ?? '';
-    const mine = (await (await fetch(`${url}/passes/${account}`, { headers: reader })).json()) as { passes: { slot: number; state: string }[] };
+    const mine = (await (await fetch(`${url}/passes/${account}`, { headers: reader })).json()) as {
+      passes: { slot: number; state: string }[];
+    };
     expect(mine.passes).toEqual([expect.objectContaining({ slot: 7, state: 'QUEUED' })]);
     expect((await fetch(`${url}/passes/campaigns/nope/pause`, { method: 'POST', headers: await appBearer(app, 'ops') })).status).toBe(404);
   });

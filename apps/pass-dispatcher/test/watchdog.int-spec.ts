@@ -3,7 +3,18 @@ import { Client } from 'pg';
 import { PayloadOf, Topics } from '@platform/contracts';
 import { createTestDatabase, deleteTestTopics, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
 import { createPassDispatcherApp } from '../src/app';
-import { appBearer, accepted, campaignRow, createTopics, dbClient, dispatcherConfig, expectInOrderExactlyOnce, Feeder, Sim, startSim } from './helpers';
+import {
+  appBearer,
+  accepted,
+  campaignRow,
+  createTopics,
+  dbClient,
+  dispatcherConfig,
+  expectInOrderExactlyOnce,
+  Feeder,
+  Sim,
+  startSim,
+} from './helpers';
 import { expectNoticeInvariant, Notice } from './notices';
 
 jest.setTimeout(90_000);
@@ -59,7 +70,9 @@ describe('delay-notice watchdog during a channel outage', () => {
   it('notices every waiting pass between deadline - margin and the deadline, once, then delivers in order', async () => {
     // claims made 0..1.9 s apart, so deadlines are spread
     const t0 = Date.now();
-    const decisions = Array.from({ length: 20 }, (_, i) => accepted(i, { campaignId, requestedAt: new Date(t0 + i * 100), pass: { delayNoticeAfterSeconds: THRESHOLD_S } }));
+    const decisions = Array.from({ length: 20 }, (_, i) =>
+      accepted(i, { campaignId, requestedAt: new Date(t0 + i * 100), pass: { delayNoticeAfterSeconds: THRESHOLD_S } }),
+    );
     await feeder.send('claimDecided', decisions);
     await waitFor('20 notices', () => notices().length >= 20, 30_000, 100);
     expect(await sim.deliveries()).toHaveLength(0);
@@ -71,9 +84,13 @@ describe('delay-notice watchdog during a channel outage', () => {
       expect(Date.parse(n.estimatedDeliveryAt)).toBeGreaterThanOrEqual(deadline);
     }
     // the stuck sender tells ops why
-    const during = (await (await fetch(`${url}/passes/status`, { headers: await appBearer(app, 'reader') })).json()) as { campaigns: { lastSendError: string | null; stalledSeconds: number }[] };
+    const during = (await (await fetch(`${url}/passes/status`, { headers: await appBearer(app, 'reader') })).json()) as {
+      campaigns: { lastSendError: string | null; stalledSeconds: number }[];
+    };
     expect(during.campaigns[0]?.lastSendError).toMatch(/HTTP 503/);
-    const triggers = await pg.query<{ notice_trigger: string; n: number }>(`SELECT notice_trigger, count(*)::int AS n FROM pass GROUP BY 1`);
+    const triggers = await pg.query<{ notice_trigger: string; n: number }>(
+      `SELECT notice_trigger, count(*)::int AS n FROM pass GROUP BY 1`,
+    );
     expect(triggers.rows).toEqual([{ notice_trigger: 'WATCHDOG', n: 20 }]);
 
     // stay down past every deadline, then recover
@@ -93,7 +110,9 @@ describe('delay-notice watchdog during a channel outage', () => {
     expect(late).toHaveLength(20);
     expect(notices()).toHaveLength(20); // still exactly one each
 
-    const status = (await (await fetch(`${url}/passes/status`, { headers: await appBearer(app, 'reader') })).json()) as { campaigns: { noticesSent: number; noticesByTrigger: Record<string, number> }[] };
+    const status = (await (await fetch(`${url}/passes/status`, { headers: await appBearer(app, 'reader') })).json()) as {
+      campaigns: { noticesSent: number; noticesByTrigger: Record<string, number> }[];
+    };
     expect(status.campaigns[0]).toMatchObject({ noticesSent: 20, noticesByTrigger: { WATCHDOG: 20 } });
   });
 });

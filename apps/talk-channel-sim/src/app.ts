@@ -7,7 +7,10 @@ import type { MonotonicMs } from './tokens';
 const levels: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
 /** The Talk Drawer channel simulator as a Nest app (used by main.ts and by tests). */
-export async function createTalkChannelSimApp(config: ChannelSimConfig, opts: { monotonicMs?: MonotonicMs } = {}): Promise<INestApplication> {
+export async function createTalkChannelSimApp(
+  config: ChannelSimConfig,
+  opts: { monotonicMs?: MonotonicMs } = {},
+): Promise<INestApplication> {
   const app = await NestFactory.create(ChannelSimModule.forRoot(config, opts), {
     logger: levels.slice(0, levels.indexOf(config.LOG_LEVEL) + 1),
   });

@@ -40,7 +40,8 @@ describe('talk channel simulator over HTTP', () => {
       body: JSON.stringify(body),
     });
   const get = async <T>(path: string): Promise<T> => (await fetch(`${url}${path}`, { headers: tokens.reader })).json() as Promise<T>;
-  const send = (passId: string, slot: number, key = passId) => post('/v1/passes', { passId, accountId: `acct-${slot}`, slot, campaignId: 'c1' }, { 'Idempotency-Key': key });
+  const send = (passId: string, slot: number, key = passId) =>
+    post('/v1/passes', { passId, accountId: `acct-${slot}`, slot, campaignId: 'c1' }, { 'Idempotency-Key': key });
   const config = (patch: Record<string, unknown>) => post('/admin/config', patch);
 
   beforeEach(async () => {
@@ -105,13 +106,17 @@ describe('talk channel simulator over HTTP', () => {
         expect([500, 502, 503]).toContain(r.status);
       }
     }
-    const stats = await get<{ delivered: number; errorsBeforeDelivery: number; errorsAfterDelivery: number; duplicates: number }>('/admin/stats');
+    const stats = await get<{ delivered: number; errorsBeforeDelivery: number; errorsAfterDelivery: number; duplicates: number }>(
+      '/admin/stats',
+    );
     expect(stats.delivered).toBe(100);
     expect(stats.errorsBeforeDelivery).toBeGreaterThan(10);
     expect(stats.errorsAfterDelivery).toBeGreaterThan(10);
     // every failure after delivery was followed by a retry answered as a duplicate
     expect(stats.duplicates).toBe(stats.errorsAfterDelivery);
-    const audit = await get<{ campaigns: { delivered: number; inOrder: boolean; unique: boolean; contiguousFromOne: boolean }[] }>('/admin/audit');
+    const audit = await get<{ campaigns: { delivered: number; inOrder: boolean; unique: boolean; contiguousFromOne: boolean }[] }>(
+      '/admin/audit',
+    );
     expect(audit.campaigns).toEqual([expect.objectContaining({ delivered: 100, inOrder: true, unique: true, contiguousFromOne: true })]);
   });
 
@@ -134,7 +139,9 @@ describe('talk channel simulator over HTTP', () => {
 
   it('lets only the pass dispatcher send, ops change and reader or ops read; every route but /health/* needs a token', async () => {
     const probes = await probeRoutes(app, url, settings);
-    expect(probes.map((p) => `${p.method} ${p.path}`)).toEqual(expect.arrayContaining(['POST /v1/passes', 'POST /admin/reset', 'GET /admin/deliveries', 'GET /metrics', 'GET /health/ready']));
+    expect(probes.map((p) => `${p.method} ${p.path}`)).toEqual(
+      expect.arrayContaining(['POST /v1/passes', 'POST /admin/reset', 'GET /admin/deliveries', 'GET /metrics', 'GET /health/ready']),
+    );
     for (const p of probes) {
       const where = `${p.method} ${p.path}`;
       if (p.path.startsWith('/health/')) {
@@ -146,12 +153,26 @@ describe('talk channel simulator over HTTP', () => {
       expect([where, Object.values(p.byRole).some((s) => s !== 401 && s !== 403)]).toEqual([where, true]);
     }
     // the send endpoint: the dispatcher's identity gets through (400: the probe has no Idempotency-Key), ops does not
-    expect(probes.find((p) => p.path === '/v1/passes')?.byRole).toEqual({ 'pass-dispatcher': 400, ops: 403, reader: 403, 'app-backend': 403, 'shop-backend': 403 });
+    expect(probes.find((p) => p.path === '/v1/passes')?.byRole).toEqual({
+      'pass-dispatcher': 400,
+      ops: 403,
+      reader: 403,
+      'app-backend': 403,
+      'shop-backend': 403,
+    });
     expect(probes.find((p) => p.path === '/admin/reset')?.byRole).toMatchObject({ ops: 200, reader: 403, 'pass-dispatcher': 403 });
   });
 
   it('rate limits a caller per minute (429) on admin routes, but never the channel send endpoint', async () => {
-    const limited = await createTalkChannelSimApp(channelSimEnv.parse({ LOG_LEVEL: 'warn', SIM_RATE_LIMIT_PER_SECOND: '0', SIM_LATENCY_MEDIAN_MS: '0', OTEL_SDK_DISABLED: 'true', HTTP_RATE_LIMIT_PER_MINUTE: '3' }));
+    const limited = await createTalkChannelSimApp(
+      channelSimEnv.parse({
+        LOG_LEVEL: 'warn',
+        SIM_RATE_LIMIT_PER_SECOND: '0',
+        SIM_LATENCY_MEDIAN_MS: '0',
+        OTEL_SDK_DISABLED: 'true',
+        HTTP_RATE_LIMIT_PER_MINUTE: '3',
+      }),
+    );
     try {
       await limited.listen(0, '127.0.0.1');
       const base = (await limited.getUrl()).replace('[::1]', '127.0.0.1');

@@ -54,7 +54,11 @@ describe('AuthGuard on a small app', () => {
   });
 
   it('finds the routes from the router', () => {
-    expect(registeredRoutes(app).map((r) => `${r.method} ${r.path}`).sort()).toEqual(['GET /health/live', 'GET /things', 'GET /things/:accountId', 'POST /things']);
+    expect(
+      registeredRoutes(app)
+        .map((r) => `${r.method} ${r.path}`)
+        .sort(),
+    ).toEqual(['GET /health/live', 'GET /things', 'GET /things/:accountId', 'POST /things']);
   });
 
   it('leaves /health/* open, refuses a missing or malformed bearer with 401 and a challenge', async () => {
@@ -71,12 +75,23 @@ describe('AuthGuard on a small app', () => {
     const forgotten = probes.find((p) => p.method === 'GET' && p.path === '/things');
     expect(forgotten?.anonymous).toBe(401);
     expect(Object.values(forgotten?.byRole ?? {})).toEqual([403, 403, 403, 403, 403]);
-    expect(probes.find((p) => p.path === '/things/:accountId')?.byRole).toEqual({ ops: 403, reader: 200, 'app-backend': 200, 'shop-backend': 403, 'pass-dispatcher': 403 });
+    expect(probes.find((p) => p.path === '/things/:accountId')?.byRole).toEqual({
+      ops: 403,
+      reader: 200,
+      'app-backend': 200,
+      'shop-backend': 403,
+      'pass-dispatcher': 403,
+    });
   });
 
   it('binds an account-bound token to the account named in the path or the body', async () => {
-    const bound = { authorization: `Bearer ${await tokenFor(settings, 'shop-backend', { account: 'acct-1' })}`, 'content-type': 'application/json' };
-    expect((await fetch(`${url}/things`, { method: 'POST', headers: bound, body: JSON.stringify({ accountId: 'acct-1' }) })).status).toBe(201);
+    const bound = {
+      authorization: `Bearer ${await tokenFor(settings, 'shop-backend', { account: 'acct-1' })}`,
+      'content-type': 'application/json',
+    };
+    expect((await fetch(`${url}/things`, { method: 'POST', headers: bound, body: JSON.stringify({ accountId: 'acct-1' }) })).status).toBe(
+      201,
+    );
     const other = await fetch(`${url}/things`, { method: 'POST', headers: bound, body: JSON.stringify({ accountId: 'acct-2' }) });
     expect(other.status).toBe(403);
     expect(await other.json()).toMatchObject({ error: 'ACCOUNT_MISMATCH' });
@@ -89,7 +104,11 @@ describe('AuthGuard on a small app', () => {
 describe('HttpAuthModule in production', () => {
   it('refuses to build (so the service does not start) without a signing key or with the development key', () => {
     expect(() => HttpAuthModule.forRoot({ NODE_ENV: 'production', HTTP_RATE_LIMIT_PER_MINUTE: 0 })).toThrow(/NODE_ENV=production/);
-    expect(() => HttpAuthModule.forRoot({ NODE_ENV: 'production', AUTH_JWT_SECRET: DEV_AUTH_SECRET, HTTP_RATE_LIMIT_PER_MINUTE: 0 })).toThrow(/development/);
-    expect(() => HttpAuthModule.forRoot({ NODE_ENV: 'production', AUTH_JWT_SECRET: 'k'.repeat(32), HTTP_RATE_LIMIT_PER_MINUTE: 0 })).not.toThrow();
+    expect(() =>
+      HttpAuthModule.forRoot({ NODE_ENV: 'production', AUTH_JWT_SECRET: DEV_AUTH_SECRET, HTTP_RATE_LIMIT_PER_MINUTE: 0 }),
+    ).toThrow(/development/);
+    expect(() =>
+      HttpAuthModule.forRoot({ NODE_ENV: 'production', AUTH_JWT_SECRET: 'k'.repeat(32), HTTP_RATE_LIMIT_PER_MINUTE: 0 }),
+    ).not.toThrow();
   });
 });

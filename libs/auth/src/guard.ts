@@ -46,7 +46,12 @@ export class AuthGuard implements CanActivate {
 
     if (principal.account !== undefined) {
       const source = this.reflector.getAllAndOverride<AccountSource | undefined>(ACCOUNT_KEY, [ctx.getHandler(), ctx.getClass()]);
-      const named = source === undefined ? undefined : 'param' in source ? req.params[source.param] : (req.body as Record<string, unknown> | undefined)?.[source.body];
+      const named =
+        source === undefined
+          ? undefined
+          : 'param' in source
+            ? req.params[source.param]
+            : (req.body as Record<string, unknown> | undefined)?.[source.body];
       if (named !== principal.account) throw new ForbiddenException({ error: 'ACCOUNT_MISMATCH' });
     }
     req.principal = principal;

@@ -20,10 +20,13 @@ export function authSecret(c: AuthKeySettings): Uint8Array {
   const secret = c.AUTH_JWT_SECRET ?? fromFile;
   const production = c.NODE_ENV === 'production';
   if (secret === undefined) {
-    if (production) throw new InsecureSecretError('NODE_ENV=production needs AUTH_JWT_SECRET or AUTH_JWT_SECRET_FILE (the development key is refused)');
+    if (production)
+      throw new InsecureSecretError('NODE_ENV=production needs AUTH_JWT_SECRET or AUTH_JWT_SECRET_FILE (the development key is refused)');
     return new TextEncoder().encode(DEV_AUTH_SECRET);
   }
-  if (secret.length < MIN_SECRET_LENGTH) throw new InsecureSecretError(`the HTTP signing secret must be at least ${MIN_SECRET_LENGTH} characters`);
-  if (production && secret === DEV_AUTH_SECRET) throw new InsecureSecretError('NODE_ENV=production refuses the development HTTP signing secret');
+  if (secret.length < MIN_SECRET_LENGTH)
+    throw new InsecureSecretError(`the HTTP signing secret must be at least ${MIN_SECRET_LENGTH} characters`);
+  if (production && secret === DEV_AUTH_SECRET)
+    throw new InsecureSecretError('NODE_ENV=production refuses the development HTTP signing secret');
   return new TextEncoder().encode(secret);
 }

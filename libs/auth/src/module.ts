@@ -20,7 +20,9 @@ export class HttpAuthModule {
     const limit = config.HTTP_RATE_LIMIT_PER_MINUTE;
     return {
       module: HttpAuthModule,
-      imports: [ThrottlerModule.forRoot({ throttlers: [{ name: 'default', ttl: 60_000, limit: Math.max(limit, 1) }], skipIf: () => limit === 0 })],
+      imports: [
+        ThrottlerModule.forRoot({ throttlers: [{ name: 'default', ttl: 60_000, limit: Math.max(limit, 1) }], skipIf: () => limit === 0 }),
+      ],
       providers: [
         { provide: AUTH_SECRET, useValue: secret },
         // Guards run in this order: who is it, then how often.

@@ -18,7 +18,9 @@ describe('authSecret', () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'auth-')), 'jwt-secret');
     fs.writeFileSync(file, 'x'.repeat(40) + '\n');
     expect(Buffer.from(authSecret({ NODE_ENV: 'production', AUTH_JWT_SECRET_FILE: file })).toString()).toBe('x'.repeat(40));
-    expect(Buffer.from(authSecret({ NODE_ENV: 'production', AUTH_JWT_SECRET: 'y'.repeat(32), AUTH_JWT_SECRET_FILE: file })).toString()).toBe('y'.repeat(32));
+    expect(
+      Buffer.from(authSecret({ NODE_ENV: 'production', AUTH_JWT_SECRET: 'y'.repeat(32), AUTH_JWT_SECRET_FILE: file })).toString(),
+    ).toBe('y'.repeat(32));
     fs.writeFileSync(file, 'short');
     expect(() => authSecret({ NODE_ENV: 'development', AUTH_JWT_SECRET_FILE: file })).toThrow(/at least 32/);
   });
@@ -47,9 +49,31 @@ describe('tokens', () => {
     ['another issuer', () => signed({ roles: ['ops'] }, { iss: 'someone-else' })],
     ['another audience', () => signed({ roles: ['ops'] }, { aud: 'another-service' })],
     ['expired', () => signed({ roles: ['ops'] }, { exp: Math.floor(Date.now() / 1000) - 120 })],
-    ['unsigned (alg none)', () => Promise.resolve(new UnsecuredJWT({ roles: ['ops'] }).setSubject('x').setIssuer(TOKEN_ISSUER).setAudience(TOKEN_AUDIENCE).setIssuedAt().setExpirationTime('1h').encode())],
+    [
+      'unsigned (alg none)',
+      () =>
+        Promise.resolve(
+          new UnsecuredJWT({ roles: ['ops'] })
+            .setSubject('x')
+            .setIssuer(TOKEN_ISSUER)
+            .setAudience(TOKEN_AUDIENCE)
+            .setIssuedAt()
+            .setExpirationTime('1h')
+            .encode(),
+        ),
+    ],
     ['no roles', () => signed({})],
-    ['no expiry', () => new SignJWT({ roles: ['ops'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setIssuedAt().setIssuer(TOKEN_ISSUER).setAudience(TOKEN_AUDIENCE).sign(secret)],
+    [
+      'no expiry',
+      () =>
+        new SignJWT({ roles: ['ops'] })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setSubject('x')
+          .setIssuedAt()
+          .setIssuer(TOKEN_ISSUER)
+          .setAudience(TOKEN_AUDIENCE)
+          .sign(secret),
+    ],
   ])('refuses a token with %s', async (_, make) => {
     await expect(verifyToken(secret, await make())).rejects.toBeInstanceOf(InvalidToken);
   });

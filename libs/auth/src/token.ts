@@ -10,7 +10,10 @@ const ALG = 'HS256';
 const claims = z.object({
   sub: z.string().min(1).max(200),
   roles: z.array(z.string()).min(1),
-  account: z.string().regex(/^[\x21-\x7e]{1,128}$/).optional(),
+  account: z
+    .string()
+    .regex(/^[\x21-\x7e]{1,128}$/)
+    .optional(),
 });
 
 export interface TokenRequest {

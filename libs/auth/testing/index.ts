@@ -5,12 +5,25 @@ import { Role, ROLES } from '../src/principal';
 import { issueToken } from '../src/token';
 
 /** A bearer token for `role`, signed with the key the services resolve from the same config. */
-export function tokenFor(config: AuthKeySettings, role: Role, o: { subject?: string; account?: string; ttlSeconds?: number } = {}): Promise<string> {
-  return issueToken(authSecret(config), { subject: o.subject ?? `test-${role}`, roles: [role], account: o.account, ttlSeconds: o.ttlSeconds ?? 3600 });
+export function tokenFor(
+  config: AuthKeySettings,
+  role: Role,
+  o: { subject?: string; account?: string; ttlSeconds?: number } = {},
+): Promise<string> {
+  return issueToken(authSecret(config), {
+    subject: o.subject ?? `test-${role}`,
+    roles: [role],
+    account: o.account,
+    ttlSeconds: o.ttlSeconds ?? 3600,
+  });
 }
 
 /** `{ authorization: 'Bearer …' }` for fetch headers. */
-export async function bearer(config: AuthKeySettings, role: Role, o: { subject?: string; account?: string } = {}): Promise<Record<string, string>> {
+export async function bearer(
+  config: AuthKeySettings,
+  role: Role,
+  o: { subject?: string; account?: string } = {},
+): Promise<Record<string, string>> {
   return { authorization: `Bearer ${await tokenFor(config, role, o)}` };
 }
 
@@ -32,7 +45,8 @@ export function registeredRoutes(app: INestApplication): RegisteredRoute[] {
   for (const layer of stack) {
     if (!layer.route) continue;
     for (const path of [layer.route.path].flat()) {
-      for (const [method, on] of Object.entries(layer.route.methods)) if (on && method !== '_all') out.push({ method: method.toUpperCase(), path });
+      for (const [method, on] of Object.entries(layer.route.methods))
+        if (on && method !== '_all') out.push({ method: method.toUpperCase(), path });
     }
   }
   return out;
@@ -51,7 +65,10 @@ export interface RouteProbe extends RegisteredRoute {
  * through answers whatever its handler answers to a placeholder (400, 404, 200...).
  */
 export async function probeRoutes(app: INestApplication, baseUrl: string, config: AuthKeySettings): Promise<RouteProbe[]> {
-  const tokens = Object.fromEntries(await Promise.all(ROLES.map(async (r) => [r, await tokenFor(config, r)] as const))) as Record<Role, string>;
+  const tokens = Object.fromEntries(await Promise.all(ROLES.map(async (r) => [r, await tokenFor(config, r)] as const))) as Record<
+    Role,
+    string
+  >;
   const probes: RouteProbe[] = [];
   for (const route of registeredRoutes(app)) {
     const url = baseUrl + route.path.replace(/:(\w+)/g, (_, name: string) => `probe-${name}`);
@@ -72,4 +89,5 @@ export async function probeRoutes(app: INestApplication, baseUrl: string, config
 }
 
 /** The key settings a child process started with this process's environment resolves (spawned services). */
-export const inheritedAuthSettings = (): AuthKeySettings => loadConfig(platformEnv.pick({ NODE_ENV: true, AUTH_JWT_SECRET: true, AUTH_JWT_SECRET_FILE: true }));
+export const inheritedAuthSettings = (): AuthKeySettings =>
+  loadConfig(platformEnv.pick({ NODE_ENV: true, AUTH_JWT_SECRET: true, AUTH_JWT_SECRET_FILE: true }));

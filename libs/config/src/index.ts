@@ -57,10 +57,16 @@ export const platformEnv = z.object({
   KAFKA_BROKERS: csv('127.0.0.1:9092'),
   ...kafkaSecurityEnv.shape,
   /** Prepended to every topic name; empty in production, unique per test suite. */
-  KAFKA_TOPIC_PREFIX: z.string().regex(/^[a-z0-9._-]*$/).default(''),
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9._-]*$/)
+    .default(''),
   DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/postgres'),
   /** Overrides the service's own database name (campaign_<service> by default). */
-  DB_NAME: z.string().regex(/^[a-z0-9_]+$/).optional(),
+  DB_NAME: z
+    .string()
+    .regex(/^[a-z0-9_]+$/)
+    .optional(),
   DB_POOL_SIZE: z.coerce.number().int().min(2).max(100).default(10),
   ZIPKIN_URL: z.url().default('http://127.0.0.1:9411/api/v2/spans'),
   OTEL_SDK_DISABLED: bool(false),

@@ -63,13 +63,24 @@ export const reliefAssessmentModel = z
       .max(200),
     /** Per Kakao service: Kakao's share of that service's market, and whether a substitute existed. */
     services: z
-      .array(z.strictObject({ service: externalId, kakaoShareBp: basisPoints, substitute: z.enum(substituteLevels), note: z.string().max(500).optional() }))
+      .array(
+        z.strictObject({
+          service: externalId,
+          kakaoShareBp: basisPoints,
+          substitute: z.enum(substituteLevels),
+          note: z.string().max(500).optional(),
+        }),
+      )
       .min(1)
       .max(100),
     /** The part of a loss that stays lost, by how far customers could switch to a substitute. */
     substituteFactorsBp: z.strictObject({ NONE: basisPoints, PARTIAL: basisPoints, AVAILABLE: basisPoints }),
     /** Plausibility bounds: a report beyond them is IMPLAUSIBLE_FACTS (lost revenue is bounded by both). */
-    maxOutageHours: z.number().int().positive().max(24 * 366),
+    maxOutageHours: z
+      .number()
+      .int()
+      .positive()
+      .max(24 * 366),
     maxDailyRevenueWon: won.positive().max(1_000_000_000_000),
   })
   .superRefine((m, ctx) => {

@@ -1,7 +1,15 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { allTopicSpecs, dlqName, plannedTopics, Topics, type TopicKey } from './topics';
-import { allPrincipalAcls, consumerGroupId, KAFKA_PRINCIPALS, kafkaAcls, PLATFORM_SERVICES, ServiceTopics, type KafkaAcl } from './ownership';
+import {
+  allPrincipalAcls,
+  consumerGroupId,
+  KAFKA_PRINCIPALS,
+  kafkaAcls,
+  PLATFORM_SERVICES,
+  ServiceTopics,
+  type KafkaAcl,
+} from './ownership';
 
 const keys = Object.keys(Topics) as TopicKey[];
 const owners = Object.values(ServiceTopics);
@@ -49,7 +57,12 @@ describe('Kafka ACLs generated from the ownership table', () => {
   it('lets the app backend write the inbound topics only, never a decision', () => {
     const app = allPrincipalAcls().find((p) => p.principal === 'app-backend');
     const written = (app?.topics ?? []).filter((t) => t.operations.includes('Write')).map((t) => t.topic);
-    expect(written.sort()).toEqual(allTopicSpecs.filter((t) => t.direction === 'inbound').map((t) => t.name).sort());
+    expect(written.sort()).toEqual(
+      allTopicSpecs
+        .filter((t) => t.direction === 'inbound')
+        .map((t) => t.name)
+        .sort(),
+    );
     expect(written).not.toContain(Topics.claimDecided.name);
     expect(can(acls, 'app-backend', 'Read', Topics.claimDecided.name)).toBe(true);
     expect(acls.filter((a) => a.principal === 'app-backend' && a.resource.name.includes('.ops.audited.'))).toEqual([]);
@@ -57,7 +70,9 @@ describe('Kafka ACLs generated from the ownership table', () => {
 
   it('lets each topic be written by its owner, by the dead-lettering consumers (DLQs) and for inbound topics by app-backend and ops only', () => {
     for (const t of plannedTopics()) {
-      const writers = [...new Set(acls.filter((a) => a.operation === 'Write' && a.resource.name === t.name).map((a) => a.principal))].sort();
+      const writers = [
+        ...new Set(acls.filter((a) => a.operation === 'Write' && a.resource.name === t.name).map((a) => a.principal)),
+      ].sort();
       const key = keys.find((k) => Topics[k].name === t.name || dlqName(Topics[k].name) === t.name) as TopicKey;
       const spec = Topics[key];
       const expected = t.name.endsWith('.dlq')
@@ -77,13 +92,20 @@ describe('Kafka ACLs generated from the ownership table', () => {
 
   it('lets a service read only what it consumes, in its own consumer group', () => {
     const reads = acls.filter((a) => a.principal === 'coupons' && a.operation === 'Read');
-    expect(reads.filter((a) => a.resource.type === 'topic').map((a) => a.resource.name).sort()).toEqual(
-      ['campaignDefined', 'claimDecided', 'couponRedemptionRequested'].map((k) => Topics[k as TopicKey].name).sort(),
-    );
-    expect(reads.filter((a) => a.resource.type === 'group')).toEqual([{ principal: 'coupons', operation: 'Read', resource: { type: 'group', name: 'coupons', patternType: 'literal' } }]);
+    expect(
+      reads
+        .filter((a) => a.resource.type === 'topic')
+        .map((a) => a.resource.name)
+        .sort(),
+    ).toEqual(['campaignDefined', 'claimDecided', 'couponRedemptionRequested'].map((k) => Topics[k as TopicKey].name).sort());
+    expect(reads.filter((a) => a.resource.type === 'group')).toEqual([
+      { principal: 'coupons', operation: 'Read', resource: { type: 'group', name: 'coupons', patternType: 'literal' } },
+    ]);
     // nobody else may join (and commit offsets in) a service's group
     for (const s of PLATFORM_SERVICES) {
-      const inGroup = acls.filter((a) => a.resource.type === 'group' && a.resource.name === s && a.operation === 'Read').map((a) => a.principal);
+      const inGroup = acls
+        .filter((a) => a.resource.type === 'group' && a.resource.name === s && a.operation === 'Read')
+        .map((a) => a.principal);
       expect(inGroup).toEqual([s]);
     }
   });
@@ -91,8 +113,15 @@ describe('Kafka ACLs generated from the ownership table', () => {
   it('lets ops read every topic and DLQ, write only inbound topics, and only describe service groups', () => {
     for (const t of plannedTopics()) expect([t.name, can(acls, 'ops', 'Read', t.name)]).toEqual([t.name, true]);
     const opsWrites = acls.filter((a) => a.principal === 'ops' && a.operation === 'Write').map((a) => a.resource.name);
-    expect(opsWrites.sort()).toEqual(allTopicSpecs.filter((t) => t.direction === 'inbound').map((t) => t.name).sort());
-    const opsOnServiceGroups = acls.filter((a) => a.principal === 'ops' && a.resource.type === 'group' && a.resource.patternType === 'literal');
+    expect(opsWrites.sort()).toEqual(
+      allTopicSpecs
+        .filter((t) => t.direction === 'inbound')
+        .map((t) => t.name)
+        .sort(),
+    );
+    const opsOnServiceGroups = acls.filter(
+      (a) => a.principal === 'ops' && a.resource.type === 'group' && a.resource.patternType === 'literal',
+    );
     expect(new Set(opsOnServiceGroups.map((a) => a.operation))).toEqual(new Set(['Describe']));
   });
 
@@ -106,7 +135,9 @@ describe('Kafka ACLs generated from the ownership table', () => {
     }
     expect(can(prefixed, 'claims', 'Write', prefix + Topics.claimDecided.name)).toBe(true);
     expect(can(prefixed, 'claims', 'Write', Topics.claimDecided.name)).toBe(false);
-    expect(prefixed.find((a) => a.principal === 'claims' && a.resource.type === 'group')?.resource.name).toBe(consumerGroupId('claims', prefix));
+    expect(prefixed.find((a) => a.principal === 'claims' && a.resource.type === 'group')?.resource.name).toBe(
+      consumerGroupId('claims', prefix),
+    );
     expect(consumerGroupId('claims', prefix)).toBe('claims.drill-ab12cd');
   });
 

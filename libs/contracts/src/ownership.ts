@@ -88,7 +88,8 @@ export function kafkaAcls(topicPrefix = ''): KafkaAcl[] {
   const topic = (principal: KafkaPrincipal, name: string, operation: AclOperation) => {
     acls.push({ principal, resource: { type: 'topic', name: topicPrefix + name, patternType: 'literal' }, operation });
     // SafePublisher reads the topic's max.message.bytes before it writes
-    if (operation === 'Write') acls.push({ principal, resource: { type: 'topic', name: topicPrefix + name, patternType: 'literal' }, operation: 'DescribeConfigs' });
+    if (operation === 'Write')
+      acls.push({ principal, resource: { type: 'topic', name: topicPrefix + name, patternType: 'literal' }, operation: 'DescribeConfigs' });
   };
   const group = (principal: KafkaPrincipal, name: string, patternType: 'literal' | 'prefix', operation: AclOperation) =>
     acls.push({ principal, resource: { type: 'group', name, patternType }, operation });
@@ -114,7 +115,8 @@ export function kafkaAcls(topicPrefix = ''): KafkaAcl[] {
     group('ops', p, 'prefix', 'Read');
     group('ops', p, 'prefix', 'Delete');
   }
-  for (const s of PLATFORM_SERVICES) if (ServiceTopics[s].consumes.length > 0) group('ops', consumerGroupId(s, topicPrefix), 'literal', 'Describe');
+  for (const s of PLATFORM_SERVICES)
+    if (ServiceTopics[s].consumes.length > 0) group('ops', consumerGroupId(s, topicPrefix), 'literal', 'Describe');
   return acls;
 }
 

@@ -72,7 +72,8 @@ export const Topics = {
     partitions: P,
     direction: 'inbound',
     consumed: true,
-    summary: 'A small business reported damage: an upstream assessed sales loss, or raw facts for the campaign assessment model, and optionally proof of damage.',
+    summary:
+      'A small business reported damage: an upstream assessed sales loss, or raw facts for the campaign assessment model, and optionally proof of damage.',
   }),
   merchantReviewDecided: topic({
     name: 'merchant.relief.review.decided.v1',

@@ -200,7 +200,9 @@ export class BatchConsumer {
    * has moved within the stall bound (a consumer that heartbeats while retrying forever is stuck).
    */
   isHealthy(): boolean {
-    return this.connected && Date.now() - this.lastProgressAt < this.stallMs && this.halted.size === 0 && this.stuckPartitions().length === 0;
+    return (
+      this.connected && Date.now() - this.lastProgressAt < this.stallMs && this.halted.size === 0 && this.stuckPartitions().length === 0
+    );
   }
 
   /** Assigned partitions with lag that made no progress for the stall bound, or blocked by retries. */
@@ -234,7 +236,9 @@ export class BatchConsumer {
   private async measureLag(): Promise<void> {
     if (this.stopping || this.assignment.size === 0) return;
     const admin = await this.getAdmin();
-    const rows = (await this.o.dataSource.query(`SELECT topic, partition, next_offset FROM consumer_offset WHERE group_id = $1`, [this.o.groupId])) as {
+    const rows = (await this.o.dataSource.query(`SELECT topic, partition, next_offset FROM consumer_offset WHERE group_id = $1`, [
+      this.o.groupId,
+    ])) as {
       topic: string;
       partition: number;
       next_offset: string;
@@ -403,7 +407,11 @@ export class BatchConsumer {
     const hw = Number(batch.highWatermark);
     const tp = `${canonical}:${batch.partition}`;
     if (this.halted.has(tp)) return; // paused; nothing resolved, nothing skipped
-    if (!this.verified.has(tp) && (await this.verifyBinding(canonical, batch.topic, batch.partition, batch.highWatermark, batch.messages)) === 'refetch') return;
+    if (
+      !this.verified.has(tp) &&
+      (await this.verifyBinding(canonical, batch.topic, batch.partition, batch.highWatermark, batch.messages)) === 'refetch'
+    )
+      return;
     try {
       for (let i = 0; i < batch.messages.length; i += this.chunkSize) {
         if (!alive()) return;
@@ -437,7 +445,13 @@ export class BatchConsumer {
   private readonly checking = new Map<string, Promise<'ok' | 'refetch'>>();
 
   /** One check at a time per partition (assignment-time and batch-time checks may overlap). */
-  private verifyBinding(topic: string, physical: string, partition: number, highWatermark: string, messages: KafkaMessage[] | null): Promise<'ok' | 'refetch'> {
+  private verifyBinding(
+    topic: string,
+    physical: string,
+    partition: number,
+    highWatermark: string,
+    messages: KafkaMessage[] | null,
+  ): Promise<'ok' | 'refetch'> {
     const tp = `${topic}:${partition}`;
     const prev = this.checking.get(tp) ?? Promise.resolve('ok' as const);
     const next = prev
@@ -467,7 +481,13 @@ export class BatchConsumer {
    * new messages silently. Returns 'refetch' when it moved the fetch position (batch abandoned).
    * Without `messages` (at assignment) the record check waits for the first batch.
    */
-  private async checkBinding(topic: string, physical: string, partition: number, highWatermark: string, messages: KafkaMessage[] | null): Promise<'ok' | 'refetch'> {
+  private async checkBinding(
+    topic: string,
+    physical: string,
+    partition: number,
+    highWatermark: string,
+    messages: KafkaMessage[] | null,
+  ): Promise<'ok' | 'refetch'> {
     const tp = `${topic}:${partition}`;
     if (this.halted.has(tp)) return 'refetch';
     const rows = (await this.o.dataSource.query(
@@ -512,7 +532,9 @@ export class BatchConsumer {
       this.consumer?.pause([{ topic: physical, partitions: [partition] }]);
       return 'refetch';
     }
-    const [low] = (await (await this.getAdmin()).fetchTopicOffsets(physical)).filter((o) => o.partition === partition).map((o) => BigInt(o.low));
+    const [low] = (await (await this.getAdmin()).fetchTopicOffsets(physical))
+      .filter((o) => o.partition === partition)
+      .map((o) => BigInt(o.low));
     const start = low ?? 0n;
     await this.o.dataSource.transaction(async (manager) => {
       await manager.query(

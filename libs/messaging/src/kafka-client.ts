@@ -28,9 +28,12 @@ export function kafkaSecurityOptions(s: Partial<KafkaSecurityEnv> = {}): Pick<Ka
   }
   if (protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL') {
     const username = s.KAFKA_SASL_USERNAME;
-    const password = s.KAFKA_SASL_PASSWORD ?? (s.KAFKA_SASL_PASSWORD_FILE ? readFileSync(s.KAFKA_SASL_PASSWORD_FILE, 'utf8').trim() : undefined);
+    const password =
+      s.KAFKA_SASL_PASSWORD ?? (s.KAFKA_SASL_PASSWORD_FILE ? readFileSync(s.KAFKA_SASL_PASSWORD_FILE, 'utf8').trim() : undefined);
     if (!username || !password) {
-      throw new Error(`Invalid configuration:\n  KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (or _FILE) are required with KAFKA_SECURITY_PROTOCOL=${protocol}`);
+      throw new Error(
+        `Invalid configuration:\n  KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (or _FILE) are required with KAFKA_SECURITY_PROTOCOL=${protocol}`,
+      );
     }
     out.sasl = { mechanism: s.KAFKA_SASL_MECHANISM ?? 'scram-sha-512', username, password } as SASLOptions;
   }

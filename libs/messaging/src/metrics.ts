@@ -25,11 +25,21 @@ export function messagingMetrics(): MessagingMetrics {
     deadLettered: meter.createCounter('messaging_dead_lettered_messages', { description: 'Messages parked in a DLQ' }),
     deferred: meter.createCounter('messaging_deferred_messages', { description: 'Messages deferred for a later retry' }),
     published: meter.createCounter('messaging_published_messages', { description: 'Outbox rows acknowledged by Kafka' }),
-    quarantined: meter.createCounter('messaging_outbox_quarantined_records', { description: 'Outgoing records Kafka refuses (too large, invalid), moved to outbox_quarantine' }),
-    parked: meter.createCounter('messaging_last_resort_parked_messages', { description: 'Messages whose dead letter could not be written, kept in parked_message' }),
-    parkFailures: meter.createCounter('messaging_park_failures', { description: 'Messages that could be neither handled, dead-lettered nor parked (the partition halts)' }),
-    offsetRebinds: meter.createCounter('messaging_offset_rebinds', { description: 'Stored offsets that no longer matched the topic (recreated topic, other cluster) and were rebound' }),
-    transientFailures: meter.createCounter('messaging_transient_failures', { description: 'Chunk attempts that failed for a transient reason and were retried' }),
+    quarantined: meter.createCounter('messaging_outbox_quarantined_records', {
+      description: 'Outgoing records Kafka refuses (too large, invalid), moved to outbox_quarantine',
+    }),
+    parked: meter.createCounter('messaging_last_resort_parked_messages', {
+      description: 'Messages whose dead letter could not be written, kept in parked_message',
+    }),
+    parkFailures: meter.createCounter('messaging_park_failures', {
+      description: 'Messages that could be neither handled, dead-lettered nor parked (the partition halts)',
+    }),
+    offsetRebinds: meter.createCounter('messaging_offset_rebinds', {
+      description: 'Stored offsets that no longer matched the topic (recreated topic, other cluster) and were rebound',
+    }),
+    transientFailures: meter.createCounter('messaging_transient_failures', {
+      description: 'Chunk attempts that failed for a transient reason and were retried',
+    }),
     batchSize: meter.createHistogram('messaging_batch_size', { description: 'Messages per consumer transaction' }),
     batchDurationMs: meter.createHistogram('messaging_batch_duration_ms', { description: 'Consumer transaction time', unit: 'ms' }),
   };

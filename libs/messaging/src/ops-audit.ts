@@ -44,12 +44,27 @@ export interface OpsAction {
  * the service's audit topic (through the outbox), so the change, its audit row and its event
  * commit or roll back together.
  */
-export async function auditOpsAction(ctx: TxContext, topic: Extract<TopicKey, 'claimsOpsAudited' | 'passesOpsAudited'>, service: string, a: OpsAction): Promise<string> {
+export async function auditOpsAction(
+  ctx: TxContext,
+  topic: Extract<TopicKey, 'claimsOpsAudited' | 'passesOpsAudited'>,
+  service: string,
+  a: OpsAction,
+): Promise<string> {
   const auditId = randomUUID();
   await ctx.query(
     `INSERT INTO ops_audit (audit_id, at, actor, roles, action, target, detail, source_address) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
     [auditId, ctx.now, a.actor, a.roles, a.action, a.target, JSON.stringify(a.detail), a.from],
   );
-  ctx.emit(topic, { auditId, service, actor: a.actor, roles: a.roles, action: a.action, target: a.target, detail: a.detail, from: a.from, at: ctx.now.toISOString() });
+  ctx.emit(topic, {
+    auditId,
+    service,
+    actor: a.actor,
+    roles: a.roles,
+    action: a.action,
+    target: a.target,
+    detail: a.detail,
+    from: a.from,
+    at: ctx.now.toISOString(),
+  });
   return auditId;
 }

@@ -41,7 +41,13 @@ interface OutboxRow {
 }
 
 function toRecord(r: OutboxRow): OutgoingRecord {
-  return { topic: r.topic, key: r.key, value: r.value, headers: r.headers, headerList: r.header_list ? headerListFromJson(r.header_list) : undefined };
+  return {
+    topic: r.topic,
+    key: r.key,
+    value: r.value,
+    headers: r.headers,
+    headerList: r.header_list ? headerListFromJson(r.header_list) : undefined,
+  };
 }
 
 export interface RelayOptions {

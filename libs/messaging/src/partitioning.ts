@@ -8,7 +8,14 @@ const metadataCache = new Map<number, PartitionMetadata[]>();
 function fakeMetadata(n: number): PartitionMetadata[] {
   let m = metadataCache.get(n);
   if (!m) {
-    m = Array.from({ length: n }, (_, i) => ({ partitionId: i, leader: 0, replicas: [0], isr: [0], offlineReplicas: [], partitionErrorCode: 0 }));
+    m = Array.from({ length: n }, (_, i) => ({
+      partitionId: i,
+      leader: 0,
+      replicas: [0],
+      isr: [0],
+      offlineReplicas: [],
+      partitionErrorCode: 0,
+    }));
     metadataCache.set(n, m);
   }
   return m;

@@ -15,7 +15,14 @@ export interface PublisherOptions {
 }
 
 /** Kafka error types that are about the records themselves: sending them again cannot succeed. */
-const RECORD_ERRORS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE', 'UNSUPPORTED_FOR_MESSAGE_FORMAT', 'INVALID_REQUIRED_ACKS']);
+const RECORD_ERRORS = new Set([
+  'MESSAGE_TOO_LARGE',
+  'RECORD_LIST_TOO_LARGE',
+  'INVALID_RECORD',
+  'CORRUPT_MESSAGE',
+  'UNSUPPORTED_FOR_MESSAGE_FORMAT',
+  'INVALID_REQUIRED_ACKS',
+]);
 
 /** Kafka refused what was sent (not: could not be reached). The outbox narrows it down to one row. */
 export class PublishRejected extends Error {

@@ -45,7 +45,12 @@ describe('crashes and outages lose nothing and double nothing', () => {
     pg.on('error', () => undefined); // the database is dropped with FORCE at the end
     await pg.connect();
     const collector = await new TopicCollector([prefix + Topics.claimDecided.name, prefix + dlqName(Topics.claimRequested.name)]).start();
-    cleanups.push(() => db.drop(), () => pg.end(), () => feeder.close(), () => collector.stop());
+    cleanups.push(
+      () => db.drop(),
+      () => pg.end(),
+      () => feeder.close(),
+      () => collector.stop(),
+    );
     const env = { DATABASE_URL: db.url, KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_PREFIX: prefix };
     return { db, prefix, feeder, pg, collector, env };
   }
@@ -78,10 +83,14 @@ describe('crashes and outages lose nothing and double nothing', () => {
     cleanups.push(() => killHard(first));
     await waitFor('fixture ready', () => first.output.join('').includes('FIXTURE_READY'), 60000);
     await s.feeder.send(Array.from({ length: 300 }, (_, i) => claim(i)));
-    await waitFor('300 committed, none published', async () => {
-      const r = await s.pg.query<{ n: string }>('SELECT count(*) AS n FROM outbox_message');
-      return Number(r.rows[0]?.n) === 300;
-    }, 60000);
+    await waitFor(
+      '300 committed, none published',
+      async () => {
+        const r = await s.pg.query<{ n: string }>('SELECT count(*) AS n FROM outbox_message');
+        return Number(r.rows[0]?.n) === 300;
+      },
+      60000,
+    );
     expect(s.collector.on(s.prefix + Topics.claimDecided.name)).toHaveLength(0);
     await killHard(first);
 
@@ -126,7 +135,11 @@ describe('crashes and outages lose nothing and double nothing', () => {
     await waitFor('all 3000 effects', async () => (await effectStats(s.pg)).distinct === 3000, 120000, 250);
     expect(during.distinct).toBeLessThan(3000);
     expect(await effectStats(s.pg)).toEqual({ distinct: 3000, total: 3000, doubled: 0 });
-    await waitFor('all decisions', () => new Set(s.collector.on(s.prefix + Topics.claimDecided.name).map((m) => m.key)).size === 3000, 60000);
+    await waitFor(
+      'all decisions',
+      () => new Set(s.collector.on(s.prefix + Topics.claimDecided.name).map((m) => m.key)).size === 3000,
+      60000,
+    );
     expect(s.collector.on(s.prefix + dlqName(Topics.claimRequested.name))).toHaveLength(0);
   });
 });

@@ -86,7 +86,9 @@ export async function createFixtureApp(o: FixtureOptions & { role?: 'claims' | '
   FixtureHandler.options = o;
   @Module({
     imports: [
-      TypeOrmModule.forRoot(serviceDataSourceOptions({ url: o.databaseUrl, migrations: [...messagingMigrations, FixtureTables1764300000001] })),
+      TypeOrmModule.forRoot(
+        serviceDataSourceOptions({ url: o.databaseUrl, migrations: [...messagingMigrations, FixtureTables1764300000001] }),
+      ),
       MessagingModule.forRoot({
         service: o.service ?? 'fixture',
         brokers: o.brokers,

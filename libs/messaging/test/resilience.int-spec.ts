@@ -4,7 +4,16 @@
 import { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import { plannedTopics, Topics, trustTopicConfig } from '@platform/contracts';
-import { createTestDatabase, createTestTopics, deleteTestTopics, TestDatabase, testInfra, testKafka, TopicCollector, waitFor } from '@platform/testing';
+import {
+  createTestDatabase,
+  createTestTopics,
+  deleteTestTopics,
+  TestDatabase,
+  testInfra,
+  testKafka,
+  TopicCollector,
+  waitFor,
+} from '@platform/testing';
 import { MessagingRuntime, OutboxRelay } from '../src';
 import { createFixtureApp } from './fixture-app';
 import { claim, ClaimFeeder } from './helpers';
@@ -39,7 +48,10 @@ async function recreateTopics(prefix: string, brokers: string[]): Promise<void> 
     }
     await waitFor(
       'leaders',
-      async () => (await admin.fetchTopicMetadata({ topics: names }).catch(() => ({ topics: [] }))).topics.every((t) => t.partitions.every((p) => p.leader >= 0)),
+      async () =>
+        (await admin.fetchTopicMetadata({ topics: names }).catch(() => ({ topics: [] }))).topics.every((t) =>
+          t.partitions.every((p) => p.leader >= 0),
+        ),
       60_000,
       250,
     );
@@ -91,7 +103,11 @@ describe('offsets bound to the topic they count', () => {
     await recreateTopics(prefix, brokers);
     await feed(1000, 40); // offsets 0.. again, far below what the database stored
     app = await createFixtureApp({ databaseUrl: db.url, brokers, prefix });
-    await waitFor('the 40 new claims applied', async () => [...(await effects()).keys()].filter((k) => Number(k.slice(3)) >= 1000).length === 40, 60_000);
+    await waitFor(
+      'the 40 new claims applied',
+      async () => [...(await effects()).keys()].filter((k) => Number(k.slice(3)) >= 1000).length === 40,
+      60_000,
+    );
     const e = await effects();
     for (let i = 1000; i < 1040; i++) expect(e.get(`ev-${i}`)).toBe(1);
     const rebinds = await pg.query<{ reason: string }>('SELECT reason FROM consumer_offset_rebind');
@@ -109,7 +125,11 @@ describe('offsets bound to the topic they count', () => {
     await pg.query(`UPDATE consumer_offset SET cluster_id = 'cluster-of-the-burnt-data-centre'`);
     app = await createFixtureApp({ databaseUrl: db.url, brokers, prefix });
     // The fixture does not dedupe (so a re-read shows): every message is read again.
-    await waitFor('every message re-read once', async () => [...(await effects()).values()].every((n) => n === 2) && (await effects()).size === 100, 60_000);
+    await waitFor(
+      'every message re-read once',
+      async () => [...(await effects()).values()].every((n) => n === 2) && (await effects()).size === 100,
+      60_000,
+    );
     const rebinds = await pg.query<{ reason: string }>('SELECT reason FROM consumer_offset_rebind');
     expect(rebinds.rows[0]?.reason).toMatch(/belong to cluster cluster-of-the-burnt-data-centre/);
   });
@@ -164,11 +184,27 @@ describe('the dead-letter path cannot fail', () => {
       // Same key: same partition, the valid one right behind the malformed one.
       const key = claim(1).accountId;
       await feeder.publisher.publish([
-        { topic: prefix + Topics.claimRequested.name, key: Buffer.from(`${key}\u0000`), value: Buffer.from('{"eventId": oops'), headers: { 'x-test': 'park' } },
-        { topic: prefix + Topics.claimRequested.name, key: Buffer.from(`${key}\u0000`), value: Buffer.from(JSON.stringify(claim(1))), headers: {} },
+        {
+          topic: prefix + Topics.claimRequested.name,
+          key: Buffer.from(`${key}\u0000`),
+          value: Buffer.from('{"eventId": oops'),
+          headers: { 'x-test': 'park' },
+        },
+        {
+          topic: prefix + Topics.claimRequested.name,
+          key: Buffer.from(`${key}\u0000`),
+          value: Buffer.from(JSON.stringify(claim(1))),
+          headers: {},
+        },
       ]);
-      await waitFor('the valid claim behind it applied', async () => (await pg.query(`SELECT 1 FROM fixture_effect WHERE event_id = 'ev-1'`)).rowCount === 1, 60_000);
-      const parked = await pg.query<{ reason: string; failure: string; key: Buffer; value: Buffer }>('SELECT reason, failure, key, value FROM parked_message');
+      await waitFor(
+        'the valid claim behind it applied',
+        async () => (await pg.query(`SELECT 1 FROM fixture_effect WHERE event_id = 'ev-1'`)).rowCount === 1,
+        60_000,
+      );
+      const parked = await pg.query<{ reason: string; failure: string; key: Buffer; value: Buffer }>(
+        'SELECT reason, failure, key, value FROM parked_message',
+      );
       expect(parked.rows).toHaveLength(1);
       expect(parked.rows[0]?.reason).toMatch(/^MALFORMED_JSON/);
       expect(parked.rows[0]?.failure).toMatch(/dead letters refused/);
@@ -188,9 +224,16 @@ describe('the dead-letter path cannot fail', () => {
     try {
       const relay = app.get(MessagingRuntime).relay as OutboxRelay;
       // Over the broker's max.message.bytes (1 MiB by default): written by a bug, never sendable.
-      await pg.query(`INSERT INTO outbox_message (topic, key, value, headers) VALUES ($1, 'big', $2, '{}')`, [prefix + Topics.claimDecided.name, Buffer.alloc(1_500_000, 'x')]);
+      await pg.query(`INSERT INTO outbox_message (topic, key, value, headers) VALUES ($1, 'big', $2, '{}')`, [
+        prefix + Topics.claimDecided.name,
+        Buffer.alloc(1_500_000, 'x'),
+      ]);
       await feeder.send([claim(77)]);
-      await waitFor('the decision behind the oversized row published', () => collector.on(prefix + Topics.claimDecided.name).some((m) => m.json<{ eventId: string }>().eventId === 'ev-77'), 60_000);
+      await waitFor(
+        'the decision behind the oversized row published',
+        () => collector.on(prefix + Topics.claimDecided.name).some((m) => m.json<{ eventId: string }>().eventId === 'ev-77'),
+        60_000,
+      );
       const q = await pg.query<{ reason: string; n: number }>('SELECT reason, octet_length(value) AS n FROM outbox_quarantine');
       expect(q.rows).toHaveLength(1);
       expect(q.rows[0]?.reason).toMatch(/^TOO_LARGE_FOR_BROKER: \d+ bytes, limit \d+/);
@@ -234,11 +277,20 @@ describe('a sick database is waited out, never a reason to park valid messages',
     await pg.query(`CREATE TRIGGER sick BEFORE INSERT ON fixture_effect FOR EACH ROW EXECUTE FUNCTION sick()`);
     const feeder = new ClaimFeeder(brokers, prefix);
     await feeder.send([claim(1)]);
-    await waitFor('readiness fails with the reason', () => consumer?.stuckPartitions().some((s) => /statement timeout/.test(s.blockedBy ?? '')) === true, 60_000, 250);
+    await waitFor(
+      'readiness fails with the reason',
+      () => consumer?.stuckPartitions().some((s) => /statement timeout/.test(s.blockedBy ?? '')) === true,
+      60_000,
+      250,
+    );
     expect(consumer?.isHealthy()).toBe(false);
     expect((await pg.query('SELECT 1 FROM outbox_message')).rowCount).toBe(0); // not dead-lettered
     await pg.query('DROP TRIGGER sick ON fixture_effect');
-    await waitFor('applied once the database is well', async () => (await pg.query(`SELECT 1 FROM fixture_effect WHERE event_id = 'ev-1'`)).rowCount === 1, 60_000);
+    await waitFor(
+      'applied once the database is well',
+      async () => (await pg.query(`SELECT 1 FROM fixture_effect WHERE event_id = 'ev-1'`)).rowCount === 1,
+      60_000,
+    );
     await waitFor('healthy again', () => consumer?.isHealthy() === true, 30_000, 250);
     await feeder.close();
   });
@@ -256,10 +308,15 @@ describe('a sick database is waited out, never a reason to park valid messages',
     expect(held).toBeLessThan(1200);
     expect(app.get(MessagingRuntime).throttled).toBe(true);
     await app.get(MessagingRuntime).relay.drain(60_000);
-    await waitFor('all applied after the relay caught up', async () => {
-      await app?.get(MessagingRuntime).relay.drain(60_000);
-      return (await effects()) === 1200;
-    }, 120_000, 500);
+    await waitFor(
+      'all applied after the relay caught up',
+      async () => {
+        await app?.get(MessagingRuntime).relay.drain(60_000);
+        return (await effects()) === 1200;
+      },
+      120_000,
+      500,
+    );
     await feeder.close();
   });
 });

@@ -12,7 +12,9 @@ describe('a service pool on a real Postgres', () => {
 
   beforeAll(async () => {
     await ensureDatabase(server, name);
-    ds = await new DataSource(serviceDataSourceOptions({ url: databaseUrl(server, name), migrations: [], applicationName: 'pool-test' })).initialize();
+    ds = await new DataSource(
+      serviceDataSourceOptions({ url: databaseUrl(server, name), migrations: [], applicationName: 'pool-test' }),
+    ).initialize();
   });
 
   afterAll(async () => {
@@ -36,7 +38,9 @@ describe('a service pool on a real Postgres', () => {
     await holder.startTransaction();
     await holder.query('SELECT * FROM pool_lock WHERE id = 1 FOR UPDATE');
     const started = Date.now();
-    const waiter = ds.query(`SET lock_timeout = '500ms'; UPDATE pool_lock SET id = 1 WHERE id = 1`).catch((e: { driverError?: { code?: string }; code?: string }) => e.driverError?.code ?? e.code);
+    const waiter = ds
+      .query(`SET lock_timeout = '500ms'; UPDATE pool_lock SET id = 1 WHERE id = 1`)
+      .catch((e: { driverError?: { code?: string }; code?: string }) => e.driverError?.code ?? e.code);
     expect(await waiter).toBe('55P03');
     expect(Date.now() - started).toBeLessThan(5000);
     await holder.rollbackTransaction();

@@ -20,7 +20,11 @@ export function isTransientError(error: unknown): boolean {
     return true;
   }
   const msg = e.message ?? '';
-  if (/Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down|in recovery)|Connection is not established|terminating connection|Query read timeout|read-only transaction/i.test(msg)) {
+  if (
+    /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down|in recovery)|Connection is not established|terminating connection|Query read timeout|read-only transaction/i.test(
+      msg,
+    )
+  ) {
     return true;
   }
   if (e.name?.startsWith('KafkaJS') && e.retriable !== false) return true;

@@ -35,7 +35,9 @@ export const i1DecidedOnce: InvariantCheck = {
       const scan = await scanClaimTopic(auditKafka(ctx.brokers), ctx.prefix, ctx.campaignId);
       // Every decided event id removes itself from the topic's set: what remains was never decided.
       let notOnTopic = 0;
-      for await (const chunk of cursor(db, `SELECT event_id AS k, 1 AS n FROM claim WHERE ${campaignFilter('campaign_id', 1)}`, [ctx.campaignId])) {
+      for await (const chunk of cursor(db, `SELECT event_id AS k, 1 AS n FROM claim WHERE ${campaignFilter('campaign_id', 1)}`, [
+        ctx.campaignId,
+      ])) {
         for (const row of chunk) if (!scan.eventIds.delete(row.k)) notOnTopic++;
       }
       Object.assign(counts, {
@@ -45,8 +47,12 @@ export const i1DecidedOnce: InvariantCheck = {
         undecidedEvents: scan.eventIds.size,
         decidedNotOnTopic: notOnTopic,
       });
-      if (scan.eventIds.size > 0) problems.push(`${scan.eventIds.size} valid event ids on the topic were never decided (e.g. ${[...scan.eventIds].slice(0, 3).join(', ')})`);
-      if (scan.dlq < scan.undecodable) problems.push(`${scan.undecodable} undecodable messages on the topic but only ${scan.dlq} in its DLQ`);
+      if (scan.eventIds.size > 0)
+        problems.push(
+          `${scan.eventIds.size} valid event ids on the topic were never decided (e.g. ${[...scan.eventIds].slice(0, 3).join(', ')})`,
+        );
+      if (scan.dlq < scan.undecodable)
+        problems.push(`${scan.undecodable} undecodable messages on the topic but only ${scan.dlq} in its DLQ`);
     }
     const ok = problems.length === 0;
     const detail = ok

@@ -17,7 +17,9 @@ export const i2OneAccepted: InvariantCheck = {
     const db = ctx.dbs.get('claims');
     const why = await db.why('claim');
     if (why) return skipped(why);
-    const r = await db.one<{ accepted: string; accounts_over: string; extra_accepted: string; examples: string[] | null }>(I2_SQL, [ctx.campaignId]);
+    const r = await db.one<{ accepted: string; accounts_over: string; extra_accepted: string; examples: string[] | null }>(I2_SQL, [
+      ctx.campaignId,
+    ]);
     const counts = { accepted: num(r.accepted), accountsWithMoreThanOne: num(r.accounts_over), extraAccepted: num(r.extra_accepted) };
     const ok = counts.accountsWithMoreThanOne === 0;
     return {

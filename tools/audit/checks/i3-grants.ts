@@ -132,6 +132,10 @@ export const i3Grants: InvariantCheck = {
     const summary = SIDES.filter((s) => counts[`${s.what}Granted`] !== undefined)
       .map((s) => `${counts[`${s.what}Granted`]} ${s.what}`)
       .join(', ');
-    return { ok, detail: (ok ? `exactly as owed: ${summary}` : problems.join('; ')) + (notes.length ? `; ${notes.join('; ')}` : ''), counts };
+    return {
+      ok,
+      detail: (ok ? `exactly as owed: ${summary}` : problems.join('; ')) + (notes.length ? `; ${notes.join('; ')}` : ''),
+      counts,
+    };
   },
 };

@@ -85,7 +85,10 @@ export const i4PassSlots: InvariantCheck = {
     const claims = ctx.dbs.get('claims');
     const claimsWhy = await claims.why('claim', 'campaign');
     if (!claimsWhy) {
-      const [owed, decided] = await Promise.all([fingerprint(claims, I4_OWED_SQL, [ctx.campaignId]), fingerprint(db, I4_DECIDED_SQL, [ctx.campaignId])]);
+      const [owed, decided] = await Promise.all([
+        fingerprint(claims, I4_OWED_SQL, [ctx.campaignId]),
+        fingerprint(db, I4_DECIDED_SQL, [ctx.campaignId]),
+      ]);
       counts.acceptedWithPassOffer = owed.n;
       if (!sameFingerprint(owed, decided)) {
         let text = `${owed.n} accepted claims in campaigns with a pass, ${decided.n} passes + SOLD_OUT`;

@@ -58,9 +58,13 @@ export async function readChannelRecord(url: string, campaignId: string | null, 
   for (;;) {
     let body: { deliveries: Delivery[]; lastSequence: number };
     try {
-      const res = await fetch(`${url}/admin/deliveries?after=${after}&limit=10000`, { headers: await toolBearer('reader'), signal: AbortSignal.timeout(timeoutMs) });
+      const res = await fetch(`${url}/admin/deliveries?after=${after}&limit=10000`, {
+        headers: await toolBearer('reader'),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
       // refused credentials are a setup error, not "no simulator here": never skip the check silently
-      if (res.status === 401 || res.status === 403) throw new CredentialsRefused(`channel simulator refused the audit's credentials (HTTP ${res.status})`);
+      if (res.status === 401 || res.status === 403)
+        throw new CredentialsRefused(`channel simulator refused the audit's credentials (HTTP ${res.status})`);
       if (!res.ok) return after === 0 ? null : rec;
       body = (await res.json()) as { deliveries: Delivery[]; lastSequence: number };
     } catch (e) {
@@ -108,8 +112,10 @@ export const i5PassOrder: InvariantCheck = {
       const n = num(r.sent);
       sent += n;
       sentBy.set(c, n);
-      if (r.max_sent_slot !== n) problems.push(`${c}: ${r.max_sent_slot - n} slots skipped (sent ${n}, highest sent slot ${r.max_sent_slot})`);
-      if (num(r.unsent_below_watermark) > 0) problems.push(`${c}: ${num(r.unsent_below_watermark)} slots at or below the watermark ${r.sent_watermark} not sent`);
+      if (r.max_sent_slot !== n)
+        problems.push(`${c}: ${r.max_sent_slot - n} slots skipped (sent ${n}, highest sent slot ${r.max_sent_slot})`);
+      if (num(r.unsent_below_watermark) > 0)
+        problems.push(`${c}: ${num(r.unsent_below_watermark)} slots at or below the watermark ${r.sent_watermark} not sent`);
       if (num(r.sent_out_of_order) > 0) problems.push(`${c}: ${num(r.sent_out_of_order)} passes sent before a lower slot`);
     }
     const counts: CheckOutcome['counts'] = { campaigns: rows.length, sent, channelDeliveries: null };
@@ -126,14 +132,18 @@ export const i5PassOrder: InvariantCheck = {
           if (s.firstSlot !== 1) notes.push(`channel record of ${c} starts at slot ${s.firstSlot} (simulator restarted?)`);
           const dbSent = sentBy.get(c);
           // The channel may be ahead of the database by the deliveries not yet committed; never behind.
-          if (dbSent !== undefined && s.firstSlot === 1 && s.count < dbSent) problems.push(`channel: ${c} has ${s.count} deliveries but the database marks ${dbSent} sent`);
+          if (dbSent !== undefined && s.firstSlot === 1 && s.count < dbSent)
+            problems.push(`channel: ${c} has ${s.count} deliveries but the database marks ${dbSent} sent`);
         }
       }
     }
     const ok = problems.length === 0;
     return {
       ok,
-      detail: (ok ? `${sent} passes sent in slot order without gaps${counts.channelDeliveries !== null ? `; channel record agrees (${counts.channelDeliveries} deliveries)` : ''}` : problems.slice(0, 10).join('; ')) + (notes.length ? `; ${notes.join('; ')}` : ''),
+      detail:
+        (ok
+          ? `${sent} passes sent in slot order without gaps${counts.channelDeliveries !== null ? `; channel record agrees (${counts.channelDeliveries} deliveries)` : ''}`
+          : problems.slice(0, 10).join('; ')) + (notes.length ? `; ${notes.join('; ')}` : ''),
       counts,
     };
   },

@@ -14,9 +14,21 @@ export const DEFERRED_SQL = `SELECT count(*) AS n, count(*) FILTER (WHERE give_u
 const REASONLESS: { service: (typeof SERVICE_DB_KEYS)[number]; table: string; sql: string }[] = [
   { service: 'claims', table: 'claim', sql: `SELECT count(*) AS n FROM claim WHERE status = 'REJECTED' AND reason IS NULL` },
   { service: 'coupons', table: 'redemption', sql: `SELECT count(*) AS n FROM redemption WHERE status = 'REJECTED' AND reason IS NULL` },
-  { service: 'passes', table: 'pass_registration', sql: `SELECT count(*) AS n FROM pass_registration WHERE status = 'REJECTED' AND reason IS NULL` },
-  { service: 'relief', table: 'relief_report', sql: `SELECT count(*) AS n FROM relief_report WHERE status = 'REJECTED' AND reason IS NULL` },
-  { service: 'relief', table: 'review_decision', sql: `SELECT count(*) AS n FROM review_decision WHERE status = 'REJECTED' AND reason IS NULL` },
+  {
+    service: 'passes',
+    table: 'pass_registration',
+    sql: `SELECT count(*) AS n FROM pass_registration WHERE status = 'REJECTED' AND reason IS NULL`,
+  },
+  {
+    service: 'relief',
+    table: 'relief_report',
+    sql: `SELECT count(*) AS n FROM relief_report WHERE status = 'REJECTED' AND reason IS NULL`,
+  },
+  {
+    service: 'relief',
+    table: 'review_decision',
+    sql: `SELECT count(*) AS n FROM review_decision WHERE status = 'REJECTED' AND reason IS NULL`,
+  },
 ];
 
 export const i7NoSilentDrops: InvariantCheck = {
@@ -31,7 +43,8 @@ export const i7NoSilentDrops: InvariantCheck = {
       if (await db.has('outbox_message')) {
         const o = await db.one<{ n: string; oldest_s: string }>(OUTBOX_SQL);
         counts[`${s}.outbox`] = num(o.n);
-        if (num(o.n) > 0 && num(o.oldest_s) > ctx.outboxMaxAgeSeconds) problems.push(`${s} outbox stuck: ${num(o.n)} rows, oldest ${Math.round(num(o.oldest_s))} s`);
+        if (num(o.n) > 0 && num(o.oldest_s) > ctx.outboxMaxAgeSeconds)
+          problems.push(`${s} outbox stuck: ${num(o.n)} rows, oldest ${Math.round(num(o.oldest_s))} s`);
       } else notes.push(`${s}: no outbox (${db.missing ?? 'table missing'})`);
       if (await db.has('deferred_message')) {
         const d = await db.one<{ n: string; overdue: string }>(DEFERRED_SQL);
@@ -49,7 +62,8 @@ export const i7NoSilentDrops: InvariantCheck = {
         counts[`${s}.outboxQuarantined`] = n;
         if (n > 0) problems.push(`${s}: ${n} outgoing records in outbox_quarantine (Kafka refused them)`);
       }
-      if (s === 'relief' && (await db.has('relief_waiting'))) counts['relief.waiting'] = num((await db.one<{ n: string }>(`SELECT count(*) AS n FROM relief_waiting`)).n);
+      if (s === 'relief' && (await db.has('relief_waiting')))
+        counts['relief.waiting'] = num((await db.one<{ n: string }>(`SELECT count(*) AS n FROM relief_waiting`)).n);
     }
     for (const r of REASONLESS) {
       const db = ctx.dbs.get(r.service);
@@ -63,7 +77,9 @@ export const i7NoSilentDrops: InvariantCheck = {
     } catch (e) {
       notes.push(`DLQ depths not read (Kafka at ${ctx.brokers.join(',')}: ${e instanceof Error ? e.message : String(e)})`);
     }
-    const dlqTotal = Object.entries(counts).filter(([k]) => k.startsWith('dlq:')).reduce((s, [, v]) => s + num(v), 0);
+    const dlqTotal = Object.entries(counts)
+      .filter(([k]) => k.startsWith('dlq:'))
+      .reduce((s, [, v]) => s + num(v), 0);
     const ok = problems.length === 0;
     const parked = Object.entries(counts)
       .filter(([k, v]) => k.startsWith('dlq:') && num(v) > 0)
@@ -72,8 +88,9 @@ export const i7NoSilentDrops: InvariantCheck = {
     return {
       ok,
       detail:
-        (ok ? `outboxes drained, no stuck deferrals, every rejection has a reason; DLQ: ${dlqTotal} parked${parked ? ` (${parked})` : ''}` : problems.join('; ')) +
-        (notes.length ? `; ${notes.join('; ')}` : ''),
+        (ok
+          ? `outboxes drained, no stuck deferrals, every rejection has a reason; DLQ: ${dlqTotal} parked${parked ? ` (${parked})` : ''}`
+          : problems.join('; ')) + (notes.length ? `; ${notes.join('; ')}` : ''),
       counts,
     };
   },

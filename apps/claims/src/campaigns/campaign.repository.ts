@@ -18,7 +18,13 @@ export function insertCampaignSql(c: CampaignDefinition): { sql: string; params:
   };
 }
 
-const toRow = (r: { campaign_id: string; definition: CampaignDefinition; opens_at: Date; closes_at: Date; created_at: Date }): CampaignRow => ({
+const toRow = (r: {
+  campaign_id: string;
+  definition: CampaignDefinition;
+  opens_at: Date;
+  closes_at: Date;
+  created_at: Date;
+}): CampaignRow => ({
   campaignId: r.campaign_id,
   definition: r.definition,
   opensAt: new Date(r.opens_at),

@@ -36,7 +36,14 @@ export class CampaignService implements OnApplicationBootstrap {
       if (row) await this.announce(ctx, [row]);
       if (actor) {
         const detail = { opensAt: def.opensAt, closesAt: def.closesAt, rewards: def.rewards };
-        await auditOpsAction(ctx, 'claimsOpsAudited', 'claims', { actor: actor.subject, roles: actor.roles, action: 'claims.campaign.create', target: def.campaignId, detail, from: actor.from });
+        await auditOpsAction(ctx, 'claimsOpsAudited', 'claims', {
+          actor: actor.subject,
+          roles: actor.roles,
+          action: 'claims.campaign.create',
+          target: def.campaignId,
+          detail,
+          from: actor.from,
+        });
       }
     });
     return def;
@@ -48,6 +55,11 @@ export class CampaignService implements OnApplicationBootstrap {
 
   private async announce(ctx: TxContext, rows: CampaignRow[]): Promise<void> {
     for (const r of rows) ctx.emit('campaignDefined', { definedAt: ctx.now.toISOString(), campaign: r.definition });
-    if (rows.length) await this.repo.markAnnounced(ctx.manager, rows.map((r) => r.campaignId), ctx.now);
+    if (rows.length)
+      await this.repo.markAnnounced(
+        ctx.manager,
+        rows.map((r) => r.campaignId),
+        ctx.now,
+      );
   }
 }

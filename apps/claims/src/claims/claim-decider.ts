@@ -61,7 +61,12 @@ export class ClaimDecider {
     for (const { m, hash } of byEvent.values()) {
       const c = campaigns.get(m.value.campaignId);
       const verdict = judgeEligibility(
-        { talkLinked: m.value.talkLinked, phoneNumber: m.value.phoneNumber, requestedAt: new Date(m.value.requestedAt), producedAt: m.timestamp },
+        {
+          talkLinked: m.value.talkLinked,
+          phoneNumber: m.value.phoneNumber,
+          requestedAt: new Date(m.value.requestedAt),
+          producedAt: m.timestamp,
+        },
         c && { opensAt: c.opensAt, closesAt: c.closesAt },
         this.config.CLAIM_SKEW_TOLERANCE_SECONDS * 1000,
       );

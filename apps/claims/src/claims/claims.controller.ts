@@ -65,7 +65,10 @@ export class ClaimsController {
           r.status === 'ACCEPTED' && r.definition
             ? {
                 emoticons: r.definition.rewards.emoticons.map((e) => e.emoticonId),
-                coupons: r.definition.rewards.coupons && (r.makers_member || !r.definition.rewards.coupons.membersOnly) ? r.definition.rewards.coupons.amountsWon : [],
+                coupons:
+                  r.definition.rewards.coupons && (r.makers_member || !r.definition.rewards.coupons.membersOnly)
+                    ? r.definition.rewards.coupons.amountsWon
+                    : [],
                 talkDrawerPass: r.definition.rewards.pass ? 'FIRST_COME_FIRST_SERVED (see pass-dispatcher)' : 'NOT_OFFERED',
               }
             : null,

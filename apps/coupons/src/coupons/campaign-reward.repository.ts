@@ -5,7 +5,11 @@ import { CouponReward } from '@platform/contracts';
 @Injectable()
 export class CampaignRewardRepository {
   /** Stores definitions; a later definition of the same campaign replaces an earlier one. */
-  async upsert(m: EntityManager, rows: { campaignId: string; coupons: CouponReward | null; definedAt: string }[], now: Date): Promise<void> {
+  async upsert(
+    m: EntityManager,
+    rows: { campaignId: string; coupons: CouponReward | null; definedAt: string }[],
+    now: Date,
+  ): Promise<void> {
     if (rows.length === 0) return;
     await m.query(
       `INSERT INTO campaign_reward (campaign_id, coupons, defined_at, received_at)

@@ -100,7 +100,9 @@ export class CouponRepository {
    */
   async lockMany(m: EntityManager, ids: string[]): Promise<Map<string, CouponRow>> {
     if (ids.length === 0) return new Map();
-    const rows = (await m.query(`SELECT * FROM coupon WHERE coupon_id = ANY($1::text[]) ORDER BY coupon_id FOR UPDATE`, [ids])) as RawCoupon[];
+    const rows = (await m.query(`SELECT * FROM coupon WHERE coupon_id = ANY($1::text[]) ORDER BY coupon_id FOR UPDATE`, [
+      ids,
+    ])) as RawCoupon[];
     return new Map(rows.map((r) => [r.coupon_id, toRow(r)]));
   }
 
@@ -138,7 +140,9 @@ export class CouponRepository {
   }
 
   async byAccount(accountId: string): Promise<CouponRow[]> {
-    const rows = (await this.ds.query(`SELECT * FROM coupon WHERE account_id = $1 ORDER BY issued_at, campaign_id, idx`, [accountId])) as RawCoupon[];
+    const rows = (await this.ds.query(`SELECT * FROM coupon WHERE account_id = $1 ORDER BY issued_at, campaign_id, idx`, [
+      accountId,
+    ])) as RawCoupon[];
     return rows.map(toRow);
   }
 }

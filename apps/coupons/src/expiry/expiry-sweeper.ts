@@ -43,7 +43,12 @@ export class ExpirySweeper implements OnApplicationBootstrap, OnApplicationShutd
     return this.messaging.transaction(async (ctx) => {
       const expired = await this.coupons.expireDue(ctx.manager, ctx.now, this.config.COUPON_SWEEP_BATCH);
       for (const c of expired) {
-        ctx.emit('couponExpired', { couponId: c.couponId, accountId: c.accountId, amountWon: c.amountWon, expiredAt: c.expiresAt.toISOString() });
+        ctx.emit('couponExpired', {
+          couponId: c.couponId,
+          accountId: c.accountId,
+          amountWon: c.amountWon,
+          expiredAt: c.expiresAt.toISOString(),
+        });
       }
       return expired.length;
     });

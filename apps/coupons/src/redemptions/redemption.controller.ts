@@ -37,7 +37,10 @@ export class RedemptionController {
   ): Promise<RedemptionDecided> {
     if (!externalId.safeParse(couponId).success) throw new BadRequestException({ error: 'INVALID_COUPON_ID' });
     if (key === undefined || !externalId.safeParse(key).success) {
-      throw new BadRequestException({ error: 'INVALID_IDEMPOTENCY_KEY', detail: 'header Idempotency-Key: 1-128 printable ASCII characters required' });
+      throw new BadRequestException({
+        error: 'INVALID_IDEMPOTENCY_KEY',
+        detail: 'header Idempotency-Key: 1-128 printable ASCII characters required',
+      });
     }
     const parsed = redemptionBody.safeParse(body);
     if (!parsed.success) throw new BadRequestException({ error: 'INVALID_BODY', detail: formatZodError(parsed.error) });

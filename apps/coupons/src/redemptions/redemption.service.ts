@@ -124,7 +124,12 @@ export class RedemptionService {
 
     const inserted = await this.redemptions.insertMany(ctx.manager, fresh);
     if (inserted.size !== fresh.length) {
-      throw new RedemptionRaceLost(`request id(s) decided concurrently: ${fresh.filter((f) => !inserted.has(f.requestId)).map((f) => f.requestId).join(', ')}`);
+      throw new RedemptionRaceLost(
+        `request id(s) decided concurrently: ${fresh
+          .filter((f) => !inserted.has(f.requestId))
+          .map((f) => f.requestId)
+          .join(', ')}`,
+      );
     }
     const used = fresh.filter((f) => f.status === 'REDEEMED');
     const marked = await this.coupons.markRedeemed(

@@ -14,13 +14,18 @@ async function main(): Promise<void> {
     const base = await h.app.getUrl();
     const t0 = clock.now();
     let started = Date.now();
-    await h.feeder.send('claimDecided', Array.from({ length: n }, (_, i) => acceptedClaim(`bench-${i}`, t0)));
+    await h.feeder.send(
+      'claimDecided',
+      Array.from({ length: n }, (_, i) => acceptedClaim(`bench-${i}`, t0)),
+    );
     const published = Date.now() - started;
     await waitFor('coupons stored', async () => (await h.count(`SELECT count(*) n FROM coupon`)) >= 2 * n, 600_000, 50);
     const stored = Date.now() - started;
     await waitFor('coupon.issued published', () => h.collector.on(h.topic('couponIssued')).length >= 2 * n, 600_000, 50);
     const seen = Date.now() - started;
-    console.log(`issuance: ${n} accepted member claims -> ${2 * n} coupons; inputs published ${published} ms, stored ${stored} ms (${Math.round((n / stored) * 1000)} claims/s), all coupon.issued seen ${seen} ms`);
+    console.log(
+      `issuance: ${n} accepted member claims -> ${2 * n} coupons; inputs published ${published} ms, stored ${stored} ms (${Math.round((n / stored) * 1000)} claims/s), all coupon.issued seen ${seen} ms`,
+    );
 
     started = Date.now();
     await h.feeder.send(
@@ -39,8 +44,12 @@ async function main(): Promise<void> {
     const dec = Date.now() - started;
     await waitFor('decisions published', () => h.collector.on(h.topic('couponRedemptionDecided')).length >= n, 600_000, 50);
     const seen2 = Date.now() - started;
-    const redeemed = h.collector.on(h.topic('couponRedemptionDecided')).filter((m) => m.json<PayloadOf<'couponRedemptionDecided'>>().status === 'REDEEMED').length;
-    console.log(`event redemptions: ${n} requests (${redeemed} REDEEMED); inputs published ${pub2} ms, decided ${dec} ms (${Math.round((n / dec) * 1000)}/s), all decisions seen ${seen2} ms`);
+    const redeemed = h.collector
+      .on(h.topic('couponRedemptionDecided'))
+      .filter((m) => m.json<PayloadOf<'couponRedemptionDecided'>>().status === 'REDEEMED').length;
+    console.log(
+      `event redemptions: ${n} requests (${redeemed} REDEEMED); inputs published ${pub2} ms, decided ${dec} ms (${Math.round((n / dec) * 1000)}/s), all decisions seen ${seen2} ms`,
+    );
 
     const m = Math.min(httpN, n);
     const shop = await h.bearer('shop-backend');
@@ -64,8 +73,11 @@ async function main(): Promise<void> {
     );
     const ms = Date.now() - started;
     latencies.sort((a, b) => a - b);
-    const pct = (p: number): string => (latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0).toFixed(1);
-    console.log(`HTTP redemptions: ${m} requests, concurrency ${conc}: ${ms} ms (${Math.round((m / ms) * 1000)} req/s), latency p50 ${pct(50)} ms, p95 ${pct(95)} ms, p99 ${pct(99)} ms`);
+    const pct = (p: number): string =>
+      (latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0).toFixed(1);
+    console.log(
+      `HTTP redemptions: ${m} requests, concurrency ${conc}: ${ms} ms (${Math.round((m / ms) * 1000)} req/s), latency p50 ${pct(50)} ms, p95 ${pct(95)} ms, p99 ${pct(99)} ms`,
+    );
   } finally {
     await h.close();
   }

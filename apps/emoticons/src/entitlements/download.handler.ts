@@ -83,15 +83,13 @@ export class DownloadHandler {
 
     const recorded = await this.repo.recordDownloads(
       ctx.manager,
-      decisions.map(
-        (d): DownloadRecord => ({
-          eventId: d.m.value.eventId,
-          accountId: d.m.value.accountId,
-          emoticonId: d.m.value.emoticonId,
-          downloadedAt: d.outcome === 'INVALID' ? null : new Date(d.m.value.downloadedAt),
-          outcome: d.outcome,
-        }),
-      ),
+      decisions.map((d): DownloadRecord => ({
+        eventId: d.m.value.eventId,
+        accountId: d.m.value.accountId,
+        emoticonId: d.m.value.emoticonId,
+        downloadedAt: d.outcome === 'INVALID' ? null : new Date(d.m.value.downloadedAt),
+        outcome: d.outcome,
+      })),
       ctx.now,
     );
     const effective = decisions.filter((d) => recorded.has(d.m.value.eventId));

@@ -165,7 +165,14 @@ export class EntitlementRepository {
        SELECT t.*, $6::timestamptz FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[]) AS t
        ON CONFLICT (event_id) DO NOTHING
        RETURNING event_id`,
-      [rows.map((r) => r.eventId), rows.map((r) => r.accountId), rows.map((r) => r.emoticonId), rows.map((r) => r.downloadedAt), rows.map((r) => r.outcome), now],
+      [
+        rows.map((r) => r.eventId),
+        rows.map((r) => r.accountId),
+        rows.map((r) => r.emoticonId),
+        rows.map((r) => r.downloadedAt),
+        rows.map((r) => r.outcome),
+        now,
+      ],
     )) as { event_id: string }[];
     return new Set(inserted.map((r) => r.event_id));
   }
@@ -204,7 +211,12 @@ export class EntitlementRepository {
        RETURNING e.entitlement_id, e.account_id, e.emoticon_id, e.expires_at`,
       [now, limit],
     )) as [ExpiredDbRow[], number] | ExpiredDbRow[];
-    return updateRows(res).map((r) => ({ entitlementId: r.entitlement_id, accountId: r.account_id, emoticonId: r.emoticon_id, expiresAt: new Date(r.expires_at) }));
+    return updateRows(res).map((r) => ({
+      entitlementId: r.entitlement_id,
+      accountId: r.account_id,
+      emoticonId: r.emoticon_id,
+      expiresAt: new Date(r.expires_at),
+    }));
   }
 
   /** An account's packs in grant order (campaign order within a grant). */

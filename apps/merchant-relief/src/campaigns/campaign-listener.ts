@@ -18,6 +18,9 @@ export class CampaignListener {
       messages.map((m) => m.value),
       ctx.now,
     );
-    if (changed > 0) this.log.log(`stored ${changed} campaign definition(s): ${[...new Set(messages.map((m) => m.value.campaign.campaignId))].join(', ')}`);
+    if (changed > 0)
+      this.log.log(
+        `stored ${changed} campaign definition(s): ${[...new Set(messages.map((m) => m.value.campaign.campaignId))].join(', ')}`,
+      );
   }
 }

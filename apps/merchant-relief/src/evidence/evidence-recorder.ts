@@ -29,9 +29,17 @@ export class EvidenceRecorder {
     for (const m of reused) ctx.reject(m, reusedReason(m, 'evidence submission'));
     const messages = all.filter((m) => !reused.has(m));
     if (messages.length === 0) return;
-    const keys = new Map(messages.map((m) => [caseKey(m.value.campaignId, m.value.merchantId), { campaignId: m.value.campaignId, merchantId: m.value.merchantId }]));
+    const keys = new Map(
+      messages.map((m) => [
+        caseKey(m.value.campaignId, m.value.merchantId),
+        { campaignId: m.value.campaignId, merchantId: m.value.merchantId },
+      ]),
+    );
     // Lock first, then look for stored answers (as the review decider does).
-    const cases = await this.evidence.lockCases(ctx, [...keys.values()].sort((a, b) => caseKey(a.campaignId, a.merchantId).localeCompare(caseKey(b.campaignId, b.merchantId))));
+    const cases = await this.evidence.lockCases(
+      ctx,
+      [...keys.values()].sort((a, b) => caseKey(a.campaignId, a.merchantId).localeCompare(caseKey(b.campaignId, b.merchantId))),
+    );
     const answers = await this.evidence.answers(ctx, [...new Set(messages.map((m) => m.value.eventId))]);
     const fresh = new Map<string, Submission>();
     for (const m of messages) if (!answers.has(m.value.eventId) && !fresh.has(m.value.eventId)) fresh.set(m.value.eventId, m);
@@ -50,7 +58,10 @@ export class EvidenceRecorder {
         toInsert.push(...v.add.map((d) => ({ ...d, campaignId, merchantId, sourceEventId: eventId })));
         toStore.push({ answer: { ...base, status: 'RECORDED', evidenceIds: v.evidenceIds }, submittedAt: m.value.submittedAt });
       } else {
-        toStore.push({ answer: { ...base, status: 'REJECTED', reason: v.reason, evidenceIds: c.held.map((d) => d.documentId), detail: v.detail }, submittedAt: m.value.submittedAt });
+        toStore.push({
+          answer: { ...base, status: 'REJECTED', reason: v.reason, evidenceIds: c.held.map((d) => d.documentId), detail: v.detail },
+          submittedAt: m.value.submittedAt,
+        });
       }
     }
     await this.evidence.insert(ctx, toInsert);

@@ -58,13 +58,23 @@ export class EvidenceRepository {
       `INSERT INTO relief_evidence (campaign_id, merchant_id, document_id, sha256, source_event_id, received_at)
        SELECT t.*, $6 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS t
        ON CONFLICT DO NOTHING`,
-      [col((d) => d.campaignId), col((d) => d.merchantId), col((d) => d.documentId), col((d) => d.sha256), col((d) => d.sourceEventId), ctx.now],
+      [
+        col((d) => d.campaignId),
+        col((d) => d.merchantId),
+        col((d) => d.documentId),
+        col((d) => d.sha256),
+        col((d) => d.sourceEventId),
+        ctx.now,
+      ],
     );
   }
 
   async answers(ctx: TxContext, eventIds: string[]): Promise<Map<string, EvidenceAnswer>> {
     if (eventIds.length === 0) return new Map();
-    const rows = await ctx.query<{ event_id: string; answer: EvidenceAnswer }>(`SELECT event_id, answer FROM evidence_submission WHERE event_id = ANY($1)`, [eventIds]);
+    const rows = await ctx.query<{ event_id: string; answer: EvidenceAnswer }>(
+      `SELECT event_id, answer FROM evidence_submission WHERE event_id = ANY($1)`,
+      [eventIds],
+    );
     return new Map(rows.map((r) => [r.event_id, r.answer]));
   }
 

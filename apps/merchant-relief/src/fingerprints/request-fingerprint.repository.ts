@@ -11,7 +11,11 @@ export type RequestKind = 'REPORT' | 'REVIEW' | 'EVIDENCE';
 @Injectable()
 export class RequestFingerprintRepository {
   /** The messages that reuse an eventId for another body (the caller parks them as EVENT_ID_REUSED). */
-  async reused<T extends { eventId: string }>(ctx: TxContext, kind: RequestKind, messages: InboundMessage<T>[]): Promise<Set<InboundMessage<T>>> {
+  async reused<T extends { eventId: string }>(
+    ctx: TxContext,
+    kind: RequestKind,
+    messages: InboundMessage<T>[],
+  ): Promise<Set<InboundMessage<T>>> {
     const first = new Map<string, string>();
     const hashes = new Map<InboundMessage<T>, string>();
     for (const m of messages) {

@@ -72,7 +72,12 @@ const iso = (d: Date | null): string | null => (d ? new Date(d).toISOString() : 
 export class ReliefQueries {
   constructor(private readonly ds: DataSource) {}
 
-  async reviewQueue(status: ReviewFilter, campaignId: string | undefined, limit: number, after: QueueCursor | undefined): Promise<ReviewQueueItem[]> {
+  async reviewQueue(
+    status: ReviewFilter,
+    campaignId: string | undefined,
+    limit: number,
+    after: QueueCursor | undefined,
+  ): Promise<ReviewQueueItem[]> {
     const rows = (await this.ds.query(
       `SELECT * FROM relief
         WHERE tier = 'REVIEW' AND review_status = $1 AND ($2::text IS NULL OR campaign_id = $2)
@@ -110,7 +115,12 @@ export class ReliefQueries {
     for (const e of rows) {
       const k = `${e.campaign_id}\u0000${e.merchant_id}`;
       const list = out.get(k) ?? [];
-      list.push({ documentId: e.document_id, sha256: e.sha256, sourceEventId: e.source_event_id, receivedAt: new Date(e.received_at).toISOString() });
+      list.push({
+        documentId: e.document_id,
+        sha256: e.sha256,
+        sourceEventId: e.source_event_id,
+        receivedAt: new Date(e.received_at).toISOString(),
+      });
       out.set(k, list);
     }
     return out;
@@ -127,19 +137,32 @@ export class ReliefQueries {
       this.ds.query(
         `SELECT entry_id, campaign_id, kind, amount_won, source_event_id, created_at FROM payout_ledger WHERE merchant_id = $1 ORDER BY entry_id`,
         [merchantId],
-      ) as Promise<{ entry_id: string; campaign_id: string; kind: string; amount_won: string; source_event_id: string; created_at: Date }[]>,
-      this.ds.query(`SELECT answer FROM relief_report WHERE merchant_id = $1 ORDER BY decided_at, event_id`, [merchantId]) as Promise<{ answer: ReliefAnswer }[]>,
-      this.ds.query(`SELECT answer, campaign_id FROM review_decision WHERE merchant_id = $1 ORDER BY decided_at, event_id`, [merchantId]) as Promise<
-        { answer: ReviewAnswer; campaign_id: string | null }[]
+      ) as Promise<
+        { entry_id: string; campaign_id: string; kind: string; amount_won: string; source_event_id: string; created_at: Date }[]
       >,
-      this.ds.query(`SELECT answer FROM evidence_submission WHERE merchant_id = $1 ORDER BY decided_at, event_id`, [merchantId]) as Promise<{ answer: unknown }[]>,
-      this.ds.query(`SELECT * FROM relief_evidence WHERE merchant_id = $1 ORDER BY received_at, document_id`, [merchantId]) as Promise<EvidenceRow[]>,
+      this.ds.query(`SELECT answer FROM relief_report WHERE merchant_id = $1 ORDER BY decided_at, event_id`, [merchantId]) as Promise<
+        { answer: ReliefAnswer }[]
+      >,
+      this.ds.query(`SELECT answer, campaign_id FROM review_decision WHERE merchant_id = $1 ORDER BY decided_at, event_id`, [
+        merchantId,
+      ]) as Promise<{ answer: ReviewAnswer; campaign_id: string | null }[]>,
+      this.ds.query(`SELECT answer FROM evidence_submission WHERE merchant_id = $1 ORDER BY decided_at, event_id`, [merchantId]) as Promise<
+        { answer: unknown }[]
+      >,
+      this.ds.query(`SELECT * FROM relief_evidence WHERE merchant_id = $1 ORDER BY received_at, document_id`, [merchantId]) as Promise<
+        EvidenceRow[]
+      >,
     ]);
     if (reliefs.length + reports.length + reviews.length + submissions.length === 0) return null;
     const evidenceFor = (campaignId: string): EvidenceItem[] =>
       evidenceRows
         .filter((e) => e.campaign_id === campaignId)
-        .map((e) => ({ documentId: e.document_id, sha256: e.sha256, sourceEventId: e.source_event_id, receivedAt: new Date(e.received_at).toISOString() }));
+        .map((e) => ({
+          documentId: e.document_id,
+          sha256: e.sha256,
+          sourceEventId: e.source_event_id,
+          receivedAt: new Date(e.received_at).toISOString(),
+        }));
     return {
       merchantId,
       owedWon: ledger.reduce((s, e) => s + Number(e.amount_won), 0),
@@ -179,7 +202,13 @@ export class ReliefQueries {
       // evidence held for campaigns where the merchant's report is not decided (yet)
       heldEvidence: evidenceRows
         .filter((e) => !reliefs.some((r) => r.campaign_id === e.campaign_id))
-        .map((e) => ({ campaignId: e.campaign_id, documentId: e.document_id, sha256: e.sha256, sourceEventId: e.source_event_id, receivedAt: new Date(e.received_at).toISOString() })),
+        .map((e) => ({
+          campaignId: e.campaign_id,
+          documentId: e.document_id,
+          sha256: e.sha256,
+          sourceEventId: e.source_event_id,
+          receivedAt: new Date(e.received_at).toISOString(),
+        })),
     };
   }
 
@@ -190,7 +219,9 @@ export class ReliefQueries {
         `SELECT campaign_id, tier, review_status, count(*)::bigint AS merchants, sum(tier_amount_won)::bigint AS tier_won, sum(additional_amount_won)::bigint AS additional_won
            FROM relief WHERE ($1::text IS NULL OR campaign_id = $1) GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
         [campaignId ?? null],
-      ) as Promise<{ campaign_id: string; tier: string; review_status: string; merchants: string; tier_won: string; additional_won: string }[]>,
+      ) as Promise<
+        { campaign_id: string; tier: string; review_status: string; merchants: string; tier_won: string; additional_won: string }[]
+      >,
       this.ds.query(
         `SELECT campaign_id, kind, count(*)::bigint AS entries, sum(amount_won)::bigint AS won FROM payout_ledger
           WHERE ($1::text IS NULL OR campaign_id = $1) GROUP BY 1, 2`,

@@ -5,7 +5,8 @@ import { QueueCursor, ReliefQueries, ReviewFilter } from './relief-queries';
 const ID = /^[\x21-\x7e]{1,128}$/;
 const STATUSES: Record<string, ReviewFilter> = { pending: 'PENDING', approved: 'APPROVED', declined: 'DECLINED' };
 
-const encodeCursor = (c: QueueCursor): string => Buffer.from(JSON.stringify([c.decidedAt, c.campaignId, c.merchantId])).toString('base64url');
+const encodeCursor = (c: QueueCursor): string =>
+  Buffer.from(JSON.stringify([c.decidedAt, c.campaignId, c.merchantId])).toString('base64url');
 
 function decodeCursor(raw: string): QueueCursor {
   try {
@@ -34,17 +35,30 @@ export class ReliefController {
 
   /** The committee's queue: merchants referred to review, oldest first, page by page. */
   @Get('reviews')
-  async reviews(@Query('status') status = 'pending', @Query('campaignId') campaignId?: string, @Query('limit') limit = '100', @Query('after') after?: string) {
+  async reviews(
+    @Query('status') status = 'pending',
+    @Query('campaignId') campaignId?: string,
+    @Query('limit') limit = '100',
+    @Query('after') after?: string,
+  ) {
     const filter = STATUSES[status.toLowerCase()];
     if (!filter) throw new BadRequestException({ error: 'INVALID_STATUS', allowed: Object.keys(STATUSES) });
     const n = Number(limit);
     if (!Number.isInteger(n) || n < 1 || n > 1000) throw new BadRequestException({ error: 'INVALID_LIMIT', allowed: '1..1000' });
-    const items = await this.queries.reviewQueue(filter, optionalId(campaignId, 'INVALID_CAMPAIGN_ID'), n, after ? decodeCursor(after) : undefined);
+    const items = await this.queries.reviewQueue(
+      filter,
+      optionalId(campaignId, 'INVALID_CAMPAIGN_ID'),
+      n,
+      after ? decodeCursor(after) : undefined,
+    );
     const last = items[items.length - 1];
     return {
       status: status.toLowerCase(),
       reviews: items,
-      next: items.length === n && last ? encodeCursor({ decidedAt: last.referredAt, campaignId: last.campaignId, merchantId: last.merchantId }) : null,
+      next:
+        items.length === n && last
+          ? encodeCursor({ decidedAt: last.referredAt, campaignId: last.campaignId, merchantId: last.merchantId })
+          : null,
     };
   }
 

@@ -27,7 +27,15 @@ export class LedgerRepository {
       `INSERT INTO payout_ledger (entry_key, campaign_id, merchant_id, kind, amount_won, source_event_id, created_at)
        SELECT t.*, $7::timestamptz FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[]) AS t
        ON CONFLICT (entry_key) DO NOTHING RETURNING entry_id`,
-      [col(ledgerEntryKey), col((e) => e.campaignId), col((e) => e.merchantId), col((e) => e.kind), col((e) => e.amountWon), col((e) => e.sourceEventId), ctx.now],
+      [
+        col(ledgerEntryKey),
+        col((e) => e.campaignId),
+        col((e) => e.merchantId),
+        col((e) => e.kind),
+        col((e) => e.amountWon),
+        col((e) => e.sourceEventId),
+        ctx.now,
+      ],
     );
     return rows.length;
   }

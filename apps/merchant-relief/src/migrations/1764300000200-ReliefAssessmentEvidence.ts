@@ -14,7 +14,9 @@ export class ReliefAssessmentEvidence1764300000200 implements MigrationInterface
     await q.query(`ALTER TABLE relief ADD COLUMN explanation jsonb`);
     await q.query(`ALTER TABLE relief ADD COLUMN model_version text`);
     await q.query(`ALTER TABLE relief ADD COLUMN review_evidence_ids text[]`);
-    await q.query(`ALTER TABLE relief ADD CONSTRAINT relief_approval_has_evidence CHECK (review_status <> 'APPROVED' OR review_evidence_ids IS NULL OR cardinality(review_evidence_ids) > 0)`);
+    await q.query(
+      `ALTER TABLE relief ADD CONSTRAINT relief_approval_has_evidence CHECK (review_status <> 'APPROVED' OR review_evidence_ids IS NULL OR cardinality(review_evidence_ids) > 0)`,
+    );
 
     // Evidence per (campaign, merchant), held even before the report is decided (it may come first).
     // A document id names one document: it is never re-pointed to another hash.

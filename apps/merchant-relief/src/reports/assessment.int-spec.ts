@@ -41,13 +41,25 @@ const decision = (eventId: string, merchantId: string, approved: boolean, additi
 });
 
 interface MerchantView {
-  reliefs: { campaignId: string; tier: string; assessedLossWon: number; explanation: Record<string, unknown> | null; evidence: { documentId: string; sha256: string }[]; review: Record<string, unknown> | null }[];
+  reliefs: {
+    campaignId: string;
+    tier: string;
+    assessedLossWon: number;
+    explanation: Record<string, unknown> | null;
+    evidence: { documentId: string; sha256: string }[];
+    review: Record<string, unknown> | null;
+  }[];
   reports: { eventId: string; explanation?: Record<string, unknown> }[];
   evidenceSubmissions: { eventId: string; status: string }[];
   heldEvidence: { campaignId: string; documentId: string }[];
 }
 interface QueuePage {
-  reviews: { merchantId: string; explanation: Record<string, unknown> | null; evidence: { documentId: string; sha256: string; sourceEventId: string }[]; reviewEvidenceIds: string[] | null }[];
+  reviews: {
+    merchantId: string;
+    explanation: Record<string, unknown> | null;
+    evidence: { documentId: string; sha256: string; sourceEventId: string }[];
+    reviewEvidenceIds: string[] | null;
+  }[];
 }
 
 describe('merchant-relief: assessment from raw facts, explanations and proof of damage (real Kafka and Postgres)', () => {
@@ -73,7 +85,13 @@ describe('merchant-relief: assessment from raw facts, explanations and proof of 
       facts('f-big', 'm-big', { service: 'kakaotalk-channel', category: 'restaurant', revenueLostWon: 10_000_000 }),
     ]);
     const got = await h.answers('reliefDecided', ['f-rest', 'f-taxi', 'f-taxi50', 'f-big']);
-    expect(['f-rest', 'f-taxi', 'f-taxi50', 'f-big'].map((id) => [got.get(id)?.tier, got.get(id)?.amountWon, got.get(id)?.explanation?.assessedLossWon])).toEqual([
+    expect(
+      ['f-rest', 'f-taxi', 'f-taxi50', 'f-big'].map((id) => [
+        got.get(id)?.tier,
+        got.get(id)?.amountWon,
+        got.get(id)?.explanation?.assessedLossWon,
+      ]),
+    ).toEqual([
       ['T30K', 30_000, 64_800],
       ['T30K', 30_000, 134_999],
       ['T50K', 50_000, 486_000],
@@ -83,7 +101,14 @@ describe('merchant-relief: assessment from raw facts, explanations and proof of 
     expect(rest?.explanation).toEqual({
       method: 'MODEL',
       modelVersion: KAKAO_2023_ASSESSMENT.version,
-      inputs: { assessedLossWon: null, service: 'kakaotalk-channel', category: 'restaurant', revenueLostWon: 1_000_000, usualDailyRevenueWon: null, outageHours: null },
+      inputs: {
+        assessedLossWon: null,
+        service: 'kakaotalk-channel',
+        category: 'restaurant',
+        revenueLostWon: 1_000_000,
+        usualDailyRevenueWon: null,
+        outageHours: null,
+      },
       basis: 'REVENUE_LOST',
       grossLossWon: 1_000_000,
       factors: [
@@ -97,7 +122,11 @@ describe('merchant-relief: assessment from raw facts, explanations and proof of 
       tier: 'T30K',
       amountWon: 30_000,
     });
-    expect(got.get('f-taxi')?.explanation).toMatchObject({ basis: 'DAILY_REVENUE_X_OUTAGE_HOURS', grossLossWon: 833_333, inputs: { usualDailyRevenueWon: 1_000_000, outageHours: 20 } });
+    expect(got.get('f-taxi')?.explanation).toMatchObject({
+      basis: 'DAILY_REVENUE_X_OUTAGE_HOURS',
+      grossLossWon: 833_333,
+      inputs: { usualDailyRevenueWon: 1_000_000, outageHours: 20 },
+    });
 
     // The merchant's "why did I get 30,000?" over HTTP: the stored relief and the answer both explain it.
     const m = await h.get<MerchantView>('/relief/m-rest');
@@ -124,9 +153,18 @@ describe('merchant-relief: assessment from raw facts, explanations and proof of 
       'merchantDamageReported',
       cases.map(([id, f]) => facts(id, `m-${id}`, { service: 'svc', category: 'shop', ...f }, {}, T)),
     );
-    const got = await h.answers('reliefDecided', cases.map(([id]) => id));
+    const got = await h.answers(
+      'reliefDecided',
+      cases.map(([id]) => id),
+    );
     for (const [id, , loss, tier, amountWon] of cases) {
-      expect([id, got.get(id)?.status, got.get(id)?.explanation?.assessedLossWon, got.get(id)?.tier, got.get(id)?.amountWon]).toEqual([id, 'DECIDED', loss, tier, amountWon]);
+      expect([id, got.get(id)?.status, got.get(id)?.explanation?.assessedLossWon, got.get(id)?.tier, got.get(id)?.amountWon]).toEqual([
+        id,
+        'DECIDED',
+        loss,
+        tier,
+        amountWon,
+      ]);
     }
     expect(Object.fromEntries([...(await h.owed())].filter(([k]) => k.startsWith(`${T}:`)))).toEqual({
       [`${T}:m-e-300k`]: 30_000,
@@ -152,42 +190,88 @@ describe('merchant-relief: assessment from raw facts, explanations and proof of 
       ['b-noservice', { category: 'taxi', revenueLostWon: 10 }, 'MISSING_FACTS', C],
       ['b-nomodel', { service: 'kakao-t', category: 'taxi', revenueLostWon: 10 }, 'NO_ASSESSMENT_MODEL', 'no-model'],
     ];
-    await h.send('merchantDamageReported', bad.map(([id, f, , c]) => facts(id, `m-${id}`, f, {}, c)));
-    await h.send('merchantDamageReported', [facts('b-typed', 'm-b-typed', { service: 'kakao-t', category: 'taxi', revenueLostWon: '1000' })]);
-    const got = await h.answers('reliefDecided', bad.map(([id]) => id));
+    await h.send(
+      'merchantDamageReported',
+      bad.map(([id, f, , c]) => facts(id, `m-${id}`, f, {}, c)),
+    );
+    await h.send('merchantDamageReported', [
+      facts('b-typed', 'm-b-typed', { service: 'kakao-t', category: 'taxi', revenueLostWon: '1000' }),
+    ]);
+    const got = await h.answers(
+      'reliefDecided',
+      bad.map(([id]) => id),
+    );
     for (const [id, f, reason] of bad) {
       expect([id, got.get(id)?.status, got.get(id)?.reason, got.get(id)?.amountWon]).toEqual([id, 'REJECTED', reason, 0]);
-      expect(got.get(id)?.explanation).toMatchObject({ reason, inputs: expect.objectContaining({ service: f.service ?? null }), tier: null, amountWon: 0 });
+      expect(got.get(id)?.explanation).toMatchObject({
+        reason,
+        inputs: expect.objectContaining({ service: f.service ?? null }),
+        tier: null,
+        amountWon: 0,
+      });
     }
     expect(got.get('b-absurd')?.explanation?.detail).toMatch(/revenueLostWon/);
     await waitFor('mistyped facts parked', () => h.deadLetters('merchantDamageReported').length === 1);
     expect(h.deadLetters('merchantDamageReported')[0]?.headers[DLQ_HEADERS.reason]).toMatch(/^SCHEMA_VIOLATION: facts\.revenueLostWon/);
     // rejected reports are no relief: the merchant can report again with corrected facts
-    await h.send('merchantDamageReported', [facts('b-negative-fixed', 'm-b-negative', { service: 'kakao-t', category: 'taxi', revenueLostWon: 1_000 })]);
-    expect((await h.answers('reliefDecided', ['b-negative-fixed'])).get('b-negative-fixed')).toMatchObject({ status: 'DECIDED', tier: 'T30K' });
-    const summary = await h.get<{ campaigns: Record<string, { rejectedReports: Record<string, number> }> }>(`/relief/summary?campaignId=${C}`);
-    expect(summary.body.campaigns[C]?.rejectedReports).toEqual({ UNKNOWN_SERVICE: 1, UNKNOWN_CATEGORY: 1, INVALID_FACTS: 3, IMPLAUSIBLE_FACTS: 3, MISSING_FACTS: 2 });
+    await h.send('merchantDamageReported', [
+      facts('b-negative-fixed', 'm-b-negative', { service: 'kakao-t', category: 'taxi', revenueLostWon: 1_000 }),
+    ]);
+    expect((await h.answers('reliefDecided', ['b-negative-fixed'])).get('b-negative-fixed')).toMatchObject({
+      status: 'DECIDED',
+      tier: 'T30K',
+    });
+    const summary = await h.get<{ campaigns: Record<string, { rejectedReports: Record<string, number> }> }>(
+      `/relief/summary?campaignId=${C}`,
+    );
+    expect(summary.body.campaigns[C]?.rejectedReports).toEqual({
+      UNKNOWN_SERVICE: 1,
+      UNKNOWN_CATEGORY: 1,
+      INVALID_FACTS: 3,
+      IMPLAUSIBLE_FACTS: 3,
+      MISSING_FACTS: 2,
+    });
   });
 
   it('refuses to approve a REVIEW case without evidence, then approves it once proof arrives and records what was relied on', async () => {
     // m-big went to REVIEW without evidence (first test)
-    await h.send('merchantReviewDecided', [decision('v-noproof', 'm-big', true, 200_000), decision('v-named', 'm-big', true, 200_000, ['made-up'])]);
+    await h.send('merchantReviewDecided', [
+      decision('v-noproof', 'm-big', true, 200_000),
+      decision('v-named', 'm-big', true, 200_000, ['made-up']),
+    ]);
     const refused = await h.answers('reliefReviewApplied', ['v-noproof', 'v-named']);
-    expect(refused.get('v-noproof')).toMatchObject({ status: 'REJECTED', reason: 'EVIDENCE_REQUIRED', additionalAmountWon: 0, totalAmountWon: 0 });
+    expect(refused.get('v-noproof')).toMatchObject({
+      status: 'REJECTED',
+      reason: 'EVIDENCE_REQUIRED',
+      additionalAmountWon: 0,
+      totalAmountWon: 0,
+    });
     expect(refused.get('v-named')).toMatchObject({ status: 'REJECTED', reason: 'EVIDENCE_REQUIRED' });
     expect((await h.owed()).get(`${C}:m-big`)).toBeUndefined();
 
     // the merchant sends proof later: references only
     const receipts = { documentId: 'pos-export-2022-10', sha256: sha('pos export').toUpperCase() };
     const photo = { documentId: 'closed-sign-photo', sha256: sha('photo') };
-    await h.send('merchantEvidenceSubmitted', [{ eventId: 'ev-1', campaignId: C, merchantId: 'm-big', evidence: [receipts, photo], submittedAt: '2023-02-01T09:00:00+09:00' }]);
+    await h.send('merchantEvidenceSubmitted', [
+      { eventId: 'ev-1', campaignId: C, merchantId: 'm-big', evidence: [receipts, photo], submittedAt: '2023-02-01T09:00:00+09:00' },
+    ]);
     const recorded = await h.answers('reliefEvidenceDecided', ['ev-1']);
-    expect(recorded.get('ev-1')).toMatchObject({ status: 'RECORDED', merchantId: 'm-big', campaignId: C, evidenceIds: ['pos-export-2022-10', 'closed-sign-photo'] });
+    expect(recorded.get('ev-1')).toMatchObject({
+      status: 'RECORDED',
+      merchantId: 'm-big',
+      campaignId: C,
+      evidenceIds: ['pos-export-2022-10', 'closed-sign-photo'],
+    });
 
     // the committee queue shows the case with its explanation and its evidence
     const queue = await h.get<QueuePage>(`/relief/reviews?status=pending&campaignId=${C}`);
     const item = queue.body.reviews.find((r) => r.merchantId === 'm-big');
-    expect(item?.explanation).toMatchObject({ method: 'MODEL', modelVersion: KAKAO_2023_ASSESSMENT.version, assessedLossWon: 648_000, tier: 'REVIEW' });
+    expect(item?.explanation).toMatchObject({
+      method: 'MODEL',
+      modelVersion: KAKAO_2023_ASSESSMENT.version,
+      assessedLossWon: 648_000,
+      tier: 'REVIEW',
+    });
     expect(item?.evidence.map((e) => [e.documentId, e.sha256, e.sourceEventId])).toEqual([
       ['closed-sign-photo', sha('photo'), 'ev-1'],
       ['pos-export-2022-10', sha('pos export'), 'ev-1'], // stored lower-case
@@ -195,10 +279,18 @@ describe('merchant-relief: assessment from raw facts, explanations and proof of 
 
     // an approval naming a document the case does not hold is refused; one naming held proof is applied
     await h.send('merchantReviewDecided', [decision('v-unknown', 'm-big', true, 200_000, ['pos-export-2022-10', 'made-up'])]);
-    expect((await h.answers('reliefReviewApplied', ['v-unknown'])).get('v-unknown')).toMatchObject({ status: 'REJECTED', reason: 'UNKNOWN_EVIDENCE' });
+    expect((await h.answers('reliefReviewApplied', ['v-unknown'])).get('v-unknown')).toMatchObject({
+      status: 'REJECTED',
+      reason: 'UNKNOWN_EVIDENCE',
+    });
     await h.send('merchantReviewDecided', [decision('v-ok', 'm-big', true, 200_000, ['pos-export-2022-10'])]);
     const ok = (await h.answers('reliefReviewApplied', ['v-ok'])).get('v-ok');
-    expect(ok).toMatchObject({ status: 'APPROVED', additionalAmountWon: 200_000, totalAmountWon: 200_000, evidenceIds: ['pos-export-2022-10'] });
+    expect(ok).toMatchObject({
+      status: 'APPROVED',
+      additionalAmountWon: 200_000,
+      totalAmountWon: 200_000,
+      evidenceIds: ['pos-export-2022-10'],
+    });
     expect((await h.owed()).get(`${C}:m-big`)).toBe(200_000);
     const m = await h.get<MerchantView>('/relief/m-big');
     expect(m.body.reliefs[0]?.review).toMatchObject({ status: 'APPROVED', reviewEventId: 'v-ok', evidenceIds: ['pos-export-2022-10'] });
@@ -207,20 +299,50 @@ describe('merchant-relief: assessment from raw facts, explanations and proof of 
     expect(approved.body.reviews.find((r) => r.merchantId === 'm-big')?.reviewEvidenceIds).toEqual(['pos-export-2022-10']);
 
     // a decided case keeps the evidence its decision relied on
-    await h.send('merchantEvidenceSubmitted', [{ eventId: 'ev-late', campaignId: C, merchantId: 'm-big', evidence: [{ documentId: 'later', sha256: sha('later') }], submittedAt: '2023-03-02T09:00:00+09:00' }]);
-    expect((await h.answers('reliefEvidenceDecided', ['ev-late'])).get('ev-late')).toMatchObject({ status: 'REJECTED', reason: 'ALREADY_DECIDED' });
+    await h.send('merchantEvidenceSubmitted', [
+      {
+        eventId: 'ev-late',
+        campaignId: C,
+        merchantId: 'm-big',
+        evidence: [{ documentId: 'later', sha256: sha('later') }],
+        submittedAt: '2023-03-02T09:00:00+09:00',
+      },
+    ]);
+    expect((await h.answers('reliefEvidenceDecided', ['ev-late'])).get('ev-late')).toMatchObject({
+      status: 'REJECTED',
+      reason: 'ALREADY_DECIDED',
+    });
   });
 
   it('takes proof of damage with the report itself, refuses evidence for tier reliefs and conflicting hashes, and parks broken references', async () => {
     const doc = { documentId: 'ledger-scan', sha256: sha('ledger') };
-    await h.send('merchantDamageReported', [facts('p-big', 'm-proof', { service: 'kakao-t', category: 'taxi', revenueLostWon: 5_000_000 }, { evidence: [doc] })]);
-    expect((await h.answers('reliefDecided', ['p-big'])).get('p-big')).toMatchObject({ tier: 'REVIEW', explanation: { assessedLossWon: 810_000 } });
+    await h.send('merchantDamageReported', [
+      facts('p-big', 'm-proof', { service: 'kakao-t', category: 'taxi', revenueLostWon: 5_000_000 }, { evidence: [doc] }),
+    ]);
+    expect((await h.answers('reliefDecided', ['p-big'])).get('p-big')).toMatchObject({
+      tier: 'REVIEW',
+      explanation: { assessedLossWon: 810_000 },
+    });
     await h.send('merchantEvidenceSubmitted', [
-      { eventId: 'ev-conflict', campaignId: C, merchantId: 'm-proof', evidence: [{ documentId: 'ledger-scan', sha256: sha('forged') }], submittedAt: '2023-02-01T09:00:00+09:00' },
+      {
+        eventId: 'ev-conflict',
+        campaignId: C,
+        merchantId: 'm-proof',
+        evidence: [{ documentId: 'ledger-scan', sha256: sha('forged') }],
+        submittedAt: '2023-02-01T09:00:00+09:00',
+      },
       { eventId: 'ev-tier', campaignId: C, merchantId: 'm-rest', evidence: [doc], submittedAt: '2023-02-01T09:00:00+09:00' },
       { eventId: 'ev-early', campaignId: C, merchantId: 'm-not-yet', evidence: [doc], submittedAt: '2023-02-01T09:00:00+09:00' },
     ]);
-    await h.send('merchantEvidenceSubmitted', [{ eventId: 'ev-badhash', campaignId: C, merchantId: 'm-proof', evidence: [{ documentId: 'x', sha256: 'not-a-hash' }], submittedAt: '2023-02-01T09:00:00+09:00' }]);
+    await h.send('merchantEvidenceSubmitted', [
+      {
+        eventId: 'ev-badhash',
+        campaignId: C,
+        merchantId: 'm-proof',
+        evidence: [{ documentId: 'x', sha256: 'not-a-hash' }],
+        submittedAt: '2023-02-01T09:00:00+09:00',
+      },
+    ]);
     const got = await h.answers('reliefEvidenceDecided', ['ev-conflict', 'ev-tier', 'ev-early']);
     expect(got.get('ev-conflict')).toMatchObject({ status: 'REJECTED', reason: 'EVIDENCE_CONFLICT', evidenceIds: ['ledger-scan'] });
     expect(got.get('ev-tier')).toMatchObject({ status: 'REJECTED', reason: 'NOT_IN_REVIEW' });
@@ -230,20 +352,29 @@ describe('merchant-relief: assessment from raw facts, explanations and proof of 
     expect(h.deadLetters('merchantEvidenceSubmitted')[0]?.headers[DLQ_HEADERS.reason]).toMatch(/^SCHEMA_VIOLATION: evidence\.0\.sha256/);
     const early = await h.get<MerchantView>('/relief/m-not-yet');
     expect(early.body.heldEvidence).toEqual([expect.objectContaining({ campaignId: C, documentId: 'ledger-scan' })]);
-    await h.send('merchantDamageReported', [facts('p-late', 'm-not-yet', { service: 'kakao-t', category: 'taxi', revenueLostWon: 5_000_000 })]);
+    await h.send('merchantDamageReported', [
+      facts('p-late', 'm-not-yet', { service: 'kakao-t', category: 'taxi', revenueLostWon: 5_000_000 }),
+    ]);
     await h.answers('reliefDecided', ['p-late']);
 
     // the same evidence event again gets the same answer and records nothing twice
-    await h.send('merchantEvidenceSubmitted', [{ eventId: 'ev-early', campaignId: C, merchantId: 'm-not-yet', evidence: [doc], submittedAt: '2023-02-01T09:00:00+09:00' }]);
+    await h.send('merchantEvidenceSubmitted', [
+      { eventId: 'ev-early', campaignId: C, merchantId: 'm-not-yet', evidence: [doc], submittedAt: '2023-02-01T09:00:00+09:00' },
+    ]);
     await h.answers('reliefEvidenceDecided', ['ev-early'], 2);
     expect(h.evidenceAnswers('ev-early')[1]).toEqual(h.evidenceAnswers('ev-early')[0]);
 
     // both cases can be approved on the proof they hold
-    await h.send('merchantReviewDecided', [decision('v-proof', 'm-proof', true, 100_000, ['ledger-scan']), decision('v-not-yet', 'm-not-yet', true, 90_000, ['ledger-scan'])]);
+    await h.send('merchantReviewDecided', [
+      decision('v-proof', 'm-proof', true, 100_000, ['ledger-scan']),
+      decision('v-not-yet', 'm-not-yet', true, 90_000, ['ledger-scan']),
+    ]);
     const applied = await h.answers('reliefReviewApplied', ['v-proof', 'v-not-yet']);
     expect(applied.get('v-proof')).toMatchObject({ status: 'APPROVED', evidenceIds: ['ledger-scan'] });
     expect(applied.get('v-not-yet')).toMatchObject({ status: 'APPROVED', evidenceIds: ['ledger-scan'] });
-    const stored = await h.pg.query(`SELECT merchant_id, sha256, source_event_id FROM relief_evidence WHERE document_id = 'ledger-scan' ORDER BY merchant_id`);
+    const stored = await h.pg.query(
+      `SELECT merchant_id, sha256, source_event_id FROM relief_evidence WHERE document_id = 'ledger-scan' ORDER BY merchant_id`,
+    );
     expect(stored.rows).toEqual([
       { merchant_id: 'm-not-yet', sha256: sha('ledger'), source_event_id: 'ev-early' },
       { merchant_id: 'm-proof', sha256: sha('ledger'), source_event_id: 'p-big' },

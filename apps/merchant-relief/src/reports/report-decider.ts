@@ -47,7 +47,11 @@ export class ReportDecider {
     const campaigns = await this.campaigns.findMany(ctx.manager, [...new Set([...fresh.values()].map((m) => m.value.campaignId))]);
     // A campaign we have not heard of may still be on its way: wait for it, within a bound.
     const unknown = [...fresh.values()].filter((m) => !campaigns.has(m.value.campaignId));
-    const firstSeen = await this.waiting.firstSeen(ctx, 'REPORT', unknown.map((m) => m.value.eventId));
+    const firstSeen = await this.waiting.firstSeen(
+      ctx,
+      'REPORT',
+      unknown.map((m) => m.value.eventId),
+    );
     const deferred = new Map<string, number>();
     for (const m of unknown) {
       const seen = firstSeen.get(m.value.eventId) ?? ctx.now;
@@ -81,12 +85,21 @@ export class ReportDecider {
       });
     }
     const won = await this.reports.insertReliefs(ctx, [...contenders.values()]);
-    await this.reports.attachEvidence(ctx, [...contenders.values()].filter((r) => won.has(r.reportEventId)));
+    await this.reports.attachEvidence(
+      ctx,
+      [...contenders.values()].filter((r) => won.has(r.reportEventId)),
+    );
     await this.ledger.append(
       ctx,
       [...contenders.values()]
         .filter((r) => won.has(r.reportEventId))
-        .map((r) => ({ campaignId: r.campaignId, merchantId: r.merchantId, kind: 'TIER_PAYMENT' as const, amountWon: r.tierAmountWon, sourceEventId: r.reportEventId })),
+        .map((r) => ({
+          campaignId: r.campaignId,
+          merchantId: r.merchantId,
+          kind: 'TIER_PAYMENT' as const,
+          amountWon: r.tierAmountWon,
+          sourceEventId: r.reportEventId,
+        })),
     );
 
     const decidedAt = ctx.now.toISOString();
@@ -99,7 +112,12 @@ export class ReportDecider {
       if (!v.ok) answer = { ...base, status: 'REJECTED', reason: v.reason, amountWon: 0, explanation: v.explanation };
       else if (!won.has(m.value.eventId)) {
         // The assessment stands, but the merchant already has its relief in this campaign.
-        const explanation = { ...v.explanation, reason: 'DUPLICATE_REPORT' as const, amountWon: 0, detail: 'one relief per merchant per campaign: another report was decided first' };
+        const explanation = {
+          ...v.explanation,
+          reason: 'DUPLICATE_REPORT' as const,
+          amountWon: 0,
+          detail: 'one relief per merchant per campaign: another report was decided first',
+        };
         answer = { ...base, status: 'REJECTED', reason: 'DUPLICATE_REPORT', amountWon: 0, explanation };
       } else answer = { ...base, status: 'DECIDED', tier: v.tier, amountWon: v.amountWon, explanation: v.explanation };
       toStore.push({ answer, assessedLossWon: m.value.assessedLossWon, reportedAt: m.value.reportedAt });

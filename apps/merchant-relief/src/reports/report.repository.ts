@@ -29,7 +29,10 @@ export class ReportRepository {
   /** Answers already given to these report events. */
   async answers(ctx: TxContext, eventIds: string[]): Promise<Map<string, ReliefAnswer>> {
     if (eventIds.length === 0) return new Map();
-    const rows = await ctx.query<{ event_id: string; answer: ReliefAnswer }>(`SELECT event_id, answer FROM relief_report WHERE event_id = ANY($1)`, [eventIds]);
+    const rows = await ctx.query<{ event_id: string; answer: ReliefAnswer }>(
+      `SELECT event_id, answer FROM relief_report WHERE event_id = ANY($1)`,
+      [eventIds],
+    );
     return new Map(rows.map((r) => [r.event_id, r.answer]));
   }
 
@@ -69,7 +72,9 @@ export class ReportRepository {
    * merchant submitted before its report was decided stays as it is (a document id keeps its hash).
    */
   async attachEvidence(ctx: TxContext, rs: NewRelief[]): Promise<void> {
-    const docs = rs.flatMap((r) => r.evidence.map((d) => ({ c: r.campaignId, m: r.merchantId, d: d.documentId, h: d.sha256, e: r.reportEventId })));
+    const docs = rs.flatMap((r) =>
+      r.evidence.map((d) => ({ c: r.campaignId, m: r.merchantId, d: d.documentId, h: d.sha256, e: r.reportEventId })),
+    );
     if (docs.length === 0) return;
     await ctx.query(
       `INSERT INTO relief_evidence (campaign_id, merchant_id, document_id, sha256, source_event_id, received_at)

@@ -48,14 +48,22 @@ export class ReviewDecider {
 
     // Only a well-formed decision for a merchant with no case at all may have to wait.
     const mayWait = [...fresh.values()].filter((m) => !cases.get(m.value.merchantId)?.length && judgeReviewAmount(m.value) !== null);
-    const firstSeen = await this.waiting.firstSeen(ctx, 'REVIEW', mayWait.map((m) => m.value.eventId));
+    const firstSeen = await this.waiting.firstSeen(
+      ctx,
+      'REVIEW',
+      mayWait.map((m) => m.value.eventId),
+    );
 
     const decidedAt = ctx.now.toISOString();
     const deferred = new Map<string, number>();
     const applied: AppliedReview[] = [];
     const toStore: StoredReviewAnswer[] = [];
     for (const m of fresh.values()) {
-      const { remainingMs, libraryMaxWaitMs } = remainingWait(firstSeen.get(m.value.eventId) ?? ctx.now, ctx.now, this.config.RELIEF_REVIEW_WAIT_MS);
+      const { remainingMs, libraryMaxWaitMs } = remainingWait(
+        firstSeen.get(m.value.eventId) ?? ctx.now,
+        ctx.now,
+        this.config.RELIEF_REVIEW_WAIT_MS,
+      );
       const before: readonly ReviewCase[] = cases.get(m.value.merchantId) ?? [];
       const { outcome, cases: after } = applyReviewDecision(before, m.value, remainingMs <= 0);
       cases.set(m.value.merchantId, [...after]);
@@ -89,7 +97,13 @@ export class ReviewDecider {
           campaignId = outcome.campaignId;
           break;
       }
-      toStore.push({ answer, campaignId, approved: m.value.approved, requestedAmountWon: m.value.additionalAmountWon, committeeDecidedAt: m.value.decidedAt });
+      toStore.push({
+        answer,
+        campaignId,
+        approved: m.value.approved,
+        requestedAmountWon: m.value.additionalAmountWon,
+        committeeDecidedAt: m.value.decidedAt,
+      });
     }
 
     await this.reviews.applyDecisions(ctx, applied);
@@ -97,11 +111,21 @@ export class ReviewDecider {
       ctx,
       applied
         .filter((a) => a.status === 'APPROVED')
-        .map((a) => ({ campaignId: a.campaignId, merchantId: a.merchantId, kind: 'REVIEW_ADDITION' as const, amountWon: a.additionalAmountWon, sourceEventId: a.reviewEventId })),
+        .map((a) => ({
+          campaignId: a.campaignId,
+          merchantId: a.merchantId,
+          kind: 'REVIEW_ADDITION' as const,
+          amountWon: a.additionalAmountWon,
+          sourceEventId: a.reviewEventId,
+        })),
     );
     for (const [id, a] of await this.reviews.saveAnswers(ctx, toStore)) answers.set(id, a);
     // Decisions that waited for their merchant's report are decided now.
-    await this.waiting.forget(ctx, 'REVIEW', [...fresh.keys()].filter((id) => !deferred.has(id)));
+    await this.waiting.forget(
+      ctx,
+      'REVIEW',
+      [...fresh.keys()].filter((id) => !deferred.has(id)),
+    );
 
     for (const m of messages) {
       const a = answers.get(m.value.eventId);

@@ -65,7 +65,10 @@ export class ReviewRepository {
 
   async answers(ctx: TxContext, eventIds: string[]): Promise<Map<string, ReviewAnswer>> {
     if (eventIds.length === 0) return new Map();
-    const rows = await ctx.query<{ event_id: string; answer: ReviewAnswer }>(`SELECT event_id, answer FROM review_decision WHERE event_id = ANY($1)`, [eventIds]);
+    const rows = await ctx.query<{ event_id: string; answer: ReviewAnswer }>(
+      `SELECT event_id, answer FROM review_decision WHERE event_id = ANY($1)`,
+      [eventIds],
+    );
     return new Map(rows.map((r) => [r.event_id, r.answer]));
   }
 
@@ -112,7 +115,9 @@ export class ReviewRepository {
         col((a) => a.answer.merchantId),
         col((a) => a.campaignId),
         col((a) => a.approved),
-        col((a) => (typeof a.requestedAmountWon === 'number' && Number.isFinite(a.requestedAmountWon) ? String(a.requestedAmountWon) : null)),
+        col((a) =>
+          typeof a.requestedAmountWon === 'number' && Number.isFinite(a.requestedAmountWon) ? String(a.requestedAmountWon) : null,
+        ),
         col((a) => a.answer.status),
         col((a) => a.answer.reason ?? null),
         col((a) => a.answer.additionalAmountWon),

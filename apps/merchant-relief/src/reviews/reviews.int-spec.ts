@@ -7,7 +7,10 @@ jest.setTimeout(90_000);
 const C = 'review-2023';
 const WAIT_MS = 60_000;
 // Every report referred to review here carries one proof-of-damage document, `<merchant>-proof`.
-const proofOf = (merchantId: string) => ({ documentId: `${merchantId}-proof`, sha256: createHash('sha256').update(merchantId).digest('hex') });
+const proofOf = (merchantId: string) => ({
+  documentId: `${merchantId}-proof`,
+  sha256: createHash('sha256').update(merchantId).digest('hex'),
+});
 const report = (eventId: string, merchantId: string, assessedLossWon: number, campaignId = C) => ({
   eventId,
   campaignId,
@@ -54,7 +57,12 @@ describe('merchant-relief: committee reviews on real Kafka and Postgres', () => 
     const all = await h.get<QueuePage>('/relief/reviews?status=pending');
     expect(all.status).toBe(200);
     expect(all.body.reviews.map((r) => r.merchantId).sort()).toEqual(['m-a', 'm-b', 'm-c', 'm-d']);
-    expect(all.body.reviews.find((r) => r.merchantId === 'm-c')).toMatchObject({ campaignId: C, assessedLossWon: 2_000_000, status: 'PENDING', additionalAmountWon: 0 });
+    expect(all.body.reviews.find((r) => r.merchantId === 'm-c')).toMatchObject({
+      campaignId: C,
+      assessedLossWon: 2_000_000,
+      status: 'PENDING',
+      additionalAmountWon: 0,
+    });
     const p1 = await h.get<QueuePage>('/relief/reviews?status=pending&limit=3');
     expect(p1.body.reviews).toHaveLength(3);
     expect(p1.body.next).toEqual(expect.any(String));
@@ -83,7 +91,12 @@ describe('merchant-relief: committee reviews on real Kafka and Postgres', () => 
     // a second decision for a decided case changes nothing
     await h.send('merchantReviewDecided', [decision('v-a2', 'm-a', false), decision('v-b2', 'm-b', true, 1_000)]);
     const again = await h.answers('reliefReviewApplied', ['v-a2', 'v-b2']);
-    expect(again.get('v-a2')).toMatchObject({ status: 'REJECTED', reason: 'ALREADY_DECIDED', additionalAmountWon: 0, totalAmountWon: 250_000 });
+    expect(again.get('v-a2')).toMatchObject({
+      status: 'REJECTED',
+      reason: 'ALREADY_DECIDED',
+      additionalAmountWon: 0,
+      totalAmountWon: 250_000,
+    });
     expect(again.get('v-b2')).toMatchObject({ status: 'REJECTED', reason: 'ALREADY_DECIDED', additionalAmountWon: 0, totalAmountWon: 0 });
     const queue = await h.get<QueuePage>('/relief/reviews?status=approved');
     expect(queue.body.reviews.map((r) => [r.merchantId, r.additionalAmountWon])).toEqual([['m-a', 250_000]]);
@@ -110,9 +123,14 @@ describe('merchant-relief: committee reviews on real Kafka and Postgres', () => 
     ]);
     const ids = ['i-neg', 'i-frac', 'i-missing', 'i-zero', 'i-declined-money', 'i-null'];
     const got = await h.answers('reliefReviewApplied', ids);
-    for (const id of ids) expect(got.get(id)).toMatchObject({ status: 'REJECTED', reason: 'INVALID_AMOUNT', additionalAmountWon: 0, totalAmountWon: 0 });
+    for (const id of ids)
+      expect(got.get(id)).toMatchObject({ status: 'REJECTED', reason: 'INVALID_AMOUNT', additionalAmountWon: 0, totalAmountWon: 0 });
     await h.send('merchantReviewDecided', [decision('i-fixed', 'm-c', true, 70_000)]);
-    expect((await h.answers('reliefReviewApplied', ['i-fixed'])).get('i-fixed')).toMatchObject({ status: 'APPROVED', additionalAmountWon: 70_000, totalAmountWon: 70_000 });
+    expect((await h.answers('reliefReviewApplied', ['i-fixed'])).get('i-fixed')).toMatchObject({
+      status: 'APPROVED',
+      additionalAmountWon: 70_000,
+      totalAmountWon: 70_000,
+    });
   });
 
   it('waits for a report that comes after its decision (out of order), then applies the decision', async () => {
@@ -135,7 +153,9 @@ describe('merchant-relief: committee reviews on real Kafka and Postgres', () => 
     expect(h.applied('n-t30')[0]).toMatchObject({ status: 'REJECTED', reason: 'NOT_IN_REVIEW', additionalAmountWon: 0, totalAmountWon: 0 });
     expect(h.applied('n-nobody')[0]).toMatchObject({ status: 'REJECTED', reason: 'NOT_IN_REVIEW' });
     expect(h.deadLetters('merchantReviewDecided')).toHaveLength(0);
-    const left = await h.pg.query(`SELECT (SELECT count(*)::int FROM deferred_message) AS deferred, (SELECT count(*)::int FROM relief_waiting) AS waiting`);
+    const left = await h.pg.query(
+      `SELECT (SELECT count(*)::int FROM deferred_message) AS deferred, (SELECT count(*)::int FROM relief_waiting) AS waiting`,
+    );
     expect(left.rows[0]).toEqual({ deferred: 0, waiting: 0 });
   });
 
@@ -166,7 +186,9 @@ describe('merchant-relief: committee reviews on real Kafka and Postgres', () => 
         rejectedReports: {},
       },
     });
-    const m = await h.get<{ reliefs: { review: unknown }[]; reviewDecisions: { eventId: string; status: string }[]; ledger: unknown[] }>('/relief/m-a');
+    const m = await h.get<{ reliefs: { review: unknown }[]; reviewDecisions: { eventId: string; status: string }[]; ledger: unknown[] }>(
+      '/relief/m-a',
+    );
     expect(m.body.reliefs[0]?.review).toMatchObject({ status: 'APPROVED', additionalAmountWon: 250_000, reviewEventId: 'v-a' });
     expect(m.body.reviewDecisions.map((d) => [d.eventId, d.status])).toEqual([
       ['v-a', 'APPROVED'],

@@ -5,7 +5,16 @@ import { Client } from 'pg';
 import { bearer } from '@platform/auth/testing';
 import { CampaignDefinition, dlqName, PayloadOf, plannedTopics, TopicKey, Topics } from '@platform/contracts';
 import { createKafka, ManualClock, SafePublisher } from '@platform/messaging';
-import { createTestDatabase, deleteTestTopics, TestDatabase, testInfra, testKafka, TopicCollector, uniqueSuffix, waitFor } from '@platform/testing';
+import {
+  createTestDatabase,
+  deleteTestTopics,
+  TestDatabase,
+  testInfra,
+  testKafka,
+  TopicCollector,
+  uniqueSuffix,
+  waitFor,
+} from '@platform/testing';
 import { createReliefApp } from '../app';
 import { reliefEnv } from '../config';
 
@@ -95,9 +104,13 @@ export class ReliefHarness {
     this.url = await this.app.getUrl();
     this.publisher = new SafePublisher(createKafka({ brokers, clientId: `relief-test-${label}` }));
     this.collector = await new TopicCollector(
-      ['reliefDecided', 'reliefReviewApplied', 'reliefEvidenceDecided'].map((k) => this.topic(k as TopicKey)).concat(
-        (['merchantDamageReported', 'merchantReviewDecided', 'merchantEvidenceSubmitted', 'campaignDefined'] as const).map((k) => dlqName(this.topic(k))),
-      ),
+      ['reliefDecided', 'reliefReviewApplied', 'reliefEvidenceDecided']
+        .map((k) => this.topic(k as TopicKey))
+        .concat(
+          (['merchantDamageReported', 'merchantReviewDecided', 'merchantEvidenceSubmitted', 'campaignDefined'] as const).map((k) =>
+            dlqName(this.topic(k)),
+          ),
+        ),
     ).start();
     this.pg = new Client({ connectionString: this.db.url });
     await this.pg.connect();
@@ -134,7 +147,9 @@ export class ReliefHarness {
       defs.map((campaign) => ({ definedAt: this.clock.now().toISOString(), campaign })),
     );
     await waitFor('campaigns stored', async () => {
-      const r = await this.pg.query<{ n: number }>(`SELECT count(*)::int AS n FROM campaign WHERE campaign_id = ANY($1)`, [defs.map((d) => d.campaignId)]);
+      const r = await this.pg.query<{ n: number }>(`SELECT count(*)::int AS n FROM campaign WHERE campaign_id = ANY($1)`, [
+        defs.map((d) => d.campaignId),
+      ]);
       return r.rows[0]?.n === defs.length;
     });
   }
@@ -165,10 +180,23 @@ export class ReliefHarness {
   }
 
   /** Waits until each of the event ids has at least `times` answers on the topic. */
-  async answers<K extends 'reliefDecided' | 'reliefReviewApplied' | 'reliefEvidenceDecided'>(k: K, eventIds: string[], times = 1): Promise<Map<string, PayloadOf<K>>> {
-    const all = (): PayloadOf<K>[] => (k === 'reliefDecided' ? this.decided() : k === 'reliefReviewApplied' ? this.applied() : this.evidenceAnswers()) as PayloadOf<K>[];
-    await waitFor(`${times}x answers for ${eventIds.join(', ')}`, () => eventIds.every((id) => all().filter((a) => a.eventId === id).length >= times), 30_000);
-    return new Map(all().filter((a) => eventIds.includes(a.eventId)).map((a) => [a.eventId, a]));
+  async answers<K extends 'reliefDecided' | 'reliefReviewApplied' | 'reliefEvidenceDecided'>(
+    k: K,
+    eventIds: string[],
+    times = 1,
+  ): Promise<Map<string, PayloadOf<K>>> {
+    const all = (): PayloadOf<K>[] =>
+      (k === 'reliefDecided' ? this.decided() : k === 'reliefReviewApplied' ? this.applied() : this.evidenceAnswers()) as PayloadOf<K>[];
+    await waitFor(
+      `${times}x answers for ${eventIds.join(', ')}`,
+      () => eventIds.every((id) => all().filter((a) => a.eventId === id).length >= times),
+      30_000,
+    );
+    return new Map(
+      all()
+        .filter((a) => eventIds.includes(a.eventId))
+        .map((a) => [a.eventId, a]),
+    );
   }
 
   /** Moves the clock on in steps (deferred events are retried on the clock) until `check` holds. */
@@ -192,7 +220,9 @@ export class ReliefHarness {
 
   /** What the ledger owes each merchant (campaign:merchant -> won). */
   async owed(): Promise<Map<string, number>> {
-    const r = await this.pg.query<{ k: string; won: string }>(`SELECT campaign_id || ':' || merchant_id AS k, owed_won AS won FROM payout_balance`);
+    const r = await this.pg.query<{ k: string; won: string }>(
+      `SELECT campaign_id || ':' || merchant_id AS k, owed_won AS won FROM payout_balance`,
+    );
     return new Map(r.rows.map((x) => [x.k, Number(x.won)]));
   }
 }

@@ -16,7 +16,8 @@ async function main(): Promise<void> {
       assessedLossWon: (i * 7919) % 800_000,
       reportedAt: '2023-01-12T10:00:00+09:00',
     }));
-    const count = async (table: string): Promise<number> => Number((await h.pg.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]?.n);
+    const count = async (table: string): Promise<number> =>
+      Number((await h.pg.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]?.n);
     const until = async (table: string, want: number): Promise<void> => {
       while ((await count(table)) < want) await new Promise((r) => setTimeout(r, 200));
     };
@@ -27,7 +28,9 @@ async function main(): Promise<void> {
     await until('relief_report', n);
     const reportsMs = Date.now() - t0;
 
-    const inReview = (await h.pg.query<{ merchant_id: string }>(`SELECT merchant_id FROM relief WHERE tier = 'REVIEW'`)).rows.map((r) => r.merchant_id);
+    const inReview = (await h.pg.query<{ merchant_id: string }>(`SELECT merchant_id FROM relief WHERE tier = 'REVIEW'`)).rows.map(
+      (r) => r.merchant_id,
+    );
     const decisions = inReview.map((m, i) => ({
       eventId: `v-${i}`,
       merchantId: m,
@@ -40,7 +43,9 @@ async function main(): Promise<void> {
     await until('review_decision', decisions.length);
     const reviewsMs = Date.now() - t0;
 
-    const summary = await h.get<{ campaigns: Record<string, { merchants: number; owedWon: number; balanced: boolean; rejectedReports: Record<string, number> }> }>('/relief/summary');
+    const summary = await h.get<{
+      campaigns: Record<string, { merchants: number; owedWon: number; balanced: boolean; rejectedReports: Record<string, number> }>;
+    }>('/relief/summary');
     const b = summary.body.campaigns.bench;
     console.log(
       JSON.stringify(

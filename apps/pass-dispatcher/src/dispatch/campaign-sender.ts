@@ -99,7 +99,18 @@ export class CampaignSender {
     this.cursor = o.watermark;
     this.committed = o.watermark;
     this.control.rate = o.defaultRate;
-    this.stats = { delivered: 0, duplicates: 0, retries: 0, rateLimited: 0, lastError: null, cursor: o.watermark, committed: o.watermark, calls: 0, channelMs: 0, pacingWaitMs: 0 };
+    this.stats = {
+      delivered: 0,
+      duplicates: 0,
+      retries: 0,
+      rateLimited: 0,
+      lastError: null,
+      cursor: o.watermark,
+      committed: o.watermark,
+      calls: 0,
+      channelMs: 0,
+      pacingWaitMs: 0,
+    };
   }
 
   get campaignId(): string {
@@ -149,7 +160,8 @@ export class CampaignSender {
           await this.committing;
           this.throwIfCommitFailed();
         }
-        if (!p.noticed && this.clock.now().getTime() >= p.noticeDeadline.getTime() - this.o.noticeMarginMs) await this.noticeBeforeSending(p);
+        if (!p.noticed && this.clock.now().getTime() >= p.noticeDeadline.getTime() - this.o.noticeMarginMs)
+          await this.noticeBeforeSending(p);
         const confirmed = await this.deliver(p);
         if (!confirmed) break;
         queue.shift();
@@ -185,7 +197,13 @@ export class CampaignSender {
       const callFrom = performance.now();
       this.stats.pacingWaitMs += callFrom - waitFrom;
       if (this.stopping) return null;
-      const r = await this.channel.send({ passId: p.passId, accountId: p.accountId, campaignId: this.o.campaignId, slot: p.slot, storageGb: this.control.storageGb });
+      const r = await this.channel.send({
+        passId: p.passId,
+        accountId: p.accountId,
+        campaignId: this.o.campaignId,
+        slot: p.slot,
+        storageGb: this.control.storageGb,
+      });
       this.stats.calls++;
       this.stats.channelMs += performance.now() - callFrom;
       switch (r.kind) {
@@ -221,7 +239,11 @@ export class CampaignSender {
     if (now - this.errorWrittenAt < 2000) return;
     this.errorWrittenAt = now;
     this.ds
-      .query(`UPDATE pass_campaign SET last_send_error = $3 WHERE campaign_id = $1 AND leader_epoch = $2`, [this.o.campaignId, this.o.epoch, error.slice(0, 500)])
+      .query(`UPDATE pass_campaign SET last_send_error = $3 WHERE campaign_id = $1 AND leader_epoch = $2`, [
+        this.o.campaignId,
+        this.o.epoch,
+        error.slice(0, 500),
+      ])
       .catch((e: unknown) => this.log.warn(`could not record send error: ${String(e)}`));
   }
 
@@ -235,7 +257,13 @@ export class CampaignSender {
     let expected = this.cursor + 1;
     for (const r of rows) {
       if (r.slot !== expected) break; // never skip: wait for the missing slot's commit
-      out.push({ passId: r.pass_id, accountId: r.account_id, slot: r.slot, noticeDeadline: new Date(r.notice_deadline), noticed: r.noticed });
+      out.push({
+        passId: r.pass_id,
+        accountId: r.account_id,
+        slot: r.slot,
+        noticeDeadline: new Date(r.notice_deadline),
+        noticed: r.noticed,
+      });
       expected++;
     }
     return out;
@@ -308,7 +336,8 @@ export class CampaignSender {
   private async commitLoop(): Promise<void> {
     let backoff = 100;
     while (this.pending.length > 0) {
-      if (!this.stopping && this.pending.length < this.o.maxUncommitted / 2) await new Promise((r) => setTimeout(r, this.o.commitIntervalMs));
+      if (!this.stopping && this.pending.length < this.o.maxUncommitted / 2)
+        await new Promise((r) => setTimeout(r, this.o.commitIntervalMs));
       const batch = this.pending.slice(0, 1000);
       try {
         await this.commit(batch);

@@ -50,7 +50,8 @@ export function classify(status: number, headers: Record<string, HeaderValue>, b
     const wait = retryAfterMs(headers, nowMs);
     if (wait !== null) return { kind: 'RETRY_AFTER', waitMs: wait, status };
   }
-  if (status >= 500 || status === 429 || status === 408) return { kind: 'FAILED', retryable: true, error: `HTTP ${status}: ${body.slice(0, 200)}` };
+  if (status >= 500 || status === 429 || status === 408)
+    return { kind: 'FAILED', retryable: true, error: `HTTP ${status}: ${body.slice(0, 200)}` };
   return { kind: 'FAILED', retryable: false, error: `HTTP ${status}: ${body.slice(0, 200)}` };
 }
 

@@ -61,7 +61,9 @@ export class PassesSchema1764300004000 implements MigrationInterface {
     await q.query(`CREATE INDEX pass_by_account ON pass (account_id)`);
     // Unsent passes without a notice, by deadline: the watchdog's and the estimator's candidates.
     await q.query(`CREATE INDEX pass_notice_due ON pass (notice_deadline) WHERE sent_at IS NULL AND notice_at IS NULL`);
-    await q.query(`CREATE INDEX pass_expiry_due ON pass (register_by) WHERE registered_at IS NULL AND expired_at IS NULL AND register_by IS NOT NULL`);
+    await q.query(
+      `CREATE INDEX pass_expiry_due ON pass (register_by) WHERE registered_at IS NULL AND expired_at IS NULL AND register_by IS NOT NULL`,
+    );
     // Accepted claims that came after the cap (decided once per claim, like passes).
     await q.query(`
       CREATE TABLE pass_sold_out (

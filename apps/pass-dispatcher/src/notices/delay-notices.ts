@@ -66,7 +66,10 @@ export class DelayNotices implements OnApplicationBootstrap, BeforeApplicationSh
     for (const c of waiting) {
       for (let round = 0; round < MAX_ROUNDS; round++) {
         const n = await this.messaging.transaction(async (ctx) => {
-          const [lock] = await ctx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS ok', [ESTIMATOR_LOCK_CLASS, c.campaignId]);
+          const [lock] = await ctx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS ok', [
+            ESTIMATOR_LOCK_CLASS,
+            c.campaignId,
+          ]);
           if (!lock?.ok) return 0;
           const [fresh] = await loadCampaigns(ctx, [c.campaignId]);
           if (!fresh) return 0;
@@ -105,7 +108,8 @@ export class DelayNotices implements OnApplicationBootstrap, BeforeApplicationSh
           return rows.length;
         });
         total += n;
-        if (n > 0) this.log.warn(`watchdog: ${n} delay notice(s) for ${c.campaignId} (deadline within ${this.config.DELAY_NOTICE_MARGIN_MS} ms)`);
+        if (n > 0)
+          this.log.warn(`watchdog: ${n} delay notice(s) for ${c.campaignId} (deadline within ${this.config.DELAY_NOTICE_MARGIN_MS} ms)`);
         if (n < BATCH) break;
       }
     }

@@ -62,7 +62,9 @@ export class PassesController {
       // "current" rate: over the window ending now (0 while stalled)
       const samples = (await progressSamples(this.ds, c, windowMs)).filter((s) => s.at.getTime() >= now.getTime() - windowMs);
       const current = c.reserved > c.sentWatermark || samples.length > 0 ? [...samples, { at: now, watermark: c.sentWatermark }] : [];
-      const byTrigger = Object.fromEntries(notices.filter((n) => n.campaign_id === c.campaignId).map((n) => [n.notice_trigger, Number(n.n)]));
+      const byTrigger = Object.fromEntries(
+        notices.filter((n) => n.campaign_id === c.campaignId).map((n) => [n.notice_trigger, Number(n.n)]),
+      );
       out.push({
         campaignId: c.campaignId,
         cap: c.cap,
@@ -98,9 +100,14 @@ export class PassesController {
   @Roles('ops')
   resume(@Param('id') id: string, @CurrentActor() actor: Actor) {
     // The queue waits from now on (a paused period is not a stall of the channel to extrapolate).
-    return this.control(actor, 'passes.campaign.resume', id, {}, 'paused = false, progress_at = CASE WHEN paused THEN greatest(progress_at, $2) ELSE progress_at END', [
-      this.clock.now(),
-    ]);
+    return this.control(
+      actor,
+      'passes.campaign.resume',
+      id,
+      {},
+      'paused = false, progress_at = CASE WHEN paused THEN greatest(progress_at, $2) ELSE progress_at END',
+      [this.clock.now()],
+    );
   }
 
   /** `{ perSecond: number }` sets the campaign's send rate; `{ perSecond: null }` returns to the default. */
@@ -109,7 +116,9 @@ export class PassesController {
   setRate(@Param('id') id: string, @Body() body: unknown, @CurrentActor() actor: Actor) {
     const parsed = rateBody.safeParse(body);
     if (!parsed.success) throw new BadRequestException({ error: 'INVALID_RATE', detail: 'expected { perSecond: number > 0 | null }' });
-    return this.control(actor, 'passes.campaign.rate', id, { perSecond: parsed.data.perSecond }, 'rate_per_second = $2', [parsed.data.perSecond]);
+    return this.control(actor, 'passes.campaign.rate', id, { perSecond: parsed.data.perSecond }, 'rate_per_second = $2', [
+      parsed.data.perSecond,
+    ]);
   }
 
   /** An account's passes with their state. */
@@ -119,7 +128,9 @@ export class PassesController {
   async byAccount(@Param('accountId') accountId: string) {
     if (!ID.test(accountId)) throw new BadRequestException({ error: 'INVALID_ACCOUNT_ID' });
     const rows = (await this.ds.query(`SELECT * FROM pass WHERE account_id = $1 ORDER BY reserved_at, slot`, [accountId])) as PassRow[];
-    const soldOut = (await this.ds.query(`SELECT claim_id, campaign_id, decided_at FROM pass_sold_out WHERE account_id = $1`, [accountId])) as {
+    const soldOut = (await this.ds.query(`SELECT claim_id, campaign_id, decided_at FROM pass_sold_out WHERE account_id = $1`, [
+      accountId,
+    ])) as {
       claim_id: string;
       campaign_id: string;
       decided_at: Date;
@@ -136,7 +147,9 @@ export class PassesController {
         reservedAt: iso(r.reserved_at),
         sentAt: iso(r.sent_at),
         registerBy: iso(r.register_by),
-        delayNotice: r.notice_at ? { noticedAt: iso(r.notice_at), estimatedDeliveryAt: iso(r.notice_eta), trigger: r.notice_trigger } : null,
+        delayNotice: r.notice_at
+          ? { noticedAt: iso(r.notice_at), estimatedDeliveryAt: iso(r.notice_eta), trigger: r.notice_trigger }
+          : null,
         registeredAt: iso(r.registered_at),
         validUntil: iso(r.valid_until),
         expiredAt: iso(r.expired_at),
@@ -152,7 +165,15 @@ export class PassesController {
         `UPDATE pass_campaign SET ${set} WHERE campaign_id = $1 RETURNING campaign_id, paused, rate_per_second`,
         [id, ...params],
       );
-      if (changed) await auditOpsAction(ctx, 'passesOpsAudited', 'pass-dispatcher', { actor: actor.subject, roles: actor.roles, action, target: id, detail, from: actor.from });
+      if (changed)
+        await auditOpsAction(ctx, 'passesOpsAudited', 'pass-dispatcher', {
+          actor: actor.subject,
+          roles: actor.roles,
+          action,
+          target: id,
+          detail,
+          from: actor.from,
+        });
       return changed;
     });
     if (!row) throw new NotFoundException({ error: 'UNKNOWN_CAMPAIGN' });

@@ -56,7 +56,9 @@ export class RegistrationHandler {
       [[...new Set([...byEvent.values()].map((m) => m.value.passId).filter((id) => UUID.test(id)))].map((id) => id.toLowerCase())],
     );
     const queue = new Map(campaigns.map((r) => [r.pass_id, r]));
-    const ids = [...new Set([...byEvent.values()].map((m) => m.value.passId).filter((id) => UUID.test(id)))].map((id) => id.toLowerCase()).sort();
+    const ids = [...new Set([...byEvent.values()].map((m) => m.value.passId).filter((id) => UUID.test(id)))]
+      .map((id) => id.toLowerCase())
+      .sort();
     const rows = await ctx.query<PassRow>(
       `SELECT p.pass_id, p.account_id, p.sent_at, p.register_by, p.registered_at, p.valid_until, p.expired_at, c.validity_seconds
          FROM pass p JOIN pass_campaign c USING (campaign_id)
@@ -87,11 +89,22 @@ export class RegistrationHandler {
       const q = row ? queue.get(row.pass_id) : undefined;
       const wait = this.config.REGISTRATION_NOT_SENT_WAIT_MS;
       const waited = m.deferredSince ? ctx.now.getTime() - m.deferredSince.getTime() : 0;
-      if (verdict.status === 'REJECTED' && verdict.reason === 'NOT_SENT_YET' && wait > 0 && waited < wait && q && q.slot <= q.sent_watermark + this.config.DISPATCH_MAX_UNCOMMITTED) {
+      if (
+        verdict.status === 'REJECTED' &&
+        verdict.reason === 'NOT_SENT_YET' &&
+        wait > 0 &&
+        waited < wait &&
+        q &&
+        q.slot <= q.sent_watermark + this.config.DISPATCH_MAX_UNCOMMITTED
+      ) {
         // The sender may hold this pass delivered but not yet committed (or is delivering it right
         // now): wait for its commit rather than tell the user "not sent" about a pass that is
         // already in their drawer. Past the wait, NOT_SENT_YET is the answer.
-        ctx.retryLater(m, `NOT_SENT_YET: slot ${q.slot} within the sender's uncommitted window (watermark ${q.sent_watermark})`, wait + 60_000);
+        ctx.retryLater(
+          m,
+          `NOT_SENT_YET: slot ${q.slot} within the sender's uncommitted window (watermark ${q.sent_watermark})`,
+          wait + 60_000,
+        );
         continue;
       }
       if (verdict.status === 'REGISTERED') {
@@ -132,7 +145,11 @@ export class RegistrationHandler {
     for (const x of decisions) if (ours.has(x.decided.eventId)) ctx.emit('passRegistrationDecided', x.decided, x.m);
     // Decided meanwhile by another transaction (the same eventId on another partition): the
     // stored answer is the answer, never a second, different one.
-    await this.answerStored(ctx, new Map(decisions.filter((x) => !ours.has(x.decided.eventId)).map((x) => [x.decided.eventId, x.m])), hashes);
+    await this.answerStored(
+      ctx,
+      new Map(decisions.filter((x) => !ours.has(x.decided.eventId)).map((x) => [x.decided.eventId, x.m])),
+      hashes,
+    );
   }
 
   /** Answers requests that already have a stored answer (and removes them from `pending`). */

@@ -32,7 +32,8 @@ export class PassReserver {
       const v = m.value;
       if (v.status !== 'ACCEPTED') continue;
       if (v.rewards && v.rewards.pass === null) continue; // this campaign offers no pass
-      if (!byClaim.has(v.claimId)) byClaim.set(v.claimId, { m, claimId: v.claimId, campaignId: v.campaignId, terms: v.rewards?.pass ?? null });
+      if (!byClaim.has(v.claimId))
+        byClaim.set(v.claimId, { m, claimId: v.claimId, campaignId: v.campaignId, terms: v.rewards?.pass ?? null });
     }
     if (byClaim.size === 0) return;
 
@@ -85,7 +86,8 @@ export class PassReserver {
     );
     if (!campaign) {
       // An accepted decision without rewards, for a campaign we never saw terms for.
-      for (const c of candidates) ctx.reject(c.m, `NO_PASS_TERMS: accepted decision without rewards.pass for unknown campaign ${campaignId}`);
+      for (const c of candidates)
+        ctx.reject(c.m, `NO_PASS_TERMS: accepted decision without rewards.pass for unknown campaign ${campaignId}`);
       return;
     }
     // Under the lock: everything another transaction decided for these claims is committed and visible.
@@ -150,12 +152,25 @@ export class PassReserver {
       await ctx.query(
         `INSERT INTO pass_sold_out (claim_id, campaign_id, account_id, event_id, decided_at)
          SELECT t.*, $2::timestamptz FROM unnest($1::text[], $3::text[], $4::text[], $5::text[]) AS t (claim_id, campaign_id, account_id, event_id)`,
-        [soldOut.map((c) => c.claimId), ctx.now, soldOut.map(() => campaignId), soldOut.map((c) => c.m.value.accountId), soldOut.map((c) => c.m.value.eventId)],
+        [
+          soldOut.map((c) => c.claimId),
+          ctx.now,
+          soldOut.map(() => campaignId),
+          soldOut.map((c) => c.m.value.accountId),
+          soldOut.map((c) => c.m.value.eventId),
+        ],
       );
       for (const c of soldOut) {
         ctx.emit(
           'passSoldOut',
-          { accountId: c.m.value.accountId, claimId: c.claimId, eventId: c.m.value.eventId, campaignId, cap: campaign.cap, decidedAt: reservedAt },
+          {
+            accountId: c.m.value.accountId,
+            claimId: c.claimId,
+            eventId: c.m.value.eventId,
+            campaignId,
+            cap: campaign.cap,
+            decidedAt: reservedAt,
+          },
           c.m,
         );
       }

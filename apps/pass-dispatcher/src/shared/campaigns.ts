@@ -84,7 +84,12 @@ export async function progressSamples(q: Queryable, c: PassCampaign, windowMs: n
 }
 
 /** The delivery-time model of a campaign now (rate measured while progressing, plus the current stall). */
-export async function campaignEtaModel(q: Queryable, c: PassCampaign, now: Date, o: { windowMs: number; defaultRate: number }): Promise<EtaModel> {
+export async function campaignEtaModel(
+  q: Queryable,
+  c: PassCampaign,
+  now: Date,
+  o: { windowMs: number; defaultRate: number },
+): Promise<EtaModel> {
   const samples = await progressSamples(q, c, o.windowMs);
   return etaModel({
     now,

@@ -20,7 +20,9 @@ export class AdminController {
   constructor(private readonly channel: TalkChannel) {}
 
   private record(actor: Actor, action: string, detail: unknown): void {
-    this.opsLog.log(JSON.stringify({ at: new Date().toISOString(), actor: actor.subject, roles: actor.roles, action, detail, from: actor.from }));
+    this.opsLog.log(
+      JSON.stringify({ at: new Date().toISOString(), actor: actor.subject, roles: actor.roles, action, detail, from: actor.from }),
+    );
   }
 
   @Get('config')
@@ -35,7 +37,11 @@ export class AdminController {
   @Roles('ops')
   setConfig(@Body() body: unknown, @CurrentActor() actor: Actor) {
     const parsed = simSettings.partial().safeParse(body);
-    if (!parsed.success) throw new BadRequestException({ error: 'INVALID_CONFIG', detail: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+    if (!parsed.success)
+      throw new BadRequestException({
+        error: 'INVALID_CONFIG',
+        detail: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+      });
     this.record(actor, 'channel-sim.config', parsed.data);
     return this.channel.configure(parsed.data);
   }

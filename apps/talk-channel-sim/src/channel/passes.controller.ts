@@ -47,7 +47,10 @@ export class PassesController {
         res.status(503).setHeader('Retry-After', '1');
         return { error: 'CHANNEL_UNAVAILABLE' };
       case 'RATE_LIMITED':
-        res.status(429).setHeader('Retry-After', String(Math.ceil(out.retryAfterMs / 1000))).setHeader('Retry-After-Ms', String(out.retryAfterMs));
+        res
+          .status(429)
+          .setHeader('Retry-After', String(Math.ceil(out.retryAfterMs / 1000)))
+          .setHeader('Retry-After-Ms', String(out.retryAfterMs));
         return { error: 'RATE_LIMITED', retryAfterMs: out.retryAfterMs };
       case 'ERROR':
         res.status(out.status);

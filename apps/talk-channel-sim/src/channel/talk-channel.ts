@@ -183,7 +183,12 @@ export class TalkChannel {
   }
 
   statistics(): SimStats & { lastSequence: number; uptimeSeconds: number; settings: SimSettings } {
-    return { ...this.stats, lastSequence: this.lastSequence, uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000), settings: this.config() };
+    return {
+      ...this.stats,
+      lastSequence: this.lastSequence,
+      uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
+      settings: this.config(),
+    };
   }
 
   /**
@@ -196,7 +201,18 @@ export class TalkChannel {
       const c = d.campaignId ?? '(none)';
       let a = per.get(c);
       if (!a) {
-        a = { campaignId: c, delivered: 0, firstSlot: d.slot, lastSlot: d.slot, inOrder: true, unique: true, contiguousFromOne: false, violations: [], seen: new Set(), passes: new Set() };
+        a = {
+          campaignId: c,
+          delivered: 0,
+          firstSlot: d.slot,
+          lastSlot: d.slot,
+          inOrder: true,
+          unique: true,
+          contiguousFromOne: false,
+          violations: [],
+          seen: new Set(),
+          passes: new Set(),
+        };
         per.set(c, a);
       } else if (d.slot <= a.lastSlot) {
         a.inOrder = false;

@@ -75,17 +75,21 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
   /** Gauges read at scrape time: consumer lag per partition and the outbox backlog. */
   private observe(): void {
     const meter = metrics.getMeter('platform-messaging');
-    meter.createObservableGauge('messaging_consumer_lag', { description: 'Messages behind the high watermark, per partition' }).addCallback((r) => {
-      for (const c of this.consumers) {
-        for (const [tp, lag] of c.lag) {
-          const [topic, partition] = tp.split(':');
-          r.observe(lag, { topic, partition });
+    meter
+      .createObservableGauge('messaging_consumer_lag', { description: 'Messages behind the high watermark, per partition' })
+      .addCallback((r) => {
+        for (const c of this.consumers) {
+          for (const [tp, lag] of c.lag) {
+            const [topic, partition] = tp.split(':');
+            r.observe(lag, { topic, partition });
+          }
         }
-      }
-    });
-    meter.createObservableGauge('messaging_outbox_backlog', { description: 'Outbox rows waiting for Kafka (estimate)' }).addCallback(async (r) => {
-      r.observe(await this.relay.estimateBacklog().catch(() => -1));
-    });
+      });
+    meter
+      .createObservableGauge('messaging_outbox_backlog', { description: 'Outbox rows waiting for Kafka (estimate)' })
+      .addCallback(async (r) => {
+        r.observe(await this.relay.estimateBacklog().catch(() => -1));
+      });
   }
 
   /** Starts one batch consumer for the given topic handlers (called by the transport strategy). */

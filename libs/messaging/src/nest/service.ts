@@ -56,7 +56,10 @@ function installCrashGuard(app: INestApplication): void {
 export interface ServiceInfrastructure {
   /** Service name: consumer group, Kafka client id, Postgres application_name. */
   service: string;
-  config: Pick<PlatformEnv, 'DATABASE_URL' | 'DB_POOL_SIZE' | 'KAFKA_BROKERS' | 'KAFKA_TOPIC_PREFIX' | 'CONSUMER_CHUNK_SIZE' | 'CONSUMER_CONCURRENCY'> &
+  config: Pick<
+    PlatformEnv,
+    'DATABASE_URL' | 'DB_POOL_SIZE' | 'KAFKA_BROKERS' | 'KAFKA_TOPIC_PREFIX' | 'CONSUMER_CHUNK_SIZE' | 'CONSUMER_CONCURRENCY'
+  > &
     Partial<KafkaSecurityEnv> &
     Partial<Pick<PlatformEnv, 'OUTBOX_BACKPRESSURE_ROWS' | 'CONSUMER_ON_OFFSET_MISMATCH'>>;
   database: string;

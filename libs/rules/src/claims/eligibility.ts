@@ -1,13 +1,7 @@
 import { judgePhone } from './phone';
 
 export type ClaimRejection =
-  | 'NOT_TALK_LINKED'
-  | 'OVERSEAS_NUMBER'
-  | 'INVALID_PHONE'
-  | 'CAMPAIGN_NOT_STARTED'
-  | 'CAMPAIGN_CLOSED'
-  | 'UNKNOWN_CAMPAIGN'
-  | 'INVALID';
+  'NOT_TALK_LINKED' | 'OVERSEAS_NUMBER' | 'INVALID_PHONE' | 'CAMPAIGN_NOT_STARTED' | 'CAMPAIGN_CLOSED' | 'UNKNOWN_CAMPAIGN' | 'INVALID';
 
 export interface ClaimFacts {
   talkLinked: boolean;

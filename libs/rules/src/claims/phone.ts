@@ -1,9 +1,7 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 
 export type PhoneVerdict =
-  | { kind: 'KOREAN'; e164: string }
-  | { kind: 'OVERSEAS'; country: string | null; e164: string }
-  | { kind: 'INVALID' };
+  { kind: 'KOREAN'; e164: string } | { kind: 'OVERSEAS'; country: string | null; e164: string } | { kind: 'INVALID' };
 
 /**
  * R4: only Korean numbers (+82) qualify. Accepts E.164 (`+821012345678`, `+82 10 1234 5678`) and

@@ -3,7 +3,12 @@ import { couponExpiresAt, couponsForClaim, DecidedClaimFacts } from './index';
 
 const reward: CouponReward = { membersOnly: true, amountsWon: [2000, 3000], validityDays: 30, minPaidWon: 100 };
 const at = new Date('2023-01-10T12:00:00+09:00');
-const claim = (over: Partial<DecidedClaimFacts> = {}): DecidedClaimFacts => ({ status: 'ACCEPTED', makersMember: true, coupons: reward, ...over });
+const claim = (over: Partial<DecidedClaimFacts> = {}): DecidedClaimFacts => ({
+  status: 'ACCEPTED',
+  makersMember: true,
+  coupons: reward,
+  ...over,
+});
 
 describe('coupon issuance (R6, I3)', () => {
   it('issues the campaign coupons to an accepted Makers member, expiring validityDays later', () => {

@@ -90,7 +90,9 @@ describe('order amounts: integer won, 0..100,000,000', () => {
   });
 
   it('honours a configured maximum', () => {
-    expect(decideRedemption(coupon(), { accountId: 'acct-1', orderAmountWon: 10_001 }, before, { maxOrderAmountWon: 10_000 })).toMatchObject({
+    expect(
+      decideRedemption(coupon(), { accountId: 'acct-1', orderAmountWon: 10_001 }, before, { maxOrderAmountWon: 10_000 }),
+    ).toMatchObject({
       status: 'REJECTED',
       reason: 'INVALID',
     });

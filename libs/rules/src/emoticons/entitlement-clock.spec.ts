@@ -96,9 +96,24 @@ describe('isImplausibleDownloadTime (a clock cannot start in the future)', () =>
 
 describe('packViewAt (keyboard tab)', () => {
   it.each([
-    ['time-limited, not downloaded', notDownloaded(90), '2030-01-01T00:00:00Z', { state: 'NOT_DOWNLOADED', usable: true, permanent: false, usableUntil: null }],
-    ['permanent, not downloaded', notDownloaded(null), '2030-01-01T00:00:00Z', { state: 'NOT_DOWNLOADED', usable: true, permanent: true, usableUntil: null }],
-    ['permanent, downloaded', downloaded('2023-01-10T00:00:00Z', null), '2099-01-01T00:00:00Z', { state: 'ACTIVE', usable: true, permanent: true, usableUntil: null }],
+    [
+      'time-limited, not downloaded',
+      notDownloaded(90),
+      '2030-01-01T00:00:00Z',
+      { state: 'NOT_DOWNLOADED', usable: true, permanent: false, usableUntil: null },
+    ],
+    [
+      'permanent, not downloaded',
+      notDownloaded(null),
+      '2030-01-01T00:00:00Z',
+      { state: 'NOT_DOWNLOADED', usable: true, permanent: true, usableUntil: null },
+    ],
+    [
+      'permanent, downloaded',
+      downloaded('2023-01-10T00:00:00Z', null),
+      '2099-01-01T00:00:00Z',
+      { state: 'ACTIVE', usable: true, permanent: true, usableUntil: null },
+    ],
     [
       'time-limited, 1 ms before the end',
       downloaded('2023-01-10T00:00:00Z'),

@@ -30,7 +30,8 @@ export type DownloadVerdict =
 /** When a pack whose clock starts at `firstDownloadAt` stops being usable; null for permanent packs. */
 export function packExpiresAt(validityDays: number | null, firstDownloadAt: Date): Date | null {
   if (validityDays === null) return null;
-  if (!Number.isInteger(validityDays) || validityDays <= 0) throw new RangeError(`validityDays must be a positive integer, got ${validityDays}`);
+  if (!Number.isInteger(validityDays) || validityDays <= 0)
+    throw new RangeError(`validityDays must be a positive integer, got ${validityDays}`);
   return new Date(firstDownloadAt.getTime() + validityDays * DAY_MS);
 }
 

@@ -16,11 +16,41 @@ describe('measured send rate', () => {
   it.each([
     ['no samples', [], null],
     ['one sample', [[0, 10]], null],
-    ['no progress', [[0, 10], [1000, 10]], null],
-    ['10 slots in 1 s', [[0, 10], [1000, 20]], 10],
-    ['200 slots in 2 s, unordered', [[2000, 400], [0, 200], [1000, 300]], 100],
+    [
+      'no progress',
+      [
+        [0, 10],
+        [1000, 10],
+      ],
+      null,
+    ],
+    [
+      '10 slots in 1 s',
+      [
+        [0, 10],
+        [1000, 20],
+      ],
+      10,
+    ],
+    [
+      '200 slots in 2 s, unordered',
+      [
+        [2000, 400],
+        [0, 200],
+        [1000, 300],
+      ],
+      100,
+    ],
     // only the window ending at the last sample counts: the stall before the old sample is ignored
-    ['window cuts old samples', [[0, 0], [50_000, 10], [60_000, 1010]], 100],
+    [
+      'window cuts old samples',
+      [
+        [0, 0],
+        [50_000, 10],
+        [60_000, 1010],
+      ],
+      100,
+    ],
   ] as const)('%s', (_name, samples, expected) => {
     const s = samples.map(([ms, wm]) => ({ at: at(ms), watermark: wm }));
     expect(measuredRate(s, 10_000)).toBe(expected);

@@ -34,7 +34,12 @@ describe('registration window (R9): registerBy = sentAt + 30 days, inclusive', (
 
   it('validUntil = registration moment + validity', () => {
     const d = decideRegistration(pass(), req(registerBy), opts);
-    expect(d).toEqual({ status: 'REGISTERED', registeredAt: registerBy, validUntil: ms(registerBy, 30 * DAY * 1000), alreadyRegistered: false });
+    expect(d).toEqual({
+      status: 'REGISTERED',
+      registeredAt: registerBy,
+      validUntil: ms(registerBy, 30 * DAY * 1000),
+      alreadyRegistered: false,
+    });
   });
 
   it('judges the tap, not the processing time (a backlog costs nothing)', () => {
@@ -54,13 +59,22 @@ describe('registration window (R9): registerBy = sentAt + 30 days, inclusive', (
     ['unknown pass', undefined, req(ms(sentAt, 1)), 'UNKNOWN_PASS'],
     ['someone else', pass(), req(ms(sentAt, 1), 'acct-2'), 'NOT_OWNER'],
     ['not sent yet', pass({ sentAt: null, registerBy: null }), req(ms(sentAt, 1)), 'NOT_SENT_YET'],
-    ['expired by the sweep, tapped too late', pass({ expiredAt: ms(registerBy, 1) }), req(ms(registerBy, 1), 'acct-1', ms(registerBy, 2)), 'REGISTRATION_EXPIRED'],
+    [
+      'expired by the sweep, tapped too late',
+      pass({ expiredAt: ms(registerBy, 1) }),
+      req(ms(registerBy, 1), 'acct-1', ms(registerBy, 2)),
+      'REGISTRATION_EXPIRED',
+    ],
   ])('%s -> %s', (_n, p, r, reason) => {
     expect(decideRegistration(p, r, opts)).toEqual({ status: 'REJECTED', reason });
   });
 
   it('honours a tap made in time even when the expiry sweep ran before it was processed (backlog, R1)', () => {
-    const d = decideRegistration(pass({ expiredAt: ms(registerBy, 60_000) }), req(ms(registerBy, -1), 'acct-1', ms(registerBy, 2 * 3600_000)), opts);
+    const d = decideRegistration(
+      pass({ expiredAt: ms(registerBy, 60_000) }),
+      req(ms(registerBy, -1), 'acct-1', ms(registerBy, 2 * 3600_000)),
+      opts,
+    );
     expect(d).toMatchObject({ status: 'REGISTERED', registeredAt: ms(registerBy, -1), alreadyRegistered: false });
   });
 
@@ -75,7 +89,10 @@ describe('registration window (R9): registerBy = sentAt + 30 days, inclusive', (
   });
 
   it('the owner check comes before anything else is revealed', () => {
-    expect(decideRegistration(pass({ sentAt: null, registerBy: null }), req(sentAt, 'acct-2'), opts)).toEqual({ status: 'REJECTED', reason: 'NOT_OWNER' });
+    expect(decideRegistration(pass({ sentAt: null, registerBy: null }), req(sentAt, 'acct-2'), opts)).toEqual({
+      status: 'REJECTED',
+      reason: 'NOT_OWNER',
+    });
   });
 });
 

@@ -59,5 +59,10 @@ export function decideRegistration(
   const latest = req.producedAt.getTime() + opts.skewToleranceMs;
   const at = new Date(Math.min(req.requestedAt.getTime(), latest));
   if (!registrationInTime(at, pass.registerBy)) return { status: 'REJECTED', reason: 'REGISTRATION_EXPIRED' };
-  return { status: 'REGISTERED', registeredAt: at, validUntil: new Date(at.getTime() + opts.validitySeconds * 1000), alreadyRegistered: false };
+  return {
+    status: 'REGISTERED',
+    registeredAt: at,
+    validUntil: new Date(at.getTime() + opts.validitySeconds * 1000),
+    alreadyRegistered: false,
+  };
 }

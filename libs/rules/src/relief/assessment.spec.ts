@@ -19,8 +19,12 @@ const tenth: ReliefAssessmentModel = {
   maxDailyRevenueWon: 10_000_000,
 };
 const withModel = (assessment: ReliefAssessmentModel = tenth) => ({ relief: { tiers, assessment } });
-const lost = (revenueLostWon: unknown, more: Record<string, unknown> = {}): DamageReport => ({ facts: { service: 'svc', category: 'shop', revenueLostWon, ...more } as DamageReport['facts'] });
-const daily = (usualDailyRevenueWon: unknown, outageHours: unknown): DamageReport => ({ facts: { service: 'svc', category: 'shop', usualDailyRevenueWon, outageHours } as DamageReport['facts'] });
+const lost = (revenueLostWon: unknown, more: Record<string, unknown> = {}): DamageReport => ({
+  facts: { service: 'svc', category: 'shop', revenueLostWon, ...more } as DamageReport['facts'],
+});
+const daily = (usualDailyRevenueWon: unknown, outageHours: unknown): DamageReport => ({
+  facts: { service: 'svc', category: 'shop', usualDailyRevenueWon, outageHours } as DamageReport['facts'],
+});
 
 const verdict = (r: DamageReport, ...campaign: [Parameters<typeof assessDamageReport>[1]] | []): string => {
   const v = assessDamageReport(r, campaign.length === 0 ? withModel() : campaign[0]);
@@ -57,7 +61,10 @@ describe('assessed loss from raw facts, at every tier boundary (floored at every
   });
 
   it('explains every step: inputs, basis, each factor with its running amount, tiers, tier', () => {
-    const v = assessDamageReport({ facts: { service: 'svc-partial', category: 'shop', usualDailyRevenueWon: 1_000_001, outageHours: 10.5 } }, withModel());
+    const v = assessDamageReport(
+      { facts: { service: 'svc-partial', category: 'shop', usualDailyRevenueWon: 1_000_001, outageHours: 10.5 } },
+      withModel(),
+    );
     expect(v).toEqual({
       ok: true,
       tier: 'T30K',
@@ -66,7 +73,14 @@ describe('assessed loss from raw facts, at every tier boundary (floored at every
       explanation: {
         method: 'MODEL',
         modelVersion: 'test-tenth-v1',
-        inputs: { assessedLossWon: null, service: 'svc-partial', category: 'shop', revenueLostWon: null, usualDailyRevenueWon: 1_000_001, outageHours: 10.5 },
+        inputs: {
+          assessedLossWon: null,
+          service: 'svc-partial',
+          category: 'shop',
+          revenueLostWon: null,
+          usualDailyRevenueWon: 1_000_001,
+          outageHours: 10.5,
+        },
         basis: 'DAILY_REVENUE_X_OUTAGE_HOURS',
         grossLossWon: 437_500, // 1,000,001 x 1050 / 2400 = 437,500.4375
         factors: [
@@ -154,7 +168,12 @@ describe('an upstream assessment keeps working as before', () => {
 
   it('uses the upstream figure when a report has both, recording the facts', () => {
     const v = assessDamageReport({ assessedLossWon: 400_000, facts: { service: 'svc', category: 'shop', revenueLostWon: 1 } }, withModel());
-    expect(v).toMatchObject({ ok: true, tier: 'T50K', assessedLossWon: 400_000, explanation: { method: 'UPSTREAM', modelVersion: null, factors: [], inputs: { assessedLossWon: 400_000, revenueLostWon: 1 } } });
+    expect(v).toMatchObject({
+      ok: true,
+      tier: 'T50K',
+      assessedLossWon: 400_000,
+      explanation: { method: 'UPSTREAM', modelVersion: null, factors: [], inputs: { assessedLossWon: 400_000, revenueLostWon: 1 } },
+    });
   });
 });
 
@@ -187,7 +206,13 @@ describe('the 2023 default tables (assumptions, apps/merchant-relief/README.md)'
       relief: { tiers, assessment: KAKAO_2023_ASSESSMENT },
     };
     expect(campaignDefinition.safeParse(def).success).toBe(true);
-    const dup = { ...def, relief: { tiers, assessment: { ...KAKAO_2023_ASSESSMENT, services: [...KAKAO_2023_ASSESSMENT.services, KAKAO_2023_ASSESSMENT.services[0]] } } };
+    const dup = {
+      ...def,
+      relief: {
+        tiers,
+        assessment: { ...KAKAO_2023_ASSESSMENT, services: [...KAKAO_2023_ASSESSMENT.services, KAKAO_2023_ASSESSMENT.services[0]] },
+      },
+    };
     expect(campaignDefinition.safeParse(dup).success).toBe(false);
   });
 });

@@ -73,7 +73,9 @@ export function assessDamageReport(report: DamageReport, campaign: { relief: Rel
     factors: [],
     rounding: ROUNDING,
     assessedLossWon: null,
-    tiers: campaign?.relief ? [...campaign.relief.tiers].sort((a, b) => a.maxLossWon - b.maxLossWon).map((t: ReliefTier) => ({ ...t })) : [],
+    tiers: campaign?.relief
+      ? [...campaign.relief.tiers].sort((a, b) => a.maxLossWon - b.maxLossWon).map((t: ReliefTier) => ({ ...t }))
+      : [],
     tier: null,
     amountWon: 0,
   };
@@ -85,7 +87,13 @@ export function assessDamageReport(report: DamageReport, campaign: { relief: Rel
   const tiered = (loss: number | null | undefined): AssessmentVerdict => {
     const v = decideReliefTier(loss, campaign);
     if (!v.ok) return reject(v.reason);
-    return { ok: true, tier: v.tier, amountWon: v.amountWon, assessedLossWon: v.assessedLossWon, explanation: { ...explanation, assessedLossWon: v.assessedLossWon, tier: v.tier, amountWon: v.amountWon } };
+    return {
+      ok: true,
+      tier: v.tier,
+      amountWon: v.amountWon,
+      assessedLossWon: v.assessedLossWon,
+      explanation: { ...explanation, assessedLossWon: v.assessedLossWon, tier: v.tier, amountWon: v.amountWon },
+    };
   };
 
   if (!campaign) return reject('UNKNOWN_CAMPAIGN');
@@ -94,7 +102,11 @@ export function assessDamageReport(report: DamageReport, campaign: { relief: Rel
   if (!model) return reject('NO_ASSESSMENT_MODEL', 'the campaign has no assessment model: the report needs an upstream assessedLossWon');
 
   const m: ReliefAssessmentModel = model;
-  if (!f.service || !f.category) return reject('MISSING_FACTS', `missing ${[!f.service && 'facts.service', !f.category && 'facts.category'].filter(Boolean).join(' and ')}`);
+  if (!f.service || !f.category)
+    return reject(
+      'MISSING_FACTS',
+      `missing ${[!f.service && 'facts.service', !f.category && 'facts.category'].filter(Boolean).join(' and ')}`,
+    );
   const service = m.services.find((s) => s.service === f.service);
   if (!service) return reject('UNKNOWN_SERVICE', `service ${f.service} is not in model ${m.version}`);
   const category = m.categories.find((c) => c.category === f.category);
@@ -107,7 +119,11 @@ export function assessDamageReport(report: DamageReport, campaign: { relief: Rel
   if (f.revenueLostWon !== null && f.revenueLostWon !== undefined) {
     const lost = wholeWon(f.revenueLostWon);
     if (lost === null) return reject('INVALID_FACTS', 'facts.revenueLostWon must be a whole, non-negative number of won');
-    if (lost > maxRevenueLostWon) return reject('IMPLAUSIBLE_FACTS', `facts.revenueLostWon ${lost} is above ${maxRevenueLostWon} (${m.maxDailyRevenueWon} a day for ${m.maxOutageHours} h)`);
+    if (lost > maxRevenueLostWon)
+      return reject(
+        'IMPLAUSIBLE_FACTS',
+        `facts.revenueLostWon ${lost} is above ${maxRevenueLostWon} (${m.maxDailyRevenueWon} a day for ${m.maxOutageHours} h)`,
+      );
     gross = lost;
     basis = 'REVENUE_LOST';
   } else {
@@ -119,9 +135,12 @@ export function assessDamageReport(report: DamageReport, campaign: { relief: Rel
     const daily = wholeWon(f.usualDailyRevenueWon);
     if (daily === null) return reject('INVALID_FACTS', 'facts.usualDailyRevenueWon must be a whole, non-negative number of won');
     const centi = outageCentiHours(f.outageHours);
-    if (centi === null) return reject('INVALID_FACTS', 'facts.outageHours must be a non-negative number of hours with at most two decimals');
-    if (daily > m.maxDailyRevenueWon) return reject('IMPLAUSIBLE_FACTS', `facts.usualDailyRevenueWon ${daily} is above ${m.maxDailyRevenueWon}`);
-    if (centi > m.maxOutageHours * 100) return reject('IMPLAUSIBLE_FACTS', `facts.outageHours ${f.outageHours} is above ${m.maxOutageHours}`);
+    if (centi === null)
+      return reject('INVALID_FACTS', 'facts.outageHours must be a non-negative number of hours with at most two decimals');
+    if (daily > m.maxDailyRevenueWon)
+      return reject('IMPLAUSIBLE_FACTS', `facts.usualDailyRevenueWon ${daily} is above ${m.maxDailyRevenueWon}`);
+    if (centi > m.maxOutageHours * 100)
+      return reject('IMPLAUSIBLE_FACTS', `facts.outageHours ${f.outageHours} is above ${m.maxOutageHours}`);
     gross = Number((BigInt(daily) * BigInt(centi)) / 2400n);
     basis = 'DAILY_REVENUE_X_OUTAGE_HOURS';
   }

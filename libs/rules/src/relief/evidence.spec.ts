@@ -24,7 +24,13 @@ describe('evidence submissions', () => {
   });
 
   it('refuses, all or nothing, a document id that is held (or repeated) with another hash', () => {
-    expect(judgeEvidenceSubmission('PENDING', [doc('d1')], [doc('d3'), doc('d1', h('c'))])).toMatchObject({ ok: false, reason: 'EVIDENCE_CONFLICT' });
-    expect(judgeEvidenceSubmission('NO_CASE', [], [doc('d1'), doc('d1', h('c'))])).toMatchObject({ ok: false, reason: 'EVIDENCE_CONFLICT' });
+    expect(judgeEvidenceSubmission('PENDING', [doc('d1')], [doc('d3'), doc('d1', h('c'))])).toMatchObject({
+      ok: false,
+      reason: 'EVIDENCE_CONFLICT',
+    });
+    expect(judgeEvidenceSubmission('NO_CASE', [], [doc('d1'), doc('d1', h('c'))])).toMatchObject({
+      ok: false,
+      reason: 'EVIDENCE_CONFLICT',
+    });
   });
 });

@@ -21,9 +21,15 @@ export type EvidenceVerdict =
  *   id names one document; the same id with the same hash again is no change.
  * Returns the documents to add and every document id the case holds afterwards.
  */
-export function judgeEvidenceSubmission(state: EvidenceCaseState, held: readonly EvidenceDocument[], submitted: readonly EvidenceDocument[]): EvidenceVerdict {
-  if (state === 'NOT_IN_REVIEW') return { ok: false, reason: 'NOT_IN_REVIEW', detail: 'the relief was decided by tier; no committee review to prove damage for' };
-  if (state === 'APPROVED' || state === 'DECLINED') return { ok: false, reason: 'ALREADY_DECIDED', detail: `the committee already ${state.toLowerCase()} the case` };
+export function judgeEvidenceSubmission(
+  state: EvidenceCaseState,
+  held: readonly EvidenceDocument[],
+  submitted: readonly EvidenceDocument[],
+): EvidenceVerdict {
+  if (state === 'NOT_IN_REVIEW')
+    return { ok: false, reason: 'NOT_IN_REVIEW', detail: 'the relief was decided by tier; no committee review to prove damage for' };
+  if (state === 'APPROVED' || state === 'DECLINED')
+    return { ok: false, reason: 'ALREADY_DECIDED', detail: `the committee already ${state.toLowerCase()} the case` };
   const known = new Map(held.map((d) => [d.documentId, d.sha256]));
   const add: EvidenceDocument[] = [];
   for (const d of submitted) {

@@ -36,17 +36,35 @@ describe('committee amounts', () => {
 describe('applying committee decisions', () => {
   it('approves the pending case with the additional amount', () => {
     const r = applyReviewDecision([pending()], { approved: true, additionalAmountWon: 200_000, ...proof }, false);
-    expect(r.outcome).toEqual({ kind: 'APPLIED', status: 'APPROVED', campaignId: 'c1', additionalAmountWon: 200_000, totalAmountWon: 200_000, evidenceIds: ['doc-1'] });
+    expect(r.outcome).toEqual({
+      kind: 'APPLIED',
+      status: 'APPROVED',
+      campaignId: 'c1',
+      additionalAmountWon: 200_000,
+      totalAmountWon: 200_000,
+      evidenceIds: ['doc-1'],
+    });
     expect(r.cases).toEqual([{ ...pending(), state: 'APPROVED', additionalAmountWon: 200_000 }]);
   });
 
   it('declines the pending case with nothing added', () => {
     const r = applyReviewDecision([pending()], { approved: false, additionalAmountWon: null }, false);
-    expect(r.outcome).toEqual({ kind: 'APPLIED', status: 'DECLINED', campaignId: 'c1', additionalAmountWon: 0, totalAmountWon: 0, evidenceIds: [] });
+    expect(r.outcome).toEqual({
+      kind: 'APPLIED',
+      status: 'DECLINED',
+      campaignId: 'c1',
+      additionalAmountWon: 0,
+      totalAmountWon: 0,
+      evidenceIds: [],
+    });
   });
 
   it('counts what the tier paid in the total', () => {
-    const r = applyReviewDecision([{ ...pending(), tierAmountWon: 50_000 }], { approved: true, additionalAmountWon: 10_000, ...proof }, false);
+    const r = applyReviewDecision(
+      [{ ...pending(), tierAmountWon: 50_000 }],
+      { approved: true, additionalAmountWon: 10_000, ...proof },
+      false,
+    );
     expect(r.outcome).toMatchObject({ kind: 'APPLIED', totalAmountWon: 60_000 });
   });
 
@@ -76,7 +94,12 @@ describe('applying committee decisions', () => {
   it('waits for a merchant not (yet) in review, then says NOT_IN_REVIEW', () => {
     const req = { approved: true, additionalAmountWon: 1, ...proof };
     expect(applyReviewDecision([], req, false).outcome).toEqual({ kind: 'WAIT' });
-    expect(applyReviewDecision([], req, true).outcome).toEqual({ kind: 'REJECTED', reason: 'NOT_IN_REVIEW', campaignId: null, totalAmountWon: 0 });
+    expect(applyReviewDecision([], req, true).outcome).toEqual({
+      kind: 'REJECTED',
+      reason: 'NOT_IN_REVIEW',
+      campaignId: null,
+      totalAmountWon: 0,
+    });
   });
 
   it('decides the oldest pending case first when a merchant is in review in two campaigns', () => {
@@ -112,14 +135,22 @@ describe('proof of damage for committee decisions', () => {
     const bad = applyReviewDecision([noProof], { approved: true, additionalAmountWon: 100_000 }, false);
     expect(bad.outcome).toEqual({ kind: 'REJECTED', reason: 'EVIDENCE_REQUIRED', campaignId: 'c1', totalAmountWon: 0 });
     expect(bad.cases).toEqual([noProof]);
-    const withProof = applyReviewDecision([{ ...noProof, evidenceIds: ['doc-9'] }], { approved: true, additionalAmountWon: 100_000, evidenceIds: ['doc-9'] }, false);
+    const withProof = applyReviewDecision(
+      [{ ...noProof, evidenceIds: ['doc-9'] }],
+      { approved: true, additionalAmountWon: 100_000, evidenceIds: ['doc-9'] },
+      false,
+    );
     expect(withProof.outcome).toMatchObject({ kind: 'APPLIED', status: 'APPROVED', evidenceIds: ['doc-9'] });
   });
 
   it('checks the amount before the evidence, and the case before either', () => {
-    expect(applyReviewDecision([noProof], { approved: true, additionalAmountWon: -1 }, false).outcome).toMatchObject({ reason: 'INVALID_AMOUNT' });
+    expect(applyReviewDecision([noProof], { approved: true, additionalAmountWon: -1 }, false).outcome).toMatchObject({
+      reason: 'INVALID_AMOUNT',
+    });
     expect(applyReviewDecision([], { approved: true, additionalAmountWon: 1 }, false).outcome).toEqual({ kind: 'WAIT' });
     const decided = applyReviewDecision([pending()], { approved: true, additionalAmountWon: 1, ...proof }, false);
-    expect(applyReviewDecision(decided.cases, { approved: true, additionalAmountWon: 1 }, false).outcome).toMatchObject({ reason: 'ALREADY_DECIDED' });
+    expect(applyReviewDecision(decided.cases, { approved: true, additionalAmountWon: 1 }, false).outcome).toMatchObject({
+      reason: 'ALREADY_DECIDED',
+    });
   });
 });

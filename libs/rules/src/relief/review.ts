@@ -24,7 +24,14 @@ export interface ReviewRequest {
 }
 
 export type ReviewOutcome =
-  | { kind: 'APPLIED'; status: 'APPROVED' | 'DECLINED'; campaignId: string; additionalAmountWon: number; totalAmountWon: number; evidenceIds: string[] }
+  | {
+      kind: 'APPLIED';
+      status: 'APPROVED' | 'DECLINED';
+      campaignId: string;
+      additionalAmountWon: number;
+      totalAmountWon: number;
+      evidenceIds: string[];
+    }
   | { kind: 'REJECTED'; reason: ReviewRejection; campaignId: string | null; totalAmountWon: number }
   /** The merchant has no case in review: maybe its report is still on its way (out of order). */
   | { kind: 'WAIT' };
@@ -35,7 +42,12 @@ export type ReviewOutcome =
  * neither pays nor closes the case, and a corrected decision can follow.
  */
 export function judgeReviewAmount(req: ReviewRequest): number | null {
-  const amount = req.additionalAmountWon === null || req.additionalAmountWon === undefined ? (req.approved ? null : 0) : wholeWon(req.additionalAmountWon);
+  const amount =
+    req.additionalAmountWon === null || req.additionalAmountWon === undefined
+      ? req.approved
+        ? null
+        : 0
+      : wholeWon(req.additionalAmountWon);
   if (amount === null) return null;
   if (req.approved ? amount === 0 : amount !== 0) return null;
   return amount;
@@ -47,7 +59,10 @@ export function judgeReviewAmount(req: ReviewRequest): number | null {
  * document the case does not hold is UNKNOWN_EVIDENCE. Returns the documents relied on (deduped,
  * in the order named) or the reason.
  */
-export function judgeReviewEvidence(c: Pick<ReviewCase, 'evidenceIds'>, req: ReviewRequest): { ok: true; evidenceIds: string[] } | { ok: false; reason: 'EVIDENCE_REQUIRED' | 'UNKNOWN_EVIDENCE' } {
+export function judgeReviewEvidence(
+  c: Pick<ReviewCase, 'evidenceIds'>,
+  req: ReviewRequest,
+): { ok: true; evidenceIds: string[] } | { ok: false; reason: 'EVIDENCE_REQUIRED' | 'UNKNOWN_EVIDENCE' } {
   const named = [...new Set(req.evidenceIds ?? [])];
   if (req.approved && (named.length === 0 || c.evidenceIds.length === 0)) return { ok: false, reason: 'EVIDENCE_REQUIRED' };
   const held = new Set(c.evidenceIds);
@@ -75,16 +90,29 @@ export function applyReviewDecision(
   const amount = judgeReviewAmount(req);
   if (amount === null) {
     const target = pending ?? byAge[byAge.length - 1];
-    return { outcome: { kind: 'REJECTED', reason: 'INVALID_AMOUNT', campaignId: target?.campaignId ?? null, totalAmountWon: target ? total(target) : 0 }, cases };
+    return {
+      outcome: {
+        kind: 'REJECTED',
+        reason: 'INVALID_AMOUNT',
+        campaignId: target?.campaignId ?? null,
+        totalAmountWon: target ? total(target) : 0,
+      },
+      cases,
+    };
   }
   if (!pending) {
     const last = byAge[byAge.length - 1];
-    if (last) return { outcome: { kind: 'REJECTED', reason: 'ALREADY_DECIDED', campaignId: last.campaignId, totalAmountWon: total(last) }, cases };
+    if (last)
+      return { outcome: { kind: 'REJECTED', reason: 'ALREADY_DECIDED', campaignId: last.campaignId, totalAmountWon: total(last) }, cases };
     if (!waitOver) return { outcome: { kind: 'WAIT' }, cases };
     return { outcome: { kind: 'REJECTED', reason: 'NOT_IN_REVIEW', campaignId: null, totalAmountWon: 0 }, cases };
   }
   const evidence = judgeReviewEvidence(pending, req);
-  if (!evidence.ok) return { outcome: { kind: 'REJECTED', reason: evidence.reason, campaignId: pending.campaignId, totalAmountWon: total(pending) }, cases };
+  if (!evidence.ok)
+    return {
+      outcome: { kind: 'REJECTED', reason: evidence.reason, campaignId: pending.campaignId, totalAmountWon: total(pending) },
+      cases,
+    };
   const decided: ReviewCase = { ...pending, state: req.approved ? 'APPROVED' : 'DECLINED', additionalAmountWon: amount };
   return {
     outcome: {

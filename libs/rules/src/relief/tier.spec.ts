@@ -65,7 +65,13 @@ describe('relief tier (R10) at every boundary', () => {
 
   it('does not depend on the order the tiers are listed in', () => {
     const reversed = { relief: { tiers: [...relief2023.relief.tiers].reverse() } };
-    expect([0, 300_000, 300_001, 500_000, 500_001].map((l) => verdict(l, reversed))).toEqual(['T30K:30000', 'T30K:30000', 'T50K:50000', 'T50K:50000', 'REVIEW:0']);
+    expect([0, 300_000, 300_001, 500_000, 500_001].map((l) => verdict(l, reversed))).toEqual([
+      'T30K:30000',
+      'T30K:30000',
+      'T50K:50000',
+      'T50K:50000',
+      'REVIEW:0',
+    ]);
   });
 
   it('sends every report to review when the campaign has a relief programme without tiers', () => {

@@ -12,8 +12,7 @@ export interface ReliefProgramme {
 }
 
 export type ReportVerdict =
-  | { ok: true; tier: ReliefTierName; amountWon: number; assessedLossWon: number }
-  | { ok: false; reason: ReportRejection };
+  { ok: true; tier: ReliefTierName; amountWon: number; assessedLossWon: number } | { ok: false; reason: ReportRejection };
 
 /**
  * R10: the tier of a damage report from its assessed sales loss, with the campaign's tiers.
