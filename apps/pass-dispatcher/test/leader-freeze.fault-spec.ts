@@ -101,6 +101,22 @@ describe('a frozen sender is replaced and fenced', () => {
     if (!frozen) throw new Error(`unknown leader ${before.leader_id}`);
     frozen.kill('SIGSTOP');
     const frozenAt = Date.now();
+    // As if frozen inside a watermark commit: the campaign row stays locked for longer than the lock
+    // session's idle timeout, so the takeover UPDATE waits behind it. The new leader's lock session
+    // must stay alive through that wait (it once was ended as idle, and leadership flapped).
+    const rowHolder = await dbClient(db);
+    await rowHolder.query('BEGIN');
+    await rowHolder.query('SELECT 1 FROM pass_campaign WHERE campaign_id = $1 FOR UPDATE', [campaignId]);
+    const rowReleased = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        rowHolder
+          .query('COMMIT')
+          .catch(() => undefined)
+          .finally(() => {
+            void rowHolder.end().then(resolve, resolve);
+          });
+      }, 7000),
+    );
     const after = await waitFor(
       'takeover',
       async () => {
@@ -111,9 +127,10 @@ describe('a frozen sender is replaced and fenced', () => {
       100,
     );
     const tookMs = Date.now() - frozenAt;
+    await rowReleased;
     expect(Number(after.leader_epoch)).toBeGreaterThan(Number(before.leader_epoch));
-    // not before Postgres ended the idle session (3 s), and not much later
-    expect(tookMs).toBeGreaterThanOrEqual(2500);
+    // not before the row holder let go (7 s, after Postgres ended the frozen session at 3 s), and not much later
+    expect(tookMs).toBeGreaterThanOrEqual(6500);
     expect(tookMs).toBeLessThan(20_000);
     await waitFor('new leader progressing', async () => ((await leader())?.sent_watermark ?? 0) > before.sent_watermark + 50, 30_000, 100);
 

@@ -42,6 +42,7 @@ const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
 export class DispatchCoordinator implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger('DispatchCoordinator');
   private client: Client | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
   private readonly senders = new Map<string, CampaignSender>();
   private readonly task: IntervalTask;
   private readonly channel: ChannelClient;
@@ -53,7 +54,11 @@ export class DispatchCoordinator implements OnApplicationBootstrap, BeforeApplic
     private readonly messaging: MessagingRuntime,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
-    this.channel = new ChannelClient(config.TALK_CHANNEL_URL, config.CHANNEL_TIMEOUT_MS, new ServiceToken(authSecret(config), 'pass-dispatcher', ['pass-dispatcher']));
+    this.channel = new ChannelClient(
+      config.TALK_CHANNEL_URL,
+      config.CHANNEL_TIMEOUT_MS,
+      new ServiceToken(authSecret(config), 'pass-dispatcher', ['pass-dispatcher']),
+    );
     this.task = new IntervalTask(this.log, config.LEADER_POLL_MS, () => this.poll());
   }
 
@@ -100,7 +105,9 @@ export class DispatchCoordinator implements OnApplicationBootstrap, BeforeApplic
     const campaigns = (await this.ds.query(`SELECT campaign_id FROM pass_campaign ORDER BY campaign_id`)) as { campaign_id: string }[];
     for (const { campaign_id: id } of campaigns) {
       if (this.senders.has(id) || this.shuttingDown) continue;
-      const [got] = (await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked', [SENDER_LOCK_CLASS, id])).rows;
+      const [got] = (
+        await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked', [SENDER_LOCK_CLASS, id])
+      ).rows;
       if (!got?.locked) continue;
       try {
         await this.takeOver(id);
@@ -138,7 +145,9 @@ export class DispatchCoordinator implements OnApplicationBootstrap, BeforeApplic
     );
     this.senders.set(campaignId, sender);
     sender.start();
-    this.log.log(`${this.config.INSTANCE_ID} is now the sender of ${campaignId} (epoch ${row.leader_epoch}, watermark ${row.sent_watermark})`);
+    this.log.log(
+      `${this.config.INSTANCE_ID} is now the sender of ${campaignId} (epoch ${row.leader_epoch}, watermark ${row.sent_watermark})`,
+    );
   }
 
   private async connection(): Promise<Client | null> {
@@ -167,6 +176,16 @@ export class DispatchCoordinator implements OnApplicationBootstrap, BeforeApplic
       this.log.warn(`idle_session_timeout not available: ${String(e)}`);
     });
     this.client = client;
+    // Keeps the session busy on its own timer: a poll round can wait longer than the idle timeout
+    // (a takeover UPDATE queued behind a frozen leader's open transaction on the campaign row), and
+    // an idle lock session would then be ended under a live leader. A frozen process stops this too.
+    this.heartbeat = setInterval(
+      () => {
+        client.query('SELECT 1').catch(() => undefined);
+      },
+      Math.max(100, Math.min(this.config.LEADER_POLL_MS, timeout / 3)),
+    );
+    this.heartbeat.unref();
     return client;
   }
 
@@ -174,6 +193,8 @@ export class DispatchCoordinator implements OnApplicationBootstrap, BeforeApplic
   private async release(why: string): Promise<void> {
     const client = this.client;
     this.client = null;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
     const senders = [...this.senders.values()];
     this.senders.clear();
     if (senders.length > 0) this.log.warn(`stopping ${senders.length} sender(s): ${why}`);
