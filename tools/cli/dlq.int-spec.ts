@@ -4,10 +4,9 @@ import { promisify } from 'node:util';
 import { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import { dlqName, Topics } from '@platform/contracts';
-import { createKafka, SafePublisher } from '@platform/messaging';
+import { createKafka, readDeadLetters, replayDeadLetters, SafePublisher } from '@platform/messaging';
 import { createTestDatabase, createTestTopics, TestDatabase, testInfra, waitFor } from '@platform/testing';
 import { claim, ClaimFeeder, createFixtureApp } from '@platform/messaging/testing';
-import { readDeadLetters, replayDeadLetters } from './dlq-store';
 
 jest.setTimeout(120_000);
 const run = promisify(execFile);

@@ -7,10 +7,9 @@ import { Command } from 'commander';
 import Table from 'cli-table3';
 import { readFileSync } from 'node:fs';
 import { kafkaSecurityEnv, loadConfig, platformEnv } from '@platform/config';
-import { createKafka, SafePublisher } from '@platform/messaging';
+import { countDeadLetters, createKafka, deadLetterTopics, readDeadLetters, replayDeadLetters, SafePublisher } from '@platform/messaging';
 import { localClusterSecurity } from '../infra/kafka';
-import { countDeadLetters, deadLetterTopics, readDeadLetters, replayDeadLetters } from './dlq-store';
-import { maskDeadLetterValue, maskPhoneNumbersInText } from './mask';
+import { maskDeadLetterValue, maskPhoneNumbersInText } from '@platform/rules';
 
 // SASL/TLS from KAFKA_SECURITY_PROTOCOL & co.; against this checkout's secured cluster the ops principal by default
 const env = loadConfig(platformEnv.pick({ KAFKA_BROKERS: true, KAFKA_TOPIC_PREFIX: true }).extend(kafkaSecurityEnv.shape));

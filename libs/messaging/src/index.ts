@@ -1,5 +1,6 @@
 export * from './clock';
 export * from './consumer';
+export * from './dlq-store';
 export * from './kafka-client';
 export * from './metrics';
 export * from './migration';

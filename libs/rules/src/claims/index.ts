@@ -1,2 +1,3 @@
 export * from './phone';
 export * from './eligibility';
+export * from './phone-mask';

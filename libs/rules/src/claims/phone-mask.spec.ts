@@ -1,4 +1,4 @@
-import { maskDeadLetterValue, maskDigits, maskPhoneNumbersInText } from './mask';
+import { maskDeadLetterValue, maskDigits, maskPhoneNumbersInText } from './phone-mask';
 
 describe('dead-letter masking', () => {
   it('masks every digit but the last two, keeping separators', () => {

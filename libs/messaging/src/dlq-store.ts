@@ -1,6 +1,8 @@
 import { Kafka } from 'kafkajs';
-import { DLQ_SUFFIX, dlqName, headersToStrings, plannedTopics } from '@platform/contracts';
-import { DLQ_HEADERS, HeaderList, headerListFromJson, headerListOf, OutgoingRecord, SafePublisher } from '@platform/messaging';
+// Reading and replaying dead-letter topics: the DLQ CLI (tools/cli/dlq.ts) and the ops console.
+import { DLQ_SUFFIX, headersToStrings, plannedTopics } from '@platform/contracts';
+import type { SafePublisher } from './publisher';
+import { DLQ_HEADERS, HeaderList, headerListFromJson, headerListOf, OutgoingRecord } from './records';
 
 export interface DeadLetter {
   topic: string;
@@ -116,16 +118,19 @@ export async function replayDeadLetters(
   letters: DeadLetter[],
   prefix = '',
   valueOverride?: Buffer,
+  /** Who asked (the ops console's logged-in person): travels with the record as `dlq-replayed-by`. */
+  replayedBy?: string,
 ): Promise<number> {
   const records: OutgoingRecord[] = letters.map((l) => ({
     topic: prefix + l.source.topic,
     key: l.rawKey,
     value: valueOverride ?? l.value,
-    headers: { 'dlq-replayed-from': `${l.topic}:${l.partition}:${l.offset}` },
+    headers: {
+      'dlq-replayed-from': `${l.topic}:${l.partition}:${l.offset}`,
+      ...(replayedBy !== undefined ? { 'dlq-replayed-by': replayedBy } : {}),
+    },
     headerList: l.originalHeaders.filter(([k, v]) => v !== null && !k.startsWith('dlq-')),
   }));
   await publisher.publish(records);
   return records.length;
 }
-
-export { dlqName };

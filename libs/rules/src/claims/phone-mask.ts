@@ -1,4 +1,4 @@
-// Phone numbers in dead letters are personal data: `npm run dlq -- show` masks them unless --reveal.
+// Phone numbers in dead letters are personal data: `npm run dlq -- show` and the ops console mask them.
 import { findPhoneNumbersInText } from 'libphonenumber-js/max';
 
 const PHONE_KEY = /phone|msisdn|mobile/i;
