@@ -8,3 +8,4 @@ export * from './topics';
 export * from './state';
 export * from './up';
 export { ROOT, LOCAL_DIR, LOGS_DIR, PIDS_DIR } from './paths';
+export * from './zones';

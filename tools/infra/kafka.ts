@@ -23,6 +23,7 @@ import { ensureMavenLibs } from './maven';
 import { KAFKA_DEPLOY_DIR, KAFKA_LIBS_DIR, KAFKA_LOCAL_DIR, KAFKA_LOG4J2_FILE, ROOT, rel } from './paths';
 import { GiveUp, isAlive, livePid, portOpen, removeFile, spawnDetached, stopPid, tail, waitFor, waitForExit } from './processes';
 import type { BrokersMode } from './state';
+import { brokerZone } from './zones';
 
 export type { BrokersMode } from './state';
 
@@ -141,7 +142,8 @@ function serverProperties(node: BrokerNode): string {
     'delete.topic.enable': true,
   };
   if (node.mode === 3) {
-    props['broker.rack'] = `rack-${node.id}`;
+    // one node per zone: replica placement and the zone drill (npm run drill -- zone-outage) use it
+    props['broker.rack'] = brokerZone(node.id);
     const brokerPassword = clusterCredentials(modeDir(3)).broker;
     Object.assign(props, secureNodeProperties({ port: node.port, controllerPort: node.controllerPort, host: HOST, brokerPassword }));
   }

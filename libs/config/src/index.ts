@@ -73,6 +73,11 @@ export const platformEnv = z.object({
   /** Share of new traces recorded (children follow their parent's decision). */
   TRACE_SAMPLE_RATIO: z.coerce.number().min(0).max(1).default(1),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** The failure zone this replica runs in (e.g. zone-b), shown by /health/* and in Postgres' application_name. */
+  ZONE: z
+    .string()
+    .regex(/^[a-z0-9-]{1,40}$/)
+    .optional(),
   /** Interface the HTTP server binds to: loopback unless a deployment says otherwise (e.g. 0.0.0.0 in a container). */
   HOST: z.string().min(1).default('127.0.0.1'),
   /** `production` refuses development defaults for secrets (the HTTP signing key, the phone hash secret). */

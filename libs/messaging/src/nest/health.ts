@@ -12,6 +12,11 @@ export class MessagingHealthIndicator {
     private readonly indicators: HealthIndicatorService,
   ) {}
 
+  /** Which replica answers: service and zone (always up; it only names the instance). */
+  instance(): HealthIndicatorResult {
+    return this.indicators.check('instance').up({ service: this.runtime.options.service, zone: this.runtime.options.zone ?? null });
+  }
+
   /** Consumers connected and making progress (not stuck). */
   consumers(): HealthIndicatorResult {
     const i = this.indicators.check('kafka-consumers');
@@ -58,7 +63,7 @@ export class HealthController {
   @Get('live')
   @HealthCheck()
   live() {
-    return this.health.check([]);
+    return this.health.check([() => this.messaging.instance()]);
   }
 
   /** Ready to do work: database reachable, consumers not stuck, outbox publishing. */
@@ -66,6 +71,7 @@ export class HealthController {
   @HealthCheck()
   ready() {
     return this.health.check([
+      () => this.messaging.instance(),
       () => this.db.pingCheck('database', { timeout: 2000 }),
       () => this.messaging.consumers(),
       () => this.messaging.outbox(),

@@ -30,6 +30,8 @@ export interface MessagingOptions {
   outboxBackpressureRows?: number;
   /** See BatchConsumerOptions.onOffsetMismatch. */
   onOffsetMismatch?: 'rewind' | 'halt';
+  /** The failure zone of this replica (ZONE), reported by health. */
+  zone?: string;
 }
 
 /**

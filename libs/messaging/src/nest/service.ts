@@ -61,7 +61,7 @@ export interface ServiceInfrastructure {
     'DATABASE_URL' | 'DB_POOL_SIZE' | 'KAFKA_BROKERS' | 'KAFKA_TOPIC_PREFIX' | 'CONSUMER_CHUNK_SIZE' | 'CONSUMER_CONCURRENCY'
   > &
     Partial<KafkaSecurityEnv> &
-    Partial<Pick<PlatformEnv, 'OUTBOX_BACKPRESSURE_ROWS' | 'CONSUMER_ON_OFFSET_MISMATCH'>>;
+    Partial<Pick<PlatformEnv, 'OUTBOX_BACKPRESSURE_ROWS' | 'CONSUMER_ON_OFFSET_MISMATCH' | 'ZONE'>>;
   database: string;
   migrations: MixedList<string | (new () => unknown)>;
   clock?: Clock;
@@ -77,7 +77,7 @@ export function serviceInfrastructure(o: ServiceInfrastructure): DynamicModule[]
         url: databaseUrl(o.config.DATABASE_URL, o.database),
         migrations: o.migrations,
         poolSize: o.config.DB_POOL_SIZE,
-        applicationName: o.service,
+        applicationName: o.config.ZONE ? `${o.service}@${o.config.ZONE}` : o.service,
       }),
     ),
     MessagingModule.forRoot(
@@ -91,6 +91,7 @@ export function serviceInfrastructure(o: ServiceInfrastructure): DynamicModule[]
         outboxBackpressureRows: o.config.OUTBOX_BACKPRESSURE_ROWS,
         onOffsetMismatch: o.config.CONSUMER_ON_OFFSET_MISMATCH,
         relay: o.relay,
+        zone: o.config.ZONE,
       },
       { clock: o.clock },
     ),
