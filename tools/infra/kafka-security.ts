@@ -3,6 +3,9 @@
 // ops and admin), ACLs generated from the contract's ownership table. Credentials are created at
 // format time (kafka-storage format --add-scram) and written for kcat and the Kafka CLI tools to
 // .local/credentials/<principal>.properties. The single broker stays PLAINTEXT for everyday work.
+// librdkafka before 2.6.1 (Debian 12's kcat) computes a SCRAM proof Kafka 4 rejects (a doubled
+// nonce, confluentinc/librdkafka#4895), so the client listener also offers PLAIN with the same
+// principals and passwords for those tools; the same ACLs apply whatever the mechanism.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -24,6 +27,8 @@ export const CREDENTIALS_DIR = path.join(LOCAL_DIR, 'credentials');
 /** The brokers' and controllers' own identity (inter-broker SCRAM, controller PLAIN); a super user. */
 export const BROKER_PRINCIPAL = 'broker';
 export const SASL_MECHANISM = 'SCRAM-SHA-512';
+/** What the librdkafka properties files use (see the header): PLAIN, over the loopback listener only. */
+export const LIBRDKAFKA_SASL_MECHANISM = 'PLAIN';
 
 export type ClusterCredentials = Record<KafkaPrincipal | typeof BROKER_PRINCIPAL, string>;
 
@@ -68,17 +73,22 @@ export function secureNodeProperties(o: {
   port: number;
   controllerPort: number;
   host: string;
-  brokerPassword: string;
+  credentials: ClusterCredentials;
 }): Record<string, string> {
-  const pw = o.brokerPassword;
+  const pw = o.credentials[BROKER_PRINCIPAL];
+  // PLAIN for librdkafka tools: its users are listed in the JAAS line (the broker checks them itself)
+  const plainUsers = Object.entries(o.credentials)
+    .map(([name, password]) => `user_${name}="${password}"`)
+    .join(' ');
   return {
     listeners: `SASL_PLAINTEXT://${o.host}:${o.port},CONTROLLER://${o.host}:${o.controllerPort}`,
     'advertised.listeners': `SASL_PLAINTEXT://${o.host}:${o.port},CONTROLLER://${o.host}:${o.controllerPort}`,
     'listener.security.protocol.map': 'CONTROLLER:SASL_PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
     'inter.broker.listener.name': 'SASL_PLAINTEXT',
-    'sasl.enabled.mechanisms': SASL_MECHANISM,
+    'sasl.enabled.mechanisms': `${SASL_MECHANISM},${LIBRDKAFKA_SASL_MECHANISM}`,
     'sasl.mechanism.inter.broker.protocol': SASL_MECHANISM,
     'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config': `org.apache.kafka.common.security.scram.ScramLoginModule required username="${BROKER_PRINCIPAL}" password="${pw}";`,
+    'listener.name.sasl_plaintext.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required username="${BROKER_PRINCIPAL}" password="${pw}" ${plainUsers};`,
     'sasl.mechanism.controller.protocol': 'PLAIN',
     'listener.name.controller.sasl.enabled.mechanisms': 'PLAIN',
     'listener.name.controller.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required username="${BROKER_PRINCIPAL}" password="${pw}" user_${BROKER_PRINCIPAL}="${pw}";`,
@@ -120,11 +130,23 @@ export function writeClientProperties(creds: ClusterCredentials, brokers: string
       `# Kafka principal ${p} on the local 3-broker cluster (written by npm run infra:up -- --brokers 3)`,
       `bootstrap.servers=${brokers.join(',')}`,
       'security.protocol=SASL_PLAINTEXT',
-      `sasl.mechanism=${SASL_MECHANISM}`,
     ];
-    fs.writeFileSync(file, [...common, `sasl.username=${p}`, `sasl.password=${creds[p]}`, ''].join('\n'), { mode: 0o600 });
+    const librdkafka = [
+      ...common,
+      '# PLAIN: librdkafka < 2.6.1 (Debian 12 kcat) fails SCRAM against Kafka 4; with 2.6.1+ SCRAM-SHA-512 works too',
+      `sasl.mechanism=${LIBRDKAFKA_SASL_MECHANISM}`,
+      `sasl.username=${p}`,
+      `sasl.password=${creds[p]}`,
+    ];
+    fs.writeFileSync(file, [...librdkafka, ''].join('\n'), { mode: 0o600 });
     const jaas = `org.apache.kafka.common.security.scram.ScramLoginModule required username="${p}" password="${creds[p]}";`;
-    fs.writeFileSync(path.join(dir, `${p}.jvm.properties`), [...common, `sasl.jaas.config=${jaas}`, ''].join('\n'), { mode: 0o600 });
+    fs.writeFileSync(
+      path.join(dir, `${p}.jvm.properties`),
+      [...common, `sasl.mechanism=${SASL_MECHANISM}`, `sasl.jaas.config=${jaas}`, ''].join('\n'),
+      {
+        mode: 0o600,
+      },
+    );
     return file;
   });
 }
