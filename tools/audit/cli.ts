@@ -1,6 +1,6 @@
 // `npm run audit -- [--campaign ID] [--json] [--topics] [--strict]`: checks the invariants I1-I7
 // and exits 1 if any fails. With --json, stdout is exactly one JSON object { ok, checks }.
-import Table from 'cli-table3';
+import { cliTable } from '../ops/table';
 import { Command } from 'commander';
 import { auditReaderServerUrl } from '../infra/postgres-roles';
 import { LOCAL_PG_URL } from '../infra/postgres';
@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   if (o.json) {
     process.stdout.write(`${JSON.stringify(report)}\n`);
   } else {
-    const t = new Table({
+    const t = cliTable({
       head: ['check', 'result', 'detail', 'ms'],
       colWidths: [7, 8, 100, 8],
       wordWrap: true,

@@ -3,7 +3,7 @@
 //   npm run campaign -- list [--json]
 //   npm run campaign -- template [--id my-campaign] [--hours 24]   (prints a definition around now)
 import { Command } from 'commander';
-import Table from 'cli-table3';
+import { cliTable } from '../ops/table';
 import { readFileSync } from 'node:fs';
 import { CampaignDefinition, campaignDefinition, formatZodError } from '@platform/contracts';
 import { KAKAO_2023_ASSESSMENT } from '@platform/rules';
@@ -40,7 +40,7 @@ program
     if (!res.ok) throw new Error(`claims service answered ${res.status}`);
     const { campaigns } = (await res.json()) as { campaigns: CampaignDefinition[] };
     if (o.json) return console.log(JSON.stringify({ campaigns }));
-    const t = new Table({ head: ['campaign', 'opens', 'closes', 'emoticons', 'coupons', 'pass cap'] });
+    const t = cliTable({ head: ['campaign', 'opens', 'closes', 'emoticons', 'coupons', 'pass cap'] });
     for (const c of campaigns) {
       t.push([
         c.campaignId,

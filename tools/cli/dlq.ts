@@ -4,7 +4,7 @@
 //   npm run dlq -- replay compensation.claim.requested.v1.dlq --partition 0 --offset 12 [--value-file fixed.json]
 //   npm run dlq -- replay compensation.claim.requested.v1.dlq --all [--reason-match SCHEMA] [--dry-run]
 import { Command } from 'commander';
-import Table from 'cli-table3';
+import { cliTable } from '../ops/table';
 import { readFileSync } from 'node:fs';
 import { kafkaSecurityEnv, loadConfig, platformEnv } from '@platform/config';
 import { countDeadLetters, createKafka, deadLetterTopics, readDeadLetters, replayDeadLetters, SafePublisher } from '@platform/messaging';
@@ -30,7 +30,7 @@ program
   .action(async (o: { json?: boolean }) => {
     const counts = await countDeadLetters(kafka, deadLetterTopics(prefix));
     if (o.json) return console.log(JSON.stringify({ topics: Object.fromEntries(counts) }));
-    const t = new Table({ head: ['dead-letter topic', 'messages'] });
+    const t = cliTable({ head: ['dead-letter topic', 'messages'] });
     for (const [topic, n] of counts) t.push([topic, n]);
     console.log(t.toString());
   });
@@ -55,7 +55,7 @@ program
         console.log(JSON.stringify({ ...l, keyBase64: rawKey?.toString('base64') ?? null, value: text }));
       return;
     }
-    const t = new Table({ head: ['partition:offset', 'source', 'reason', 'value (start)'], colWidths: [18, 48, 60, 40], wordWrap: true });
+    const t = cliTable({ head: ['partition:offset', 'source', 'reason', 'value (start)'], colWidths: [18, 48, 60, 40], wordWrap: true });
     for (const l of letters) {
       t.push([`${l.partition}:${l.offset}`, `${l.source.topic}[${l.source.partition}]@${l.source.offset}`, l.reason, l.text.slice(0, 120)]);
     }

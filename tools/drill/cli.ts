@@ -4,7 +4,7 @@
 // Runs on the 3-broker cluster (started if needed: npm run infra:up -- --brokers 3) with the claim
 // path's services started by the drill itself on drill-only topics and databases.
 import { Command } from 'commander';
-import Table from 'cli-table3';
+import { cliTable } from '../ops/table';
 import { randomUUID } from 'node:crypto';
 import { readInfraState, stopKafka, ensureTopics } from '../infra';
 import { ensurePostgres } from '../infra/postgres';
@@ -84,7 +84,7 @@ program
       if (o.json) {
         console.log(JSON.stringify({ drill: 'broker-loss', ok, trials }));
       } else {
-        const table = new Table({
+        const table = cliTable({
           head: [
             'trial',
             'killed',
@@ -186,13 +186,13 @@ program
       if (o.json) {
         console.log(JSON.stringify({ drill: 'chaos', ...report }));
       } else {
-        const faults = new Table({ head: ['at s', 'fault', 'target', 'lasted s', 'recovered after s (from start)', 'error'] });
+        const faults = cliTable({ head: ['at s', 'fault', 'target', 'lasted s', 'recovered after s (from start)', 'error'] });
         for (const f of report.faults)
           faults.push([f.atSeconds, f.kind, f.target, f.durationSeconds, f.secondsUntilReady ?? 'never', f.error ?? '']);
         console.log(faults.toString());
         const c = report.claims;
         const g = report.grants;
-        const t = new Table({
+        const t = cliTable({
           head: [
             'acked',
             'decided',

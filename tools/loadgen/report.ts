@@ -2,7 +2,7 @@
 // self-contained HTML report with chart.js inlined (send rate, decision rate, latency over time).
 import fs from 'node:fs';
 import path from 'node:path';
-import Table from 'cli-table3';
+import { cliTable } from '../ops/table';
 import type { LoadResult } from './run';
 
 const fmt = (n: number): string =>
@@ -19,7 +19,7 @@ export const stageLabel = (stage: string): string => (stage === 'publish' ? 'sen
 export function summaryTable(r: LoadResult): string {
   const style = { head: [], border: [] };
   const out: string[] = [];
-  const main = new Table({ style, colWidths: [26, 90], wordWrap: true });
+  const main = cliTable({ style, colWidths: [26, 90], wordWrap: true });
   main.push(
     ['run', `${r.runId} (seed ${r.seed}), campaign ${r.campaign.campaignId}${r.campaign.created ? ' (created)' : ''}`],
     ['sent', `${fmt(r.sent.claims)} claim messages: ${kv(r.sent.byKind)}`],
@@ -55,11 +55,11 @@ export function summaryTable(r: LoadResult): string {
     ],
   );
   out.push(main.toString());
-  const lat = new Table({ head: ['latency (ms)', 'count', 'p50', 'p95', 'p99', 'max'], style });
+  const lat = cliTable({ head: ['latency (ms)', 'count', 'p50', 'p95', 'p99', 'max'], style });
   for (const [stage, s] of Object.entries(r.latencyMs))
     if (s) lat.push([stageLabel(stage), fmt(s.count), fmt(s.p50), fmt(s.p95), fmt(s.p99), fmt(s.max)]);
   out.push(lat.toString());
-  const cmp = new Table({ head: ['expected vs observed', 'expected', 'observed', ''], style });
+  const cmp = cliTable({ head: ['expected vs observed', 'expected', 'observed', ''], style });
   for (const c of r.comparison) cmp.push([c.what, fmt(c.expected), fmt(c.observed), c.ok ? 'ok' : 'MISMATCH']);
   out.push(cmp.toString());
   for (const n of r.notes) out.push(`note: ${n}`);

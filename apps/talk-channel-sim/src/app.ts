@@ -1,19 +1,15 @@
-import { INestApplication, LogLevel } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { INestApplication } from '@nestjs/common';
+import { createObservedApp } from '@platform/telemetry';
 import { ChannelSimModule } from './channel-sim.module';
 import type { ChannelSimConfig } from './config';
 import type { MonotonicMs } from './tokens';
-
-const levels: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
 /** The Talk Drawer channel simulator as a Nest app (used by main.ts and by tests). */
 export async function createTalkChannelSimApp(
   config: ChannelSimConfig,
   opts: { monotonicMs?: MonotonicMs } = {},
 ): Promise<INestApplication> {
-  const app = await NestFactory.create(ChannelSimModule.forRoot(config, opts), {
-    logger: levels.slice(0, levels.indexOf(config.LOG_LEVEL) + 1),
-  });
+  const app = await createObservedApp(ChannelSimModule.forRoot(config, opts), { service: 'talk-channel-sim', level: config.LOG_LEVEL });
   app.enableShutdownHooks();
   return app;
 }

@@ -45,6 +45,8 @@ export function registeredRoutes(app: INestApplication): RegisteredRoute[] {
   for (const layer of stack) {
     if (!layer.route) continue;
     for (const path of [layer.route.path].flat()) {
+      // Middleware mounted for every path (request logging) shows up as a wildcard route: not an endpoint.
+      if (path.includes('*')) continue;
       for (const [method, on] of Object.entries(layer.route.methods))
         if (on && method !== '_all') out.push({ method: method.toUpperCase(), path });
     }

@@ -1,2 +1,4 @@
 export * from './setup';
 export * from './metrics.controller';
+export * from './logging';
+export * from './log-scrub';

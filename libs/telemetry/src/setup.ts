@@ -29,6 +29,7 @@ export interface TelemetryOptions {
 }
 
 export interface Telemetry {
+  serviceName: string;
   tracerProvider: NodeTracerProvider;
   meterProvider: MeterProvider;
   prometheus: PrometheusExporter;
@@ -66,6 +67,7 @@ export function startTelemetry(o: TelemetryOptions): Telemetry {
     ],
   });
   current = {
+    serviceName: o.serviceName,
     tracerProvider,
     meterProvider,
     prometheus,

@@ -1,13 +1,12 @@
 import { DynamicModule, INestApplication, Logger, LogLevel, Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import type { DestinationStream } from 'pino';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, MixedList } from 'typeorm';
 import type { KafkaSecurityEnv, PlatformEnv } from '@platform/config';
 import { databaseUrl, ensureDatabase, migrate, serviceDataSourceOptions } from '@platform/persistence';
+import { createObservedApp, currentTelemetry } from '@platform/telemetry';
 import { Clock } from '../clock';
 import { MessagingModule, startMessaging } from './module';
-
-const levels: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
 /**
  * Creates a service's Nest app the same way in production and in tests: its database exists and
@@ -16,11 +15,22 @@ const levels: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
  */
 export async function createServiceApp(
   rootModule: DynamicModule | Type,
-  o: { serverUrl: string; database: string; logLevel?: LogLevel },
+  o: {
+    serverUrl: string;
+    database: string;
+    logLevel?: LogLevel;
+    /** The `service` of log lines; default: the name telemetry was started with. */
+    service?: string;
+    /** Tests read the JSON log lines back from here. */
+    logDestination?: DestinationStream;
+  },
 ): Promise<INestApplication> {
   await ensureDatabase(o.serverUrl, o.database);
-  const upTo = levels.indexOf(o.logLevel ?? 'log');
-  const app = await NestFactory.create(rootModule, { logger: levels.slice(0, upTo + 1), bufferLogs: false });
+  const app = await createObservedApp(rootModule, {
+    service: o.service ?? currentTelemetry()?.serviceName ?? o.database,
+    level: o.logLevel,
+    destination: o.logDestination,
+  });
   app.enableShutdownHooks();
   installCrashGuard(app);
   await migrate(app.get(DataSource));
