@@ -7,7 +7,7 @@ import { deleteTopicsWithPrefix, ensureTopics } from './topics';
 describe('topic tooling: partition plan', () => {
   const brokers = testInfra().brokers;
   const prefix = `t-partitions-${uniqueSuffix()}.`;
-  const topics = [Topics.claimRequested, Topics.campaignDefined].map((t) => t.name);
+  const topics: string[] = [Topics.claimRequested, Topics.campaignDefined].map((t) => t.name);
   const partitionsOf = async (): Promise<Record<string, number>> => {
     const admin = testKafka(brokers).admin();
     await admin.connect();

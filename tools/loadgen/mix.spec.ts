@@ -1,4 +1,4 @@
-import { decode, Topics } from '@platform/contracts';
+import { decode, formatReason, Topics } from '@platform/contracts';
 import { assessDamageReport, judgeEligibility, judgePhone, KAKAO_2023_ASSESSMENT } from '@platform/rules';
 import {
   CampaignFacts,
@@ -103,7 +103,7 @@ describe('ClaimGenerator', () => {
         expect(m.expect.outcome).toBe('DLQ');
         continue;
       }
-      if (!decoded.ok) throw new Error(`${m.kind} does not decode: ${decoded.reason}`);
+      if (!decoded.ok) throw new Error(`${m.kind} does not decode: ${formatReason(decoded.reason)}`);
       const v = decoded.value;
       expect(v.eventId).toBe(m.eventId);
       expect(m.key).toBe(v.accountId);

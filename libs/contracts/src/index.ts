@@ -5,6 +5,7 @@ export * from './ops';
 export * from './campaign';
 export * from './topics';
 export * from './codec';
+export * from './reasons';
 export * from './asyncapi';
 export * from './headers';
 export * from './ownership';

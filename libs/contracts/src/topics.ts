@@ -7,8 +7,9 @@ import * as outbound from './outbound';
  * Every topic of the platform, in one place: name (with version), partition key, value schema,
  * planned partition count. Nothing else in the repo spells a topic name.
  */
-export interface TopicSpec<S extends z.ZodType = z.ZodType> {
-  readonly name: string;
+export interface TopicSpec<S extends z.ZodType = z.ZodType, N extends string = string> {
+  /** Kept as a literal type (`'coupon.issued.v1'`), so names and payloads can be matched at compile time. */
+  readonly name: N;
   readonly schema: S;
   /** Partition key: keeps one account's (or merchant's) events in order. */
   readonly key: (value: z.infer<S>) => string;
@@ -20,7 +21,7 @@ export interface TopicSpec<S extends z.ZodType = z.ZodType> {
   readonly summary: string;
 }
 
-function topic<S extends z.ZodType>(spec: TopicSpec<S>): TopicSpec<S> {
+function topic<S extends z.ZodType, const N extends string>(spec: TopicSpec<S, N>): TopicSpec<S, N> {
   return spec;
 }
 

@@ -13,7 +13,7 @@ import {
 import { createHash } from 'node:crypto';
 import { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { DataSource, EntityManager } from 'typeorm';
-import { decode, headersToStrings, TopicSpec, topicSpecByName } from '@platform/contracts';
+import { decode, DlqReason, dlqReason, formatReason, headersToStrings, TopicSpec, topicSpecByName, WaitReason } from '@platform/contracts';
 import { isTransientError } from '@platform/persistence';
 import { Clock, systemClock } from './clock';
 import { messagingMetrics } from './metrics';
@@ -645,7 +645,15 @@ export class BatchConsumer {
             if (!alive()) throw new Aborted();
             continue;
           }
-          await this.deadLetterOrPark(handler, topic, partition, one, one.invalid ?? `HANDLER_ERROR: ${errorText(e)}`, heartbeat, alive);
+          await this.deadLetterOrPark(
+            handler,
+            topic,
+            partition,
+            one,
+            one.invalid ?? dlqReason('HANDLER_ERROR', errorText(e)),
+            heartbeat,
+            alive,
+          );
           break;
         }
       }
@@ -661,7 +669,7 @@ export class BatchConsumer {
     topic: string,
     partition: number,
     one: Prepared,
-    reason: string,
+    reason: DlqReason,
     heartbeat: () => Promise<void>,
     alive: () => boolean,
   ): Promise<void> {
@@ -705,7 +713,7 @@ export class BatchConsumer {
   }
 
   /** Last resort: the message as received, the reason and the failure, and the offset advanced. */
-  private async park(topic: string, partition: number, one: Prepared, reason: string, failure: string): Promise<void> {
+  private async park(topic: string, partition: number, one: Prepared, reason: DlqReason, failure: string): Promise<void> {
     await this.o.dataSource.transaction(async (manager) => {
       const next = await this.lockOffset(manager, topic, partition);
       if (BigInt(one.raw.offset) < next) return;
@@ -721,7 +729,7 @@ export class BatchConsumer {
           one.raw.value,
           JSON.stringify(headerListToJson(one.message.headerList)),
           one.message.rawTimestamp,
-          reason.replaceAll('\u0000', ' '), // text columns cannot hold NUL
+          formatReason(reason).replaceAll('\u0000', ' '), // text columns cannot hold NUL
           failure.replaceAll('\u0000', ' '),
         ],
       );
@@ -789,7 +797,7 @@ export class BatchConsumer {
       for (const p of fresh) {
         if (p.invalid !== null) {
           ctx.outgoing.push(this.deadLetter(topic, partition, p, p.invalid, ctx.now));
-          p.span.setStatus({ code: SpanStatusCode.ERROR, message: p.invalid });
+          p.span.setStatus({ code: SpanStatusCode.ERROR, message: formatReason(p.invalid) });
         } else {
           valid.push(p.message);
         }
@@ -807,7 +815,7 @@ export class BatchConsumer {
     if (wroteOutbox) this.o.onOutboxWrite?.();
   }
 
-  private deadLetter(topic: string, partition: number, p: Prepared, reason: string, now: Date) {
+  private deadLetter(topic: string, partition: number, p: Prepared, reason: DlqReason, now: Date) {
     return deadLetterRecord(this.o.namer, this.o.groupId, {
       topic,
       partition,
@@ -852,7 +860,7 @@ export class BatchConsumer {
           JSON.stringify(m.headers).replace(/\\u0000/g, ''),
           JSON.stringify(headerListToJson(m.headerList)),
           m.timestamp,
-          d.reason,
+          formatReason(d.reason),
           ctx.now,
           String(d.maxWaitMs),
         ],
@@ -891,14 +899,14 @@ export class BatchConsumer {
         handled += await this.retryDeferredRound(id);
       } catch (e) {
         if (isTransientError(e)) return handled;
-        handled += await this.retryDeferredRound(id, `HANDLER_ERROR: ${errorText(e)}`);
+        handled += await this.retryDeferredRound(id, dlqReason('HANDLER_ERROR', errorText(e)));
       }
     }
     return handled;
   }
 
   /** One round over due deferred rows (or one row); `failure` dead-letters that row unhandled. */
-  private async retryDeferredRound(onlyId: string | null, failure?: string): Promise<number> {
+  private async retryDeferredRound(onlyId: string | null, failure?: DlqReason): Promise<number> {
     let handled = 0;
     await this.o.dataSource.transaction(async (manager) => {
       const now = this.clock.now();
@@ -916,7 +924,7 @@ export class BatchConsumer {
         const group = rows.filter((r) => r.topic === topicName);
         const messages = new Map<InboundMessage<unknown>, DeferredRow>();
         for (const r of group) {
-          const decoded = spec ? decode(spec, r.value) : { ok: false as const, reason: 'UNKNOWN_TOPIC' };
+          const decoded = spec ? decode(spec, r.value) : { ok: false as const, reason: dlqReason('UNKNOWN_TOPIC', topicName) };
           const headers = r.headers;
           const parent = propagation.extract(ROOT_CONTEXT, headers, getter);
           const timestamp = new Date(r.kafka_timestamp);
@@ -942,19 +950,17 @@ export class BatchConsumer {
         const ctx = new TxContext(manager, this.o.namer, this.o.groupId, now);
         // A row whose topic this group no longer handles (a handler removed in a release) is
         // dead-lettered with that reason, never deleted as if it had been handled.
-        const why = failure ?? (handler ? undefined : `NO_HANDLER: group ${this.o.groupId} no longer handles ${topicName}`);
-        if (why) {
-          for (const m of messages.keys()) ctx.retryLater(m, why, 0);
-        } else if (handler) {
-          await handler.handle([...messages.keys()], ctx);
-        }
+        const why = failure ?? (handler ? undefined : dlqReason('NO_HANDLER', `group ${this.o.groupId} no longer handles ${topicName}`));
+        if (!why && handler) await handler.handle([...messages.keys()], ctx);
         const again = new Map(ctx.deferrals.map((d) => [d.message, d]));
         for (const [m, row] of messages) {
           const d = again.get(m);
-          if (!d) {
+          const giveUp =
+            why ?? (d && now.getTime() >= new Date(row.give_up_at).getTime() ? timedOut(d.reason, row.attempts + 1) : undefined);
+          if (!giveUp && !d) {
             await manager.query('DELETE FROM deferred_message WHERE id = $1', [row.id]);
             handled++;
-          } else if (why || now.getTime() >= new Date(row.give_up_at).getTime()) {
+          } else if (giveUp) {
             ctx.outgoing.push(
               deadLetterRecord(this.o.namer, this.o.groupId, {
                 topic: m.topic,
@@ -964,7 +970,7 @@ export class BatchConsumer {
                 value: m.rawValue,
                 headerList: m.headerList,
                 timestamp: m.rawTimestamp,
-                reason: why ?? `DEFERRED_TIMEOUT: ${d.reason} (gave up after ${row.attempts + 1} attempts)`,
+                reason: giveUp,
                 now,
               }),
             );
@@ -977,7 +983,7 @@ export class BatchConsumer {
               `UPDATE deferred_message SET attempts = attempts + 1, reason = $2,
                         next_attempt_at = LEAST($3::timestamptz + ($4 || ' milliseconds')::interval, give_up_at)
                   WHERE id = $1`,
-              [row.id, d.reason, now, String(delayMs)],
+              [row.id, d ? formatReason(d.reason) : row.reason, now, String(delayMs)],
             );
           }
         }
@@ -994,8 +1000,13 @@ interface Prepared {
   raw: KafkaMessage;
   parent: Context;
   span: Span;
-  invalid: string | null;
+  invalid: DlqReason | null;
   message: InboundMessage<unknown>;
+}
+
+/** A deferred message past its bound: parked with the reason it waited for. */
+function timedOut(wait: WaitReason, attempts: number): DlqReason {
+  return dlqReason('DEFERRED_TIMEOUT', `${formatReason(wait)} (gave up after ${attempts} attempts)`);
 }
 
 interface DeferredRow {

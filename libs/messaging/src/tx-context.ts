@@ -1,7 +1,18 @@
 import { Context, context as otelContext, propagation } from '@opentelemetry/api';
 import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
-import { dlqName, encode, PayloadOf, TopicKey, Topics, TopicSpec } from '@platform/contracts';
+import {
+  DlqReason,
+  dlqName,
+  dlqReason,
+  encode,
+  formatReason,
+  PayloadOf,
+  TopicKey,
+  Topics,
+  TopicSpec,
+  WaitReason,
+} from '@platform/contracts';
 import { DLQ_HEADERS, HeaderList, headerListToJson, OutgoingRecord } from './records';
 import { TopicNamer } from './topic-namer';
 
@@ -38,13 +49,13 @@ export function requestHash(m: InboundMessage<unknown>): string {
 }
 
 /** The DLQ reason for an eventId used again for another request (contract 2026-12). */
-export function eventIdReusedReason(eventId: string, what: string): string {
-  return `EVENT_ID_REUSED: eventId ${eventId} was already used for a different ${what}`;
+export function eventIdReusedReason(eventId: string, what: string): DlqReason {
+  return dlqReason('EVENT_ID_REUSED', `eventId ${eventId} was already used for a different ${what}`);
 }
 
 export interface DeferRequest {
   message: InboundMessage<unknown>;
-  reason: string;
+  reason: WaitReason;
   maxWaitMs: number;
 }
 
@@ -76,8 +87,11 @@ export class TxContext {
     return result.records;
   }
 
-  /** Emits an event in this transaction; `cause` links it to the message it answers. */
-  emit<K extends TopicKey>(topic: K, payload: PayloadOf<K>, cause?: InboundMessage<unknown>): void {
+  /**
+   * Emits an event in this transaction; `cause` (the message it answers, or a trace context of
+   * `causedBy`) is the trace it continues, else the active span's.
+   */
+  emit<K extends TopicKey>(topic: K, payload: PayloadOf<K>, cause?: Pick<InboundMessage<unknown>, 'trace'>): void {
     const spec = Topics[topic] as TopicSpec;
     const { key, value } = encode(spec, payload);
     const headers: Record<string, string> = {};
@@ -85,8 +99,8 @@ export class TxContext {
     this.outgoing.push({ topic: this.namer.physical(spec.name), key, value: Buffer.from(value), headers });
   }
 
-  /** Parks the message in `<topic>.dlq` with the reason; its offset is still consumed. */
-  reject(message: InboundMessage<unknown>, reason: string): void {
+  /** Parks the message in `<topic>.dlq` with the reason (`dlqReason(code, detail)`); its offset is still consumed. */
+  reject(message: InboundMessage<unknown>, reason: DlqReason): void {
     this.rejected.add(message);
     this.outgoing.push(
       deadLetterRecord(this.namer, this.groupId, {
@@ -105,9 +119,10 @@ export class TxContext {
 
   /**
    * The message cannot be decided yet (e.g. it depends on an event from another topic that has not
-   * arrived). It is kept in the database and handled again later; after maxWaitMs it goes to the DLQ.
+   * arrived). It is kept in the database and handled again later; after maxWaitMs it goes to the DLQ
+   * as `DEFERRED_TIMEOUT` with this reason in the detail.
    */
-  retryLater(message: InboundMessage<unknown>, reason: string, maxWaitMs = 60_000): void {
+  retryLater(message: InboundMessage<unknown>, reason: WaitReason, maxWaitMs = 60_000): void {
     this.deferrals.push({ message, reason, maxWaitMs });
   }
 }
@@ -121,14 +136,15 @@ export interface DeadLetterSource {
   headerList: HeaderList;
   /** Epoch milliseconds as Kafka gave them. */
   timestamp: string;
-  reason: string;
+  reason: DlqReason;
   now: Date;
 }
 
 /** Reasons are headers: one line, bounded, no control characters from hostile input. */
-function cleanReason(reason: string): string {
+function cleanReason(reason: DlqReason): string {
+  const text = formatReason(reason);
   // eslint-disable-next-line no-control-regex
-  return reason.replace(/[\u0000-\u001f\u007f]+/g, ' ').slice(0, 2000);
+  return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').slice(0, 2000);
 }
 
 function isoOrRaw(ms: string): string {

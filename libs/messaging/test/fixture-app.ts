@@ -6,7 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
-import { PayloadOf } from '@platform/contracts';
+import { dlqReason, PayloadOf } from '@platform/contracts';
 import { migrate, serviceDataSourceOptions } from '@platform/persistence';
 import { InboundMessage, MessagingModule, messagingMigrations, OnBatch, startMessaging, TxContext } from '../src';
 
@@ -44,7 +44,7 @@ export class FixtureHandler {
     const o = FixtureHandler.options;
     for (const m of messages) {
       if (o.poisonAccounts?.includes(m.value.accountId)) throw new Error(`poison ${m.value.accountId}`);
-      if (m.value.phoneNumber === 'park-me') ctx.reject(m, 'RULE: phone says park me');
+      if (m.value.phoneNumber === 'park-me') ctx.reject(m, dlqReason('SCHEMA_VIOLATION', 'phoneNumber: park-me is no phone number'));
     }
     const ok = messages.filter((m) => m.value.phoneNumber !== 'park-me');
     await ctx.query(`INSERT INTO fixture_effect (event_id, account_id) SELECT * FROM unnest($1::text[], $2::text[])`, [

@@ -69,7 +69,7 @@ describe('messaging library on real Kafka and Postgres', () => {
         expect.stringMatching(/^SCHEMA_VIOLATION: talkLinked/),
         expect.stringMatching(/^SCHEMA_VIOLATION/),
         expect.stringMatching(/^TOO_LARGE/),
-        'RULE: phone says park me',
+        'SCHEMA_VIOLATION: phoneNumber: park-me is no phone number',
       ]),
     );
     const first = collector.on(dlq).find((m) => m.value === '{not json');

@@ -1,7 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
-import { PayloadOf } from '@platform/contracts';
+import { DlqReason, PayloadOf } from '@platform/contracts';
 import { eventIdReusedReason, InboundMessage, OnBatch, requestHash, TxContext } from '@platform/messaging';
 import { ClaimRejection, judgeEligibility } from '@platform/rules';
 import { CampaignRepository } from '../campaigns/campaign.repository';
@@ -26,7 +26,7 @@ interface Decision extends Pending {
   phoneHash: string | null;
 }
 
-function reused(m: Request): string {
+function reused(m: Request): DlqReason {
   return eventIdReusedReason(m.value.eventId, 'claim');
 }
 

@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { PayloadOf } from '@platform/contracts';
+import { PayloadOf, waitReason } from '@platform/contracts';
 import { InboundMessage, OnBatch, TxContext } from '@platform/messaging';
 import { couponsForClaim } from '@platform/rules';
 import { COUPONS_CONFIG } from '../tokens';
@@ -60,7 +60,10 @@ export class CouponIssuer {
           // definition, then park with the reason (replayable), never guess.
           ctx.retryLater(
             m,
-            `UNKNOWN_REWARDS: claim ${v.claimId} is ACCEPTED without rewards and campaign ${v.campaignId} is not defined here`,
+            waitReason(
+              'UNKNOWN_REWARDS',
+              `claim ${v.claimId} is ACCEPTED without rewards and campaign ${v.campaignId} is not defined here`,
+            ),
             this.config.COUPON_REWARDS_WAIT_MS,
           );
           break;

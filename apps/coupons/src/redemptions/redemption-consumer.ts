@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { PayloadOf } from '@platform/contracts';
+import { dlqReason, PayloadOf } from '@platform/contracts';
 import { InboundMessage, OnBatch, TxContext } from '@platform/messaging';
 import { redemptionInstant } from '@platform/rules';
 import { COUPONS_CONFIG } from '../tokens';
@@ -49,8 +49,11 @@ export class RedemptionConsumer {
         case 'CONFLICT':
           ctx.reject(
             m,
-            `EVENT_ID_REUSED: eventId ${m.value.eventId} was already decided for a different request ` +
-              `(coupon ${r.decision.couponId}, order ${r.decision.orderId}, account ${r.decision.accountId})`,
+            dlqReason(
+              'EVENT_ID_REUSED',
+              `eventId ${m.value.eventId} was already decided for a different request ` +
+                `(coupon ${r.decision.couponId}, order ${r.decision.orderId}, account ${r.decision.accountId})`,
+            ),
           );
           break;
       }

@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { PayloadOf } from '@platform/contracts';
+import { PayloadOf, waitReason } from '@platform/contracts';
 import { InboundMessage, OnBatch, TxContext } from '@platform/messaging';
 import { DownloadVerdict, isImplausibleDownloadTime, judgeDownload } from '@platform/rules';
 import type { EmoticonsConfig } from '../config';
@@ -73,7 +73,10 @@ export class DownloadHandler {
       if (!held || held.length === 0) {
         ctx.retryLater(
           m,
-          `NOT_GRANTED: account ${m.value.accountId} holds no entitlement to ${m.value.emoticonId} (download ${m.value.eventId})`,
+          waitReason(
+            'NOT_GRANTED',
+            `account ${m.value.accountId} holds no entitlement to ${m.value.emoticonId} (download ${m.value.eventId})`,
+          ),
           this.config.EMOTICON_DOWNLOAD_WAIT_MS,
         );
         continue;

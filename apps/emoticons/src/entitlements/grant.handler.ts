@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { EmoticonReward, PayloadOf } from '@platform/contracts';
+import { EmoticonReward, PayloadOf, waitReason } from '@platform/contracts';
 import { InboundMessage, OnBatch, TxContext } from '@platform/messaging';
 import type { EmoticonsConfig } from '../config';
 import { EMOTICONS_CONFIG } from '../tokens';
@@ -48,7 +48,7 @@ export class GrantHandler {
       if (!emoticons) {
         ctx.retryLater(
           m,
-          `UNKNOWN_REWARDS: accepted claim ${v.claimId} carries no rewards and campaign ${v.campaignId} has not been defined`,
+          waitReason('UNKNOWN_REWARDS', `accepted claim ${v.claimId} carries no rewards and campaign ${v.campaignId} has not been defined`),
           this.config.EMOTICON_REWARDS_WAIT_MS,
         );
         continue;

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { DlqReason } from '@platform/contracts';
 import { eventIdReusedReason, InboundMessage, requestHash, TxContext } from '@platform/messaging';
 
 export type RequestKind = 'REPORT' | 'REVIEW' | 'EVIDENCE';
@@ -38,6 +39,6 @@ export class RequestFingerprintRepository {
   }
 }
 
-export function reusedReason(m: InboundMessage<{ eventId: string }>, what: string): string {
+export function reusedReason(m: InboundMessage<{ eventId: string }>, what: string): DlqReason {
   return eventIdReusedReason(m.value.eventId, what);
 }

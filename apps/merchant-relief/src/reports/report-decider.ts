@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { PayloadOf } from '@platform/contracts';
+import { PayloadOf, waitReason } from '@platform/contracts';
 import { InboundMessage, OnBatch, TxContext } from '@platform/messaging';
 import { assessDamageReport, AssessmentVerdict } from '@platform/rules';
 import { CampaignRepository } from '../campaigns/campaign.repository';
@@ -131,7 +131,8 @@ export class ReportDecider {
       const a = answers.get(m.value.eventId);
       const waitMs = deferred.get(m.value.eventId);
       if (a) ctx.emit('reliefDecided', a, m);
-      else if (waitMs !== undefined) ctx.retryLater(m, `UNKNOWN_CAMPAIGN: campaign ${m.value.campaignId} is not defined (yet)`, waitMs);
+      else if (waitMs !== undefined)
+        ctx.retryLater(m, waitReason('UNKNOWN_CAMPAIGN', `campaign ${m.value.campaignId} is not defined (yet)`), waitMs);
       else throw new Error(`report ${m.value.eventId} was neither answered nor deferred`);
     }
   }

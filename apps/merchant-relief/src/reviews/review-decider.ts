@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { PayloadOf } from '@platform/contracts';
+import { PayloadOf, WaitReason, waitReason } from '@platform/contracts';
 import { InboundMessage, OnBatch, TxContext } from '@platform/messaging';
 import { applyReviewDecision, judgeReviewAmount, ReviewCase } from '@platform/rules';
 import type { ReliefConfig } from '../config';
@@ -12,7 +12,7 @@ import { AppliedReview, ReviewAnswer, ReviewRepository, StoredReviewAnswer } fro
 
 type Decision = InboundMessage<PayloadOf<'merchantReviewDecided'>>;
 
-const waitReason = (m: Decision): string => `NOT_IN_REVIEW: merchant ${m.value.merchantId} has no case in review (yet)`;
+const notInReview = (m: Decision): WaitReason => waitReason('NOT_IN_REVIEW', `merchant ${m.value.merchantId} has no case in review (yet)`);
 
 /**
  * Applies committee decisions to merchants in review: APPROVED (with its additional amount, into
@@ -131,7 +131,7 @@ export class ReviewDecider {
       const a = answers.get(m.value.eventId);
       const waitMs = deferred.get(m.value.eventId);
       if (a) ctx.emit('reliefReviewApplied', a, m);
-      else if (waitMs !== undefined) ctx.retryLater(m, waitReason(m), waitMs);
+      else if (waitMs !== undefined) ctx.retryLater(m, notInReview(m), waitMs);
       else throw new Error(`review decision ${m.value.eventId} was neither answered nor deferred`);
     }
   }

@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { PayloadOf } from '@platform/contracts';
+import { DlqReason, PayloadOf, waitReason } from '@platform/contracts';
 import { eventIdReusedReason, InboundMessage, OnBatch, requestHash, TxContext } from '@platform/messaging';
 import { decideRegistration, PassRegistrationState } from '@platform/rules';
 import { PASS_DISPATCHER_CONFIG } from '../tokens';
@@ -9,7 +9,7 @@ import type { PassDispatcherConfig } from '../config';
 type Request = InboundMessage<PayloadOf<'passRegistrationRequested'>>;
 type Decided = PayloadOf<'passRegistrationDecided'>;
 
-function reused(m: Request): string {
+function reused(m: Request): DlqReason {
   return eventIdReusedReason(m.value.eventId, 'registration request');
 }
 
@@ -102,7 +102,7 @@ export class RegistrationHandler {
         // already in their drawer. Past the wait, NOT_SENT_YET is the answer.
         ctx.retryLater(
           m,
-          `NOT_SENT_YET: slot ${q.slot} within the sender's uncommitted window (watermark ${q.sent_watermark})`,
+          waitReason('NOT_SENT_YET', `slot ${q.slot} within the sender's uncommitted window (watermark ${q.sent_watermark})`),
           wait + 60_000,
         );
         continue;

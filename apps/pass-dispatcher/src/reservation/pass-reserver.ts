@@ -1,7 +1,7 @@
 import { Controller, Logger } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
-import { PassReward, PayloadOf } from '@platform/contracts';
+import { dlqReason, PassReward, PayloadOf } from '@platform/contracts';
 import { InboundMessage, OnBatch, TxContext } from '@platform/messaging';
 import { allocateSlots } from '@platform/rules';
 
@@ -87,7 +87,7 @@ export class PassReserver {
     if (!campaign) {
       // An accepted decision without rewards, for a campaign we never saw terms for.
       for (const c of candidates)
-        ctx.reject(c.m, `NO_PASS_TERMS: accepted decision without rewards.pass for unknown campaign ${campaignId}`);
+        ctx.reject(c.m, dlqReason('NO_PASS_TERMS', `accepted decision without rewards.pass for unknown campaign ${campaignId}`));
       return;
     }
     // Under the lock: everything another transaction decided for these claims is committed and visible.
