@@ -11,7 +11,8 @@ import { Batch, Inbound, OnBatch, OnBatchHandler } from './decorators';
 class TypedHandlers {
   @OnBatch('claimRequested')
   async decide(messages: Batch<'claimRequested'>, ctx: TxContext): Promise<void> {
-    (void messages, ctx);
+    void messages;
+    void ctx;
   }
 
   @OnBatch('claimDecided')
@@ -48,7 +49,8 @@ class MismatchedHandlers {
   // @ts-expect-error the second parameter is the transaction context, not something else
   @OnBatch('claimDecided')
   async wrongCtx(messages: Batch<'claimDecided'>, ctx: string): Promise<void> {
-    (void messages, ctx);
+    void messages;
+    void ctx;
   }
 
   // @ts-expect-error a handler must return a promise (the transaction waits for it)
