@@ -26,6 +26,7 @@ export default [
             { sourceTag: 'scope:passes', onlyDependOnLibsWithTags: ['scope:shared', 'scope:passes'] },
             { sourceTag: 'scope:relief', onlyDependOnLibsWithTags: ['scope:shared', 'scope:relief'] },
             { sourceTag: 'scope:channel', onlyDependOnLibsWithTags: ['scope:shared', 'scope:channel'] },
+            { sourceTag: 'scope:ops', onlyDependOnLibsWithTags: ['scope:shared', 'scope:ops'] },
             { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:util'] },
             { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
             { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:contracts', 'type:util'] },

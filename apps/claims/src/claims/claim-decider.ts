@@ -1,15 +1,15 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
-import { DlqReason, PayloadOf } from '@platform/contracts';
-import { eventIdReusedReason, InboundMessage, OnBatch, requestHash, TxContext } from '@platform/messaging';
+import { DlqReason } from '@platform/contracts';
+import { Batch, eventIdReusedReason, Inbound, OnBatch, requestHash, TxContext } from '@platform/messaging';
 import { ClaimRejection, judgeEligibility } from '@platform/rules';
 import { CampaignRepository } from '../campaigns/campaign.repository';
 import { CLAIMS_CONFIG } from '../tokens';
 import type { ClaimsConfig } from '../config';
 import { phoneKey } from './phone-key';
 
-type Request = InboundMessage<PayloadOf<'claimRequested'>>;
+type Request = Inbound<'claimRequested'>;
 type Reason = ClaimRejection | 'DUPLICATE';
 
 interface Pending {
@@ -43,7 +43,7 @@ export class ClaimDecider {
   ) {}
 
   @OnBatch('claimRequested')
-  async decide(@Payload() messages: Request[], @Ctx() ctx: TxContext): Promise<void> {
+  async decide(@Payload() messages: Batch<'claimRequested'>, @Ctx() ctx: TxContext): Promise<void> {
     // R2: the same eventId again (a retry, a double delivery) is not a second claim; the same
     // eventId with another body is not a claim at all (EVENT_ID_REUSED).
     const byEvent = new Map<string, Pending>();

@@ -1,7 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { PayloadOf, waitReason } from '@platform/contracts';
-import { InboundMessage, OnBatch, TxContext } from '@platform/messaging';
+import { waitReason } from '@platform/contracts';
+import { Batch, Inbound, OnBatch, TxContext } from '@platform/messaging';
 import { couponsForClaim } from '@platform/rules';
 import { COUPONS_CONFIG } from '../tokens';
 import type { CouponsConfig } from '../config';
@@ -9,8 +9,8 @@ import { CampaignRewardRepository } from './campaign-reward.repository';
 import { couponIdFor } from './coupon-id';
 import { CouponRepository, NewCoupon } from './coupon.repository';
 
-type Decided = InboundMessage<PayloadOf<'claimDecided'>>;
-type Defined = InboundMessage<PayloadOf<'campaignDefined'>>;
+type Decided = Inbound<'claimDecided'>;
+type Defined = Inbound<'campaignDefined'>;
 
 /**
  * R6 / I3: issues the campaign's coupons for every ACCEPTED claim of a Makers member (or of anyone
@@ -30,7 +30,7 @@ export class CouponIssuer {
   ) {}
 
   @OnBatch('campaignDefined')
-  async onDefined(@Payload() messages: Defined[], @Ctx() ctx: TxContext): Promise<void> {
+  async onDefined(@Payload() messages: Batch<'campaignDefined'>, @Ctx() ctx: TxContext): Promise<void> {
     const latest = new Map<string, Defined['value']>();
     for (const m of messages) {
       const prev = latest.get(m.value.campaign.campaignId);
@@ -44,7 +44,7 @@ export class CouponIssuer {
   }
 
   @OnBatch('claimDecided')
-  async onDecided(@Payload() messages: Decided[], @Ctx() ctx: TxContext): Promise<void> {
+  async onDecided(@Payload() messages: Batch<'claimDecided'>, @Ctx() ctx: TxContext): Promise<void> {
     const missing = messages.filter((m) => m.value.status === 'ACCEPTED' && !m.value.rewards).map((m) => m.value.campaignId);
     const defined = await this.campaigns.find(ctx.manager, [...new Set(missing)]);
     const toInsert = new Map<string, { coupon: NewCoupon; cause: Decided }>();

@@ -1,13 +1,11 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { dlqReason, PayloadOf } from '@platform/contracts';
-import { InboundMessage, OnBatch, TxContext } from '@platform/messaging';
+import { dlqReason } from '@platform/contracts';
+import { Batch, OnBatch, TxContext } from '@platform/messaging';
 import { redemptionInstant } from '@platform/rules';
 import { COUPONS_CONFIG } from '../tokens';
 import type { CouponsConfig } from '../config';
 import { RedemptionService } from './redemption.service';
-
-type Requested = InboundMessage<PayloadOf<'couponRedemptionRequested'>>;
 
 /** coupon.redemption.requested.v1 from the shop's checkout: decided in chunks, one transaction each. */
 @Controller()
@@ -18,7 +16,7 @@ export class RedemptionConsumer {
   ) {}
 
   @OnBatch('couponRedemptionRequested')
-  async onRequested(@Payload() messages: Requested[], @Ctx() ctx: TxContext): Promise<void> {
+  async onRequested(@Payload() messages: Batch<'couponRedemptionRequested'>, @Ctx() ctx: TxContext): Promise<void> {
     const tolerance = this.config.REDEMPTION_SKEW_TOLERANCE_SECONDS * 1000;
     const results = await this.redemptions.decideAll(
       ctx,

@@ -1,13 +1,13 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { PayloadOf, waitReason } from '@platform/contracts';
-import { InboundMessage, OnBatch, TxContext } from '@platform/messaging';
+import { waitReason } from '@platform/contracts';
+import { Batch, Inbound, OnBatch, TxContext } from '@platform/messaging';
 import { DownloadVerdict, isImplausibleDownloadTime, judgeDownload } from '@platform/rules';
 import type { EmoticonsConfig } from '../config';
 import { EMOTICONS_CONFIG } from '../tokens';
 import { DownloadOutcome, DownloadRecord, Entitlement, EntitlementRepository, FirstDownload } from './entitlement.repository';
 
-type Downloaded = InboundMessage<PayloadOf<'emoticonDownloaded'>>;
+type Downloaded = Inbound<'emoticonDownloaded'>;
 
 interface Decision {
   m: Downloaded;
@@ -36,7 +36,7 @@ export class DownloadHandler {
   ) {}
 
   @OnBatch('emoticonDownloaded')
-  async onDownloaded(@Payload() messages: Downloaded[], @Ctx() ctx: TxContext): Promise<void> {
+  async onDownloaded(@Payload() messages: Batch<'emoticonDownloaded'>, @Ctx() ctx: TxContext): Promise<void> {
     // The same event twice in one chunk is one download.
     const byEvent = new Map<string, Downloaded>();
     for (const m of messages) if (!byEvent.has(m.value.eventId)) byEvent.set(m.value.eventId, m);

@@ -1,14 +1,13 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { EmoticonReward, PayloadOf, waitReason } from '@platform/contracts';
-import { InboundMessage, OnBatch, TxContext } from '@platform/messaging';
+import { EmoticonReward, waitReason } from '@platform/contracts';
+import { Batch, Inbound, OnBatch, TxContext } from '@platform/messaging';
 import type { EmoticonsConfig } from '../config';
 import { EMOTICONS_CONFIG } from '../tokens';
 import { entitlementIdFor } from './entitlement-id';
 import { EntitlementRepository, GrantRow } from './entitlement.repository';
 
-type Decided = InboundMessage<PayloadOf<'claimDecided'>>;
-type Defined = InboundMessage<PayloadOf<'campaignDefined'>>;
+type Decided = Inbound<'claimDecided'>;
 
 /**
  * I3: every ACCEPTED decision gets exactly one entitlement per emoticon of its campaign's rewards
@@ -24,7 +23,7 @@ export class GrantHandler {
   ) {}
 
   @OnBatch('campaignDefined')
-  async onCampaignDefined(@Payload() messages: Defined[], @Ctx() ctx: TxContext): Promise<void> {
+  async onCampaignDefined(@Payload() messages: Batch<'campaignDefined'>, @Ctx() ctx: TxContext): Promise<void> {
     await this.repo.saveCampaigns(
       ctx.manager,
       messages.map((m) => ({ definition: m.value.campaign, definedAt: m.value.definedAt })),
@@ -33,7 +32,7 @@ export class GrantHandler {
   }
 
   @OnBatch('claimDecided')
-  async onClaimDecided(@Payload() messages: Decided[], @Ctx() ctx: TxContext): Promise<void> {
+  async onClaimDecided(@Payload() messages: Batch<'claimDecided'>, @Ctx() ctx: TxContext): Promise<void> {
     const accepted = messages.filter((m) => m.value.status === 'ACCEPTED');
     if (accepted.length === 0) return;
 

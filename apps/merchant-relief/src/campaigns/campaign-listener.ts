@@ -1,7 +1,6 @@
 import { Controller, Logger } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { PayloadOf } from '@platform/contracts';
-import { InboundMessage, OnBatch, TxContext } from '@platform/messaging';
+import { Batch, OnBatch, TxContext } from '@platform/messaging';
 import { CampaignRepository } from './campaign.repository';
 
 /** Keeps this service's copy of campaign definitions (relief tiers) from the claims service. */
@@ -12,7 +11,7 @@ export class CampaignListener {
   constructor(private readonly campaigns: CampaignRepository) {}
 
   @OnBatch('campaignDefined')
-  async onDefined(@Payload() messages: InboundMessage<PayloadOf<'campaignDefined'>>[], @Ctx() ctx: TxContext): Promise<void> {
+  async onDefined(@Payload() messages: Batch<'campaignDefined'>, @Ctx() ctx: TxContext): Promise<void> {
     const changed = await this.campaigns.upsert(
       ctx.manager,
       messages.map((m) => m.value),

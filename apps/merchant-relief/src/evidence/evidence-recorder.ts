@@ -1,12 +1,11 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { PayloadOf } from '@platform/contracts';
-import { InboundMessage, OnBatch, TxContext } from '@platform/messaging';
+import { Batch, Inbound, OnBatch, TxContext } from '@platform/messaging';
 import { judgeEvidenceSubmission } from '@platform/rules';
 import { RequestFingerprintRepository, reusedReason } from '../fingerprints/request-fingerprint.repository';
 import { caseKey, EvidenceAnswer, EvidenceRepository, NewEvidence } from './evidence.repository';
 
-type Submission = InboundMessage<PayloadOf<'merchantEvidenceSubmitted'>>;
+type Submission = Inbound<'merchantEvidenceSubmitted'>;
 
 /**
  * Records proof of damage submitted after the report (merchant.damage.evidence.submitted.v1):
@@ -23,7 +22,7 @@ export class EvidenceRecorder {
   ) {}
 
   @OnBatch('merchantEvidenceSubmitted')
-  async record(@Payload() all: Submission[], @Ctx() ctx: TxContext): Promise<void> {
+  async record(@Payload() all: Batch<'merchantEvidenceSubmitted'>, @Ctx() ctx: TxContext): Promise<void> {
     // The same eventId with another body is not a retry: parked, never answered as the first one.
     const reused = await this.fingerprints.reused(ctx, 'EVIDENCE', all);
     for (const m of reused) ctx.reject(m, reusedReason(m, 'evidence submission'));

@@ -1,7 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { PayloadOf, waitReason } from '@platform/contracts';
-import { InboundMessage, OnBatch, TxContext } from '@platform/messaging';
+import { waitReason } from '@platform/contracts';
+import { Batch, Inbound, OnBatch, TxContext } from '@platform/messaging';
 import { assessDamageReport, AssessmentVerdict } from '@platform/rules';
 import { CampaignRepository } from '../campaigns/campaign.repository';
 import type { ReliefConfig } from '../config';
@@ -11,7 +11,7 @@ import { RequestFingerprintRepository, reusedReason } from '../fingerprints/requ
 import { remainingWait, WaitingRepository } from '../waiting/waiting.repository';
 import { NewRelief, ReliefAnswer, ReportRepository, StoredReportAnswer } from './report.repository';
 
-type Report = InboundMessage<PayloadOf<'merchantDamageReported'>>;
+type Report = Inbound<'merchantDamageReported'>;
 
 /**
  * Decides damage reports (R10): the assessed loss (the report's upstream figure, or the campaign's
@@ -33,7 +33,7 @@ export class ReportDecider {
   ) {}
 
   @OnBatch('merchantDamageReported')
-  async decide(@Payload() all: Report[], @Ctx() ctx: TxContext): Promise<void> {
+  async decide(@Payload() all: Batch<'merchantDamageReported'>, @Ctx() ctx: TxContext): Promise<void> {
     // The same eventId with another body is not a retry: parked, never answered as the first one.
     const reused = await this.fingerprints.reused(ctx, 'REPORT', all);
     for (const m of reused) ctx.reject(m, reusedReason(m, 'damage report'));

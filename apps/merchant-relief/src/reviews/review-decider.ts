@@ -1,7 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { PayloadOf, WaitReason, waitReason } from '@platform/contracts';
-import { InboundMessage, OnBatch, TxContext } from '@platform/messaging';
+import { WaitReason, waitReason } from '@platform/contracts';
+import { Batch, Inbound, OnBatch, TxContext } from '@platform/messaging';
 import { applyReviewDecision, judgeReviewAmount, ReviewCase } from '@platform/rules';
 import type { ReliefConfig } from '../config';
 import { LedgerRepository } from '../ledger/ledger.repository';
@@ -10,7 +10,7 @@ import { RequestFingerprintRepository, reusedReason } from '../fingerprints/requ
 import { remainingWait, WaitingRepository } from '../waiting/waiting.repository';
 import { AppliedReview, ReviewAnswer, ReviewRepository, StoredReviewAnswer } from './review.repository';
 
-type Decision = InboundMessage<PayloadOf<'merchantReviewDecided'>>;
+type Decision = Inbound<'merchantReviewDecided'>;
 
 const notInReview = (m: Decision): WaitReason => waitReason('NOT_IN_REVIEW', `merchant ${m.value.merchantId} has no case in review (yet)`);
 
@@ -33,7 +33,7 @@ export class ReviewDecider {
   ) {}
 
   @OnBatch('merchantReviewDecided')
-  async apply(@Payload() all: Decision[], @Ctx() ctx: TxContext): Promise<void> {
+  async apply(@Payload() all: Batch<'merchantReviewDecided'>, @Ctx() ctx: TxContext): Promise<void> {
     // The same eventId with another body is not a retry: parked, never answered as the first one.
     const reused = await this.fingerprints.reused(ctx, 'REVIEW', all);
     for (const m of reused) ctx.reject(m, reusedReason(m, 'committee decision'));

@@ -1,12 +1,12 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { DlqReason, PayloadOf, waitReason } from '@platform/contracts';
-import { eventIdReusedReason, InboundMessage, OnBatch, requestHash, TxContext } from '@platform/messaging';
+import { Batch, eventIdReusedReason, Inbound, OnBatch, requestHash, TxContext } from '@platform/messaging';
 import { decideRegistration, PassRegistrationState } from '@platform/rules';
 import { PASS_DISPATCHER_CONFIG } from '../tokens';
 import type { PassDispatcherConfig } from '../config';
 
-type Request = InboundMessage<PayloadOf<'passRegistrationRequested'>>;
+type Request = Inbound<'passRegistrationRequested'>;
 type Decided = PayloadOf<'passRegistrationDecided'>;
 
 function reused(m: Request): DlqReason {
@@ -37,7 +37,7 @@ export class RegistrationHandler {
   constructor(@Inject(PASS_DISPATCHER_CONFIG) private readonly config: PassDispatcherConfig) {}
 
   @OnBatch('passRegistrationRequested')
-  async onRequested(@Payload() messages: Request[], @Ctx() ctx: TxContext): Promise<void> {
+  async onRequested(@Payload() messages: Batch<'passRegistrationRequested'>, @Ctx() ctx: TxContext): Promise<void> {
     // One answer per eventId: the same request again gets the stored answer; the same eventId
     // with another body is not a retry at all (EVENT_ID_REUSED).
     const byEvent = new Map<string, Request>();

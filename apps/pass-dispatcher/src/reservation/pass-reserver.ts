@@ -1,11 +1,11 @@
 import { Controller, Logger } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
-import { dlqReason, PassReward, PayloadOf } from '@platform/contracts';
-import { InboundMessage, OnBatch, TxContext } from '@platform/messaging';
+import { dlqReason, PassReward } from '@platform/contracts';
+import { Batch, Inbound, OnBatch, TxContext } from '@platform/messaging';
 import { allocateSlots } from '@platform/rules';
 
-type Decision = InboundMessage<PayloadOf<'claimDecided'>>;
+type Decision = Inbound<'claimDecided'>;
 
 interface Candidate {
   m: Decision;
@@ -26,7 +26,7 @@ export class PassReserver {
   private readonly log = new Logger('PassReserver');
 
   @OnBatch('claimDecided')
-  async onDecided(@Payload() messages: Decision[], @Ctx() ctx: TxContext): Promise<void> {
+  async onDecided(@Payload() messages: Batch<'claimDecided'>, @Ctx() ctx: TxContext): Promise<void> {
     const byClaim = new Map<string, Candidate>();
     for (const m of messages) {
       const v = m.value;
