@@ -1,6 +1,10 @@
 // `npm run infra:up|infra:down` and friends: argument parsing only, the work is in up.ts & co.
+import fs from 'node:fs';
+import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { bootstrapServers, ensureKafkaLibs, killBroker, partitionLeaders, startBroker } from './kafka';
+import { writeComposeSecrets } from './compose-secrets';
+import { bootstrapServers, ensureKafkaLibs, killBroker, partitionLeaders, startBroker, withAdmin } from './kafka';
+import { applyAcls } from './kafka-security';
 import { currentKafkaBrokers, type BrokersMode } from './state';
 import { ensureTopics } from './topics';
 import { infraDown, infraStatus, infraUp } from './up';
@@ -87,6 +91,29 @@ program
     console.log(
       `[infra] topics on ${brokers.join(',')}: ${r.created.length} created, ${r.existing.length} already present${grown ? `; grown: ${grown}` : ''}`,
     );
+  });
+
+program
+  .command('compose-secrets <dir>')
+  .description('docker compose secure mode one-shot: Kafka passwords, broker JAAS and client files (kept when present)')
+  .option('--owner <uid:gid>', 'hand the files to this user (the containers that read them run as another user)')
+  .action((dir: string, o: { owner?: string }) => {
+    const written = writeComposeSecrets(dir);
+    if (o.owner) {
+      const [uid, gid] = o.owner.split(':').map((v) => Number.parseInt(v, 10));
+      if (!Number.isInteger(uid) || !Number.isInteger(gid)) throw new InvalidArgumentError(`--owner must be uid:gid, got ${o.owner}`);
+      for (const f of [dir, ...fs.readdirSync(dir).map((n) => path.join(dir, n))]) fs.chownSync(f, uid as number, gid as number);
+    }
+    console.log(`[infra] secrets of ${written.length} principals in ${dir}${o.owner ? ` (owner ${o.owner})` : ''}`);
+  });
+
+program
+  .command('acls')
+  .description('apply the topic ownership ACLs against KAFKA_BROKERS as the KAFKA_SASL_* principal (docker compose secure one-shot)')
+  .action(async () => {
+    const brokers = currentKafkaBrokers();
+    const n = await withAdmin(brokers, (a) => applyAcls(a), { retries: 8 });
+    console.log(`[infra] ${n} ACL bindings applied on ${brokers.join(',')}`);
   });
 
 program

@@ -6,8 +6,10 @@ import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Admin, Kafka, logLevel } from 'kafkajs';
+import { Admin, Kafka, logLevel, type KafkaConfig } from 'kafkajs';
+import { kafkaSecurityEnv } from '@platform/config';
 import type { KafkaPrincipal } from '@platform/contracts';
+import { kafkaSecurityOptions } from '@platform/messaging';
 import {
   applyAcls,
   clusterCredentials,
@@ -271,7 +273,10 @@ export function brokerLogTail(node: BrokerNode, lines = 30): string {
 }
 
 /** The secured cluster's addresses need the admin's SCRAM login; the single broker is PLAINTEXT. */
-function adminSasl(brokers: string[]): { sasl?: ReturnType<typeof saslFor> } {
+function adminSasl(brokers: string[]): Pick<KafkaConfig, 'sasl' | 'ssl'> {
+  // An identity given in the environment wins (the docker compose secure mode's one-shots run as admin).
+  if (process.env.KAFKA_SASL_USERNAME && process.env.KAFKA_SECURITY_PROTOCOL?.startsWith('SASL'))
+    return kafkaSecurityOptions(kafkaSecurityEnv.parse(process.env));
   const cluster = bootstrapServers(3);
   return brokers.length > 0 && brokers.every((b) => cluster.includes(b)) ? { sasl: saslFor(clusterCredentials(modeDir(3)), 'admin') } : {};
 }
