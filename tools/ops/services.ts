@@ -6,7 +6,7 @@ import path from 'node:path';
 import { LOGS_DIR, PIDS_DIR, ROOT } from '../infra/paths';
 import { httpOk, livePid, removeFile, spawnDetached, stopPid, tail } from '../infra/processes';
 import { PLATFORM_SERVICES, type PlatformService } from '@platform/contracts';
-import { serviceServerUrl } from '../infra/postgres-roles';
+import { auditReaderServerUrl, serviceServerUrl } from '../infra/postgres-roles';
 import { infraEnv, type InfraState } from '../infra/state';
 import { httpCredentialEnv } from './credentials';
 
@@ -26,7 +26,11 @@ export const SERVICES: readonly ServiceDef[] = [
   { name: 'pass-dispatcher', port: 3004, env: { TALK_CHANNEL_URL } },
   { name: 'merchant-relief', port: 3005 },
   { name: 'talk-channel-sim', port: 3010 },
+  // reads the others (HTTP APIs, DLQ topics, their databases as audit_reader): started last
+  { name: 'ops-console', port: 3007, env: { TALK_CHANNEL_URL } },
 ];
+
+export const OPS_CONSOLE = 'ops-console';
 
 export const serviceEntry = (s: ServiceDef) => path.join('apps', s.name, 'src', 'main.ts');
 export const serviceUrl = (s: ServiceDef) => `http://127.0.0.1:${s.port}`;
@@ -72,6 +76,8 @@ export function serviceEnv(s: ServiceDef, infra: InfraState): NodeJS.ProcessEnv 
   // each service connects to Postgres as its own role (created by infra:up), never as the superuser
   if ((PLATFORM_SERVICES as readonly string[]).includes(s.name))
     env.DATABASE_URL = serviceServerUrl(infra.databaseUrl, s.name as PlatformService);
+  // the console only reads the services' databases: as audit_reader when infra:up created it
+  if (s.name === OPS_CONSOLE) env.DATABASE_URL = auditReaderServerUrl(infra.databaseUrl) ?? infra.databaseUrl;
   return env;
 }
 

@@ -6,6 +6,7 @@ import { isAlive, sleep } from '../infra/processes';
 import { infraUp } from '../infra/up';
 import { zipkinUiUrl } from '../infra/zipkin';
 import {
+  OPS_CONSOLE,
   SERVICES,
   isBuilt,
   serviceHealthy,
@@ -13,6 +14,7 @@ import {
   serviceLogTail,
   servicePid,
   serviceStatus,
+  serviceUrl,
   startService,
   type ServiceDef,
 } from './services';
@@ -57,6 +59,11 @@ async function main(): Promise<void> {
     console.error(`\n[start] ${f.why}; last lines of ${rel(serviceLog(f.s))}:\n${serviceLogTail(f.s)}`);
   }
   console.log(servicesTable(await Promise.all(SERVICES.map(serviceStatus))));
+  const opsConsole = SERVICES.find((s) => s.name === OPS_CONSOLE);
+  if (opsConsole && isBuilt(opsConsole))
+    console.log(
+      `Ops console: ${serviceUrl(opsConsole)}/  (sign in with ${rel(credentials.tokens.ops)} or ${rel(credentials.tokens.reader)})`,
+    );
   console.log(`Zipkin UI: ${infra.zipkinUrl ? zipkinUiUrl() : '(not started)'}`);
   console.log(`Kafka:     ${infra.kafkaBrokers.join(',')}`);
   console.log(`Logs:      ${rel(LOGS_DIR)}/`);
