@@ -27,6 +27,7 @@ export default [
             { sourceTag: 'scope:relief', onlyDependOnLibsWithTags: ['scope:shared', 'scope:relief'] },
             { sourceTag: 'scope:channel', onlyDependOnLibsWithTags: ['scope:shared', 'scope:channel'] },
             { sourceTag: 'scope:ops', onlyDependOnLibsWithTags: ['scope:shared', 'scope:ops'] },
+            { sourceTag: 'scope:intake', onlyDependOnLibsWithTags: ['scope:shared', 'scope:intake'] },
             { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:util'] },
             { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
             { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:contracts', 'type:util'] },

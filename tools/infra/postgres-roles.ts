@@ -17,6 +17,7 @@ export const SERVICE_DATABASES: Readonly<Record<PlatformService, string>> = {
   coupons: 'campaign_coupons',
   'pass-dispatcher': 'campaign_passes',
   'merchant-relief': 'campaign_relief',
+  'app-api': 'campaign_app_api',
 };
 
 export const AUDIT_READER = 'audit_reader';

@@ -40,6 +40,14 @@ export const SERVICES: readonly ServiceDeployment[] = [
     summary: 'reserves and sends passes in slot order, one leader per campaign (R7-R9)',
   },
   { name: 'merchant-relief', port: 3005, database: 'campaign_relief', summary: 'relief tiers and committee reviews (R10)' },
+  // The request fingerprints are HMACs under the phone-key secret (a body holds a phone number).
+  {
+    name: 'app-api',
+    port: 3006,
+    database: 'campaign_app_api',
+    phoneSecret: true,
+    summary: "the app backend's HTTP front door (claims intake)",
+  },
 ];
 
 /** Stand-in for the Talk Drawer channel API: only in the local overlay (production talks to the real one). */

@@ -18,7 +18,7 @@ import type { ServiceDb } from '../audit/db';
 import { consumedTopics, DECISION_TOPIC, HOSTILE_ID_HEADER, hostileCatalogue, HostileMessage, validBody } from './hostile';
 import { Stack, startStack } from './stack';
 
-const SERVICES = ['claims', 'emoticons', 'coupons', 'pass-dispatcher', 'merchant-relief', 'talk-channel-sim'] as const;
+const SERVICES = ['claims', 'emoticons', 'coupons', 'pass-dispatcher', 'merchant-relief', 'app-api', 'talk-channel-sim'] as const;
 const AUDIT_DB: Record<ServiceDb, PlatformService> = {
   claims: 'claims',
   emoticons: 'emoticons',

@@ -11,7 +11,15 @@ import type { KafkaPrincipal } from '@platform/contracts';
 import { localClusterSecurity } from '../infra/kafka';
 import { toolAuthEnv } from '../ops/credentials';
 
-export const SERVICE_NAMES = ['claims', 'emoticons', 'coupons', 'pass-dispatcher', 'merchant-relief', 'talk-channel-sim'] as const;
+export const SERVICE_NAMES = [
+  'claims',
+  'emoticons',
+  'coupons',
+  'pass-dispatcher',
+  'merchant-relief',
+  'app-api',
+  'talk-channel-sim',
+] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 const ROOT = path.resolve(__dirname, '../..');

@@ -25,6 +25,7 @@ export const SERVICES: readonly ServiceDef[] = [
   { name: 'coupons', port: 3003 },
   { name: 'pass-dispatcher', port: 3004, env: { TALK_CHANNEL_URL } },
   { name: 'merchant-relief', port: 3005 },
+  { name: 'app-api', port: 3006 },
   { name: 'talk-channel-sim', port: 3010 },
   // reads the others (HTTP APIs, DLQ topics, their databases as audit_reader): started last
   { name: 'ops-console', port: 3007, env: { TALK_CHANNEL_URL } },

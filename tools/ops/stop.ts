@@ -11,7 +11,14 @@ import { infraDown } from '../infra/up';
 import { SERVICES, stopService } from './services';
 
 /** Each service's own database (apps/<svc>/src/config.ts defaults). */
-const SERVICE_DATABASES = ['campaign_claims', 'campaign_emoticons', 'campaign_coupons', 'campaign_passes', 'campaign_relief'] as const;
+const SERVICE_DATABASES = [
+  'campaign_claims',
+  'campaign_emoticons',
+  'campaign_coupons',
+  'campaign_passes',
+  'campaign_relief',
+  'campaign_app_api',
+] as const;
 
 async function dropServiceDatabases(serverUrl: string): Promise<string[]> {
   const admin = new Client({ connectionString: databaseUrl(serverUrl, 'postgres') });

@@ -4,6 +4,7 @@ import { allTopicSpecs, dlqName, plannedTopics, Topics, type TopicKey } from './
 import {
   allPrincipalAcls,
   consumerGroupId,
+  INTAKE_TOPICS,
   KAFKA_PRINCIPALS,
   kafkaAcls,
   PLATFORM_SERVICES,
@@ -17,11 +18,12 @@ const can = (acls: KafkaAcl[], principal: string, op: string, topicName: string)
   acls.some((a) => a.principal === principal && a.operation === op && a.resource.type === 'topic' && a.resource.name === topicName);
 
 describe('topic ownership', () => {
-  it('gives every outbound topic exactly one producing service, and no inbound topic one', () => {
+  it('gives every outbound topic exactly one producing service, and an inbound topic one only when it is an intake topic', () => {
     for (const k of keys) {
       const producers = owners.filter((o) => o.produces.includes(k));
-      expect([k, producers.length]).toEqual([k, Topics[k].direction === 'outbound' ? 1 : 0]);
+      expect([k, producers.length]).toEqual([k, Topics[k].direction === 'outbound' || INTAKE_TOPICS.includes(k) ? 1 : 0]);
     }
+    expect(INTAKE_TOPICS.every((k) => Topics[k].direction === 'inbound')).toBe(true);
   });
 
   it('has a consumer for exactly the topics the contract marks consumed (those have DLQs)', () => {
@@ -78,7 +80,11 @@ describe('Kafka ACLs generated from the ownership table', () => {
       const expected = t.name.endsWith('.dlq')
         ? PLATFORM_SERVICES.filter((s) => ServiceTopics[s].consumes.includes(key))
         : spec.direction === 'inbound'
-          ? ['app-backend', 'ops']
+          ? [
+              'app-backend',
+              'ops',
+              ...PLATFORM_SERVICES.filter((s) => INTAKE_TOPICS.includes(key) && ServiceTopics[s].produces.includes(key)),
+            ]
           : PLATFORM_SERVICES.filter((s) => ServiceTopics[s].produces.includes(key));
       expect([t.name, writers]).toEqual([t.name, [...expected].sort()]);
     }

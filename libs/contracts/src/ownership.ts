@@ -4,9 +4,10 @@ import { dlqName, plannedTopics, TopicKey, Topics } from './topics';
  * Who writes and who reads each topic: the source of the Kafka ACLs below and of deployment
  * manifests. A service owns (is the only writer of) the topics it produces; it also writes the
  * dead-letter topic `<topic>.dlq` of every topic it consumes (dead letters are written by the
- * consumer). Inbound topics are written from outside the platform, never by a service.
+ * consumer). Inbound topics are written from outside the platform, and by the platform's own
+ * front door for them (`INTAKE_TOPICS`: app-api takes claims over HTTP and publishes them).
  */
-export const PLATFORM_SERVICES = ['claims', 'emoticons', 'coupons', 'pass-dispatcher', 'merchant-relief'] as const;
+export const PLATFORM_SERVICES = ['claims', 'emoticons', 'coupons', 'pass-dispatcher', 'merchant-relief', 'app-api'] as const;
 export type PlatformService = (typeof PLATFORM_SERVICES)[number];
 
 export interface ServiceTopicSet {
@@ -35,10 +36,19 @@ export const ServiceTopics: Readonly<Record<PlatformService, ServiceTopicSet>> =
     consumes: ['campaignDefined', 'merchantDamageReported', 'merchantReviewDecided', 'merchantEvidenceSubmitted'],
     produces: ['reliefDecided', 'reliefReviewApplied', 'reliefEvidenceDecided'],
   },
+  // The app backend's HTTP front door: publishes the claims it takes in, reads the decisions back.
+  'app-api': {
+    consumes: ['claimDecided'],
+    produces: ['claimRequested'],
+  },
 };
+
+/** Inbound topics a platform service writes as the front door for them (and the only ones it may). */
+export const INTAKE_TOPICS: readonly TopicKey[] = ['claimRequested'];
 
 /** The service that owns (alone may write) an outbound topic; undefined for inbound topics. */
 export function topicOwner(topic: TopicKey): PlatformService | undefined {
+  if (Topics[topic].direction === 'inbound') return undefined;
   return PLATFORM_SERVICES.find((s) => ServiceTopics[s].produces.includes(topic));
 }
 
@@ -104,6 +114,8 @@ export function kafkaAcls(topicPrefix = ''): KafkaAcl[] {
     }
     if (o.consumes.length > 0) group(s, consumerGroupId(s, topicPrefix), 'literal', 'Read');
   }
+  // the front door answers 429 from the claims service's lag: it reads that group's offsets
+  group('app-api', consumerGroupId('claims', topicPrefix), 'literal', 'Describe');
 
   // the app backend reads what the platform tells users (decisions, grants), not the ops audit trail
   for (const t of specs.filter((x) => !isOpsAuditTopic(x.name))) topic('app-backend', t.name, t.direction === 'inbound' ? 'Write' : 'Read');

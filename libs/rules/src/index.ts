@@ -3,3 +3,4 @@ export * from './coupons';
 export * from './relief';
 export * from './emoticons';
 export * from './passes';
+export * from './intake';

@@ -1,0 +1,35 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { HttpAuthModule } from '@platform/auth';
+import { Clock, messagingMigrations, serviceInfrastructure } from '@platform/messaging';
+import { MetricsController } from '@platform/telemetry';
+import { ClaimIntakeController } from './claims/claim-intake.controller';
+import { ClaimIntakeService } from './claims/claim-intake.service';
+import { DecisionConsumer } from './claims/decision-consumer';
+import { appApiDatabase, AppApiConfig } from './config';
+import { BacklogController } from './intake/backlog.controller';
+import { BacklogMonitor } from './intake/backlog-monitor';
+import { IntakeSchema1765000006000 } from './migrations/1765000006000-IntakeSchema';
+import { APP_API_CONFIG } from './tokens';
+
+export const appApiMigrations = [...messagingMigrations, IntakeSchema1765000006000];
+
+@Module({})
+export class AppApiModule {
+  static forRoot(config: AppApiConfig, opts: { clock?: Clock } = {}): DynamicModule {
+    return {
+      module: AppApiModule,
+      imports: [
+        ...serviceInfrastructure({
+          service: 'app-api',
+          config,
+          database: appApiDatabase(config),
+          migrations: appApiMigrations,
+          clock: opts.clock,
+        }),
+        HttpAuthModule.forRoot(config),
+      ],
+      controllers: [ClaimIntakeController, DecisionConsumer, BacklogController, MetricsController],
+      providers: [{ provide: APP_API_CONFIG, useValue: config }, BacklogMonitor, ClaimIntakeService],
+    };
+  }
+}

@@ -1,0 +1,1 @@
+export const APP_API_CONFIG = Symbol('APP_API_CONFIG');
