@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { bearer, probeRoutes } from '@platform/auth/testing';
 import { CampaignDefinition, dlqName, PayloadOf, Topics } from '@platform/contracts';
 import { createKafka, DLQ_HEADERS, SafePublisher } from '@platform/messaging';
+import { ServiceHarness } from '@platform/messaging/testing';
 import { createTestDatabase, createTestTopics, TestDatabase, testInfra, TopicCollector, waitFor } from '@platform/testing';
 import { createClaimsApp } from '../src/app';
 import { ClaimsConfig, loadClaimsConfig } from '../src/config';
@@ -29,6 +30,7 @@ describe('claims service on real Kafka and Postgres', () => {
   let url: string;
   let publisher: SafePublisher;
   let collector: TopicCollector;
+  let harness: ServiceHarness;
   let pg: Client;
   let config: ClaimsConfig;
   let ops: Record<string, string>;
@@ -71,6 +73,9 @@ describe('claims service on real Kafka and Postgres', () => {
       })),
     );
 
+  /** Every claim sent so far decided, every decision published and collected: absences are facts now. */
+  const settled = () => harness.settle(collector, [prefix + Topics.claimDecided.name]);
+
   const decisions = (): Decided[] => collector.on(prefix + Topics.claimDecided.name).map((m) => m.json<Decided>());
   const decisionsFor = (eventIds: string[]) => decisions().filter((d) => eventIds.includes(d.eventId));
 
@@ -89,6 +94,7 @@ describe('claims service on real Kafka and Postgres', () => {
     app = await createClaimsApp(config);
     await app.listen(0, '127.0.0.1');
     url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    harness = new ServiceHarness(app);
     publisher = new SafePublisher(createKafka({ brokers, clientId: 'claims-test' }));
     collector = await new TopicCollector([
       prefix + Topics.claimDecided.name,
@@ -108,6 +114,7 @@ describe('claims service on real Kafka and Postgres', () => {
   });
 
   afterAll(async () => {
+    await harness?.dispose();
     await collector?.stop();
     await publisher?.close();
     await app?.close();
@@ -229,7 +236,7 @@ describe('claims service on real Kafka and Postgres', () => {
     ]);
     await send([{ key: 'tapper-other-partition', value: v }]);
     await waitFor('one decision', () => decisionsFor(['tap-1']).length === 1);
-    await new Promise((r) => setTimeout(r, 2000));
+    await settled();
     expect(decisionsFor(['tap-1'])).toHaveLength(1);
     const { rows } = await pg.query(`SELECT count(*)::int AS n FROM claim WHERE event_id = 'tap-1'`);
     expect(rows[0].n).toBe(1);
@@ -318,8 +325,7 @@ describe('claims service on real Kafka and Postgres', () => {
       return Array.from({ length: 6 }, (_, k) => ({ key: `storm-key-${i}-${k}`, value: body }));
     });
     await send(items);
-    await waitFor('30 decisions', () => new Set(decisionsFor(ids).map((d) => d.eventId)).size === 30, 60_000);
-    await new Promise((r) => setTimeout(r, 2000));
+    await settled();
     const ds = decisionsFor(ids);
     expect(ds).toHaveLength(30);
     expect(ds.every((d) => d.status === 'ACCEPTED')).toBe(true);

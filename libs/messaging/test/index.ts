@@ -2,3 +2,4 @@
 // own tests, the DLQ CLI test and the messaging benchmark: `@platform/messaging/testing`.
 export * from './fixture-app';
 export * from './helpers';
+export * from './service-harness';

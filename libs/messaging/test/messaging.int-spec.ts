@@ -5,6 +5,7 @@ import { createTestDatabase, createTestTopics, TestDatabase, testInfra, TopicCol
 import { DLQ_HEADERS } from '../src';
 import { createFixtureApp } from './fixture-app';
 import { claim, ClaimFeeder } from './helpers';
+import { ServiceHarness } from './service-harness';
 
 jest.setTimeout(90_000);
 
@@ -90,5 +91,26 @@ describe('messaging library on real Kafka and Postgres', () => {
       const e = await effects();
       return e.get('ev-9100') === 1 && e.get('ev-9102') === 1;
     });
+  });
+
+  it('ServiceHarness: after settle() every effect of what was fed is consumed, published and collected', async () => {
+    const harness = new ServiceHarness(app);
+    try {
+      // The fixture has no domain dedupe: the same event fed three times is three effects and three decisions.
+      const again = claim(7001, 'harness');
+      await harness.feed('claimRequested', [again, again, { key: 'other-partition', value: again }]);
+      await harness.feed('claimRequested', [{ key: 'raw', value: '{not json 7001' }]);
+      const decided = prefix + Topics.claimDecided.name;
+      const dlq = prefix + dlqName(Topics.claimRequested.name);
+      await harness.settle(collector, [decided, dlq]);
+      // no waiting from here on: every count is final
+      expect((await effects()).get('ev-7001')).toBe(3);
+      expect(collector.on(decided).filter((m) => m.json<{ eventId: string }>().eventId === 'ev-7001')).toHaveLength(3);
+      expect(collector.on(dlq).filter((m) => m.value === '{not json 7001')).toHaveLength(1);
+      const { rows } = await pg.query('SELECT count(*)::int AS n FROM outbox_message');
+      expect(rows[0].n).toBe(0);
+    } finally {
+      await harness.dispose();
+    }
   });
 });
