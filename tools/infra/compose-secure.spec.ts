@@ -2,60 +2,21 @@
 // `docker compose config` sees it: no PLAINTEXT listener, deny-by-default ACLs, and every
 // container that talks to Kafka does so as a principal of the ownership table. A service added to
 // docker-compose.yml without its principal here fails this test. No Docker engine needed.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { parse } from 'yaml';
 import { KAFKA_PRINCIPALS } from '@platform/contracts';
 import { ROOT } from './paths';
 import { COMPOSE_SECRET_PRINCIPALS } from './compose-secrets';
+import { kafkaImageProperties, mergedSecureCompose, secretsMount as secretsTarget, serviceEnv as env } from './compose-config';
 
-interface ComposeService {
-  image?: string;
-  command?: string[];
-  environment?: Record<string, string | number>;
-  volumes?: (string | { source?: string; target?: string })[];
-  depends_on?: Record<string, { condition: string }>;
-}
-
-function mergedConfig(): { services: Record<string, ComposeService> } | null {
-  const v1 = spawnSync('docker-compose', ['version'], { encoding: 'utf8' });
-  if (v1.error) {
-    if (process.env.CI) throw new Error('docker-compose is missing: .ci/run installs it');
-    return null;
-  }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'compose-secure-'));
-  try {
-    // Debian's docker-compose 1.29 predates the top-level `name` key (see tools/k8s/validate.ts)
-    fs.writeFileSync(
-      path.join(dir, 'docker-compose.yml'),
-      fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8').replace(/^name: .*\n/m, ''),
-    );
-    fs.copyFileSync(path.join(ROOT, 'docker-compose.secure.yml'), path.join(dir, 'docker-compose.secure.yml'));
-    const files = ['-f', path.join(dir, 'docker-compose.yml'), '-f', path.join(dir, 'docker-compose.secure.yml')];
-    const r = spawnSync('docker-compose', [...files, '--project-directory', ROOT, '--project-name', 'heart-pack', 'config'], {
-      encoding: 'utf8',
-    });
-    if (r.status !== 0) throw new Error(`docker-compose config: ${r.stderr || r.stdout}`);
-    return parse(r.stdout) as { services: Record<string, ComposeService> };
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-const config = mergedConfig();
+const config = mergedSecureCompose();
 const maybe = config ? describe : describe.skip;
 
 maybe('docker compose secure mode', () => {
   const services = config?.services ?? {};
-  const mounts = (s: ComposeService) =>
-    (s.volumes ?? []).map((v) => (typeof v === 'string' ? { source: v.split(':')[0], target: v.split(':')[1] } : v));
-  const secretsTarget = (s: ComposeService) => mounts(s).find((m) => m.source === 'kafka-secrets')?.target;
-  const env = (s: ComposeService) => Object.fromEntries(Object.entries(s.environment ?? {}).map(([k, v]) => [k, String(v)]));
 
   it('runs Kafka with SASL on every listener and the deny-by-default StandardAuthorizer', () => {
-    const kafka = env(services.kafka ?? {});
+    const kafka = env(services.kafka);
     expect(kafka.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP?.split(',').map((l) => l.split(':')[1])).toEqual([
       'SASL_PLAINTEXT',
       'SASL_PLAINTEXT',
@@ -65,8 +26,15 @@ maybe('docker compose secure mode', () => {
     expect(kafka.KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND).toBe('false');
     expect(kafka.KAFKA_SUPER_USERS).toBe('User:broker;User:admin');
     // the JAAS file kafka-secrets writes, on the volume the broker mounts
-    expect(kafka.KAFKA_OPTS).toBe(`-Djava.security.auth.login.config=${secretsTarget(services.kafka ?? {})}/broker_jaas.conf`);
+    expect(kafka.KAFKA_OPTS).toBe(`-Djava.security.auth.login.config=${secretsTarget(services.kafka)}/broker_jaas.conf`);
     expect(services.kafka?.depends_on?.['kafka-secrets']?.condition).toBe('service_completed_successfully');
+    // as the image renders them
+    expect(kafkaImageProperties(kafka)).toMatchObject({
+      'listener.security.protocol.map': kafka.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP,
+      'sasl.enabled.mechanisms': 'SCRAM-SHA-512,PLAIN',
+      'sasl.mechanism.inter.broker.protocol': 'PLAIN',
+      'allow.everyone.if.no.acl.found': 'false',
+    });
   });
 
   it('connects every container that talks to Kafka as its own principal, with a password file it mounts', () => {
