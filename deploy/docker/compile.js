@@ -51,7 +51,11 @@ for (const src of SOURCES) {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) copy(p);
-      else if (p.endsWith('.json') && !p.endsWith('project.json') && !p.endsWith('tsconfig.json')) {
+      // JSON next to the sources, and an app's static front end (apps/ops-console/public)
+      else if (
+        (p.endsWith('.json') && !p.endsWith('project.json') && !p.endsWith('tsconfig.json')) ||
+        path.relative(root, p).split(path.sep).includes('public')
+      ) {
         const out = path.join(outDir, path.relative(root, p));
         fs.mkdirSync(path.dirname(out), { recursive: true });
         fs.copyFileSync(p, out);
