@@ -9,5 +9,6 @@ export function createCouponsApp(config: CouponsConfig, opts: { clock?: Clock } 
     serverUrl: config.DATABASE_URL,
     database: couponsDatabase(config),
     logLevel: config.LOG_LEVEL,
+    service: 'coupons',
   });
 }

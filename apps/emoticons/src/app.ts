@@ -9,5 +9,6 @@ export function createEmoticonsApp(config: EmoticonsConfig, opts: { clock?: Cloc
     serverUrl: config.DATABASE_URL,
     database: emoticonsDatabase(config),
     logLevel: config.LOG_LEVEL,
+    service: 'emoticons',
   });
 }

@@ -9,5 +9,6 @@ export function createReliefApp(config: ReliefConfig, opts: { clock?: Clock } = 
     serverUrl: config.DATABASE_URL,
     database: reliefDatabase(config),
     logLevel: config.LOG_LEVEL,
+    service: 'merchant-relief',
   });
 }

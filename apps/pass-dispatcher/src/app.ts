@@ -9,5 +9,6 @@ export function createPassDispatcherApp(config: PassDispatcherConfig, opts: { cl
     serverUrl: config.DATABASE_URL,
     database: passesDatabase(config),
     logLevel: config.LOG_LEVEL,
+    service: 'pass-dispatcher',
   });
 }

@@ -8,6 +8,7 @@ import { passesDatabase, PassDispatcherConfig } from './config';
 import { DispatchCoordinator } from './dispatch/dispatch.coordinator';
 import { PassesSchema1764300004000 } from './migrations/1764300004000-PassesSchema';
 import { RegistrationRequestHash1764800004100 } from './migrations/1764800004100-RegistrationRequestHash';
+import { PassTraceParent1764900004200 } from './migrations/1764900004200-PassTraceParent';
 import { DelayNotices } from './notices/delay-notices';
 import { PassesController } from './ops/passes.controller';
 import { ExpirySweep } from './registration/expiry.sweep';
@@ -20,6 +21,7 @@ export const passDispatcherMigrations = [
   PassesSchema1764300004000,
   RegistrationRequestHash1764800004100,
   OpsAuditTable1764900000000,
+  PassTraceParent1764900004200,
 ];
 
 @Module({})

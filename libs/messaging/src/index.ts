@@ -10,6 +10,7 @@ export * from './partitioning';
 export * from './publisher';
 export * from './records';
 export * from './topic-namer';
+export * from './tracing';
 export * from './transaction';
 export * from './tx-context';
 export * from './nest/decorators';

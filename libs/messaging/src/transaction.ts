@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { Clock, systemClock } from './clock';
 import { appendToOutbox } from './outbox';
 import { TopicNamer } from './topic-namer';
+import { hasActiveSpan, withSpan } from './tracing';
 import { TxContext } from './tx-context';
 
 /**
@@ -12,7 +13,19 @@ export async function runInTransaction<T>(
   ds: DataSource,
   namer: TopicNamer,
   fn: (ctx: TxContext) => Promise<T>,
-  options: { clock?: Clock; groupId?: string; onOutboxWrite?: () => void } = {},
+  options: { clock?: Clock; groupId?: string; onOutboxWrite?: () => void; spanName?: string } = {},
+): Promise<T> {
+  // Every emitted event carries a traceparent: a transaction outside any span (a timer, a
+  // bootstrap hook) gets a trace of its own (a no-op when telemetry is off).
+  if (!hasActiveSpan()) return withSpan(options.spanName ?? 'transaction', {}, () => transact(ds, namer, fn, options));
+  return transact(ds, namer, fn, options);
+}
+
+async function transact<T>(
+  ds: DataSource,
+  namer: TopicNamer,
+  fn: (ctx: TxContext) => Promise<T>,
+  options: { clock?: Clock; groupId?: string; onOutboxWrite?: () => void },
 ): Promise<T> {
   let wrote = false;
   const result = await ds.transaction(async (manager) => {

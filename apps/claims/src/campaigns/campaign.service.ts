@@ -22,7 +22,7 @@ export class CampaignService implements OnApplicationBootstrap {
       const pending = await this.repo.takeUnannounced(ctx.manager);
       await this.announce(ctx, pending);
       if (pending.length) this.log.log(`announced ${pending.map((p) => p.campaignId).join(', ')}`);
-    });
+    }, 'campaign announcement');
   }
 
   /** Validates and stores a campaign, and announces it in the same transaction (audited when an ops `actor` created it). */

@@ -1,4 +1,5 @@
-import { Controller, Inject } from '@nestjs/common';
+import { Controller, Inject, Logger } from '@nestjs/common';
+import { context } from '@opentelemetry/api';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
 import { DlqReason } from '@platform/contracts';
@@ -37,6 +38,8 @@ function reused(m: Request): DlqReason {
  */
 @Controller()
 export class ClaimDecider {
+  private readonly log = new Logger('ClaimDecider');
+
   constructor(
     private readonly campaigns: CampaignRepository,
     @Inject(CLAIMS_CONFIG) private readonly config: ClaimsConfig,
@@ -125,6 +128,17 @@ export class ClaimDecider {
           ...(d.status === 'ACCEPTED' && c ? { rewards: c.definition.rewards } : {}),
         },
         d.m,
+      );
+      // One line per decision (LOG_LEVEL=debug), in the claim's trace: trace_id joins it to Zipkin.
+      context.with(d.m.trace, () =>
+        this.log.debug({
+          msg: 'claim decided',
+          claimId: d.claimId,
+          eventId: d.m.value.eventId,
+          campaignId: d.m.value.campaignId,
+          status: d.status,
+          reason: d.reason,
+        }),
       );
     }
   }

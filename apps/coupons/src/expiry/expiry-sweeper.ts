@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { MessagingRuntime } from '@platform/messaging';
+import { MessagingRuntime, withSpan } from '@platform/messaging';
 import { CouponRepository } from '../coupons/coupon.repository';
 import { COUPONS_CONFIG } from '../tokens';
 import type { CouponsConfig } from '../config';
@@ -54,8 +54,12 @@ export class ExpirySweeper implements OnApplicationBootstrap, OnApplicationShutd
     });
   }
 
-  /** Batches until nothing is due. */
-  async sweepAll(): Promise<number> {
+  /** Batches until nothing is due (one trace per sweep). */
+  sweepAll(): Promise<number> {
+    return withSpan('coupon expiry sweep', {}, () => this.sweepBatches());
+  }
+
+  private async sweepBatches(): Promise<number> {
     let total = 0;
     for (;;) {
       const n = await this.sweepOnce();

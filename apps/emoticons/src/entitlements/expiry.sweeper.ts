@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { MessagingRuntime } from '@platform/messaging';
+import { MessagingRuntime, withSpan } from '@platform/messaging';
 import type { EmoticonsConfig } from '../config';
 import { EMOTICONS_CONFIG } from '../tokens';
 import { EntitlementRepository } from './entitlement.repository';
@@ -51,7 +51,11 @@ export class ExpirySweeper implements OnApplicationBootstrap, BeforeApplicationS
    * One pass: batches of EMOTICON_SWEEP_BATCH_SIZE, each its own transaction, until nothing is due
    * or EMOTICON_SWEEP_MAX_BATCHES ran. Returns how many entitlements this call expired.
    */
-  async sweepOnce(): Promise<number> {
+  sweepOnce(): Promise<number> {
+    return withSpan('emoticon expiry sweep', {}, () => this.sweep());
+  }
+
+  private async sweep(): Promise<number> {
     const { EMOTICON_SWEEP_BATCH_SIZE: batch, EMOTICON_SWEEP_MAX_BATCHES: maxBatches } = this.config;
     let total = 0;
     for (let i = 0; i < maxBatches; i++) {

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
 import { isTransientError } from '@platform/persistence';
-import { Clock, MessagingRuntime } from '@platform/messaging';
+import { causedBy, Clock, MessagingRuntime, withSpan } from '@platform/messaging';
 import { announcedDeliveryAt, registerByFor } from '@platform/rules';
 import { returning } from '../shared/campaigns';
 import { ChannelClient } from './channel-client';
@@ -47,6 +47,8 @@ interface QueuedPass {
   slot: number;
   noticeDeadline: Date;
   noticed: boolean;
+  /** The claim's trace (stored at reservation). */
+  traceparent: string | null;
 }
 
 interface Confirmed {
@@ -249,10 +251,10 @@ export class CampaignSender {
 
   private async fetchNext(): Promise<QueuedPass[]> {
     const rows = (await this.ds.query(
-      `SELECT pass_id, account_id, slot, notice_deadline, notice_at IS NOT NULL AS noticed
+      `SELECT pass_id, account_id, slot, notice_deadline, notice_at IS NOT NULL AS noticed, trace_parent
          FROM pass WHERE campaign_id = $1 AND slot > $2 ORDER BY slot LIMIT $3`,
       [this.o.campaignId, this.cursor, FETCH],
-    )) as { pass_id: string; account_id: string; slot: number; notice_deadline: Date; noticed: boolean }[];
+    )) as { pass_id: string; account_id: string; slot: number; notice_deadline: Date; noticed: boolean; trace_parent: string | null }[];
     const out: QueuedPass[] = [];
     let expected = this.cursor + 1;
     for (const r of rows) {
@@ -263,6 +265,7 @@ export class CampaignSender {
         slot: r.slot,
         noticeDeadline: new Date(r.notice_deadline),
         noticed: r.noticed,
+        traceparent: r.trace_parent,
       });
       expected++;
     }
@@ -271,6 +274,17 @@ export class CampaignSender {
 
   /** Last line of defence for I6: a pass about to go out at or past deadline - margin without a notice gets one first. */
   private async noticeBeforeSending(p: QueuedPass): Promise<void> {
+    await withSpan('pass delay notice before sending', { attributes: this.spanAttributes(p.slot, p.slot) }, () =>
+      this.noticeInTransaction(p),
+    );
+    p.noticed = true;
+  }
+
+  private spanAttributes(first: number, last: number): Record<string, string | number> {
+    return { 'campaign.id': this.o.campaignId, 'pass.slot.first': first, 'pass.slot.last': last, 'sender.epoch': this.o.epoch };
+  }
+
+  private async noticeInTransaction(p: QueuedPass): Promise<void> {
     await this.messaging.transaction(async (ctx) => {
       const rows = await returning<{ pass_id: string; claimed_at: Date }>(
         ctx,
@@ -280,17 +294,20 @@ export class CampaignSender {
       );
       const row = rows[0];
       if (!row) return;
-      ctx.emit('passDelayNotice', {
-        passId: p.passId,
-        accountId: p.accountId,
-        campaignId: this.o.campaignId,
-        slot: p.slot,
-        claimedAt: new Date(row.claimed_at).toISOString(),
-        estimatedDeliveryAt: announcedDeliveryAt(ctx.now, p.noticeDeadline).toISOString(),
-        noticedAt: ctx.now.toISOString(),
-      });
+      ctx.emit(
+        'passDelayNotice',
+        {
+          passId: p.passId,
+          accountId: p.accountId,
+          campaignId: this.o.campaignId,
+          slot: p.slot,
+          claimedAt: new Date(row.claimed_at).toISOString(),
+          estimatedDeliveryAt: announcedDeliveryAt(ctx.now, p.noticeDeadline).toISOString(),
+          noticedAt: ctx.now.toISOString(),
+        },
+        causedBy(p.traceparent, 'pass delay notice', { 'pass.slot': p.slot }),
+      );
     });
-    p.noticed = true;
   }
 
   private async refreshControl(): Promise<void> {
@@ -357,10 +374,21 @@ export class CampaignSender {
     }
   }
 
+  /** One send round's commit: a span of its own; each pass's event continues its claim's trace. */
   private async commit(batch: Confirmed[]): Promise<void> {
     const first = batch[0];
     const last = batch[batch.length - 1];
     if (!first || !last) return;
+    await withSpan(
+      'pass send round',
+      { attributes: { ...this.spanAttributes(first.pass.slot, last.pass.slot), 'pass.count': batch.length } },
+      () => this.commitInTransaction(batch, first, last),
+    );
+    this.committed = last.pass.slot;
+    this.stats.committed = this.committed;
+  }
+
+  private async commitInTransaction(batch: Confirmed[], first: Confirmed, last: Confirmed): Promise<void> {
     await this.messaging.transaction(async (ctx) => {
       const rows = await returning<{ registration_window_seconds: number }>(
         ctx,
@@ -378,18 +406,20 @@ export class CampaignSender {
         [batch.map((b) => b.pass.passId), batch.map((b) => b.sentAt), registerBy, batch.map((b) => b.duplicate)],
       );
       batch.forEach((b, i) => {
-        ctx.emit('passSent', {
-          passId: b.pass.passId,
-          accountId: b.pass.accountId,
-          campaignId: this.o.campaignId,
-          slot: b.pass.slot,
-          sentAt: b.sentAt.toISOString(),
-          registerBy: (registerBy[i] ?? b.sentAt).toISOString(),
-        });
+        ctx.emit(
+          'passSent',
+          {
+            passId: b.pass.passId,
+            accountId: b.pass.accountId,
+            campaignId: this.o.campaignId,
+            slot: b.pass.slot,
+            sentAt: b.sentAt.toISOString(),
+            registerBy: (registerBy[i] ?? b.sentAt).toISOString(),
+          },
+          causedBy(b.pass.traceparent, 'pass sent', { 'pass.slot': b.pass.slot }),
+        );
       });
     });
-    this.committed = last.pass.slot;
-    this.stats.committed = this.committed;
   }
 
   private pause(ms: number): Promise<void> {

@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { MessagingRuntime, TxContext } from '@platform/messaging';
+import { causedBy, MessagingRuntime, TxContext, withSpan } from '@platform/messaging';
 import { EtaModel } from '@platform/rules';
 import { PASS_DISPATCHER_CONFIG } from '../tokens';
 import type { PassDispatcherConfig } from '../config';
@@ -17,6 +17,7 @@ interface NoticedRow {
   slot: number;
   claimed_at: Date;
   notice_eta: Date;
+  trace_parent: string | null;
 }
 
 /**
@@ -60,7 +61,11 @@ export class DelayNotices implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   /** One estimator pass over all campaigns with a queue; returns the notices emitted. */
-  async estimateOnce(): Promise<number> {
+  estimateOnce(): Promise<number> {
+    return withSpan('pass delay estimate', {}, () => this.estimate());
+  }
+
+  private async estimate(): Promise<number> {
     const waiting = await loadCampaigns(this.messaging.dataSource, undefined, { waiting: true });
     let total = 0;
     for (const c of waiting) {
@@ -85,7 +90,11 @@ export class DelayNotices implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   /** One watchdog pass; returns the notices emitted. */
-  async watchdogOnce(): Promise<number> {
+  watchdogOnce(): Promise<number> {
+    return withSpan('pass delay watchdog', {}, () => this.watch());
+  }
+
+  private async watch(): Promise<number> {
     const waiting = await loadCampaigns(this.messaging.dataSource, undefined, { waiting: true });
     let total = 0;
     for (const c of waiting) {
@@ -101,7 +110,7 @@ export class DelayNotices implements OnApplicationBootstrap, BeforeApplicationSh
                         AND notice_deadline <= $2::timestamptz + ($3 || ' milliseconds')::interval
                       ORDER BY notice_deadline LIMIT ${BATCH} FOR UPDATE SKIP LOCKED) due
               WHERE p.pass_id = due.pass_id AND p.notice_at IS NULL AND p.sent_at IS NULL
-              RETURNING p.pass_id, p.account_id, p.slot, p.claimed_at, p.notice_eta`,
+              RETURNING p.pass_id, p.account_id, p.slot, p.claimed_at, p.notice_eta, p.trace_parent`,
             [c.campaignId, ctx.now, String(this.config.DELAY_NOTICE_MARGIN_MS), model.baseAt, model.watermark, model.secondsPerSlot * 1000],
           );
           this.emit(ctx, c, rows);
@@ -143,7 +152,7 @@ export class DelayNotices implements OnApplicationBootstrap, BeforeApplicationSh
                   AND notice_deadline < ${eta}
                 ORDER BY notice_deadline LIMIT ${BATCH} FOR UPDATE SKIP LOCKED) late
         WHERE p.pass_id = late.pass_id AND p.notice_at IS NULL AND p.sent_at IS NULL
-        RETURNING p.pass_id, p.account_id, p.slot, p.claimed_at, p.notice_eta`,
+        RETURNING p.pass_id, p.account_id, p.slot, p.claimed_at, p.notice_eta, p.trace_parent`,
       [c.campaignId, ctx.now, model.baseAt, model.watermark, model.secondsPerSlot * 1000, c.reserved],
     );
     if (rows.length > 0) {
@@ -157,15 +166,19 @@ export class DelayNotices implements OnApplicationBootstrap, BeforeApplicationSh
 
   private emit(ctx: TxContext, c: PassCampaign, rows: NoticedRow[]): void {
     for (const r of rows) {
-      ctx.emit('passDelayNotice', {
-        passId: r.pass_id,
-        accountId: r.account_id,
-        campaignId: c.campaignId,
-        slot: r.slot,
-        claimedAt: new Date(r.claimed_at).toISOString(),
-        estimatedDeliveryAt: new Date(r.notice_eta).toISOString(),
-        noticedAt: ctx.now.toISOString(),
-      });
+      ctx.emit(
+        'passDelayNotice',
+        {
+          passId: r.pass_id,
+          accountId: r.account_id,
+          campaignId: c.campaignId,
+          slot: r.slot,
+          claimedAt: new Date(r.claimed_at).toISOString(),
+          estimatedDeliveryAt: new Date(r.notice_eta).toISOString(),
+          noticedAt: ctx.now.toISOString(),
+        },
+        causedBy(r.trace_parent, 'pass delay notice', { 'pass.slot': r.slot }),
+      );
     }
   }
 }

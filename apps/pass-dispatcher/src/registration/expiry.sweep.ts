@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { MessagingRuntime } from '@platform/messaging';
+import { MessagingRuntime, withSpan } from '@platform/messaging';
 import { PASS_DISPATCHER_CONFIG } from '../tokens';
 import type { PassDispatcherConfig } from '../config';
 import { returning } from '../shared/campaigns';
@@ -33,7 +33,11 @@ export class ExpirySweep implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   /** Expires every due pass; returns how many. */
-  async sweepOnce(): Promise<number> {
+  sweepOnce(): Promise<number> {
+    return withSpan('pass expiry sweep', {}, () => this.sweep());
+  }
+
+  private async sweep(): Promise<number> {
     let total = 0;
     for (;;) {
       const n = await this.messaging.transaction(async (ctx) => {

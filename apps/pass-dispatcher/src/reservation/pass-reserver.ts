@@ -2,7 +2,7 @@ import { Controller, Logger } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
 import { dlqReason, PassReward } from '@platform/contracts';
-import { Batch, Inbound, OnBatch, TxContext } from '@platform/messaging';
+import { Batch, Inbound, OnBatch, traceparentOf, TxContext } from '@platform/messaging';
 import { allocateSlots } from '@platform/rules';
 
 type Decision = Inbound<'claimDecided'>;
@@ -114,10 +114,10 @@ export class PassReserver {
       const passIds = granted.map(() => randomUUID());
       const slots = granted.map((_, i) => alloc.firstSlot + i);
       await ctx.query(
-        `INSERT INTO pass (pass_id, campaign_id, slot, claim_id, event_id, account_id, claimed_at, reserved_at, notice_deadline)
-         SELECT t.pass_id, $1, t.slot, t.claim_id, t.event_id, t.account_id, t.claimed_at, $8, t.claimed_at + ($9 || ' seconds')::interval
-           FROM unnest($2::uuid[], $3::int[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
-             AS t (pass_id, slot, claim_id, event_id, account_id, claimed_at)`,
+        `INSERT INTO pass (pass_id, campaign_id, slot, claim_id, event_id, account_id, claimed_at, reserved_at, notice_deadline, trace_parent)
+         SELECT t.pass_id, $1, t.slot, t.claim_id, t.event_id, t.account_id, t.claimed_at, $8, t.claimed_at + ($9 || ' seconds')::interval, t.trace_parent
+           FROM unnest($2::uuid[], $3::int[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $10::text[])
+             AS t (pass_id, slot, claim_id, event_id, account_id, claimed_at, trace_parent)`,
         [
           campaignId,
           passIds,
@@ -128,6 +128,8 @@ export class PassReserver {
           granted.map((c) => c.m.value.requestedAt),
           ctx.now,
           String(campaign.delay_notice_after_seconds),
+          // The claim's trace, continued by the pass's sent event and delay notice (timer-driven, later).
+          granted.map((c) => traceparentOf(c.m.trace)),
         ],
       );
       granted.forEach((c, i) => {

@@ -150,8 +150,8 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
   }
 
   /** State change plus outgoing events in one transaction (HTTP paths, sweeps). */
-  transaction<T>(fn: (ctx: TxContext) => Promise<T>): Promise<T> {
-    return runInTransaction(this.dataSource, this.namer, fn, { clock: this.clock, onOutboxWrite: () => this.relay.kick() });
+  transaction<T>(fn: (ctx: TxContext) => Promise<T>, spanName?: string): Promise<T> {
+    return runInTransaction(this.dataSource, this.namer, fn, { clock: this.clock, onOutboxWrite: () => this.relay.kick(), spanName });
   }
 
   async stopConsumers(): Promise<void> {

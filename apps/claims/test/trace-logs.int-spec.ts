@@ -1,0 +1,131 @@
+import { INestApplication } from '@nestjs/common';
+import { context, propagation, trace } from '@opentelemetry/api';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { Writable } from 'node:stream';
+import { bearer } from '@platform/auth/testing';
+import { CampaignDefinition, Topics } from '@platform/contracts';
+import { createKafka, SafePublisher } from '@platform/messaging';
+import { startTelemetry, Telemetry } from '@platform/telemetry';
+import { createTestDatabase, createTestTopics, TestDatabase, testInfra, TopicCollector, waitFor } from '@platform/testing';
+import { createClaimsApp } from '../src/app';
+import { loadClaimsConfig } from '../src/config';
+
+jest.setTimeout(120_000);
+
+const HOUR = 3600_000;
+
+/** Issue 18: a claim's log line carries its trace id, and its decision continues the same trace. */
+describe('claims logs joined to traces', () => {
+  const { brokers, databaseUrl } = testInfra();
+  const exporter = new InMemorySpanExporter();
+  const lines: Record<string, unknown>[] = [];
+  const raw: string[] = [];
+  let telemetry: Telemetry;
+  let db: TestDatabase;
+  let prefix: string;
+  let app: INestApplication;
+  let publisher: SafePublisher;
+  let collector: TopicCollector;
+  const campaignId = `trace-${Date.now()}`;
+
+  beforeAll(async () => {
+    telemetry = startTelemetry({ serviceName: 'claims', exporter });
+    db = await createTestDatabase('claims_trace');
+    prefix = await createTestTopics('claims-trace');
+    const config = loadClaimsConfig({
+      DATABASE_URL: databaseUrl,
+      DB_NAME: db.name,
+      KAFKA_BROKERS: brokers.join(','),
+      KAFKA_TOPIC_PREFIX: prefix,
+      LOG_LEVEL: 'debug',
+    });
+    const destination = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const l of chunk.toString('utf8').split('\n').filter(Boolean)) {
+          raw.push(l);
+          lines.push(JSON.parse(l) as Record<string, unknown>);
+        }
+        done();
+      },
+    });
+    app = await createClaimsApp(config, { logDestination: destination });
+    await app.listen(0, '127.0.0.1');
+    const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    const now = Date.now();
+    const campaign: CampaignDefinition = {
+      campaignId,
+      name: 'trace test',
+      opensAt: new Date(now - HOUR).toISOString(),
+      closesAt: new Date(now + HOUR).toISOString(),
+      rewards: { emoticons: [{ emoticonId: 'e1', name: 'E1', validityDays: null }], coupons: null, pass: null },
+      relief: null,
+    };
+    const res = await fetch(`${url}/campaigns`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(await bearer(config, 'ops')) },
+      body: JSON.stringify(campaign),
+    });
+    expect(res.status).toBe(201);
+    publisher = new SafePublisher(createKafka({ brokers, clientId: 'trace-logs-test' }));
+    collector = await new TopicCollector([prefix + Topics.claimDecided.name, prefix + Topics.campaignDefined.name]).start();
+  });
+
+  afterAll(async () => {
+    await collector?.stop();
+    await publisher?.close();
+    await app?.close();
+    await db?.drop();
+    await telemetry?.shutdown();
+  });
+
+  it('the decision log line and the decided event carry the trace id of the claim', async () => {
+    const root = trace.getTracer('app-backend').startSpan('tap receive-all-three');
+    const headers: Record<string, string> = {};
+    propagation.inject(trace.setSpan(context.active(), root), headers);
+    root.end();
+    const traceId = root.spanContext().traceId;
+    await publisher.publish([
+      {
+        topic: prefix + Topics.claimRequested.name,
+        key: 'acct-trace-1',
+        value: Buffer.from(
+          JSON.stringify({
+            eventId: 'ev-trace-1',
+            campaignId,
+            accountId: 'acct-trace-1',
+            talkLinked: true,
+            phoneNumber: '010-2345-6789',
+            makersMember: false,
+            requestedAt: new Date().toISOString(),
+          }),
+        ),
+        headers,
+      },
+    ]);
+    const line = await waitFor(
+      'the decision log line',
+      () => lines.find((l) => l.msg === 'claim decided' && l.eventId === 'ev-trace-1'),
+      60_000,
+    );
+    expect(line).toMatchObject({ service: 'claims', level: 'debug', status: 'ACCEPTED', trace_id: traceId });
+    // the span the line names is the claim's processing span, exported to the trace backend
+    const spans = await waitFor('the processing span', () =>
+      exporter.getFinishedSpans().find((s) => s.spanContext().spanId === line.span_id && s.spanContext().traceId === traceId),
+    );
+    expect(spans.name).toBe(`process ${Topics.claimRequested.name}`);
+
+    const decided = await waitFor('the decision', () =>
+      collector.on(prefix + Topics.claimDecided.name).find((m) => m.key === 'acct-trace-1'),
+    );
+    expect(decided.headers.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-0[01]$`));
+    // the raw phone number never reaches a log line
+    expect(raw.join('\n')).not.toContain('2345-6789');
+  });
+
+  it('a campaign announcement (no inbound message) carries a traceparent of its own', async () => {
+    const defined = await waitFor('the announcement', () =>
+      collector.on(prefix + Topics.campaignDefined.name).find((m) => m.value.includes(campaignId)),
+    );
+    expect(defined.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
+  });
+});

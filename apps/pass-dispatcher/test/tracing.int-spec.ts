@@ -1,0 +1,111 @@
+import { INestApplication } from '@nestjs/common';
+import { context, propagation, trace } from '@opentelemetry/api';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { PayloadOf, Topics } from '@platform/contracts';
+import { createKafka, SafePublisher } from '@platform/messaging';
+import { startTelemetry, Telemetry } from '@platform/telemetry';
+import { createTestDatabase, deleteTestTopics, TestDatabase, testInfra, TopicCollector, waitFor } from '@platform/testing';
+import { createPassDispatcherApp } from '../src/app';
+import { accepted, createTopics, dispatcherConfig, Sim, startSim } from './helpers';
+
+jest.setTimeout(90_000);
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-0[01]$/;
+
+/**
+ * Issue 18: timer-driven events carry a traceparent. A pass is sent by the sender's round and
+ * noticed by the watchdog long after its claim was consumed; both events continue the claim's
+ * trace (its traceparent stored on the pass row), and each round has a span of its own.
+ */
+describe('pass events continue the claim trace', () => {
+  const campaignId = 'heart-pack-trace-test';
+  const exporter = new InMemorySpanExporter();
+  let telemetry: Telemetry;
+  let db: TestDatabase;
+  let prefix: string;
+  let app: INestApplication;
+  let sim: Sim;
+  let publisher: SafePublisher;
+  let collector: TopicCollector;
+
+  beforeAll(async () => {
+    telemetry = startTelemetry({ serviceName: 'pass-dispatcher', exporter });
+    db = await createTestDatabase('passes_trace');
+    prefix = await createTopics('passes-trace');
+    sim = await startSim({ SIM_RATE_LIMIT_PER_SECOND: '50', SIM_ERROR_RATE: '0', SIM_SEED: '3' });
+    app = await createPassDispatcherApp(
+      dispatcherConfig(db, prefix, { TALK_CHANNEL_URL: sim.url, DISPATCH_RATE_PER_SECOND: '20', WATCHDOG_INTERVAL_MS: '200' }),
+    );
+    await app.init();
+    publisher = new SafePublisher(createKafka({ brokers: testInfra().brokers, clientId: 'pass-trace-test' }));
+    collector = await new TopicCollector([prefix + Topics.passSent.name, prefix + Topics.passDelayNotice.name]).start();
+  });
+
+  afterAll(async () => {
+    await collector?.stop();
+    await publisher?.close();
+    await app?.close();
+    await sim?.close();
+    await db?.drop();
+    if (prefix) await deleteTestTopics(prefix);
+    await telemetry?.shutdown();
+  });
+
+  it('talkdrawer.pass.sent.v1 and the delay notice carry the traceparent of their claim', async () => {
+    const claims = [0, 1, 2].map((i) => {
+      const root = trace.getTracer('claims').startSpan(`decide claim ${i}`);
+      root.end();
+      const headers: Record<string, string> = {};
+      propagation.inject(trace.setSpan(context.active(), root), headers);
+      // claimed an hour ago with a 1 s delay threshold: every pass is late at once and gets a notice
+      const value: PayloadOf<'claimDecided'> = accepted(i, {
+        campaignId,
+        pass: { cap: 10, delayNoticeAfterSeconds: 1 },
+        requestedAt: new Date(Date.now() - 3600_000),
+      });
+      return { traceId: root.spanContext().traceId, value, headers };
+    });
+    await publisher.publish(
+      claims.map((c) => ({
+        topic: prefix + Topics.claimDecided.name,
+        key: c.value.accountId,
+        value: Buffer.from(JSON.stringify(c.value)),
+        headers: c.headers,
+      })),
+    );
+    const sent = await waitFor(
+      '3 sent events',
+      () => {
+        const s = collector.on(prefix + Topics.passSent.name);
+        return s.length >= 3 ? s : null;
+      },
+      60_000,
+    );
+    const notices = await waitFor(
+      '3 delay notices',
+      () => {
+        const s = collector.on(prefix + Topics.passDelayNotice.name);
+        return s.length >= 3 ? s : null;
+      },
+      30_000,
+    );
+    for (const c of claims) {
+      for (const m of [...sent, ...notices].filter((x) => x.key === c.value.accountId)) {
+        const [, traceId] = TRACEPARENT.exec(m.headers.traceparent ?? '') ?? [];
+        expect({ topic: m.topic, traceId }).toEqual({ topic: m.topic, traceId: c.traceId });
+      }
+    }
+    // each pass's "pass sent" span sits in its claim's trace and links to the send round's span
+    await telemetry.tracerProvider.forceFlush();
+    const spans = exporter.getFinishedSpans();
+    const rounds = spans.filter((s) => s.name === 'pass send round');
+    expect(rounds.length).toBeGreaterThan(0);
+    const passSpans = spans.filter((s) => s.name === 'pass sent');
+    for (const c of claims) {
+      const own = passSpans.find((s) => s.spanContext().traceId === c.traceId);
+      expect(own).toBeDefined();
+      expect(rounds.map((r) => r.spanContext().spanId)).toContain(own?.links[0]?.context.spanId);
+    }
+    expect(spans.some((s) => s.name === 'pass delay watchdog' || s.name === 'pass delay notice before sending')).toBe(true);
+  });
+});
