@@ -65,9 +65,10 @@ export function createKafka(o: KafkaClientOptions): Kafka {
         const { message, ...extra } = log;
         // Bounded retries are deliberate: a failed publish resets the producer (new producer id)
         // and the outbox keeps the rows, so the EoS caveat kafkajs warns about does not apply.
-        if (message.startsWith('Limiting retries for the idempotent producer')) return;
+        // kafkajs does not always log a string message; a throw here would fail its caller's request
+        if (typeof message === 'string' && message.startsWith('Limiting retries for the idempotent producer')) return;
         const method = levels[level] ?? 'log';
-        logger[method](`${message} ${JSON.stringify(extra)}`);
+        logger[method](`${String(message)} ${JSON.stringify(extra)}`);
       },
   });
 }

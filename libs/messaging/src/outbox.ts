@@ -59,6 +59,8 @@ export interface RelayOptions {
   idlePollMs?: number;
   /** Advisory lock key: one relay per database publishes at a time, so per-key order holds. */
   lockKey?: number;
+  /** How long one round's transaction may wait for Kafka before Postgres ends it (ms). */
+  maxRoundMs?: number;
 }
 
 /**
@@ -76,6 +78,7 @@ export class OutboxRelay {
   private readonly maxRoundBytes: number;
   private readonly idlePollMs: number;
   private readonly lockKey: number;
+  private readonly maxRoundMs: number;
   /** After a round failed for a reason other than an unreachable broker: send row by row to find the culprit. */
   private isolating = false;
   lastSuccessAt = Date.now();
@@ -93,6 +96,7 @@ export class OutboxRelay {
     this.maxRoundBytes = options.maxRoundBytes ?? 8 * 1024 * 1024;
     this.idlePollMs = options.idlePollMs ?? 100;
     this.lockKey = options.lockKey ?? 727002;
+    this.maxRoundMs = Math.max(10_000, Math.round(options.maxRoundMs ?? 180_000));
   }
 
   start(): void {
@@ -152,6 +156,11 @@ export class OutboxRelay {
         locked: boolean;
       }[];
       if (!locked) return 0;
+      // The round holds no row lock until its final DELETE, only its own advisory lock, so the
+      // pool's short idle-in-transaction bound (meant for frozen holders of row locks) must not end
+      // it while Kafka acknowledges: a round slower than that (a busy machine, a leader election)
+      // would be published again and again and never deleted (seen in the zone-outage drill).
+      await m.query(`SET LOCAL idle_in_transaction_session_timeout = ${this.maxRoundMs}`);
       // Bounded by rows and by bytes (the first row always goes, whatever its size).
       const rows = (await m.query(
         `WITH head AS (
