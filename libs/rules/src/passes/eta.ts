@@ -79,7 +79,10 @@ export function etaModel(p: SendProgress): EtaModel {
 /** Estimated delivery of `slot` (> watermark) under the model. */
 export function estimateDeliveryAt(m: EtaModel, slot: number): Date {
   const distance = Math.max(1, slot - m.watermark);
-  return new Date(m.baseAt.getTime() + Math.ceil(distance * m.secondsPerSlot * 1000));
+  // distance x (ms per slot), in this order: the SQL twin (ETA_SQL) multiplies the same two doubles,
+  // and (distance x s) x 1000 can round across a whole millisecond from it
+  const msPerSlot = m.secondsPerSlot * 1000;
+  return new Date(m.baseAt.getTime() + Math.ceil(distance * msPerSlot));
 }
 
 /** When the queue up to `reserved` is expected to be sent (null when nothing waits). */
