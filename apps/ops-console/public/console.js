@@ -53,7 +53,7 @@ const state = { overview: null, campaignId: null, dlqTopic: null, charts: {}, ti
 async function api(path, init = {}) {
   const res = await fetch(path, { ...init, headers: { ...HEADERS, ...(init.headers ?? {}) }, credentials: 'same-origin' });
   if (res.status === 401) {
-    location.href = '/login?error=invalid';
+    if (!state.leaving) location.href = '/login?error=expired';
     throw new Error('signed out');
   }
   const body = await res.json().catch(() => ({}));
@@ -70,11 +70,17 @@ async function start() {
   $('resume-passes').addEventListener('click', () => passAction('resume'));
   $('set-rate').addEventListener('click', () => passAction('rate', Number($('rate-input').value)));
   $('default-rate').addEventListener('click', () => passAction('rate', null));
+  // signing out: no refresh may race the redirect (it would land on "token refused")
+  $('logout').form.addEventListener('submit', () => {
+    state.leaving = true;
+    clearTimeout(state.timer);
+  });
   await refresh(false);
 }
 
 async function refresh(fresh) {
   clearTimeout(state.timer);
+  if (state.leaving) return;
   try {
     state.overview = await api(`/api/overview${fresh ? '?fresh=1' : ''}`);
     render();
@@ -253,7 +259,8 @@ function renderChannel(s, c) {
 }
 
 function renderDlq(s, history, canAct) {
-  const topics = [...s.dlq.topics].sort((a, b) => b.depth - a.depth || a.topic.localeCompare(b.topic));
+  const topics = s.dlq.topics.filter((t) => t.depth > 0).sort((a, b) => b.depth - a.depth || a.topic.localeCompare(b.topic));
+  const empty = s.dlq.topics.length - topics.length;
   fillTable(
     $('dlq-table'),
     [
@@ -264,13 +271,10 @@ function renderDlq(s, history, canAct) {
           { 'data-topic': t.topic },
           el('th', {}, t.topic),
           el('td', { class: 'num', 'data-field': 'dlq-depth' }, fmt(t.depth)),
-          el(
-            'td',
-            {},
-            t.depth > 0 ? el('button', { type: 'button', class: 'show-dlq', onclick: () => void showDlq(t.topic, true) }, 'show') : '',
-          ),
+          el('td', {}, el('button', { type: 'button', class: 'show-dlq', onclick: () => void showDlq(t.topic, true) }, 'show')),
         ),
       ),
+      el('tr', { class: 'muted' }, el('td', { colspan: 3 }, `${empty} other dead-letter topic(s) empty`)),
     ],
     ['topic', 'messages', ''],
   );
@@ -417,6 +421,7 @@ if (document.body.classList.contains('login')) {
     invalid: 'That token was refused (wrong signature, expired or malformed).',
     role: 'That token has neither the ops nor the reader role.',
     malformed: 'The form could not be read.',
+    expired: 'Your session ended (token expired or the signing key changed): sign in again.',
   };
   if (error) {
     $('login-error').textContent = messages[error] ?? 'Sign-in failed.';
