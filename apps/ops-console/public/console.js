@@ -161,7 +161,11 @@ function renderCampaign(c, o) {
       ['allowed rate (/s)', p.allowedRatePerSecond, 'passes-allowed-rate'],
       [
         'estimated drain',
-        p.estimatedDrainAt ? new Date(p.estimatedDrainAt).toLocaleString() : p.queued === 0 ? 'drained' : 'unknown',
+        p.estimatedDrainAt
+          ? `${new Date(p.estimatedDrainAt).toLocaleString()}${p.paused ? ' (once resumed)' : ''}`
+          : p.queued === 0
+            ? 'drained'
+            : 'unknown',
         'passes-drain-at',
       ],
       ['delay notices emitted', p.noticesSent, 'passes-notices'],
