@@ -87,7 +87,10 @@ maybe('docker compose secure mode on a native broker', () => {
     const users = services['kafka-users'];
     const script = localize((users?.command ?? []).join('\n'), secretsMount(users))
       .replace(/\$\$/g, '$')
-      .replace(/\/opt\/kafka\/bin\/kafka-configs\.sh/g, `java -Xmx128m -XX:TieredStopAtLevel=1 -cp '${KAFKA_LIBS_DIR}/*' org.apache.kafka.tools.ConfigCommand`);
+      .replace(
+        /\/opt\/kafka\/bin\/kafka-configs\.sh/g,
+        `java -Xmx128m -XX:TieredStopAtLevel=1 -cp '${KAFKA_LIBS_DIR}/*' org.apache.kafka.tools.ConfigCommand`,
+      );
     const created = spawnSync('bash', ['-ec', script], { encoding: 'utf8', timeout: 180_000 });
     if (created.status !== 0) throw new Error(`kafka-users: ${created.stdout}${created.stderr}`);
     for (const [name, args] of [
