@@ -9,9 +9,13 @@ import { appApiDatabase, AppApiConfig } from './config';
 import { BacklogController } from './intake/backlog.controller';
 import { BacklogMonitor } from './intake/backlog-monitor';
 import { IntakeSchema1765000006000 } from './migrations/1765000006000-IntakeSchema';
+import { TimelineReadModel1765000006100 } from './migrations/1765000006100-TimelineReadModel';
+import { TimelineConsumer } from './timeline/timeline-consumer';
+import { TimelineController } from './timeline/timeline.controller';
+import { TimelineService } from './timeline/timeline.service';
 import { APP_API_CONFIG } from './tokens';
 
-export const appApiMigrations = [...messagingMigrations, IntakeSchema1765000006000];
+export const appApiMigrations = [...messagingMigrations, IntakeSchema1765000006000, TimelineReadModel1765000006100];
 
 @Module({})
 export class AppApiModule {
@@ -28,8 +32,8 @@ export class AppApiModule {
         }),
         HttpAuthModule.forRoot(config),
       ],
-      controllers: [ClaimIntakeController, DecisionConsumer, BacklogController, MetricsController],
-      providers: [{ provide: APP_API_CONFIG, useValue: config }, BacklogMonitor, ClaimIntakeService],
+      controllers: [ClaimIntakeController, DecisionConsumer, TimelineConsumer, TimelineController, BacklogController, MetricsController],
+      providers: [{ provide: APP_API_CONFIG, useValue: config }, BacklogMonitor, ClaimIntakeService, TimelineService],
     };
   }
 }

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer } from 'kafkajs';
-import { PayloadOf, Topics } from '@platform/contracts';
+import { CampaignRewards, PayloadOf, Topics } from '@platform/contracts';
 import { createKafka, SafePublisher } from '@platform/messaging';
 import { testKafka, uniqueSuffix } from '@platform/testing';
 
 type Requested = PayloadOf<'claimRequested'>;
-type Verdict = { status: 'ACCEPTED' } | { status: 'REJECTED'; reason: NonNullable<PayloadOf<'claimDecided'>['reason']> };
+type Verdict =
+  { status: 'ACCEPTED'; rewards?: CampaignRewards } | { status: 'REJECTED'; reason: NonNullable<PayloadOf<'claimDecided'>['reason']> };
 
 /**
  * Stands in for the claims service (apps may not import each other): reads

@@ -36,9 +36,24 @@ export const ServiceTopics: Readonly<Record<PlatformService, ServiceTopicSet>> =
     consumes: ['campaignDefined', 'merchantDamageReported', 'merchantReviewDecided', 'merchantEvidenceSubmitted'],
     produces: ['reliefDecided', 'reliefReviewApplied', 'reliefEvidenceDecided'],
   },
-  // The app backend's HTTP front door: publishes the claims it takes in, reads the decisions back.
+  // The app backend's HTTP front door: publishes the claims it takes in, reads the decisions back,
+  // and every grant of an account for its timeline (a read model: one read, no calls to four services).
   'app-api': {
-    consumes: ['claimDecided'],
+    consumes: [
+      'claimDecided',
+      'entitlementGranted',
+      'entitlementActivated',
+      'entitlementExpired',
+      'couponIssued',
+      'couponRedemptionDecided',
+      'couponExpired',
+      'passReserved',
+      'passSoldOut',
+      'passDelayNotice',
+      'passSent',
+      'passRegistrationDecided',
+      'passExpired',
+    ],
     produces: ['claimRequested'],
   },
 };

@@ -119,7 +119,7 @@ export const Topics = {
     key: (v) => v.accountId,
     partitions: P,
     direction: 'outbound',
-    consumed: false,
+    consumed: true,
     summary: 'An emoticon pack was granted to an account (three per accepted claim by default).',
   }),
   entitlementActivated: topic({
@@ -128,7 +128,7 @@ export const Topics = {
     key: (v) => v.accountId,
     partitions: P,
     direction: 'outbound',
-    consumed: false,
+    consumed: true,
     summary: "A time-limited pack's clock started at its first download (expiresAt set).",
   }),
   entitlementExpired: topic({
@@ -137,7 +137,7 @@ export const Topics = {
     key: (v) => v.accountId,
     partitions: P,
     direction: 'outbound',
-    consumed: false,
+    consumed: true,
     summary: 'A time-limited pack reached expiresAt.',
   }),
   downloadRejected: topic({
@@ -155,7 +155,7 @@ export const Topics = {
     key: (v) => v.accountId,
     partitions: P,
     direction: 'outbound',
-    consumed: false,
+    consumed: true,
     summary: 'A Kakao Makers coupon was issued to a member.',
   }),
   couponRedemptionDecided: topic({
@@ -164,7 +164,7 @@ export const Topics = {
     key: (v) => v.accountId,
     partitions: P,
     direction: 'outbound',
-    consumed: false,
+    consumed: true,
     summary: 'A redemption request was REDEEMED or REJECTED with a reason.',
   }),
   couponExpired: topic({
@@ -173,7 +173,7 @@ export const Topics = {
     key: (v) => v.accountId,
     partitions: P,
     direction: 'outbound',
-    consumed: false,
+    consumed: true,
     summary: 'An unused coupon passed expiresAt.',
   }),
   passReserved: topic({
@@ -182,7 +182,7 @@ export const Topics = {
     key: (v) => v.accountId,
     partitions: P,
     direction: 'outbound',
-    consumed: false,
+    consumed: true,
     summary: 'An accepted claim got a Talk Drawer Plus pass slot (1..cap).',
   }),
   passSoldOut: topic({
@@ -191,7 +191,7 @@ export const Topics = {
     key: (v) => v.accountId,
     partitions: P,
     direction: 'outbound',
-    consumed: false,
+    consumed: true,
     summary: 'An accepted claim came after the pass cap was reached.',
   }),
   passDelayNotice: topic({
@@ -200,7 +200,7 @@ export const Topics = {
     key: (v) => v.accountId,
     partitions: P,
     direction: 'outbound',
-    consumed: false,
+    consumed: true,
     summary: 'A pass will be delivered later than claim + threshold (72 h by default); emitted once, beforehand.',
   }),
   passSent: topic({
@@ -209,7 +209,7 @@ export const Topics = {
     key: (v) => v.accountId,
     partitions: P,
     direction: 'outbound',
-    consumed: false,
+    consumed: true,
     summary: 'A pass was delivered through the Talk Drawer channel.',
   }),
   passRegistrationDecided: topic({
@@ -218,7 +218,7 @@ export const Topics = {
     key: (v) => v.accountId,
     partitions: P,
     direction: 'outbound',
-    consumed: false,
+    consumed: true,
     summary: 'A registration request was REGISTERED or REJECTED with a reason.',
   }),
   passExpired: topic({
@@ -227,7 +227,7 @@ export const Topics = {
     key: (v) => v.accountId,
     partitions: P,
     direction: 'outbound',
-    consumed: false,
+    consumed: true,
     summary: 'A sent pass was not registered by registerBy.',
   }),
   reliefDecided: topic({

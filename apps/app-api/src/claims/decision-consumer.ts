@@ -1,9 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { PayloadOf } from '@platform/contracts';
-import { InboundMessage, OnBatch, TxContext } from '@platform/messaging';
-
-type Decided = InboundMessage<PayloadOf<'claimDecided'>>;
+import { Batch, OnBatch, TxContext } from '@platform/messaging';
 
 /**
  * Learns every claim decision (compensation.claim.decided.v1): records it for lookups and the
@@ -13,7 +11,7 @@ type Decided = InboundMessage<PayloadOf<'claimDecided'>>;
 @Controller()
 export class DecisionConsumer {
   @OnBatch('claimDecided')
-  async record(@Payload() messages: Decided[], @Ctx() ctx: TxContext): Promise<void> {
+  async record(@Payload() messages: Batch<'claimDecided'>, @Ctx() ctx: TxContext): Promise<void> {
     const byEvent = new Map<string, PayloadOf<'claimDecided'>>();
     for (const m of messages) if (!byEvent.has(m.value.eventId)) byEvent.set(m.value.eventId, m.value);
     const ds = [...byEvent.values()];

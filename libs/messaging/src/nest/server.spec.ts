@@ -42,8 +42,8 @@ describe('KafkaBatchServer at boot', () => {
 
   it('refuses a handler on a topic the contract does not mark consumed (it has no dead-letter topic)', async () => {
     const s = serverFor('coupons');
-    s.on(Topics.couponIssued.name);
-    expect(String(await s.listen())).toMatch(/@OnBatch\('couponIssued'\): coupon\.issued\.v1 is not marked consumed/);
+    s.on(Topics.reliefDecided.name);
+    expect(String(await s.listen())).toMatch(/@OnBatch\('reliefDecided'\): merchant\.relief\.decided\.v1 is not marked consumed/);
     expect(s.started).toEqual([]);
   });
 
