@@ -300,8 +300,9 @@ describe('a sick database is waited out, never a reason to park valid messages',
     const feeder = new ClaimFeeder(brokers, prefix);
     await feeder.send(Array.from({ length: 1200 }, (_, i) => claim(i)));
     const effects = async () => Number((await pg.query<{ n: string }>('SELECT count(*) AS n FROM fixture_effect')).rows[0]?.n);
-    await waitFor('some effects', async () => (await effects()) > 0, 60_000);
-    await new Promise((r) => setTimeout(r, 3000));
+    // Held, not slow: every partition slot (BatchConsumer's default concurrency, 3) waits before its
+    // next chunk, so nothing can be applied until the outbox drains and the count below is final.
+    await waitFor('every consumer slot held back', () => app?.get(MessagingRuntime).heldChunks === 3, 60_000, 50);
     const held = await effects();
     // each partition may finish the chunk it had started: bound + one chunk per partition at most
     expect(held).toBeLessThan(150 + 6 * 100 + 1);

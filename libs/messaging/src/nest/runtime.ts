@@ -124,6 +124,11 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
     return this.waitingChunks > 0;
   }
 
+  /** How many chunks are waiting right now (at most one per partition being consumed): tests wait on it. */
+  get heldChunks(): number {
+    return this.waitingChunks;
+  }
+
   /**
    * Back-pressure: while the outbox holds more than the bound (Kafka slow or unreachable), new
    * chunks wait instead of piling up more rows to publish; the group keeps its heartbeats.
