@@ -11,6 +11,7 @@ import { claimsDatabase, ClaimsConfig } from './config';
 import { ClaimsSchema1764300000100 } from './migrations/1764300000100-ClaimsSchema';
 import { SeedDefaultCampaign1764300000200 } from './migrations/1764300000200-SeedDefaultCampaign';
 import { ClaimRequestHash1764800000100 } from './migrations/1764800000100-ClaimRequestHash';
+import { OneGiftPerPerson1765000000300 } from './migrations/1765000000300-OneGiftPerPerson';
 import { CLAIMS_CONFIG } from './tokens';
 
 export const claimsMigrations = [
@@ -19,6 +20,7 @@ export const claimsMigrations = [
   SeedDefaultCampaign1764300000200,
   ClaimRequestHash1764800000100,
   OpsAuditTable1764900000000,
+  OneGiftPerPerson1765000000300,
 ];
 
 @Module({})

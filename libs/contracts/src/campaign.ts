@@ -106,6 +106,11 @@ export const campaignDefinition = z
     /** Claims made at or after this instant are too late (exclusive end). */
     closesAt: isoInstant,
     rewards: campaignRewards,
+    /**
+     * One gift per person: a second ACCEPTED claim from another account with the same phone number
+     * (compared as HMAC keys) is REJECTED `DUPLICATE_PERSON`. Absent: off.
+     */
+    onePerPerson: z.boolean().optional(),
     /** Tiers by ascending maxLossWon; a loss above the last tier goes to committee review. */
     relief: z
       .strictObject({

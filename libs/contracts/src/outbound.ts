@@ -7,6 +7,8 @@ import { externalId, isoInstant, won } from './primitives';
 
 export const claimRejectionReasons = [
   'DUPLICATE',
+  // one gift per person (campaign option onePerPerson): another account with the same phone number was accepted
+  'DUPLICATE_PERSON',
   'NOT_TALK_LINKED',
   'OVERSEAS_NUMBER',
   'INVALID_PHONE',

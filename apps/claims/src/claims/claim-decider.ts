@@ -4,14 +4,14 @@ import { Ctx, Payload } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
 import { DlqReason } from '@platform/contracts';
 import { Batch, eventIdReusedReason, Inbound, OnBatch, requestHash, TxContext } from '@platform/messaging';
-import { ClaimRejection, judgeEligibility } from '@platform/rules';
+import { ClaimRejection, judgeEligibility, secondClaimReason } from '@platform/rules';
 import { CampaignRepository } from '../campaigns/campaign.repository';
 import { CLAIMS_CONFIG } from '../tokens';
 import type { ClaimsConfig } from '../config';
 import { phoneKey } from './phone-key';
 
 type Request = Inbound<'claimRequested'>;
-type Reason = ClaimRejection | 'DUPLICATE';
+type Reason = ClaimRejection | 'DUPLICATE' | 'DUPLICATE_PERSON';
 
 interface Pending {
   m: Request;
@@ -25,6 +25,8 @@ interface Decision extends Pending {
   reason: Reason | null;
   phoneCountry: string | null;
   phoneHash: string | null;
+  /** The campaign's one-gift-per-person option applies to this claim (it has a phone key). */
+  onePerPerson: boolean;
 }
 
 function reused(m: Request): DlqReason {
@@ -33,8 +35,9 @@ function reused(m: Request): DlqReason {
 
 /**
  * Decides every claim exactly once (I1) and accepts at most one per account per campaign (I2).
- * A whole chunk is decided with a handful of set-based statements; the "once per account" rule is
- * the database's partial unique index, so racing duplicates cannot both be accepted.
+ * A whole chunk is decided with a handful of set-based statements; the "once per account" rule and
+ * the campaign's "one gift per person" rule are the database's partial unique indexes, so racing
+ * duplicates (same account, or same phone key on another account) cannot both be accepted.
  */
 @Controller()
 export class ClaimDecider {
@@ -73,6 +76,7 @@ export class ClaimDecider {
         c && { opensAt: c.opensAt, closesAt: c.closesAt },
         this.config.CLAIM_SKEW_TOLERANCE_SECONDS * 1000,
       );
+      const phoneHash = verdict.phoneE164 ? phoneKey(this.config.PHONE_HASH_SECRET, verdict.phoneE164) : null;
       decisions.push({
         m,
         hash,
@@ -80,7 +84,8 @@ export class ClaimDecider {
         status: verdict.eligible ? 'ACCEPTED' : 'REJECTED',
         reason: verdict.eligible ? null : verdict.reason,
         phoneCountry: verdict.phoneCountry,
-        phoneHash: verdict.phoneE164 ? phoneKey(this.config.PHONE_HASH_SECRET, verdict.phoneE164) : null,
+        phoneHash,
+        onePerPerson: c?.definition.onePerPerson === true && phoneHash !== null,
       });
     }
 
@@ -93,10 +98,12 @@ export class ClaimDecider {
       for (const id of await this.insert(ctx, eligible)) inserted.add(id);
       const lost = new Map([...byEvent].filter(([id]) => eligible.some((d) => d.m.value.eventId === id) && !inserted.has(id)));
       await this.dropDecided(ctx, lost);
+      const losers = eligible.filter((d) => !inserted.has(d.m.value.eventId) && lost.has(d.m.value.eventId));
+      const why = await this.whyNotAccepted(ctx, losers);
       for (const d of eligible) {
         if (!inserted.has(d.m.value.eventId) && lost.has(d.m.value.eventId)) {
           d.status = 'REJECTED';
-          d.reason = 'DUPLICATE';
+          d.reason = why.get(d.m.value.eventId) ?? 'DUPLICATE';
         } else if (!inserted.has(d.m.value.eventId)) {
           d.status = 'DECIDED_ELSEWHERE';
         }
@@ -162,17 +169,48 @@ export class ClaimDecider {
   }
 
   /**
+   * Which accepted claim stood in the way of each eligible claim that was not inserted: one of its
+   * account (DUPLICATE) or, under onePerPerson, one of another account with the same phone key
+   * (DUPLICATE_PERSON). Rows this transaction inserted are visible here, so a twin in the same
+   * chunk counts like one committed earlier.
+   */
+  private async whyNotAccepted(ctx: TxContext, losers: Decision[]): Promise<Map<string, 'DUPLICATE' | 'DUPLICATE_PERSON'>> {
+    const out = new Map<string, 'DUPLICATE' | 'DUPLICATE_PERSON'>();
+    if (losers.length === 0) return out;
+    const rows = await ctx.query<{ campaign_id: string; account_id: string; phone_hash: string | null; one_per_person: boolean }>(
+      `SELECT campaign_id, account_id, phone_hash, one_per_person FROM claim
+        WHERE status = 'ACCEPTED' AND campaign_id = ANY($1) AND (account_id = ANY($2) OR (one_per_person AND phone_hash = ANY($3)))`,
+      [
+        [...new Set(losers.map((d) => d.m.value.campaignId))],
+        [...new Set(losers.map((d) => d.m.value.accountId))],
+        [...new Set(losers.flatMap((d) => (d.phoneHash ? [d.phoneHash] : [])))],
+      ],
+    );
+    for (const d of losers) {
+      const inCampaign = rows.filter((r) => r.campaign_id === d.m.value.campaignId);
+      const reason = secondClaimReason({
+        accountHasAccepted: inCampaign.some((r) => r.account_id === d.m.value.accountId),
+        personHasAccepted: inCampaign.some((r) => r.one_per_person && r.phone_hash !== null && r.phone_hash === d.phoneHash),
+        onePerPerson: d.onePerPerson,
+      });
+      if (reason) out.set(d.m.value.eventId, reason);
+    }
+    return out;
+  }
+
+  /**
    * Inserts decisions; returns the event ids that were inserted. ON CONFLICT without a target
-   * covers both unique rules: one accepted claim per account (partial index) and one decision per
-   * eventId; the caller finds out which one stopped a row.
+   * covers every unique rule: one accepted claim per account, one per phone key under onePerPerson
+   * (partial indexes) and one decision per eventId; the caller finds out which one stopped a row.
    */
   private async insert(ctx: TxContext, ds: Decision[]): Promise<Set<string>> {
     const col = <T>(f: (d: Decision) => T): T[] => ds.map(f);
     const rows = await ctx.query<{ event_id: string }>(
       `INSERT INTO claim (claim_id, event_id, campaign_id, account_id, status, reason, talk_linked, makers_member,
-                          phone_country, phone_hash, requested_at, produced_at, request_hash, decided_at)
-       SELECT t.*, $14::timestamptz FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                                $7::bool[], $8::bool[], $9::text[], $10::text[], $11::timestamptz[], $12::timestamptz[], $13::text[]) AS t
+                          phone_country, phone_hash, requested_at, produced_at, request_hash, one_per_person, decided_at)
+       SELECT t.*, $15::timestamptz FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                                $7::bool[], $8::bool[], $9::text[], $10::text[], $11::timestamptz[], $12::timestamptz[], $13::text[],
+                                $14::bool[]) AS t
        ON CONFLICT DO NOTHING
        RETURNING event_id`,
       [
@@ -189,6 +227,7 @@ export class ClaimDecider {
         col((d) => (Number.isNaN(Date.parse(d.m.value.requestedAt)) ? null : d.m.value.requestedAt)),
         col((d) => d.m.timestamp.toISOString()),
         col((d) => d.hash),
+        col((d) => d.onePerPerson),
         ctx.now,
       ],
     );
