@@ -7,25 +7,17 @@ import os from 'node:os';
 import { Command } from 'commander';
 import { Client } from 'pg';
 import { databaseUrl, dropDatabase, ensureDatabase } from '@platform/persistence';
+import { HEART_PACK_REWARDS, KAKAO_2023_HEART_PACK } from '@platform/rules';
 import { runAudit } from '../audit/audit';
 import { SERVICE_DB_KEYS, ServiceDb } from '../audit/db';
 import { applyServiceSchema, SERVICE_APPS } from '../audit/testing/service-schema';
 
 const CAMPAIGN = 'scale';
 const DEFINITION = {
+  ...KAKAO_2023_HEART_PACK,
   campaignId: CAMPAIGN,
   name: 'audit scale',
-  opensAt: '2023-01-05T00:00:00+09:00',
-  closesAt: '2023-01-21T00:00:00+09:00',
-  rewards: {
-    emoticons: [
-      { emoticonId: 'choonsik-friends-2', name: 'Choonsik is Friends 2', validityDays: null },
-      { emoticonId: 'tosimi-tomungi', name: 'Tosimi and Tomungi', validityDays: 90 },
-      { emoticonId: 'broken-bear', name: 'Broken Bear', validityDays: 90 },
-    ],
-    coupons: { membersOnly: true, amountsWon: [2000, 3000], validityDays: 30, minPaidWon: 100 },
-    pass: { cap: 100_000_000, delayNoticeAfterSeconds: 259200, registrationWindowSeconds: 2592000, validitySeconds: 2592000, storageGb: 100 },
-  },
+  rewards: { ...HEART_PACK_REWARDS, pass: HEART_PACK_REWARDS.pass && { ...HEART_PACK_REWARDS.pass, cap: 100_000_000 } },
   relief: null,
 };
 

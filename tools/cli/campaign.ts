@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { cliTable } from '../ops/table';
 import { readFileSync } from 'node:fs';
 import { CampaignDefinition, campaignDefinition, formatZodError } from '@platform/contracts';
-import { KAKAO_2023_ASSESSMENT } from '@platform/rules';
+import { campaignAround } from '@platform/rules';
 import { toolBearer } from '../ops/credentials';
 
 const program = new Command().name('campaign').description('Define and list compensation campaigns');
@@ -62,34 +62,13 @@ program
   .option('--pass-cap <n>', 'pass cap', (v) => Number(v), 3_000_000)
   .action((o: { id: string; hours: number; passCap: number }) => {
     const now = Date.now();
-    const def: CampaignDefinition = {
+    const def: CampaignDefinition = campaignAround(now, {
       campaignId: o.id,
       name: `Demo campaign ${o.id}`,
-      opensAt: new Date(now - o.hours * 3600_000).toISOString(),
-      closesAt: new Date(now + o.hours * 3600_000).toISOString(),
-      rewards: {
-        emoticons: [
-          { emoticonId: 'choonsik-friends-2', name: 'Choonsik is Friends 2', validityDays: null },
-          { emoticonId: 'tosimi-tomungi', name: 'Tosimi and Tomungi', validityDays: 90 },
-          { emoticonId: 'broken-bear', name: 'Broken Bear', validityDays: 90 },
-        ],
-        coupons: { membersOnly: true, amountsWon: [2000, 3000], validityDays: 30, minPaidWon: 100 },
-        pass: {
-          cap: o.passCap,
-          delayNoticeAfterSeconds: 259200,
-          registrationWindowSeconds: 2592000,
-          validitySeconds: 2592000,
-          storageGb: 100,
-        },
-      },
-      relief: {
-        tiers: [
-          { tier: 'T30K', maxLossWon: 300000, amountWon: 30000 },
-          { tier: 'T50K', maxLossWon: 500000, amountWon: 50000 },
-        ],
-        assessment: KAKAO_2023_ASSESSMENT,
-      },
-    };
+      openedMsAgo: o.hours * 3600_000,
+      closesInMs: o.hours * 3600_000,
+      pass: { cap: o.passCap },
+    });
     console.log(JSON.stringify(def, null, 2));
   });
 

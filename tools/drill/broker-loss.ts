@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { KafkaSecurityEnv } from '@platform/config';
 import { CampaignDefinition, Topics } from '@platform/contracts';
 import { createKafka, SafePublisher } from '@platform/messaging';
+import { campaignAround } from '@platform/rules';
 import { waitFor } from '@platform/testing';
 import { busiestLeader, killBroker, startBroker } from './cluster';
 import { awaitGrants, awaitOutboxesEmpty, scalar, totalFaults } from './grants';
@@ -51,28 +52,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A campaign whose window is around now, with a cap no drill reaches. */
 export async function createDrillCampaign(platform: DrillPlatform): Promise<CampaignDefinition> {
   const now = Date.now();
-  const c: CampaignDefinition = {
+  const c: CampaignDefinition = campaignAround(now, {
     campaignId: `drill-${randomUUID().slice(0, 8)}`,
     name: 'broker-loss drill',
-    opensAt: new Date(now - 3600_000).toISOString(),
-    closesAt: new Date(now + 24 * 3600_000).toISOString(),
-    rewards: {
-      emoticons: [
-        { emoticonId: 'choonsik-friends-2', name: 'Choonsik is Friends 2', validityDays: null },
-        { emoticonId: 'tosimi-tomungi', name: 'Tosimi and Tomungi', validityDays: 90 },
-        { emoticonId: 'broken-bear', name: 'Broken Bear', validityDays: 90 },
-      ],
-      coupons: { membersOnly: true, amountsWon: [2000, 3000], validityDays: 30, minPaidWon: 100 },
-      pass: {
-        cap: 10_000_000,
-        delayNoticeAfterSeconds: 259200,
-        registrationWindowSeconds: 2592000,
-        validitySeconds: 2592000,
-        storageGb: 100,
-      },
-    },
+    pass: { cap: 10_000_000 },
     relief: null,
-  };
+  });
   const r = await fetch(`${platform.url('claims')}/campaigns`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(await toolBearer('ops')) },

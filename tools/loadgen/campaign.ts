@@ -2,7 +2,7 @@
 // an existing one is read from the claims service (GET /campaigns), a fresh one is created there
 // (POST /campaigns) with a window around now.
 import { CampaignDefinition, campaignDefinition } from '@platform/contracts';
-import { KAKAO_2023_ASSESSMENT } from '@platform/rules';
+import { campaignAround } from '@platform/rules';
 import type { CampaignFacts } from './mix';
 import { toolBearer } from '../ops/credentials';
 
@@ -38,36 +38,15 @@ export function freshCampaign(o: {
   window: WindowMode;
   delayNoticeAfterSeconds?: number;
 }): CampaignDefinition {
-  const opensAt = new Date(o.nowMs - 2 * 3_600_000);
-  const closesAt = new Date(o.window === 'recent' ? o.nowMs - 5 * 60_000 : o.nowMs + 2 * 3_600_000);
-  return campaignDefinition.parse({
-    campaignId: o.campaignId,
-    name: `load test ${o.campaignId}`,
-    opensAt: opensAt.toISOString(),
-    closesAt: closesAt.toISOString(),
-    rewards: {
-      emoticons: [
-        { emoticonId: 'choonsik-friends-2', name: 'Choonsik is Friends 2', validityDays: null },
-        { emoticonId: 'tosimi-tomungi', name: 'Tosimi and Tomungi', validityDays: 90 },
-        { emoticonId: 'broken-bear', name: 'Broken Bear', validityDays: 90 },
-      ],
-      coupons: { membersOnly: true, amountsWon: [2000, 3000], validityDays: 30, minPaidWon: 100 },
-      pass: {
-        cap: o.passCap,
-        delayNoticeAfterSeconds: o.delayNoticeAfterSeconds ?? 72 * 3600,
-        registrationWindowSeconds: 30 * 86400,
-        validitySeconds: 30 * 86400,
-        storageGb: 100,
-      },
-    },
-    relief: {
-      tiers: [
-        { tier: 'T30K', maxLossWon: 300_000, amountWon: 30_000 },
-        { tier: 'T50K', maxLossWon: 500_000, amountWon: 50_000 },
-      ],
-      assessment: KAKAO_2023_ASSESSMENT,
-    },
-  });
+  return campaignDefinition.parse(
+    campaignAround(o.nowMs, {
+      campaignId: o.campaignId,
+      name: `load test ${o.campaignId}`,
+      openedMsAgo: 2 * 3_600_000,
+      closesInMs: o.window === 'recent' ? -5 * 60_000 : 2 * 3_600_000,
+      pass: { cap: o.passCap, delayNoticeAfterSeconds: o.delayNoticeAfterSeconds ?? 72 * 3600 },
+    }),
+  );
 }
 
 async function http(url: string, init?: RequestInit): Promise<{ status: number; body: unknown }> {

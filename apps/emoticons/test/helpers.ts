@@ -1,27 +1,14 @@
 // Test helpers for the emoticons service: realistic inputs, a publisher, and a barrier that waits
 // until the service applied everything published so far.
 import { Client } from 'pg';
-import { CampaignRewards, PayloadOf, TopicKey, Topics } from '@platform/contracts';
+import { PayloadOf, TopicKey, Topics } from '@platform/contracts';
 import { createKafka, SafePublisher } from '@platform/messaging';
+import { HEART_PACK_REWARDS } from '@platform/rules';
 import { testInfra, testKafka, TestDatabase, waitFor } from '@platform/testing';
 import { EmoticonsConfig, loadEmoticonsConfig } from '../src/config';
 
-/** The 2023 campaign's rewards as the claims service copies them into every ACCEPTED decision. */
-export const HEART_PACK_REWARDS: CampaignRewards = {
-  emoticons: [
-    { emoticonId: 'choonsik-friends-2', name: 'Choonsik is Friends 2', validityDays: null },
-    { emoticonId: 'tosimi-tomungi', name: 'Tosimi and Tomungi', validityDays: 90 },
-    { emoticonId: 'broken-bear', name: 'Broken Bear', validityDays: 90 },
-  ],
-  coupons: { membersOnly: true, amountsWon: [2000, 3000], validityDays: 30, minPaidWon: 100 },
-  pass: {
-    cap: 3_000_000,
-    delayNoticeAfterSeconds: 259_200,
-    registrationWindowSeconds: 2_592_000,
-    validitySeconds: 2_592_000,
-    storageGb: 100,
-  },
-};
+// The 2023 campaign's rewards as the claims service copies them into every ACCEPTED decision.
+export { HEART_PACK_REWARDS };
 
 export const CAMPAIGN_ID = 'kakao-2023-heart-pack';
 

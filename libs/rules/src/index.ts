@@ -4,3 +4,4 @@ export * from './relief';
 export * from './emoticons';
 export * from './passes';
 export * from './intake';
+export * from './campaigns/heart-pack';

@@ -6,26 +6,13 @@ import type { Role } from '@platform/auth';
 import { bearer } from '@platform/auth/testing';
 import { CampaignRewards, PayloadOf, TopicKey, Topics } from '@platform/contracts';
 import { createKafka, ManualClock, SafePublisher } from '@platform/messaging';
+import { HEART_PACK_REWARDS } from '@platform/rules';
 import { createTestDatabase, createTestTopics, TestDatabase, testInfra, TopicCollector } from '@platform/testing';
 import { createCouponsApp } from '../app';
 import { couponsEnv } from '../config';
 
 /** The 2023 campaign's rewards, as the claims service copies them into every ACCEPTED decision. */
-export const REWARDS_2023: CampaignRewards = {
-  emoticons: [
-    { emoticonId: 'choonsik-friends-2', name: 'Choonsik is Friends 2', validityDays: null },
-    { emoticonId: 'tosimi-tomungi', name: 'Tosimi and Tomungi', validityDays: 90 },
-    { emoticonId: 'broken-bear', name: 'Broken Bear', validityDays: 90 },
-  ],
-  coupons: { membersOnly: true, amountsWon: [2000, 3000], validityDays: 30, minPaidWon: 100 },
-  pass: {
-    cap: 3_000_000,
-    delayNoticeAfterSeconds: 259_200,
-    registrationWindowSeconds: 2_592_000,
-    validitySeconds: 2_592_000,
-    storageGb: 100,
-  },
-};
+export const REWARDS_2023: CampaignRewards = HEART_PACK_REWARDS;
 
 export type ClaimDecided = PayloadOf<'claimDecided'>;
 
