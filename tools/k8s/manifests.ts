@@ -306,6 +306,17 @@ function container(s: ServiceDeployment): IContainer {
       secretEnv('AUTH_JWT_SECRET', 'platform-auth', 'jwt-secret'),
     );
   }
+  if (s.reads) {
+    env.push(
+      secretEnv('DB_USER', 'db-audit-reader', 'username'),
+      secretEnv('DB_PASSWORD', 'db-audit-reader', 'password'),
+      // the read-only service: the replicas answer the console's counts, the primary is left alone
+      { name: 'DATABASE_URL', value: `postgres://$(DB_USER):$(DB_PASSWORD)@${PG_CLUSTER}-ro:5432/postgres` },
+      { name: 'KAFKA_SASL_USERNAME', value: s.reads.kafkaPrincipal },
+      secretEnv('KAFKA_SASL_PASSWORD', s.reads.kafkaPrincipal, 'password'),
+      secretEnv('AUTH_JWT_SECRET', 'platform-auth', 'jwt-secret'),
+    );
+  }
   if (s.phoneSecret) env.push(secretEnv('PHONE_HASH_SECRET', 'phone-hash', 'secret'));
   const probe = (path: string) => ({ httpGet: { path, port: 'http' as const } });
   return {
@@ -335,7 +346,7 @@ function container(s: ServiceDeployment): IContainer {
     },
     volumeMounts: [
       { name: 'tmp', mountPath: '/tmp' },
-      ...(s.database ? [{ name: 'kafka-ca', mountPath: '/var/run/kafka-ca', readOnly: true }] : []),
+      ...(s.database || s.reads ? [{ name: 'kafka-ca', mountPath: '/var/run/kafka-ca', readOnly: true }] : []),
     ],
   };
 }
@@ -375,7 +386,9 @@ function deployment(s: ServiceDeployment, replicas: number): IDeployment {
           containers: [container(s)],
           volumes: [
             { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
-            ...(s.database ? [{ name: 'kafka-ca', secret: { secretName: CLUSTER_CA, items: [{ key: 'ca.crt', path: 'ca.crt' }] } }] : []),
+            ...(s.database || s.reads
+              ? [{ name: 'kafka-ca', secret: { secretName: CLUSTER_CA, items: [{ key: 'ca.crt', path: 'ca.crt' }] } }]
+              : []),
           ],
         },
       },
@@ -424,7 +437,7 @@ function networkPolicy(s: ServiceDeployment): INetworkPolicy {
             { port: 53, protocol: 'TCP' as const },
           ],
         },
-        ...(s.database
+        ...(s.database || s.reads
           ? [
               { to: [pods({ 'strimzi.io/cluster': KAFKA_CLUSTER })], ports: [{ port: 9093, protocol: 'TCP' as const }] },
               { to: [pods({ 'cnpg.io/cluster': PG_CLUSTER })], ports: [{ port: 5432, protocol: 'TCP' as const }] },
@@ -434,6 +447,15 @@ function networkPolicy(s: ServiceDeployment): INetworkPolicy {
                   { port: 9411, protocol: 'TCP' as const },
                   { port: 4318, protocol: 'TCP' as const },
                 ],
+              },
+            ]
+          : []),
+        // the console reads the other services' APIs (and the channel stand-in's counters)
+        ...(s.reads
+          ? [
+              {
+                to: [pods({ [PART_OF]: PLATFORM })],
+                ports: [...SERVICES.filter((x) => x.name !== s.name), CHANNEL_SIM].map((x) => ({ port: x.port, protocol: 'TCP' as const })),
               },
             ]
           : []),

@@ -16,13 +16,18 @@ export const KAFKA_MIN_ISR = 2;
 export const DLQ_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 
 export interface ServiceDeployment {
-  readonly name: PlatformService | 'talk-channel-sim';
+  readonly name: PlatformService | 'talk-channel-sim' | 'ops-console';
   readonly port: number;
   /** Its own database and role (none for the channel stand-in). */
   readonly database?: string;
   readonly env?: Readonly<Record<string, string>>;
   /** The phone-number hash secret (claims only). */
   readonly phoneSecret?: boolean;
+  /**
+   * Reads the other services instead of owning data (the ops console): every service database as
+   * the read-only `audit_reader` role (on the replicas), every topic and DLQ as this Kafka principal.
+   */
+  readonly reads?: { readonly kafkaPrincipal: 'ops' };
   readonly summary: string;
 }
 
@@ -47,6 +52,19 @@ export const SERVICES: readonly ServiceDeployment[] = [
     database: 'campaign_app_api',
     phoneSecret: true,
     summary: "the app backend's HTTP front door (claims intake)",
+  },
+  {
+    name: 'ops-console',
+    port: 3007,
+    reads: { kafkaPrincipal: 'ops' },
+    env: {
+      CLAIMS_URL: 'http://claims:3001',
+      EMOTICONS_URL: 'http://emoticons:3002',
+      COUPONS_URL: 'http://coupons:3003',
+      PASSES_URL: 'http://pass-dispatcher:3004',
+      RELIEF_URL: 'http://merchant-relief:3005',
+    },
+    summary: 'web console for ops on call: campaign progress, pass queue, DLQs, health; confirmed and audited controls',
   },
 ];
 
