@@ -11,6 +11,7 @@ import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
 import { dlqName, PlatformService, ServiceTopics, TopicKey, Topics } from '@platform/contracts';
 import { createKafka, DLQ_HEADERS, partitionFor, SafePublisher, HeaderList, OutgoingRecord } from '@platform/messaging';
+import { highWatermarks, waitCollected, waitOffsetsApplied, waitOutboxEmpty } from '@platform/messaging/testing';
 import { dropDatabase, ensureDatabase, databaseUrl as dbUrl } from '@platform/persistence';
 import { createTestTopics, deleteTestTopics, testInfra, TopicCollector, uniqueSuffix, waitFor } from '@platform/testing';
 import { runAudit } from '../audit/audit';
@@ -40,6 +41,7 @@ describe('hostile input on every consumed topic', () => {
   let prefix = '';
   let stack: Stack | null = null;
   let collector: TopicCollector | null = null;
+  let collectedTopics: string[] = [];
   let sent: HostileMessage[] = [];
   const controls: { topic: TopicKey; eventId: string }[] = [];
 
@@ -60,15 +62,13 @@ describe('hostile input on every consumed topic', () => {
       },
     });
     const physical = (t: TopicKey) => prefix + Topics[t].name;
-    collector = await new TopicCollector(
-      [
-        ...new Set([
-          ...consumedTopics().map((t) => prefix + dlqName(Topics[t].name)),
-          ...Object.values(DECISION_TOPIC).map((t) => physical(t as TopicKey)),
-        ]),
-      ],
-      brokers,
-    ).start();
+    collectedTopics = [
+      ...new Set([
+        ...consumedTopics().map((t) => prefix + dlqName(Topics[t].name)),
+        ...Object.values(DECISION_TOPIC).map((t) => physical(t as TopicKey)),
+      ]),
+    ];
+    collector = await new TopicCollector(collectedTopics, brokers).start();
 
     // The seeded default campaign: its window (2023-01-05..20 KST) is judged on requestedAt, so a
     // claim tapped inside it is honoured today (the backlog principle).
@@ -123,6 +123,36 @@ describe('hostile input on every consumed topic', () => {
     return (collector?.on(prefix + Topics[t].name) ?? []).filter(
       (d) => d.headers[HOSTILE_ID_HEADER] === undefined && eventIdOf(d) === eventId,
     );
+  };
+  /**
+   * Drain, in the order events flow: claims consumes what was sent; the others consume what claims
+   * emitted. Each service has applied every offset of its topics and published its whole outbox,
+   * then the collector has read every decision and dead letter there is.
+   */
+  const settled = async () => {
+    const admin = createKafka({ brokers, clientId: 'hostile-settle' }).admin();
+    await admin.connect();
+    try {
+      const order = (Object.keys(databases) as PlatformService[]).sort((a, b) => Number(b === 'claims') - Number(a === 'claims'));
+      for (const s of order) {
+        const pg = new Client({ connectionString: dbUrl(databaseUrl, databases[s]) });
+        await pg.connect();
+        try {
+          const query = async (sql: string, params: unknown[]) => (await pg.query(sql, params)).rows;
+          const targets = await highWatermarks(
+            admin,
+            ServiceTopics[s].consumes.map((t) => prefix + Topics[t].name),
+          );
+          await waitOffsetsApplied({ what: s, query, prefix, targets, timeoutMs: 120_000 });
+          await waitOutboxEmpty(s, query, 120_000);
+        } finally {
+          await pg.end();
+        }
+      }
+      await waitCollected(collector as TopicCollector, await highWatermarks(admin, collectedTopics), 120_000);
+    } finally {
+      await admin.disconnect();
+    }
   };
   const parkedCopies = (m: HostileMessage, id: string) =>
     (collector?.on(prefix + dlqName(Topics[m.topic].name)) ?? []).filter((d) => d.headers[HOSTILE_ID_HEADER] === id);
@@ -194,7 +224,7 @@ describe('hostile input on every consumed topic', () => {
       const missing = unique.filter((x) => decisionsFor(x.topic, x.eventId).length === 0);
       throw new Error(`${String(e)}; undecided: ${JSON.stringify(missing.slice(0, 20))} (${missing.length})`);
     });
-    await new Promise((r) => setTimeout(r, 3000)); // a second decision would be on its way by now
+    await settled(); // from here on a second decision is not late, it does not exist
     // Claims: one decision, never a second (R2). Redemptions and registrations may answer a
     // repeated request again, but only with the identical stored decision (contract 2026-12).
     const twice = unique.filter((e) => {

@@ -10,6 +10,7 @@ import { PassesSchema1764300004000 } from './migrations/1764300004000-PassesSche
 import { RegistrationRequestHash1764800004100 } from './migrations/1764800004100-RegistrationRequestHash';
 import { PassTraceParent1764900004200 } from './migrations/1764900004200-PassTraceParent';
 import { DelayNotices } from './notices/delay-notices';
+import { PassMetrics } from './ops/pass-metrics';
 import { PassesController } from './ops/passes.controller';
 import { ExpirySweep } from './registration/expiry.sweep';
 import { RegistrationHandler } from './registration/registration.handler';
@@ -54,7 +55,7 @@ export class PassDispatcherModule {
         HttpAuthModule.forRoot(config),
       ],
       controllers: [PassReserver, RegistrationHandler, PassesController, MetricsController],
-      providers: [{ provide: PASS_DISPATCHER_CONFIG, useValue: config }, DispatchCoordinator, DelayNotices, ExpirySweep],
+      providers: [{ provide: PASS_DISPATCHER_CONFIG, useValue: config }, DispatchCoordinator, DelayNotices, ExpirySweep, PassMetrics],
     };
   }
 }

@@ -4,9 +4,9 @@ import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { PayloadOf, Topics } from '@platform/contracts';
 import { createKafka, SafePublisher } from '@platform/messaging';
 import { startTelemetry, Telemetry } from '@platform/telemetry';
-import { createTestDatabase, deleteTestTopics, TestDatabase, testInfra, TopicCollector, waitFor } from '@platform/testing';
+import { createTestDatabase, deleteTestTopics, TestDatabase, testInfra, testKafka, TopicCollector, waitFor } from '@platform/testing';
 import { createPassDispatcherApp } from '../src/app';
-import { accepted, createTopics, dispatcherConfig, Sim, startSim } from './helpers';
+import { accepted, appBearer, createTopics, dispatcherConfig, Sim, startSim } from './helpers';
 
 jest.setTimeout(90_000);
 
@@ -17,7 +17,7 @@ const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-0[01]$/;
  * noticed by the watchdog long after its claim was consumed; both events continue the claim's
  * trace (its traceparent stored on the pass row), and each round has a span of its own.
  */
-describe('pass events continue the claim trace', () => {
+describe('pass events continue the claim trace; the queue on /metrics', () => {
   const campaignId = 'heart-pack-trace-test';
   const exporter = new InMemorySpanExporter();
   let telemetry: Telemetry;
@@ -27,6 +27,7 @@ describe('pass events continue the claim trace', () => {
   let sim: Sim;
   let publisher: SafePublisher;
   let collector: TopicCollector;
+  let url: string;
 
   beforeAll(async () => {
     telemetry = startTelemetry({ serviceName: 'pass-dispatcher', exporter });
@@ -36,7 +37,8 @@ describe('pass events continue the claim trace', () => {
     app = await createPassDispatcherApp(
       dispatcherConfig(db, prefix, { TALK_CHANNEL_URL: sim.url, DISPATCH_RATE_PER_SECOND: '20', WATCHDOG_INTERVAL_MS: '200' }),
     );
-    await app.init();
+    await app.listen(0, '127.0.0.1');
+    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
     publisher = new SafePublisher(createKafka({ brokers: testInfra().brokers, clientId: 'pass-trace-test' }));
     collector = await new TopicCollector([prefix + Topics.passSent.name, prefix + Topics.passDelayNotice.name]).start();
   });
@@ -108,4 +110,54 @@ describe('pass events continue the claim trace', () => {
     }
     expect(spans.some((s) => s.name === 'pass delay watchdog' || s.name === 'pass delay notice before sending')).toBe(true);
   });
+
+  it('/metrics reports grants, the queue, channel answers, dead letters by reason and the runtime', async () => {
+    await publisher.publish([{ topic: prefix + Topics.claimDecided.name, key: 'acct-bad', value: Buffer.from('not json'), headers: {} }]);
+    const scrape = async () => {
+      const res = await fetch(`${url}/metrics`, { headers: await appBearer(app, 'reader') });
+      expect(res.status).toBe(200);
+      return res.text();
+    };
+    // the relay publishes the dead letter; then the gauge (asked of Kafka at most every 15 s) follows
+    const admin = testKafka().admin();
+    await admin.connect();
+    await waitFor(
+      'the dead letter in Kafka',
+      async () => {
+        const offsets = await admin.fetchTopicOffsets(`${prefix}${Topics.claimDecided.name}.dlq`);
+        return offsets.reduce((n, o) => n + Number(o.high) - Number(o.low), 0) === 1;
+      },
+      90_000,
+      500,
+    );
+    await admin.disconnect();
+    const text = await waitFor(
+      'the dead letter counted',
+      async () => {
+        const t = await scrape();
+        const depth = new RegExp(`^messaging_dlq_depth\\{topic="${Topics.claimDecided.name}.dlq"[^}]*\\} 1$`, 'm').test(t);
+        return depth && /messaging_dead_lettered_by_reason_total\{[^}]*reason="MALFORMED_JSON"[^}]*\} 1/.test(t) ? t : null;
+      },
+      45_000,
+    );
+    const value = (name: string, labels: Record<string, string>): number | null => {
+      for (const line of text.split('\n')) {
+        if (!line.startsWith(`${name}{`)) continue;
+        if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) return Number(line.split(' ').pop());
+      }
+      return null;
+    };
+    expect(value('heartpack_grants_total', { campaign: campaignId, kind: 'pass_reserved' })).toBe(3);
+    expect(value('heartpack_grants_total', { campaign: campaignId, kind: 'pass_sent' })).toBe(3);
+    expect(value('heartpack_pass_delay_notices_total', { campaign: campaignId })).toBe(3);
+    expect(value('heartpack_pass_reserved', { campaign: campaignId })).toBe(3);
+    expect(value('heartpack_pass_sent_watermark', { campaign: campaignId })).toBe(3);
+    expect(value('heartpack_pass_queue_depth', { campaign: campaignId })).toBe(0);
+    expect(value('heartpack_pass_delay_bound_seconds', { campaign: campaignId })).toBe(1);
+    expect(value('heartpack_channel_responses_total', { campaign: campaignId, outcome: 'delivered' })).toBeGreaterThanOrEqual(3);
+    expect(value('messaging_dlq_depth', { topic: `${Topics.claimDecided.name}.dlq` })).toBe(1);
+    expect(value('nodejs_eventloop_delay_seconds', { quantile: '0.99' })).toEqual(expect.any(Number));
+    expect(text).toMatch(/^process_resident_memory_bytes(\{[^}]*\})? \d+/m);
+    expect(text).toMatch(/^nodejs_heap_bytes\{[^}]*kind="used"/m);
+  }, 180_000);
 });

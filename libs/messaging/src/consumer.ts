@@ -16,6 +16,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { decode, DlqReason, dlqReason, formatReason, headersToStrings, TopicSpec, topicSpecByName, WaitReason } from '@platform/contracts';
 import { isTransientError } from '@platform/persistence';
 import { Clock, systemClock } from './clock';
+import { countCommitted } from './business-metrics';
 import { messagingMetrics } from './metrics';
 import { appendToOutbox, sleep } from './outbox';
 import { TopicNamer } from './topic-namer';
@@ -788,6 +789,7 @@ export class BatchConsumer {
     const last = prepared[prepared.length - 1];
     if (!first || !last) return;
     let wroteOutbox = false;
+    let committed: TxContext | null = null;
     await this.o.dataSource.transaction(async (manager) => {
       const next = await this.lockOffset(manager, topic, partition);
       const fresh = prepared.filter((p) => BigInt(p.raw.offset) >= next);
@@ -811,7 +813,9 @@ export class BatchConsumer {
       messagingMetrics().consumed.add(fresh.length, { topic });
       if (dead > 0) messagingMetrics().deadLettered.add(dead, { topic });
       if (ctx.deferrals.length > 0) messagingMetrics().deferred.add(ctx.deferrals.length, { topic });
+      committed = ctx;
     });
+    if (committed) countCommitted((committed as TxContext).emitted, (committed as TxContext).outgoing);
     if (wroteOutbox) this.o.onOutboxWrite?.();
   }
 
@@ -908,7 +912,9 @@ export class BatchConsumer {
   /** One round over due deferred rows (or one row); `failure` dead-letters that row unhandled. */
   private async retryDeferredRound(onlyId: string | null, failure?: DlqReason): Promise<number> {
     let handled = 0;
+    const contexts: TxContext[] = [];
     await this.o.dataSource.transaction(async (manager) => {
+      contexts.length = 0; // a retried transaction counts its last attempt only
       const now = this.clock.now();
       const rows = (await manager.query(
         `SELECT id, topic, partition, "offset", key, value, headers, header_list, kafka_timestamp, reason, attempts, give_up_at, first_deferred_at
@@ -988,10 +994,12 @@ export class BatchConsumer {
           }
         }
         outgoing.push(...ctx.outgoing);
+        contexts.push(ctx);
       }
       await appendToOutbox(manager, outgoing);
       if (outgoing.length > 0) this.o.onOutboxWrite?.();
     });
+    for (const ctx of contexts) countCommitted(ctx.emitted, ctx.outgoing);
     return handled;
   }
 }

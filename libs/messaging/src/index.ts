@@ -1,3 +1,4 @@
+export * from './business-metrics';
 export * from './clock';
 export * from './consumer';
 export * from './dlq-store';

@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { Clock, systemClock } from './clock';
+import { countCommitted } from './business-metrics';
 import { appendToOutbox } from './outbox';
 import { TopicNamer } from './topic-namer';
 import { hasActiveSpan, withSpan } from './tracing';
@@ -28,14 +29,17 @@ async function transact<T>(
   options: { clock?: Clock; groupId?: string; onOutboxWrite?: () => void },
 ): Promise<T> {
   let wrote = false;
+  let committed: TxContext | null = null;
   const result = await ds.transaction(async (manager) => {
     const ctx = new TxContext(manager, namer, options.groupId ?? 'direct', (options.clock ?? systemClock).now());
     const r = await fn(ctx);
     if (ctx.deferrals.length > 0) throw new Error('retryLater is only for consumed messages');
     await appendToOutbox(manager, ctx.outgoing);
     wrote = ctx.outgoing.length > 0;
+    committed = ctx;
     return r;
   });
+  if (committed) countCommitted((committed as TxContext).emitted, (committed as TxContext).outgoing);
   if (wrote) options.onOutboxWrite?.();
   return result;
 }

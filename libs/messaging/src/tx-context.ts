@@ -15,6 +15,7 @@ import {
 } from '@platform/contracts';
 import { DLQ_HEADERS, HeaderList, headerListToJson, OutgoingRecord } from './records';
 import { TopicNamer } from './topic-namer';
+import type { EmittedEvent } from './business-metrics';
 
 /** A consumed message, decoded and validated against its topic's schema. */
 export interface InboundMessage<T> {
@@ -65,6 +66,8 @@ export interface DeferRequest {
  */
 export class TxContext {
   readonly outgoing: OutgoingRecord[] = [];
+  /** The events emitted, as given (business metrics count them once the transaction committed). */
+  readonly emitted: EmittedEvent[] = [];
   readonly deferrals: DeferRequest[] = [];
   readonly rejected = new Set<InboundMessage<unknown>>();
 
@@ -96,6 +99,7 @@ export class TxContext {
     const { key, value } = encode(spec, payload);
     const headers: Record<string, string> = {};
     propagation.inject(cause?.trace ?? otelContext.active(), headers);
+    this.emitted.push({ topic, payload });
     this.outgoing.push({ topic: this.namer.physical(spec.name), key, value: Buffer.from(value), headers });
   }
 

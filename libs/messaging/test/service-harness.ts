@@ -63,22 +63,18 @@ export class ServiceHarness {
   async waitConsumed(timeoutMs = 30_000): Promise<void> {
     const topics = [...new Set(this.runtime.consumers.flatMap((c) => c.topics))];
     if (topics.length === 0) throw new Error(`${this.runtime.options.service} consumes nothing: nothing to wait for`);
-    const targets = await this.highWatermarks(topics.map((t) => this.runtime.namer.physical(t)));
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const rows = (await this.runtime.dataSource.query(
-        'SELECT topic, partition, next_offset::text AS next FROM consumer_offset WHERE group_id = $1',
-        [this.runtime.groupId],
-      )) as { topic: string; partition: number; next: string }[];
-      const applied = new Map(rows.map((r) => [`${this.runtime.namer.physical(r.topic)}:${r.partition}`, BigInt(r.next)]));
-      const behind = [...targets].filter(([tp, high]) => (applied.get(tp) ?? 0n) < high);
-      if (behind.length === 0) return;
-      if (Date.now() > deadline) {
-        const what = behind.map(([tp, high]) => `${tp} at ${applied.get(tp) ?? 0n} of ${high}`).join(', ');
-        throw new Error(`${this.runtime.options.service} did not consume within ${timeoutMs} ms: ${what}`);
-      }
-      await pause(50);
-    }
+    const targets = await highWatermarks(
+      await this.connectedAdmin(),
+      topics.map((t) => this.runtime.namer.physical(t)),
+    );
+    await waitOffsetsApplied({
+      what: this.runtime.options.service,
+      query: (sql, params) => this.runtime.dataSource.query(sql, params),
+      groupId: this.runtime.groupId,
+      prefix: this.prefix,
+      targets,
+      timeoutMs,
+    });
   }
 
   /** The service's outbox relay: `drain()` publishes every committed outgoing event, or throws. */
@@ -88,21 +84,7 @@ export class ServiceHarness {
 
   /** Resolves once `collector` has read every record now on `topics` (physical names). */
   async caughtUp(collector: TopicCollector, topics: readonly string[], timeoutMs = 30_000): Promise<void> {
-    const targets = await this.highWatermarks(topics);
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const seen = new Map<string, bigint>();
-      for (const m of collector.messages) {
-        const tp = `${m.topic}:${m.partition}`;
-        const next = BigInt(m.offset) + 1n;
-        if ((seen.get(tp) ?? 0n) < next) seen.set(tp, next);
-      }
-      const behind = [...targets].filter(([tp, high]) => (seen.get(tp) ?? 0n) < high);
-      if (behind.length === 0) return;
-      if (Date.now() > deadline)
-        throw new Error(`collector did not catch up within ${timeoutMs} ms: ${behind.map(([tp]) => tp).join(', ')}`);
-      await pause(50);
-    }
+    await waitCollected(collector, await highWatermarks(await this.connectedAdmin(), topics), timeoutMs);
   }
 
   /**
@@ -134,21 +116,103 @@ export class ServiceHarness {
     if (errors.length > 0) throw new AggregateError(errors, `${errors.length} clean-up step(s) failed`);
   }
 
-  private async highWatermarks(topics: readonly string[]): Promise<Map<string, bigint>> {
+  private async connectedAdmin(): Promise<Admin> {
     if (!this.admin) {
       const admin = this.kafka.admin();
       await admin.connect();
       this.admin = admin;
       this.defer(() => admin.disconnect());
     }
-    const out = new Map<string, bigint>();
-    for (const topic of topics) {
-      for (const p of await this.admin.fetchTopicOffsets(topic)) {
-        const high = BigInt(p.high);
-        if (high > 0n) out.set(`${topic}:${p.partition}`, high);
-      }
+    return this.admin;
+  }
+}
+
+/** One settle() with a harness of its own, for a spec that restarts its app between tests. */
+export async function settle(
+  app: INestApplication,
+  collector: TopicCollector,
+  topics: readonly string[],
+  timeoutMs = 30_000,
+): Promise<void> {
+  const harness = new ServiceHarness(app);
+  try {
+    await harness.settle(collector, topics, timeoutMs);
+  } finally {
+    await harness.dispose();
+  }
+}
+
+/** Partition (`<topic>:<partition>`) to high watermark, for the partitions that hold anything. */
+export async function highWatermarks(admin: Admin, topics: readonly string[]): Promise<Map<string, bigint>> {
+  const out = new Map<string, bigint>();
+  for (const topic of topics) {
+    for (const p of await admin.fetchTopicOffsets(topic)) {
+      const high = BigInt(p.high);
+      if (high > 0n) out.set(`${topic}:${p.partition}`, high);
     }
-    return out;
+  }
+  return out;
+}
+
+export type Query = (sql: string, params: unknown[]) => Promise<unknown>;
+
+/**
+ * Waits until a consumer group's offsets in its service database (`consumer_offset`, advanced in
+ * the transaction of the effects) reach `targets` (physical partitions to high watermarks). For a
+ * service run as a process, `query` goes through a pg client; without `groupId`, every group of
+ * that database counts (a test database holds one).
+ */
+export async function waitOffsetsApplied(o: {
+  what: string;
+  query: Query;
+  groupId?: string;
+  prefix: string;
+  targets: Map<string, bigint>;
+  timeoutMs?: number;
+}): Promise<void> {
+  const timeoutMs = o.timeoutMs ?? 30_000;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const rows = (await o.query(
+      'SELECT topic, partition, max(next_offset)::text AS next FROM consumer_offset WHERE $1::text IS NULL OR group_id = $1 GROUP BY topic, partition',
+      [o.groupId ?? null],
+    )) as { topic: string; partition: number; next: string }[];
+    const applied = new Map(rows.map((r) => [`${o.prefix}${r.topic}:${r.partition}`, BigInt(r.next)]));
+    const behind = [...o.targets].filter(([tp, high]) => (applied.get(tp) ?? 0n) < high);
+    if (behind.length === 0) return;
+    if (Date.now() > deadline) {
+      const detail = behind.map(([tp, high]) => `${tp} at ${applied.get(tp) ?? 0n} of ${high}`).join(', ');
+      throw new Error(`${o.what} did not consume within ${timeoutMs} ms: ${detail}`);
+    }
+    await pause(50);
+  }
+}
+
+/** Waits until a service's outbox is empty: every event its transactions wrote is in Kafka (for a service run as a process). */
+export async function waitOutboxEmpty(what: string, query: Query, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const rows = (await query('SELECT count(*)::int AS n FROM outbox_message', [])) as { n: number }[];
+    if (rows[0]?.n === 0) return;
+    if (Date.now() > deadline) throw new Error(`${what}: ${rows[0]?.n} outbox rows still unpublished after ${timeoutMs} ms`);
+    await pause(50);
+  }
+}
+
+/** Waits until `collector` has read every record below `targets` (from highWatermarks). */
+export async function waitCollected(collector: TopicCollector, targets: Map<string, bigint>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const seen = new Map<string, bigint>();
+    for (const m of collector.messages) {
+      const tp = `${m.topic}:${m.partition}`;
+      const next = BigInt(m.offset) + 1n;
+      if ((seen.get(tp) ?? 0n) < next) seen.set(tp, next);
+    }
+    const behind = [...targets].filter(([tp, high]) => (seen.get(tp) ?? 0n) < high);
+    if (behind.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`collector did not catch up within ${timeoutMs} ms: ${behind.map(([tp]) => tp).join(', ')}`);
+    await pause(50);
   }
 }
 

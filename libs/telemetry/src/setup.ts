@@ -21,6 +21,7 @@ import {
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { registerRuntimeMetrics } from './runtime-metrics';
 import { loadOtelEnv, OtelEnv, otlpTracesUrl, traceExporters } from './otel-env';
 
 export interface TelemetryOptions {
@@ -120,6 +121,7 @@ export function startTelemetry(o: TelemetryOptions): Telemetry {
   const prometheus = new PrometheusExporter({ preventServerStart: true });
   const meterProvider = new MeterProvider({ resource, readers: [prometheus] });
   metrics.setGlobalMeterProvider(meterProvider);
+  registerRuntimeMetrics(meterProvider.getMeter('platform-runtime'));
   registerInstrumentations({
     tracerProvider,
     instrumentations: [

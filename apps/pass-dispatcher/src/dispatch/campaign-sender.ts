@@ -1,11 +1,36 @@
 import { Logger } from '@nestjs/common';
+import { Counter, metrics } from '@opentelemetry/api';
 import { performance } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
 import { isTransientError } from '@platform/persistence';
 import { causedBy, Clock, MessagingRuntime, withSpan } from '@platform/messaging';
 import { announcedDeliveryAt, registerByFor } from '@platform/rules';
 import { returning } from '../shared/campaigns';
-import { ChannelClient } from './channel-client';
+import { ChannelClient, ChannelResult } from './channel-client';
+
+let responses: Counter | null = null;
+const channelResponses = (): Counter =>
+  (responses ??= metrics.getMeter('pass-dispatcher').createCounter('heartpack_channel_responses', {
+    description:
+      'Talk Drawer channel answers to pass sends, by campaign and outcome (delivered, duplicate, rate_limited, unavailable, server_error, client_error, network_error)',
+  }));
+
+/** A closed set of outcomes (never the error text: bounded cardinality). */
+export function channelOutcome(r: ChannelResult): string {
+  switch (r.kind) {
+    case 'DELIVERED':
+      return r.duplicate ? 'duplicate' : 'delivered';
+    case 'RETRY_AFTER':
+      return r.status === 429 ? 'rate_limited' : 'unavailable';
+    case 'FAILED': {
+      const status = Number(/^HTTP (\d{3})/.exec(r.error)?.[1] ?? 0);
+      if (status === 429) return 'rate_limited';
+      if (status >= 500) return 'server_error';
+      if (status >= 400) return 'client_error';
+      return 'network_error';
+    }
+  }
+}
 
 /** The campaign has a newer sender (our epoch is stale): stop at once. */
 export class LeadershipLost extends Error {}
@@ -208,6 +233,7 @@ export class CampaignSender {
       });
       this.stats.calls++;
       this.stats.channelMs += performance.now() - callFrom;
+      channelResponses().add(1, { campaign: this.o.campaignId, outcome: channelOutcome(r) });
       switch (r.kind) {
         case 'DELIVERED':
           this.nextAt += interval;

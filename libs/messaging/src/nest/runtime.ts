@@ -3,9 +3,10 @@ import { metrics } from '@opentelemetry/api';
 import { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import type { KafkaSecurityEnv } from '@platform/config';
-import { consumerGroupId } from '@platform/contracts';
+import { consumerGroupId, dlqName } from '@platform/contracts';
 import { Clock } from '../clock';
 import { BatchConsumer, TopicHandler } from '../consumer';
+import { countDeadLetters } from '../dlq-store';
 import { createKafka } from '../kafka-client';
 import { OutboxRelay } from '../outbox';
 import { SafePublisher } from '../publisher';
@@ -92,6 +93,33 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
       .addCallback(async (r) => {
         r.observe(await this.relay.estimateBacklog().catch(() => -1));
       });
+    meter
+      .createObservableGauge('messaging_dlq_depth', {
+        description: 'Messages held in the DLQ of each topic this service consumes (high - low watermark; -1 when Kafka cannot say)',
+      })
+      .addCallback(async (r) => {
+        for (const [topic, n] of await this.dlqDepths()) r.observe(n, { topic });
+      });
+  }
+
+  private dlqDepthCache: { at: number; depths: Map<string, number> } | null = null;
+
+  /** DLQ sizes, asked of Kafka at most every 15 s (scrapes of several replicas stay cheap). */
+  private async dlqDepths(): Promise<Map<string, number>> {
+    if (this.dlqDepthCache && Date.now() - this.dlqDepthCache.at < 15_000) return this.dlqDepthCache.depths;
+    const canonical = [...new Set(this.consumers.flatMap((c) => c.topics))].map(dlqName);
+    const depths = new Map<string, number>();
+    try {
+      const physical = await countDeadLetters(
+        this.kafka,
+        canonical.map((t) => this.namer.physical(t)),
+      );
+      canonical.forEach((t) => depths.set(t, physical.get(this.namer.physical(t)) ?? 0));
+    } catch {
+      canonical.forEach((t) => depths.set(t, -1));
+    }
+    this.dlqDepthCache = { at: Date.now(), depths };
+    return depths;
   }
 
   /** Starts one batch consumer for the given topic handlers (called by the transport strategy). */
