@@ -70,7 +70,7 @@ export interface ChaosReport {
 }
 
 /** The Debian cluster's version directory, for pg_ctlcluster. */
-function postgresVersion(): string | null {
+export function postgresVersion(): string | null {
   try {
     return fs.readdirSync('/etc/postgresql').sort().at(-1) ?? null;
   } catch {

@@ -1,6 +1,7 @@
 // Fault drills for ops.
 //   npm run drill -- broker-loss [--broker N] [--trials K] [--pause S] [--rate R] [--json] [--keep]
 //   npm run drill -- chaos [--claims M] [--faults N] [--seed S] [--rate R] [--no-postgres-restart] [--json]
+//   npm run drill -- zone-outage [--zone b | --zone a,b,c] [--rate R] [--pause S] [--postgres-restart] [--json]
 // Runs on the 3-broker cluster (started if needed: npm run infra:up -- --brokers 3) with the claim
 // path's services started by the drill itself on drill-only topics and databases.
 import { Command } from 'commander';
@@ -12,6 +13,9 @@ import { runBrokerLossTrial, TrialReport } from './broker-loss';
 import { ensureCluster, grantDrillPrefix, revokeDrillPrefix } from './cluster';
 import { startDrillPlatform } from './platform';
 import { ChaosReport, runChaos } from './chaos';
+import { runZoneOutage, ZoneOutageReport } from './zone-outage';
+import { startZonedPlatform } from './zoned-platform';
+import { parseZone } from '../infra/zones';
 
 const program = new Command().name('drill');
 
@@ -226,6 +230,180 @@ program
         console.log(report.ok ? 'chaos drill passed: nothing lost, nothing doubled, audit green' : 'chaos drill FAILED');
       }
       process.exitCode = report.ok ? 0 : 1;
+    },
+  );
+
+program
+  .command('zone-outage')
+  .description('one zone goes dark under load (its broker and every service replica, kill -9), comes back; then drain and audit')
+  .option('--zone <z>', 'zone to take out: a, b or c; a list (a,b,c) takes them out one after the other on the same platform', 'b')
+  .option('--rate <r>', 'claim messages per second (launch-day mix)', (v) => Number(v), 100)
+  .option('--before <s>', 'seconds of load before the outage', (v) => Number(v), 20)
+  .option('--pause <s>', 'seconds the zone stays dark', (v) => Number(v), 30)
+  .option('--after <s>', 'seconds of load after the zone is back', (v) => Number(v), 30)
+  .option('--seed <s>', 'seed of the mix', (v) => Number(v), 1)
+  .option('--dispatch-rate <r>', 'passes sent per second (below the accept rate, so delay notices are due)', (v) => Number(v))
+  .option('--notice-after <s>', "the campaign's delay-notice threshold in seconds", (v) => Number(v), 45)
+  .option('--postgres-restart', "also an immediate Postgres stop and start inside the outage window (restarts the machine's Postgres)")
+  .option('--drain-timeout <s>', 'seconds to wait for consumers and the pass sender to drain', (v) => Number(v), 600)
+  .option('--json', 'one JSON object on stdout')
+  .option('--keep', 'keep the drill databases and leave the cluster running')
+  .action(
+    async (o: {
+      zone: string;
+      rate: number;
+      before: number;
+      pause: number;
+      after: number;
+      seed: number;
+      dispatchRate?: number;
+      noticeAfter: number;
+      postgresRestart?: boolean;
+      drainTimeout: number;
+      json?: boolean;
+      keep?: boolean;
+    }) => {
+      const zones = o.zone.split(',').map(parseZone);
+      for (const [k, v] of Object.entries({ rate: o.rate, pause: o.pause, before: o.before, after: o.after, noticeAfter: o.noticeAfter }))
+        if (!Number.isFinite(v) || v <= 0) throw new Error(`--${k} must be a positive number (got ${v})`);
+      const log = (l: string) =>
+        (o.json ? process.stderr : process.stdout).write(`[drill] ${new Date().toISOString().slice(11, 19)} ${l}\n`);
+      const cluster = await ensureCluster();
+      log(`cluster ${cluster.brokers.join(',')}${cluster.startedHere ? ' (started for the drill)' : ''}`);
+      const embedded = readInfraState()?.embeddedPostgres ?? false;
+      if (o.postgresRestart && embedded)
+        throw new Error("--postgres-restart needs the machine's Debian PostgreSQL (this checkout uses an embedded one)");
+      const pg = await ensurePostgres({ embedded });
+      const suffix = randomUUID().slice(0, 6);
+      const prefix = `drill-${suffix}.`;
+      await ensureTopics({ brokers: cluster.brokers, prefix, replicationFactor: 3 });
+      log(`${await grantDrillPrefix(cluster.brokers, prefix)} ACLs for prefix ${prefix}`);
+      // ~72% of the mix is accepted: sending below that builds a backlog, so delay notices fall due
+      const dispatchRate = o.dispatchRate ?? Math.max(1, Math.round(o.rate * 0.45));
+      log('starting 3 zones x 4 services (one replica per zone, each zone under its supervisor) and the channel simulator');
+      const platform = await startZonedPlatform({
+        brokers: cluster.brokers,
+        serverUrl: pg.databaseUrl,
+        prefix,
+        suffix,
+        security: cluster.security,
+        env: {
+          'pass-dispatcher': {
+            DISPATCH_RATE_PER_SECOND: String(dispatchRate),
+            // the watchdog notices a pass this long before its (short) deadline
+            DELAY_NOTICE_MARGIN_MS: String(Math.round(o.noticeAfter * 1000 * 0.3)),
+            RATE_WINDOW_SECONDS: '10',
+          },
+        },
+        log,
+      }).catch(async (e: unknown) => {
+        // nothing started is left behind: the drill's ACLs and a cluster it started go too
+        await revokeDrillPrefix(cluster.brokers, prefix).catch(() => undefined);
+        if (cluster.startedHere) await stopKafka({ brokers: 3 });
+        throw e;
+      });
+      log('every replica ready');
+      // Ctrl-C (or a SIGTERM) stops the replicas and the cluster too instead of orphaning them.
+      let interrupted = false;
+      const onSignal = (sig: NodeJS.Signals) => {
+        if (interrupted) return;
+        interrupted = true;
+        log(`${sig}: stopping the zones`);
+        void platform
+          .stop(false)
+          .then(() => revokeDrillPrefix(cluster.brokers, prefix))
+          .catch(() => undefined)
+          .then(() => (cluster.startedHere ? stopKafka({ brokers: 3 }) : []))
+          .finally(() => process.exit(130));
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      const trials: ZoneOutageReport[] = [];
+      try {
+        for (const zone of zones) {
+          log(`trial ${trials.length + 1}/${zones.length}: ${zone}`);
+          trials.push(
+            await runZoneOutage({
+              platform,
+              brokers: cluster.brokers,
+              security: cluster.security('app-backend'),
+              adminSecurity: cluster.security('admin'),
+              zone,
+              seed: o.seed + trials.length,
+              ratePerSecond: o.rate,
+              beforeSeconds: o.before,
+              pauseSeconds: o.pause,
+              afterSeconds: o.after,
+              drainTimeoutSeconds: o.drainTimeout,
+              noticeAfterSeconds: o.noticeAfter,
+              postgresRestart: o.postgresRestart ?? false,
+              log,
+            }),
+          );
+        }
+      } finally {
+        await platform.stop(o.keep ?? false);
+        if (!o.keep)
+          await revokeDrillPrefix(cluster.brokers, prefix).catch((e: unknown) => log(`could not remove the drill's ACLs: ${String(e)}`));
+        if (cluster.startedHere && !o.keep) await stopKafka({ brokers: 3 });
+      }
+      const ok = trials.every((t) => t.ok);
+      if (o.json) {
+        console.log(JSON.stringify({ drill: 'zone-outage', ok, trials }));
+      } else {
+        const t = cliTable({
+          head: [
+            'zone',
+            'acked before/during/after',
+            'decided',
+            'lost',
+            'doubled',
+            's w/o acks',
+            's until decided again',
+            'pass gap s',
+            'notices',
+            'audit',
+          ],
+        });
+        for (const report of trials) {
+          const c = report.claims;
+          t.push([
+            report.zone,
+            `${c.acknowledged.before}/${c.acknowledged.during}/${c.acknowledged.after}`,
+            `${c.decided}/${c.decisionsExpected}`,
+            c.lost,
+            c.doubled,
+            report.secondsWithoutAcks,
+            report.recovery.secondsUntilDecidedAgain ?? 'never',
+            report.passes.longestSendGapSeconds ?? '-',
+            `${report.delayNotices.emitted} (${report.delayNotices.onTime ? 'on time' : 'LATE'})`,
+            report.audit.ok ? 'green' : `FAILED ${report.audit.failed.map((x) => x.id).join(',')}`,
+          ]);
+        }
+        console.log(t.toString());
+        const s = cliTable({
+          head: ['zone', 'service', 'survivors ready after s', 'served throughout', 'zone replica ready s after restore', 'restarts'],
+        });
+        for (const report of trials)
+          for (const [name, r] of Object.entries(report.services))
+            s.push([
+              report.zone,
+              name,
+              r.survivorsReadyAfterSeconds,
+              r.servedThroughout ? 'yes' : 'NO',
+              r.zoneReplicaReadyAfterRestoreSeconds ?? 'never',
+              r.survivorRestarts,
+            ]);
+        console.log(s.toString());
+        for (const report of trials)
+          console.log(
+            `${report.zone}: pass sender ${report.passes.leaderBefore ?? '?'} -> ${report.passes.leaderAfter ?? '?'}, slot order ${report.passes.inSlotOrder ? 'kept' : 'BROKEN'}; load average ${report.loadAverage.join(' ')}`,
+          );
+        console.log(
+          ok ? `zone-outage drill passed (${zones.join(', ')}): nothing lost, nothing doubled, audit green` : 'zone-outage drill FAILED',
+        );
+      }
+      process.exitCode = ok ? 0 : 1;
     },
   );
 

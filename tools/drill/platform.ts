@@ -141,7 +141,7 @@ export async function startDrillPlatform(o: {
 }
 
 /** Keeps a drill service's output in .local/logs/drill/<prefix><name>.log (appended across restarts), for the post-mortem. */
-function logged<C extends ChildProcess>(name: string, prefix: string, child: C): C {
+export function logged<C extends ChildProcess>(name: string, prefix: string, child: C): C {
   fs.mkdirSync(path.join(LOGS_DIR, 'drill'), { recursive: true });
   const out = fs.createWriteStream(path.join(LOGS_DIR, 'drill', `${prefix}${name}.log`), { flags: 'a' });
   child.stdout?.pipe(out, { end: false });
@@ -151,7 +151,7 @@ function logged<C extends ChildProcess>(name: string, prefix: string, child: C):
 }
 
 /** Drops a database this drill created (the name is checked, nothing else can be dropped). */
-async function dropDrillDatabase(serverUrl: string, name: string): Promise<void> {
+export async function dropDrillDatabase(serverUrl: string, name: string): Promise<void> {
   if (!/^drill_[a-z0-9_]+$/.test(name)) throw new Error(`refusing to drop ${name}`);
   const admin = new Client({ connectionString: databaseUrl(serverUrl, 'postgres') });
   await admin.connect();
