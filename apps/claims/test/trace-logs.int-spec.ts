@@ -8,7 +8,7 @@ import { createKafka, SafePublisher } from '@platform/messaging';
 import { startTelemetry, Telemetry } from '@platform/telemetry';
 import { createTestDatabase, createTestTopics, TestDatabase, testInfra, TopicCollector, waitFor } from '@platform/testing';
 import { createClaimsApp } from '../src/app';
-import { loadClaimsConfig } from '../src/config';
+import { ClaimsConfig, loadClaimsConfig } from '../src/config';
 
 jest.setTimeout(120_000);
 
@@ -26,13 +26,15 @@ describe('claims logs joined to traces', () => {
   let app: INestApplication;
   let publisher: SafePublisher;
   let collector: TopicCollector;
+  let url: string;
+  let config: ClaimsConfig;
   const campaignId = `trace-${Date.now()}`;
 
   beforeAll(async () => {
     telemetry = startTelemetry({ serviceName: 'claims', exporter });
     db = await createTestDatabase('claims_trace');
     prefix = await createTestTopics('claims-trace');
-    const config = loadClaimsConfig({
+    config = loadClaimsConfig({
       DATABASE_URL: databaseUrl,
       DB_NAME: db.name,
       KAFKA_BROKERS: brokers.join(','),
@@ -50,7 +52,7 @@ describe('claims logs joined to traces', () => {
     });
     app = await createClaimsApp(config, { logDestination: destination });
     await app.listen(0, '127.0.0.1');
-    const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
     const now = Date.now();
     const campaign: CampaignDefinition = {
       campaignId,
@@ -127,5 +129,19 @@ describe('claims logs joined to traces', () => {
       collector.on(prefix + Topics.campaignDefined.name).find((m) => m.value.includes(campaignId)),
     );
     expect(defined.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
+  });
+
+  it('serves its OpenAPI document at /docs and /docs-json to reader and ops only', async () => {
+    expect((await fetch(`${url}/docs-json`)).status).toBe(401);
+    expect((await fetch(`${url}/docs`)).status).toBe(401);
+    expect((await fetch(`${url}/docs-json`, { headers: await bearer(config, 'app-backend') })).status).toBe(403);
+    const res = await fetch(`${url}/docs-json`, { headers: await bearer(config, 'reader') });
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as { info: { title: string }; paths: Record<string, Record<string, { 'x-roles'?: string[] }>> };
+    expect(doc.info.title).toBe('claims HTTP API');
+    expect(doc.paths['/campaigns']?.post?.['x-roles']).toEqual(['ops']);
+    const ui = await fetch(`${url}/docs`, { headers: await bearer(config, 'ops') });
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toContain('swagger');
   });
 });

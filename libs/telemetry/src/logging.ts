@@ -5,6 +5,7 @@ import { context, isSpanContextValid, trace } from '@opentelemetry/api';
 import { Logger as PinoNestLogger, LoggerModule, Params } from 'nestjs-pino';
 import pino, { DestinationStream, Level, LoggerOptions } from 'pino';
 import { REDACT_PATHS, scrubLogText } from './log-scrub';
+import { serveOpenApi } from './openapi';
 import { currentTelemetry } from './setup';
 
 export interface LoggingOptions {
@@ -133,8 +134,8 @@ class TelemetryFlush implements OnApplicationShutdown {
 class ObservedAppModule {}
 
 /**
- * Creates a Nest app with the platform's logging (JSON lines joined to traces, nestjs-pino) and a
- * trace flush at shutdown. One logger per process (nestjs-pino keeps a process-wide root): the
+ * Creates a Nest app with the platform's logging (JSON lines joined to traces, nestjs-pino), a
+ * trace flush at shutdown and its OpenAPI document at /docs (openapi.ts). One logger per process (nestjs-pino keeps a process-wide root): the
  * first app created names the `service` of every line.
  */
 export async function createObservedApp(rootModule: DynamicModule | Type, o: LoggingOptions): Promise<INestApplication> {
@@ -144,5 +145,6 @@ export async function createObservedApp(rootModule: DynamicModule | Type, o: Log
   );
   app.useLogger(app.get(PinoNestLogger));
   app.flushLogs();
+  serveOpenApi(app, o.service);
   return app;
 }
