@@ -3,11 +3,12 @@ import { Client } from 'pg';
 import { bearer, probeRoutes } from '@platform/auth/testing';
 import { dlqName, PayloadOf, Topics } from '@platform/contracts';
 import { DLQ_HEADERS, ManualClock } from '@platform/messaging';
+import { settle } from '@platform/messaging/testing';
 import { createTestDatabase, createTestTopics, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
 import { createEmoticonsApp } from '../src/app';
 import { EmoticonsConfig } from '../src/config';
 import { ExpirySweeper } from '../src/entitlements/expiry.sweeper';
-import { acceptedDecision, download, Feeder, testConfig, waitConsumed } from './helpers';
+import { acceptedDecision, download, Feeder, testConfig } from './helpers';
 
 jest.setTimeout(60_000);
 
@@ -37,6 +38,9 @@ describe('emoticons: downloads, expiry and the keyboard tab (real Kafka + Postgr
   let url: string;
   let feeder: Feeder;
   let collector: TopicCollector;
+  let collected: string[];
+  /** Consumed, published, collected: anything wrongly emitted is in the collector now. */
+  const settled = () => settle(app, collector, collected);
   let pg: Client;
   const on = <T>(topic: string): T[] => collector.on(prefix + topic).map((m) => m.json<T>());
   const activated = (accountId?: string) =>
@@ -66,11 +70,10 @@ describe('emoticons: downloads, expiry and the keyboard tab (real Kafka + Postgr
     await app.listen(0, '127.0.0.1');
     url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
     feeder = new Feeder(prefix);
-    collector = await new TopicCollector(
-      [Topics.entitlementActivated, Topics.downloadRejected, Topics.entitlementExpired]
-        .map((t) => prefix + t.name)
-        .concat(prefix + dlqName(Topics.emoticonDownloaded.name)),
-    ).start();
+    collected = [Topics.entitlementActivated, Topics.downloadRejected, Topics.entitlementExpired]
+      .map((t) => prefix + t.name)
+      .concat(prefix + dlqName(Topics.emoticonDownloaded.name));
+    collector = await new TopicCollector(collected).start();
     pg = new Client({ connectionString: db.url });
     await pg.connect();
   });
@@ -101,8 +104,7 @@ describe('emoticons: downloads, expiry and the keyboard tab (real Kafka + Postgr
       download('dl-1', 'user-1', 'tosimi-tomungi', at(0)), // the same event published again
       download('dl-4', 'user-1', 'choonsik-friends-2', at(2 * DAY)),
     ]);
-    await waitConsumed(pg, config, 'emoticonDownloaded');
-    await new Promise((r) => setTimeout(r, 1000)); // anything wrongly emitted would be published by now
+    await settled();
 
     expect(activated('user-1')).toEqual([
       {
@@ -222,8 +224,7 @@ describe('emoticons: downloads, expiry and the keyboard tab (real Kafka + Postgr
     expect(counts.reduce((a, b) => a + b, 0)).toBe(2501);
     expect(await sweeper.sweepOnce()).toBe(0);
 
-    await waitFor('2501 expired events', () => on<Expired>(Topics.entitlementExpired.name).length >= 2501);
-    await new Promise((r) => setTimeout(r, 1000));
+    await settled();
     const expired = on<Expired>(Topics.entitlementExpired.name);
     expect(expired).toHaveLength(2501);
     expect(new Set(expired.map((e) => e.entitlementId)).size).toBe(2501);

@@ -2,6 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import { dlqName, PayloadOf, Topics } from '@platform/contracts';
 import { DLQ_HEADERS, ManualClock } from '@platform/messaging';
+import { settle } from '@platform/messaging/testing';
 import { createTestDatabase, createTestTopics, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
 import { createEmoticonsApp } from '../src/app';
 import { EmoticonsConfig } from '../src/config';
@@ -93,8 +94,8 @@ describe('emoticons: grants on compensation.claim.decided.v1 (real Kafka + Postg
     await feeder.send('claimDecided', [...accepted.slice(0, 100), ...accepted.slice(0, 100)]);
     // a producer bug: a second ACCEPTED claim for an account that already has its packs (I2 upstream)
     await feeder.send('claimDecided', [acceptedDecision('acct-1', { claimId: 'claim-acct-1-again', eventId: 'req-acct-1-again' })]);
-    await waitConsumed(pg, config, 'claimDecided');
-    await new Promise((r) => setTimeout(r, 1500)); // let the relay publish anything it would wrongly have
+    // consumed, the outbox drained, every grant collected: a wrong grant would be here now
+    await settle(app, collector, [prefix + Topics.entitlementGranted.name]);
 
     expect(granted()).toHaveLength(900);
     const counts = await perClaim();
@@ -107,8 +108,7 @@ describe('emoticons: grants on compensation.claim.decided.v1 (real Kafka + Postg
     app = await createEmoticonsApp(config, { clock });
     await app.init();
     await feeder.send('claimDecided', accepted);
-    await waitConsumed(pg, config, 'claimDecided');
-    await new Promise((r) => setTimeout(r, 1500));
+    await settle(app, collector, [prefix + Topics.entitlementGranted.name]);
 
     expect(granted()).toHaveLength(900);
     expect(new Set(granted().map((g) => g.entitlementId)).size).toBe(900);
