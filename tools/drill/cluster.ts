@@ -11,6 +11,7 @@ import {
   securedClusterCredentials,
   startBroker,
   startKafka,
+  stopKafka,
   waitUntilAclsEffective,
   withAdmin,
 } from '../infra';
@@ -25,7 +26,11 @@ export interface DrillCluster {
 /** The (secured) 3-broker cluster for drills and the broker-loss test: started if needed. */
 export async function ensureCluster(): Promise<DrillCluster> {
   const running = kafkaStatus(3).filter((n) => n.running).length;
-  const r = await startKafka({ brokers: 3, timeoutMs: 240_000 });
+  const r = await startKafka({ brokers: 3, timeoutMs: 240_000 }).catch(async (e: unknown) => {
+    // a cluster that did not come up in time is not left half-started behind the drill
+    if (running === 0) await stopKafka({ brokers: 3 }).catch(() => undefined);
+    throw e;
+  });
   const creds = securedClusterCredentials();
   return {
     brokers: r.brokers.length ? r.brokers : bootstrapServers(3),
