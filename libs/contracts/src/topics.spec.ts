@@ -68,9 +68,10 @@ describe('topic registry', () => {
     expect(r.ok).toBe(false);
   });
 
-  it('generates an AsyncAPI document with a channel per topic', () => {
+  it('generates an AsyncAPI document with a channel per topic and per dead-letter topic', () => {
     const doc = buildAsyncApi('test') as { channels: Record<string, { address: string }> };
     const addresses = Object.values(doc.channels).map((c) => c.address);
-    expect(addresses.sort()).toEqual(allTopicSpecs.map((t) => t.name).sort());
+    const expected = [...allTopicSpecs.map((t) => t.name), ...allTopicSpecs.filter((t) => t.consumed).map((t) => dlqName(t.name))];
+    expect(addresses.sort()).toEqual(expected.sort());
   });
 });
