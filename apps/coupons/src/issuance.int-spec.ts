@@ -1,5 +1,6 @@
 import { dlqName, PayloadOf, Topics } from '@platform/contracts';
 import { DLQ_HEADERS, ManualClock } from '@platform/messaging';
+import { settle } from '@platform/messaging/testing';
 import { waitFor } from '@platform/testing';
 import { couponIdFor } from './coupons/coupon-id';
 import { ExpirySweeper } from './expiry/expiry-sweeper';
@@ -80,7 +81,7 @@ describe('coupon issuance and expiry (real Kafka and Postgres)', () => {
     h.app = await h.startApp();
     await h.feeder.send('claimDecided', [acceptedClaim('dup', t0), acceptedClaim('m2', t0), acceptedClaim('after', t0)]);
     await waitFor('marker claim applied', () => issued().filter((i) => i.accountId === 'acct-after').length >= 2);
-    await new Promise((r) => setTimeout(r, 1000)); // anything stray would show up by now
+    await settle(h.app, h.collector, [h.topic('couponIssued')]); // consumed, published, collected: a stray coupon would be here
     const per = new Map<string, number>();
     for (const i of issued()) per.set(i.couponId, (per.get(i.couponId) ?? 0) + 1);
     expect([...per.values()].every((n) => n === 1)).toBe(true);
@@ -121,8 +122,7 @@ describe('coupon issuance and expiry (real Kafka and Postgres)', () => {
     expect(await sweeper.sweepOnce()).toBe(2);
     clock.advance(DAY);
     expect(await sweeper.sweepOnce()).toBe(0);
-    await waitFor('8 expiry events', () => expired().length >= 8);
-    await new Promise((r) => setTimeout(r, 500));
+    await settle(h.app, h.collector, [h.topic('couponExpired')]);
     expect(expired()).toHaveLength(8);
     expect(new Set(expired().map((e) => e.couponId)).size).toBe(8);
     expect(expired().some((e) => e.couponId === used)).toBe(false);

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { dlqName, PayloadOf, Topics } from '@platform/contracts';
 import { DLQ_HEADERS, ManualClock } from '@platform/messaging';
+import { settle } from '@platform/messaging/testing';
 import { waitFor } from '@platform/testing';
 import { couponIdFor } from './coupons/coupon-id';
 import { ExpirySweeper } from './expiry/expiry-sweeper';
@@ -264,7 +265,7 @@ describe('coupon redemption on the event and HTTP paths (real Kafka and Postgres
     }
     const d = await awaitDecisions(['k-h1', 'k-h1-second', 'k-inv-neg', 'k-inv-frac', 'k-inv-absurd']);
     expect(d.get('k-h1')).toEqual(first.body);
-    await new Promise((r) => setTimeout(r, 500));
+    await settle(h.app, h.collector, [h.topic('couponRedemptionDecided')]);
     expect(decisionsOf('k-h1')).toHaveLength(1); // replays answered from the store, not published again
     expect(decided().filter((x) => x.eventId.startsWith('k-bad'))).toHaveLength(0);
     expect(await h.count(`SELECT count(*) n FROM coupon WHERE coupon_id = $1 AND redeemed_by IS NULL`, [c3000('h1')])).toBe(1);
