@@ -8,6 +8,7 @@ import { CLEAN_MIX, DEFAULT_MIX, parseMix } from './mix';
 import { progressReporter } from './progress';
 import { jsonSummary, summaryTable, writeHtmlReport } from './report';
 import { DEFAULT_LOAD_OPTIONS, LoadOptions, runLoad } from './run';
+import { runStorm, stormTable } from './storm';
 
 /** Library warnings (kafkajs through Nest's logger) go to stderr, so stdout stays clean for --json. */
 class StderrLogger implements LoggerService {
@@ -88,6 +89,14 @@ async function main(): Promise<void> {
     .option('--prefix <prefix>', 'topic prefix (as the services KAFKA_TOPIC_PREFIX)', process.env.KAFKA_TOPIC_PREFIX ?? '')
     .option('--claims-url <url>', 'claims service', 'http://127.0.0.1:3001')
     .option('--skew-tolerance <s>', "the claims service's CLAIM_SKEW_TOLERANCE_SECONDS", int('--skew-tolerance'), 300)
+    .option(
+      '--storm <n>',
+      'retry-storm mode: every claim through the app-api front door (HTTP), sent n times with jitter',
+      int('--storm', 1),
+    )
+    .option('--api-url <url>', 'app-api (storm mode)', 'http://127.0.0.1:3006')
+    .option('--concurrency <n>', 'requests in flight at most (storm mode)', int('--concurrency', 1), 64)
+    .option('--client-timeout <ms>', "the simulated client's timeout per attempt (storm mode)", int('--client-timeout', 1), 10_000)
     .option('--json', 'print one JSON object instead of the table (progress goes to stderr)')
     .option('--report <file.html>', 'write a self-contained HTML report with charts')
     .parse(process.argv)
@@ -120,9 +129,38 @@ async function main(): Promise<void> {
       skewTolerance: number;
       json?: boolean;
       report?: string;
+      storm?: number;
+      apiUrl: string;
+      concurrency: number;
+      clientTimeout: number;
     }>();
   if (o.window !== 'recent' && o.window !== 'open') throw new Error('--window must be recent or open');
   Logger.overrideLogger(new StderrLogger());
+  const brokers = o.brokers
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (o.storm !== undefined) {
+    const r = await runStorm({
+      apiUrl: o.apiUrl.replace(/\/$/, ''),
+      claimsUrl: o.claimsUrl.replace(/\/$/, ''),
+      brokers,
+      prefix: o.prefix,
+      claims: o.claims ?? 2000,
+      storm: o.storm,
+      concurrency: o.concurrency,
+      seed: o.seed,
+      runId: o.runId,
+      campaignId: o.campaign,
+      clientTimeoutMs: o.clientTimeout,
+      drainTimeoutS: o.drainTimeout,
+      onProgress: (line) => process.stderr.write(`${line}\n`),
+    });
+    if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+    else console.log(stormTable(r));
+    process.exitCode = r.ok ? 0 : 1;
+    return;
+  }
   const progress = progressReporter(o.json ?? false);
   const options: LoadOptions = {
     ...DEFAULT_LOAD_OPTIONS,

@@ -15,6 +15,7 @@ import {
 import type { Response } from 'express';
 import { NamesAccount, Roles } from '@platform/auth';
 import { claimRequested, externalId, formatZodError } from '@platform/contracts';
+import { isTransientError } from '@platform/persistence';
 import { ClaimIntakeService, ClaimStatus } from './claim-intake.service';
 
 /** The body: the claim fields of compensation.claim.requested.v1; the eventId is the Idempotency-Key. */
@@ -53,15 +54,27 @@ export class ClaimIntakeController {
     if (eventId !== undefined && eventId !== key) {
       throw new BadRequestException({ error: 'EVENT_ID_MISMATCH', detail: 'body eventId differs from the Idempotency-Key' });
     }
-    const result = await this.intake.submit({
-      eventId: key,
-      campaignId: fields.campaignId,
-      accountId: fields.accountId,
-      talkLinked: fields.talkLinked,
-      phoneNumber: fields.phoneNumber,
-      makersMember: fields.makersMember,
-      requestedAt: fields.requestedAt,
-    });
+    let result;
+    try {
+      result = await this.intake.submit({
+        eventId: key,
+        campaignId: fields.campaignId,
+        accountId: fields.accountId,
+        talkLinked: fields.talkLinked,
+        phoneNumber: fields.phoneNumber,
+        makersMember: fields.makersMember,
+        requestedAt: fields.requestedAt,
+      });
+    } catch (e) {
+      // The database is overloaded or failing over (retried already): say so and when to come back,
+      // rather than a bare 500; nothing was taken in unless a retry with this key finds it.
+      if (!isTransientError(e)) throw e;
+      res.setHeader('Retry-After', '2');
+      throw new HttpException(
+        { error: 'INTAKE_UNAVAILABLE', detail: 'the intake database is busy; retry with the same Idempotency-Key', retryAfterSeconds: 2 },
+        HttpStatus.SERVICE_UNAVAILABLE,
+      );
+    }
     switch (result.kind) {
       case 'TAKEN':
       case 'REPLAY':
