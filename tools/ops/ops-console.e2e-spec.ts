@@ -125,6 +125,8 @@ describe('ops console in a browser', () => {
       prefix,
       databases,
       groupSuffix: sfx,
+      // five services compile and migrate at once on 2 shared cores: allow for a loaded machine
+      startTimeoutMs: 300_000,
       serviceEnv: {
         'pass-dispatcher': { DISPATCH_RATE_PER_SECOND: '20', WATCHDOG_INTERVAL_MS: '500', ESTIMATOR_INTERVAL_MS: '500' },
         'talk-channel-sim': { SIM_RATE_LIMIT_PER_SECOND: '200', SIM_RATE_LIMIT_BURST: '50', SIM_SEED: '18' },
@@ -245,6 +247,8 @@ describe('ops console in a browser', () => {
       await page.waitForURL(`${consoleUrl}/`);
       const cookies = await context.cookies();
       expect(cookies.find((c) => c.name === 'hp_console')).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+      // the page fills in once its first /api/overview answer is there (a sample can take seconds on a loaded machine)
+      await page.waitForSelector('#sampled-at[data-at]', { state: 'attached', timeout: 60_000 });
       await expect(page.locator('#viewer').textContent()).resolves.toContain(OPS_PERSON);
       await page.waitForSelector(`#campaign-select option[value="${campaignId}"]`, { state: 'attached' });
       await page.selectOption('#campaign-select', campaignId);
