@@ -1,5 +1,5 @@
 import { INestApplication } from '@nestjs/common';
-import { ModulesContainer } from '@nestjs/core';
+import { ModuleRef, ModulesContainer } from '@nestjs/core';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { OperationObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import type { NextFunction, Request, Response } from 'express';
@@ -71,7 +71,8 @@ function routeRoles(app: INestApplication): Map<string, Role[]> {
 export function serveOpenApi(app: INestApplication, service: string): void {
   let secret: Uint8Array;
   try {
-    secret = app.get<Uint8Array>(AUTH_SECRET, { strict: false });
+    // through ModuleRef: a miss on app.get() itself ends the process (Nest's abortOnError zone)
+    secret = app.get(ModuleRef).get<Uint8Array>(AUTH_SECRET, { strict: false });
   } catch {
     return;
   }
