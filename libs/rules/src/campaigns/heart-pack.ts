@@ -11,6 +11,8 @@ export const KAKAO_2023_HEART_PACK: CampaignDefinition = {
   name: 'Kakao heart gift pack (2022-10-15 outage compensation)',
   opensAt: '2023-01-05T00:00:00+09:00',
   closesAt: '2023-01-21T00:00:00+09:00',
+  // A documented choice: one person with several Kakao accounts gets one gift pack (issue 19).
+  onePerPerson: true,
   rewards: {
     emoticons: [
       { emoticonId: 'choonsik-friends-2', name: 'Choonsik is Friends 2', validityDays: null },
