@@ -122,6 +122,18 @@ maybe('docker compose secure mode on a native broker', () => {
 
   it('lets each service write what it owns with its SCRAM login, and nothing else', async () => {
     expect(envOf('claims').KAFKA_SASL_MECHANISM).toBe('scram-sha-512');
+    // SCRAM users and ACLs reach the broker's authorizer through the metadata log a moment after
+    // the one-shots return (a service started then is refused once and restarted by compose)
+    await waitFor(
+      'claims can write its decisions',
+      () =>
+        publishAs('claims', 'compensation.claim.decided.v1').then(
+          () => true,
+          () => false,
+        ),
+      30_000,
+      500,
+    );
     await expect(publishAs('claims', 'compensation.claim.decided.v1')).resolves.toBeUndefined();
     await expect(publishAs('coupons', 'coupon.issued.v1')).resolves.toBeUndefined();
     await expect(publishAs('claims', 'coupon.issued.v1')).rejects.toThrow(/authoriz/i);
