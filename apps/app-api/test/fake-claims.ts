@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Consumer } from 'kafkajs';
 import { CampaignRewards, PayloadOf, Topics } from '@platform/contracts';
 import { createKafka, SafePublisher } from '@platform/messaging';
-import { testKafka, uniqueSuffix } from '@platform/testing';
+import { testKafka, uniqueSuffix, waitFor } from '@platform/testing';
 
 type Requested = PayloadOf<'claimRequested'>;
 type Verdict =
@@ -19,6 +19,8 @@ export class FakeClaims {
   /** Every claim event seen, per eventId (a retry storm must leave exactly one each). */
   readonly seen = new Map<string, Requested[]>();
   private consumer: Consumer | null = null;
+  /** Next offset to read, per partition of the claims topic. */
+  private readonly consumed = new Map<number, bigint>();
   private readonly publisher: SafePublisher;
 
   constructor(
@@ -67,10 +69,29 @@ export class FakeClaims {
         }
         if (decisions.length > 0) await this.publisher.publish(decisions);
         for (const m of batch.messages) resolveOffset(m.offset);
+        const last = batch.messages[batch.messages.length - 1];
+        if (last) this.consumed.set(batch.partition, BigInt(last.offset) + 1n);
         await heartbeat();
       },
     });
     return this;
+  }
+
+  /** Waits until everything on the claims topic now has been read (an absence check then holds). */
+  async caughtUp(timeoutMs = 30_000): Promise<void> {
+    const admin = testKafka(this.brokers).admin();
+    await admin.connect();
+    try {
+      const ends = await admin.fetchTopicOffsets(this.topic);
+      await waitFor(
+        `fake claims caught up on ${this.topic}`,
+        () => ends.every((p) => BigInt(p.high) === 0n || (this.consumed.get(p.partition) ?? 0n) >= BigInt(p.high)),
+        timeoutMs,
+        50,
+      );
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   pause(): void {

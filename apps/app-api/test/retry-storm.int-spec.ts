@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import { bearer } from '@platform/auth/testing';
+import { waitOutboxEmpty } from '@platform/messaging/testing';
 import { createTestDatabase, createTestTopics, TestDatabase, testInfra, waitFor } from '@platform/testing';
 import { createAppApiApp } from '../src/app';
 import { loadAppApiConfig } from '../src/config';
@@ -80,7 +81,9 @@ describe('app-api under a retry storm', () => {
     expect(answers.filter((a) => !a.replayed)).toHaveLength(1);
     expect(new Set(answers.map((a) => a.body.eventId))).toEqual(new Set([key]));
     await waitFor('decided', () => claims.seen.get(key));
-    await new Promise((r) => setTimeout(r, 1000));
+    // nothing left to publish, and all that was published read: a second event would show now
+    await waitOutboxEmpty('app-api', (sql, params) => pg.query(sql, params).then((r) => r.rows));
+    await claims.caughtUp();
     expect(claims.seen.get(key)).toHaveLength(1);
   });
 
