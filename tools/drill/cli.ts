@@ -17,6 +17,20 @@ import { runZoneOutage, ZoneOutageReport } from './zone-outage';
 import { startZonedPlatform } from './zoned-platform';
 import { parseZone } from '../infra/zones';
 
+/** After a drill: stop its platform, and unless kept, remove its ACLs and the cluster it started. */
+async function releaseDrill(d: {
+  platform: { stop(keep: boolean): Promise<void> };
+  cluster: { brokers: string[]; startedHere: boolean };
+  prefix: string;
+  keep: boolean;
+  log: (line: string) => void;
+}): Promise<void> {
+  await d.platform.stop(d.keep);
+  if (d.keep) return;
+  await revokeDrillPrefix(d.cluster.brokers, d.prefix).catch((e: unknown) => d.log(`could not remove the drill's ACLs: ${String(e)}`));
+  if (d.cluster.startedHere) await stopKafka({ brokers: 3 });
+}
+
 const program = new Command().name('drill');
 
 program
@@ -79,10 +93,7 @@ program
           );
         }
       } finally {
-        await platform.stop(o.keep ?? false);
-        if (!o.keep)
-          await revokeDrillPrefix(cluster.brokers, prefix).catch((e: unknown) => log(`could not remove the drill's ACLs: ${String(e)}`));
-        if (cluster.startedHere && !o.keep) await stopKafka({ brokers: 3 });
+        await releaseDrill({ platform, cluster, prefix, keep: o.keep ?? false, log });
       }
       const ok = trials.every((t) => t.ok);
       if (o.json) {
@@ -342,10 +353,7 @@ program
           );
         }
       } finally {
-        await platform.stop(o.keep ?? false);
-        if (!o.keep)
-          await revokeDrillPrefix(cluster.brokers, prefix).catch((e: unknown) => log(`could not remove the drill's ACLs: ${String(e)}`));
-        if (cluster.startedHere && !o.keep) await stopKafka({ brokers: 3 });
+        await releaseDrill({ platform, cluster, prefix, keep: o.keep ?? false, log });
       }
       const ok = trials.every((t) => t.ok);
       if (o.json) {
