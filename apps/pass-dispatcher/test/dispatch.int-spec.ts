@@ -119,7 +119,8 @@ describe('pass dispatch through a hostile channel', () => {
 
   it('obeys pause, resume and set-rate from the database', async () => {
     expect((await post(`/passes/campaigns/${campaignId}/pause`)).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 800)); // the sender re-reads its controls every 500 ms
+    // no wait: a pass reserved after the pause answered is never sent (the sender re-reads its
+    // controls after reading new passes, not only every 500 ms)
     const before = (await sim.deliveries()).length;
     await feeder.send(
       'claimDecided',

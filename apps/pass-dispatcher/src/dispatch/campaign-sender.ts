@@ -74,6 +74,8 @@ interface QueuedPass {
   noticed: boolean;
   /** The claim's trace (stored at reservation). */
   traceparent: string | null;
+  /** When the sender read this pass (performance.now()); its controls must be read after that. */
+  fetchedAt: number;
 }
 
 interface Confirmed {
@@ -210,7 +212,8 @@ export class CampaignSender {
     for (;;) {
       if (this.stopping) return null;
       this.throwIfCommitFailed();
-      await this.refreshControl();
+      // Controls read after this pass was: a pass reserved after a pause answered is never sent.
+      await this.refreshControl(p.fetchedAt);
       if (this.control.paused) {
         await this.pause(IDLE_MS);
         this.nextAt = performance.now();
@@ -282,6 +285,7 @@ export class CampaignSender {
       [this.o.campaignId, this.cursor, FETCH],
     )) as { pass_id: string; account_id: string; slot: number; notice_deadline: Date; noticed: boolean; trace_parent: string | null }[];
     const out: QueuedPass[] = [];
+    const fetchedAt = performance.now();
     let expected = this.cursor + 1;
     for (const r of rows) {
       if (r.slot !== expected) break; // never skip: wait for the missing slot's commit
@@ -292,6 +296,7 @@ export class CampaignSender {
         noticeDeadline: new Date(r.notice_deadline),
         noticed: r.noticed,
         traceparent: r.trace_parent,
+        fetchedAt,
       });
       expected++;
     }
@@ -336,9 +341,10 @@ export class CampaignSender {
     });
   }
 
-  private async refreshControl(): Promise<void> {
+  /** Re-reads pause/rate at most every CONTROL_REFRESH_MS, and always when the copy predates `notBefore`. */
+  private async refreshControl(notBefore = -Infinity): Promise<void> {
     const now = performance.now();
-    if (now - this.control.at < CONTROL_REFRESH_MS) return;
+    if (now - this.control.at < CONTROL_REFRESH_MS && this.control.at >= notBefore) return;
     const rows = (await this.ds.query(
       `SELECT paused, rate_per_second, storage_gb, leader_epoch FROM pass_campaign WHERE campaign_id = $1`,
       [this.o.campaignId],
