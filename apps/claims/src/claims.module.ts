@@ -12,6 +12,7 @@ import { ClaimsSchema1764300000100 } from './migrations/1764300000100-ClaimsSche
 import { SeedDefaultCampaign1764300000200 } from './migrations/1764300000200-SeedDefaultCampaign';
 import { ClaimRequestHash1764800000100 } from './migrations/1764800000100-ClaimRequestHash';
 import { OneGiftPerPerson1765000000300 } from './migrations/1765000000300-OneGiftPerPerson';
+import { CampaignCostAndReminders1765000000400 } from './migrations/1765000000400-CampaignCostAndReminders';
 import { CLAIMS_CONFIG } from './tokens';
 
 export const claimsMigrations = [
@@ -21,6 +22,7 @@ export const claimsMigrations = [
   ClaimRequestHash1764800000100,
   OpsAuditTable1764900000000,
   OneGiftPerPerson1765000000300,
+  CampaignCostAndReminders1765000000400,
 ];
 
 @Module({})

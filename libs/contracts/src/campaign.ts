@@ -11,6 +11,10 @@ export const emoticonReward = z.strictObject({
   name: z.string().min(1).max(200),
   /** null: permanent. Otherwise usable for this many days from the first download. */
   validityDays: z.number().int().positive().max(3650).nullable(),
+  /** What one granted pack is worth to the cost ledger (GET /v1/campaigns/:id/cost). Absent: not costed. */
+  valueWon: won.nonnegative().max(1_000_000).optional(),
+  /** A time-limited pack gets `emoticon.entitlement.expiring-soon.v1` this long before it expires. Absent: no reminder. */
+  remindBeforeExpirySeconds: z.number().int().positive().optional(),
 });
 
 export const couponReward = z.strictObject({
@@ -20,6 +24,8 @@ export const couponReward = z.strictObject({
   validityDays: z.number().int().positive().max(3650),
   /** A redemption must leave at least this much actually paid. */
   minPaidWon: won.nonnegative(),
+  /** An unredeemed coupon gets `coupon.expiring-soon.v1` this long before it expires. Absent: no reminder. */
+  remindBeforeExpirySeconds: z.number().int().positive().optional(),
 });
 
 export const passReward = z.strictObject({
@@ -32,6 +38,13 @@ export const passReward = z.strictObject({
   /** A registered pass is valid this many seconds from registration. */
   validitySeconds: z.number().int().positive(),
   storageGb: z.number().int().positive(),
+  /** What one sent pass is worth to the cost ledger. Absent: not costed. */
+  valueWon: won.nonnegative().max(1_000_000).optional(),
+  /**
+   * A sent, unregistered pass gets `talkdrawer.pass.registration.expiring-soon.v1` this long before
+   * its registration window ends. Absent: no reminder.
+   */
+  remindBeforeRegistrationEndsSeconds: z.number().int().positive().optional(),
 });
 
 export const reliefTier = z.strictObject({
@@ -106,6 +119,8 @@ export const campaignDefinition = z
     /** Claims made at or after this instant are too late (exclusive end). */
     closesAt: isoInstant,
     rewards: campaignRewards,
+    /** What finance expects the campaign to cost, in won; the cost ledger reports against it. Absent: no budget. */
+    budgetWon: won.nonnegative().optional(),
     /**
      * One gift per person: a second ACCEPTED claim from another account with the same phone number
      * (compared as HMAC keys) is REJECTED `DUPLICATE_PERSON`. Absent: off.

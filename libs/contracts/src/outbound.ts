@@ -65,6 +65,16 @@ export const entitlementExpired = z.object({
   expiredAt: isoInstant,
 });
 
+/** A time-limited pack expires soon (campaign `remindBeforeExpirySeconds`); once per entitlement. */
+export const entitlementExpiringSoon = z.object({
+  entitlementId: externalId,
+  accountId: externalId,
+  campaignId: externalId,
+  emoticonId: externalId,
+  expiresAt: isoInstant,
+  remindedAt: isoInstant,
+});
+
 export const downloadRejected = z.object({
   eventId: externalId,
   accountId: externalId,
@@ -110,6 +120,16 @@ export const couponExpired = z.object({
   accountId: externalId,
   amountWon: won,
   expiredAt: isoInstant,
+});
+
+/** An unredeemed coupon expires soon (campaign `remindBeforeExpirySeconds`); once per coupon. */
+export const couponExpiringSoon = z.object({
+  couponId: externalId,
+  accountId: externalId,
+  campaignId: externalId,
+  amountWon: won,
+  expiresAt: isoInstant,
+  remindedAt: isoInstant,
 });
 
 export const passReserved = z.object({
@@ -167,6 +187,33 @@ export const passExpired = z.object({
   campaignId: externalId,
   registerBy: isoInstant,
   expiredAt: isoInstant,
+});
+
+/** A sent, unregistered pass must be registered soon (campaign `remindBeforeRegistrationEndsSeconds`); once per pass. */
+export const passRegistrationExpiringSoon = z.object({
+  passId: externalId,
+  accountId: externalId,
+  campaignId: externalId,
+  registerBy: isoInstant,
+  remindedAt: isoInstant,
+});
+
+/** The grants an ACCEPTED claim is expected to have, by the service that makes them. */
+export const claimGrantKinds = ['EMOTICONS', 'COUPONS', 'PASS'] as const;
+
+/**
+ * The reconciler (app-api) found an ACCEPTED claim whose expected grants are still missing after its
+ * bound: the claims service publishes the stored decision again, and the granting services, which
+ * are idempotent by claim, fill in only what is missing.
+ */
+export const claimRedriveRequested = z.object({
+  claimId: externalId,
+  campaignId: externalId,
+  accountId: externalId,
+  missing: z.array(z.enum(claimGrantKinds)).min(1),
+  /** 1 for the first re-drive of this claim. */
+  attempt: z.number().int().positive(),
+  requestedAt: isoInstant,
 });
 
 export const reliefRejectionReasons = [

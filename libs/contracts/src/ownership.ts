@@ -17,20 +17,29 @@ export interface ServiceTopicSet {
 
 export const ServiceTopics: Readonly<Record<PlatformService, ServiceTopicSet>> = {
   claims: {
-    consumes: ['claimRequested'],
+    consumes: ['claimRequested', 'claimRedriveRequested'],
     produces: ['claimDecided', 'campaignDefined', 'claimsOpsAudited'],
   },
   emoticons: {
     consumes: ['campaignDefined', 'claimDecided', 'emoticonDownloaded'],
-    produces: ['entitlementGranted', 'entitlementActivated', 'entitlementExpired', 'downloadRejected'],
+    produces: ['entitlementGranted', 'entitlementActivated', 'entitlementExpiringSoon', 'entitlementExpired', 'downloadRejected'],
   },
   coupons: {
     consumes: ['campaignDefined', 'claimDecided', 'couponRedemptionRequested'],
-    produces: ['couponIssued', 'couponRedemptionDecided', 'couponExpired'],
+    produces: ['couponIssued', 'couponRedemptionDecided', 'couponExpiringSoon', 'couponExpired'],
   },
   'pass-dispatcher': {
     consumes: ['claimDecided', 'passRegistrationRequested'],
-    produces: ['passReserved', 'passSoldOut', 'passDelayNotice', 'passSent', 'passRegistrationDecided', 'passExpired', 'passesOpsAudited'],
+    produces: [
+      'passReserved',
+      'passSoldOut',
+      'passDelayNotice',
+      'passSent',
+      'passRegistrationDecided',
+      'passRegistrationExpiringSoon',
+      'passExpired',
+      'passesOpsAudited',
+    ],
   },
   'merchant-relief': {
     consumes: ['campaignDefined', 'merchantDamageReported', 'merchantReviewDecided', 'merchantEvidenceSubmitted'],
@@ -43,18 +52,21 @@ export const ServiceTopics: Readonly<Record<PlatformService, ServiceTopicSet>> =
       'claimDecided',
       'entitlementGranted',
       'entitlementActivated',
+      'entitlementExpiringSoon',
       'entitlementExpired',
       'couponIssued',
       'couponRedemptionDecided',
+      'couponExpiringSoon',
       'couponExpired',
       'passReserved',
       'passSoldOut',
       'passDelayNotice',
       'passSent',
       'passRegistrationDecided',
+      'passRegistrationExpiringSoon',
       'passExpired',
     ],
-    produces: ['claimRequested'],
+    produces: ['claimRequested', 'claimRedriveRequested'],
   },
 };
 

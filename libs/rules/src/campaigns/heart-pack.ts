@@ -13,19 +13,36 @@ export const KAKAO_2023_HEART_PACK: CampaignDefinition = {
   closesAt: '2023-01-21T00:00:00+09:00',
   // A documented choice: one person with several Kakao accounts gets one gift pack (issue 19).
   onePerPerson: true,
+  // The seed's "300 billion won or more" industry estimate; unit values below are assumed list
+  // prices (an emoticon pack sells for about 2,500 won, Talk drawer Plus 100 GB for a month 1,900 won).
+  budgetWon: 300_000_000_000,
   rewards: {
     emoticons: [
-      { emoticonId: 'choonsik-friends-2', name: 'Choonsik is Friends 2', validityDays: null },
-      { emoticonId: 'tosimi-tomungi', name: 'Tosimi and Tomungi', validityDays: 90 },
-      { emoticonId: 'broken-bear', name: 'Broken Bear', validityDays: 90 },
+      { emoticonId: 'choonsik-friends-2', name: 'Choonsik is Friends 2', validityDays: null, valueWon: 2500 },
+      {
+        emoticonId: 'tosimi-tomungi',
+        name: 'Tosimi and Tomungi',
+        validityDays: 90,
+        valueWon: 2500,
+        remindBeforeExpirySeconds: 7 * 86400,
+      },
+      { emoticonId: 'broken-bear', name: 'Broken Bear', validityDays: 90, valueWon: 2500, remindBeforeExpirySeconds: 7 * 86400 },
     ],
-    coupons: { membersOnly: true, amountsWon: [2000, 3000], validityDays: 30, minPaidWon: 100 },
+    coupons: {
+      membersOnly: true,
+      amountsWon: [2000, 3000],
+      validityDays: 30,
+      minPaidWon: 100,
+      remindBeforeExpirySeconds: 3 * 86400,
+    },
     pass: {
       cap: 3_000_000,
       delayNoticeAfterSeconds: 72 * 3600,
       registrationWindowSeconds: 30 * 86400,
       validitySeconds: 30 * 86400,
       storageGb: 100,
+      valueWon: 1900,
+      remindBeforeRegistrationEndsSeconds: 3 * 86400,
     },
   },
   relief: {
@@ -64,6 +81,7 @@ export function campaignAround(now: Date | number, o: CampaignAroundOptions = {}
     name: o.name ?? base.name,
     opensAt: new Date(at - (o.openedMsAgo ?? 3_600_000)).toISOString(),
     closesAt: new Date(at + (o.closesInMs ?? 24 * 3_600_000)).toISOString(),
+    budgetWon: base.budgetWon,
     rewards: {
       emoticons: rewards.emoticons.map((e) => ({ ...e })),
       coupons: rewards.coupons ? { ...rewards.coupons, amountsWon: [...rewards.coupons.amountsWon] } : rewards.coupons,
