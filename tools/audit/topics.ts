@@ -1,16 +1,12 @@
 // Kafka reads for the audit: DLQ depths (offsets only) and, with --topics, one pass over the
 // claim-requested topic. Quiet kafkajs client (no logs on stdout, so --json stays one object).
-import { Kafka, logLevel } from 'kafkajs';
-import { kafkaSecurityEnv, loadConfig } from '@platform/config';
+import type { Kafka } from 'kafkajs';
 import { decode, dlqName, plannedTopics, Topics } from '@platform/contracts';
-import { kafkaSecurityOptions } from '@platform/messaging';
-import { localClusterSecurity } from '../infra/kafka';
+import { toolKafka } from '../infra/kafka';
 
-/** The audit's client; SASL/TLS from the same settings as the services (the ops principal on the secured cluster). */
+/** The audit's client: the ops principal (an identity in the environment wins, see toolKafka). */
 export function auditKafka(brokers: string[]): Kafka {
-  const fromEnv = loadConfig(kafkaSecurityEnv);
-  const security = kafkaSecurityOptions(fromEnv.KAFKA_SECURITY_PROTOCOL !== 'PLAINTEXT' ? fromEnv : localClusterSecurity(brokers, 'ops'));
-  return new Kafka({ clientId: 'audit', brokers, ...security, logLevel: logLevel.NOTHING, connectionTimeout: 3000, retry: { retries: 3 } });
+  return toolKafka({ clientId: 'audit', brokers, principal: 'ops', retries: 3 });
 }
 
 /** Messages currently in each DLQ topic (high - low watermark, summed over partitions). */

@@ -3,9 +3,9 @@
 // plain node-pg batched insert into Postgres.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { databaseUrl, dropDatabase, ensureDatabase } from '@platform/persistence';
+import { toolKafka } from '../infra/kafka';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CLASSPATH = `${path.join(ROOT, 'deploy', 'kafka', 'libs')}/*`;
@@ -50,7 +50,7 @@ export interface ConsumerPerf {
 
 export async function withPerfTopic<T>(brokers: string[], fn: (topic: string) => Promise<T>): Promise<T> {
   const topic = `bench-perf-${Date.now().toString(36)}`;
-  const admin = new Kafka({ clientId: 'bench', brokers, logLevel: logLevel.NOTHING }).admin();
+  const admin = toolKafka({ clientId: 'bench', brokers, principal: 'admin' }).admin();
   await admin.connect();
   try {
     await admin.createTopics({ topics: [{ topic, numPartitions: 6, replicationFactor: 1 }], waitForLeaders: false });

@@ -272,25 +272,48 @@ export function brokerLogTail(node: BrokerNode, lines = 30): string {
   ].join('\n');
 }
 
-/** The secured cluster's addresses need the admin's SCRAM login; the single broker is PLAINTEXT. */
-function adminSasl(brokers: string[]): Pick<KafkaConfig, 'sasl' | 'ssl'> {
-  // An identity given in the environment wins (the docker compose secure mode's one-shots run as admin).
-  if (process.env.KAFKA_SASL_USERNAME && process.env.KAFKA_SECURITY_PROTOCOL?.startsWith('SASL'))
-    return kafkaSecurityOptions(kafkaSecurityEnv.parse(process.env));
+/**
+ * SASL/TLS for a tool acting as `principal`: an identity given in the environment wins (the docker
+ * compose secure mode's one-shots, an operator's own login); on this checkout's secured 3-broker
+ * cluster, that principal's generated login; the single broker is PLAINTEXT.
+ */
+function toolSecurity(brokers: string[], principal: KafkaPrincipal): Pick<KafkaConfig, 'sasl' | 'ssl'> {
+  const fromEnv = kafkaSecurityEnv.parse(process.env);
+  if (fromEnv.KAFKA_SECURITY_PROTOCOL !== 'PLAINTEXT') return kafkaSecurityOptions(fromEnv);
+  if (principal !== 'admin') return kafkaSecurityOptions(localClusterSecurity(brokers, principal));
   const cluster = bootstrapServers(3);
   return brokers.length > 0 && brokers.every((b) => cluster.includes(b)) ? { sasl: saslFor(clusterCredentials(modeDir(3)), 'admin') } : {};
 }
 
-function client(brokers: string[], retries: number): Kafka {
+export interface ToolKafkaOptions {
+  clientId: string;
+  brokers: string[];
+  /** Who the tool is on a secured cluster: `ops` (audit, DLQ, load generator), `admin` (infra), ... */
+  principal: KafkaPrincipal;
+  /** kafkajs retries; probes that loop themselves pass 0. Default 10. */
+  retries?: number;
+  connectionTimeout?: number;
+  requestTimeout?: number;
+}
+
+/**
+ * The one kafkajs client factory of the tools (services use createKafka from @platform/messaging):
+ * silent, so a tool's stdout stays its own (--json output is one object).
+ */
+export function toolKafka(o: ToolKafkaOptions): Kafka {
   return new Kafka({
-    clientId: 'infra',
-    brokers,
-    ...adminSasl(brokers),
+    clientId: o.clientId,
+    brokers: o.brokers,
+    ...toolSecurity(o.brokers, o.principal),
     logLevel: logLevel.NOTHING,
-    connectionTimeout: 2_000,
-    requestTimeout: 15_000,
-    retry: { retries },
+    connectionTimeout: o.connectionTimeout ?? 3_000,
+    ...(o.requestTimeout === undefined ? {} : { requestTimeout: o.requestTimeout }),
+    retry: { retries: o.retries ?? 10 },
   });
+}
+
+function client(brokers: string[], retries: number): Kafka {
+  return toolKafka({ clientId: 'infra', brokers, principal: 'admin', retries, connectionTimeout: 2_000, requestTimeout: 15_000 });
 }
 
 /**

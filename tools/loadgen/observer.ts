@@ -2,10 +2,9 @@
 // offsets taken before the run, so earlier traffic is ignored), keeps only this run's messages
 // (ids `lg-<runId>-...`, or the run header on dead letters) and measures end-to-end latency from
 // the send time recorded per event to the answer's Kafka timestamp.
-import { Consumer, Kafka, logLevel } from 'kafkajs';
+import type { Consumer, Kafka } from 'kafkajs';
 import { dlqName, headersToStrings, Topics } from '@platform/contracts';
-import { kafkaSecurityOptions } from '@platform/messaging';
-import { localClusterSecurity } from '../infra/kafka';
+import { toolKafka } from '../infra/kafka';
 import { HEADER_RUN } from './mix';
 import { LatencyHistogram, TimeSeries } from './stats';
 
@@ -162,14 +161,7 @@ export class LoadObserver {
     this.idPrefix = `lg-${o.runId}-`;
     this.claimPrefix = `lg-${o.runId}-e`;
     this.accountPrefix = `lg-${o.runId}-a`;
-    const security = kafkaSecurityOptions(localClusterSecurity(o.brokers, 'ops'));
-    this.kafka = new Kafka({
-      clientId: `loadgen-observer-${o.runId}`,
-      brokers: o.brokers,
-      ...security,
-      logLevel: logLevel.NOTHING,
-      retry: { retries: 10 },
-    });
+    this.kafka = toolKafka({ clientId: `loadgen-observer-${o.runId}`, brokers: o.brokers, principal: 'ops' });
   }
 
   get groupId(): string {
@@ -428,12 +420,7 @@ export async function platformLag(
   prefix: string,
   skipGroups: (g: string) => boolean,
 ): Promise<Record<string, Record<string, number>>> {
-  const kafka = new Kafka({
-    clientId: 'loadgen-lag',
-    brokers,
-    ...kafkaSecurityOptions(localClusterSecurity(brokers, 'ops')),
-    logLevel: logLevel.NOTHING,
-  });
+  const kafka = toolKafka({ clientId: 'loadgen-lag', brokers, principal: 'ops' });
   const admin = kafka.admin();
   await admin.connect();
   try {

@@ -4,10 +4,9 @@
 // client timed out and tapped again), so copies of one request overlap; a 429 is waited out for
 // its Retry-After. Reports intake latency, the answers (202/200/429/...), requests per second, and
 // that each key was taken in and decided exactly once (read back from Kafka).
-import { Kafka, logLevel } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { Topics } from '@platform/contracts';
-import { kafkaSecurityOptions } from '@platform/messaging';
-import { localClusterSecurity } from '../infra/kafka';
+import { toolKafka } from '../infra/kafka';
 import { toolBearer } from '../ops/credentials';
 import { ensureCampaign } from './campaign';
 import { derive } from './prng';
@@ -142,13 +141,7 @@ export async function runStorm(o: StormOptions): Promise<StormResult> {
     window: 'open',
   });
   const auth = await toolBearer('app-backend');
-  const kafka = new Kafka({
-    clientId: `loadgen-storm-${runId}`,
-    brokers: o.brokers,
-    ...kafkaSecurityOptions(localClusterSecurity(o.brokers, 'ops')),
-    logLevel: logLevel.NOTHING,
-    retry: { retries: 10 },
-  });
+  const kafka = toolKafka({ clientId: `loadgen-storm-${runId}`, brokers: o.brokers, principal: 'ops' });
   const keyPrefix = `st-${runId}-`;
   const requested = new EventWatcher(kafka, o.prefix + Topics.claimRequested.name, keyPrefix, `${runId}-rq`);
   const decided = new EventWatcher(kafka, o.prefix + Topics.claimDecided.name, keyPrefix, `${runId}-dc`);
