@@ -5,17 +5,26 @@ import { MetricsController } from '@platform/telemetry';
 import { ClaimIntakeController } from './claims/claim-intake.controller';
 import { ClaimIntakeService } from './claims/claim-intake.service';
 import { DecisionConsumer } from './claims/decision-consumer';
+import { CampaignDefinitionConsumer } from './cost/campaign-definition-consumer';
+import { CostController } from './cost/cost.controller';
+import { CostService } from './cost/cost.service';
 import { appApiDatabase, AppApiConfig } from './config';
 import { BacklogController } from './intake/backlog.controller';
 import { BacklogMonitor } from './intake/backlog-monitor';
 import { IntakeSchema1765000006000 } from './migrations/1765000006000-IntakeSchema';
 import { TimelineReadModel1765000006100 } from './migrations/1765000006100-TimelineReadModel';
+import { CostLedger1765000006500 } from './migrations/1765000006500-CostLedger';
 import { TimelineConsumer } from './timeline/timeline-consumer';
 import { TimelineController } from './timeline/timeline.controller';
 import { TimelineService } from './timeline/timeline.service';
 import { APP_API_CONFIG } from './tokens';
 
-export const appApiMigrations = [...messagingMigrations, IntakeSchema1765000006000, TimelineReadModel1765000006100];
+export const appApiMigrations = [
+  ...messagingMigrations,
+  IntakeSchema1765000006000,
+  TimelineReadModel1765000006100,
+  CostLedger1765000006500,
+];
 
 @Module({})
 export class AppApiModule {
@@ -32,8 +41,17 @@ export class AppApiModule {
         }),
         HttpAuthModule.forRoot(config),
       ],
-      controllers: [ClaimIntakeController, DecisionConsumer, TimelineConsumer, TimelineController, BacklogController, MetricsController],
-      providers: [{ provide: APP_API_CONFIG, useValue: config }, BacklogMonitor, ClaimIntakeService, TimelineService],
+      controllers: [
+        ClaimIntakeController,
+        DecisionConsumer,
+        TimelineConsumer,
+        TimelineController,
+        BacklogController,
+        CampaignDefinitionConsumer,
+        CostController,
+        MetricsController,
+      ],
+      providers: [{ provide: APP_API_CONFIG, useValue: config }, BacklogMonitor, ClaimIntakeService, TimelineService, CostService],
     };
   }
 }

@@ -46,9 +46,11 @@ export const ServiceTopics: Readonly<Record<PlatformService, ServiceTopicSet>> =
     produces: ['reliefDecided', 'reliefReviewApplied', 'reliefEvidenceDecided'],
   },
   // The app backend's HTTP front door: publishes the claims it takes in, reads the decisions back,
-  // and every grant of an account for its timeline (a read model: one read, no calls to four services).
+  // and every grant of an account for its timeline (a read model: one read, no calls to four services);
+  // campaign definitions give the cost ledger its budget and unit values.
   'app-api': {
     consumes: [
+      'campaignDefined',
       'claimDecided',
       'entitlementGranted',
       'entitlementActivated',
