@@ -6,6 +6,7 @@ import { CampaignController } from './campaigns/campaign.controller';
 import { CampaignRepository } from './campaigns/campaign.repository';
 import { CampaignService } from './campaigns/campaign.service';
 import { ClaimDecider } from './claims/claim-decider';
+import { ClaimRedriver } from './claims/claim-redriver';
 import { ClaimsController } from './claims/claims.controller';
 import { claimsDatabase, ClaimsConfig } from './config';
 import { ClaimsSchema1764300000100 } from './migrations/1764300000100-ClaimsSchema';
@@ -40,7 +41,7 @@ export class ClaimsModule {
         }),
         HttpAuthModule.forRoot(config),
       ],
-      controllers: [ClaimDecider, CampaignController, ClaimsController, MetricsController],
+      controllers: [ClaimDecider, ClaimRedriver, CampaignController, ClaimsController, MetricsController],
       providers: [{ provide: CLAIMS_CONFIG, useValue: config }, CampaignRepository, CampaignService],
     };
   }

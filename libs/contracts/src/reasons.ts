@@ -11,6 +11,7 @@ export const DLQ_REASONS = {
   SCHEMA_VIOLATION: 'a field the contract lists is missing or mistyped, or a value the rules cannot read',
   EVENT_ID_REUSED: 'the same eventId came again with a different body (contract 2026-12)',
   NO_PASS_TERMS: 'an accepted decision without rewards.pass, for a campaign whose pass terms are unknown',
+  NOT_REDRIVABLE: 'a re-drive request for a claim that is unknown, not ACCEPTED, or of another account or campaign',
   HANDLER_ERROR: 'the handler failed on this message with an error that is not transient',
   DEFERRED_TIMEOUT: 'the message waited for a precondition (a wait reason) past its bound',
   NO_HANDLER: 'a deferred message of a topic this consumer group no longer handles',

@@ -103,6 +103,15 @@ export class TxContext {
     this.outgoing.push({ topic: this.namer.physical(spec.name), key, value: Buffer.from(value), headers });
   }
 
+  /**
+   * Publishes again an event emitted before (the same payload, e.g. a stored decision re-driven):
+   * written to the outbox like `emit`, but not counted as a new business event by the metrics.
+   */
+  republish<K extends TopicKey>(topic: K, payload: PayloadOf<K>, cause?: Pick<InboundMessage<unknown>, 'trace'>): void {
+    this.emit(topic, payload, cause);
+    this.emitted.pop();
+  }
+
   /** Parks the message in `<topic>.dlq` with the reason (`dlqReason(code, detail)`); its offset is still consumed. */
   reject(message: InboundMessage<unknown>, reason: DlqReason): void {
     this.rejected.add(message);
