@@ -14,6 +14,9 @@ import { BacklogMonitor } from './intake/backlog-monitor';
 import { IntakeSchema1765000006000 } from './migrations/1765000006000-IntakeSchema';
 import { TimelineReadModel1765000006100 } from './migrations/1765000006100-TimelineReadModel';
 import { CostLedger1765000006500 } from './migrations/1765000006500-CostLedger';
+import { ClaimReconciliation1765000006600 } from './migrations/1765000006600-ClaimReconciliation';
+import { ClaimReconciler } from './reconcile/claim-reconciler';
+import { ReconciliationController } from './reconcile/reconciliation.controller';
 import { TimelineConsumer } from './timeline/timeline-consumer';
 import { TimelineController } from './timeline/timeline.controller';
 import { TimelineService } from './timeline/timeline.service';
@@ -24,6 +27,7 @@ export const appApiMigrations = [
   IntakeSchema1765000006000,
   TimelineReadModel1765000006100,
   CostLedger1765000006500,
+  ClaimReconciliation1765000006600,
 ];
 
 @Module({})
@@ -49,9 +53,17 @@ export class AppApiModule {
         BacklogController,
         CampaignDefinitionConsumer,
         CostController,
+        ReconciliationController,
         MetricsController,
       ],
-      providers: [{ provide: APP_API_CONFIG, useValue: config }, BacklogMonitor, ClaimIntakeService, TimelineService, CostService],
+      providers: [
+        { provide: APP_API_CONFIG, useValue: config },
+        BacklogMonitor,
+        ClaimIntakeService,
+        TimelineService,
+        CostService,
+        ClaimReconciler,
+      ],
     };
   }
 }

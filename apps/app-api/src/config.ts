@@ -28,6 +28,28 @@ export const appApiEnv = platformEnv
      * secret (the claims service's), at least 32 characters in production.
      */
     PHONE_HASH_SECRET: z.string().min(8).optional(),
+    /** How often the reconciler looks for ACCEPTED claims whose grants are missing (0: never, e.g. a read-only replica). */
+    RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+    /** How long after its decision reached this service a claim may still be missing grants before it is re-driven. */
+    RECONCILE_AFTER_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 86_400_000)
+      .default(15 * 60_000),
+    /** Re-drive requests per claim before it is reported STUCK (metric, alert GiftPackStuck, timeline). */
+    RECONCILE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+    /** Wait after the first re-drive request before checking again; doubled after each further one. */
+    RECONCILE_BACKOFF_MS: z.coerce.number().int().min(10).max(86_400_000).default(60_000),
+    /** The longest wait between two checks of a claim (also how often a STUCK claim is checked again). */
+    RECONCILE_MAX_BACKOFF_MS: z.coerce
+      .number()
+      .int()
+      .min(10)
+      .max(7 * 86_400_000)
+      .default(3_600_000),
+    /** Claims looked at per statement (a tick repeats until the backlog is read). */
+    RECONCILE_BATCH: z.coerce.number().int().min(1).max(100_000).default(1000),
   })
   .transform(({ PHONE_HASH_SECRET, ...rest }, ctx) => {
     if (

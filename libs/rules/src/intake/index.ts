@@ -1,2 +1,3 @@
 export * from './admission';
 export * from './gift-pack';
+export * from './convergence';

@@ -1,0 +1,417 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Counter, metrics } from '@opentelemetry/api';
+import { DataSource } from 'typeorm';
+import { CampaignRewards } from '@platform/contracts';
+import { MessagingRuntime, TxContext } from '@platform/messaging';
+import { ClaimGrantKind, GrantsSeen, missingGrants, nextReconcileStep, RedrivePolicy, redriveBackoffMs } from '@platform/rules';
+import type { AppApiConfig } from '../config';
+import { APP_API_CONFIG } from '../tokens';
+
+export const RECONCILIATION_STATUSES = ['RE_DRIVEN', 'STUCK', 'COMPLETED'] as const;
+export type ReconciliationStatus = (typeof RECONCILIATION_STATUSES)[number];
+
+/** One pass of the reconciler: what it looked at and what it did. */
+export interface ReconcileRun {
+  /** ACCEPTED claims checked for the first time (their bound had passed). */
+  checked: number;
+  /** Of those, claims missing grants (each got its first re-drive request). */
+  found: number;
+  /** Re-drive requests emitted (first and later ones). */
+  redriven: number;
+  completed: number;
+  stuck: number;
+}
+
+export interface ReconciliationReport {
+  counts: Record<ReconciliationStatus, number>;
+  campaigns: ({ campaignId: string } & Record<ReconciliationStatus, number>)[];
+  /** ACCEPTED claims checked once past their bound. */
+  checked: number;
+  /** The first checks went through the decisions this service recorded up to here. */
+  checkedThroughRecordedAt: string | null;
+  lastRunAt: string | null;
+  policy: { intervalMs: number; afterMs: number; maxAttempts: number; backoffMs: number; maxBackoffMs: number };
+  stuck: {
+    claimId: string;
+    eventId: string;
+    campaignId: string;
+    accountId: string;
+    attempts: number;
+    missing: ClaimGrantKind[];
+    firstFoundAt: string;
+    lastRequestedAt: string;
+    stuckAt: string | null;
+  }[];
+}
+
+interface StuckRow {
+  claim_id: string;
+  event_id: string;
+  campaign_id: string;
+  account_id: string;
+  attempts: number;
+  missing: ClaimGrantKind[];
+  first_found_at: Date;
+  last_requested_at: Date;
+  stuck_at: Date | null;
+}
+
+interface DecisionRow {
+  event_id: string;
+  claim_id: string;
+  campaign_id: string;
+  account_id: string;
+  makers_member: boolean | null;
+  rewards: CampaignRewards | null;
+}
+
+interface OpenRow extends DecisionRow {
+  status: ReconciliationStatus;
+  attempts: number;
+}
+
+/** What the read model shows of these claims' grants. */
+type Seen = Map<string, GrantsSeen>;
+
+const GRANT_TOPICS = ['entitlementGranted', 'couponIssued', 'passReserved', 'passSoldOut'];
+const CURSOR = 'accepted';
+/** Statements per phase and tick at most: a huge backlog is read over several ticks, not in one. */
+const MAX_BATCHES_PER_TICK = 50;
+/** Campaign ids are data: a label per campaign is fine for a handful, past that `other`. */
+const MAX_CAMPAIGN_LABELS = 50;
+
+/**
+ * Gift packs that converge (I3, continuously). Each ACCEPTED decision is checked once its bound
+ * (RECONCILE_AFTER_MS after it reached this service) has passed, against the timeline read model:
+ * a pack per emoticon of its rewards, the member's coupons, a pass reservation or sold-out answer.
+ * A claim missing any gets `compensation.claim.redrive.requested.v1` (the claims service publishes
+ * its decision again; the granting services are idempotent by claim, so only the gaps are filled)
+ * and is checked again with backoff; after RECONCILE_MAX_ATTEMPTS requests it is STUCK: reported on
+ * /metrics (alert GiftPackStuck), GET /v1/reconciliation and the account's timeline, and still
+ * checked now and then, so late grants complete it. State and requests commit in one transaction;
+ * replicas take turns (a transaction-scoped advisory lock), so a claim is never asked for twice at once.
+ */
+@Injectable()
+export class ClaimReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger('ClaimReconciler');
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<unknown> | null = null;
+  private readonly policy: RedrivePolicy;
+  private counts: { campaign: string; status: ReconciliationStatus; n: number }[] = [];
+  private checkedTotal = 0;
+  private lastRunAt: Date | null = null;
+  private redrives: Counter | null = null;
+  private readonly campaignLabels = new Set<string>();
+
+  constructor(
+    private readonly ds: DataSource,
+    private readonly messaging: MessagingRuntime,
+    @Inject(APP_API_CONFIG) private readonly config: AppApiConfig,
+  ) {
+    this.policy = {
+      maxAttempts: config.RECONCILE_MAX_ATTEMPTS,
+      backoffMs: config.RECONCILE_BACKOFF_MS,
+      maxBackoffMs: Math.max(config.RECONCILE_MAX_BACKOFF_MS, config.RECONCILE_BACKOFF_MS),
+    };
+  }
+
+  onApplicationBootstrap(): void {
+    const meter = metrics.getMeter('app-api');
+    meter
+      .createObservableGauge('heartpack_reconciler_claims', {
+        description: 'Accepted claims the reconciler found missing grants, by campaign and status (RE_DRIVEN, STUCK, COMPLETED)',
+      })
+      .addCallback((r) => {
+        for (const c of this.counts) r.observe(c.n, { campaign: c.campaign, status: c.status });
+      });
+    meter
+      .createObservableCounter('heartpack_reconciler_checked', {
+        description: 'Accepted claims checked once their bound passed (all replicas)',
+      })
+      .addCallback((r) => r.observe(this.checkedTotal));
+    meter
+      .createObservableGauge('heartpack_reconciler_last_run_timestamp_seconds', { description: 'When this replica last finished a pass' })
+      .addCallback((r) => {
+        if (this.lastRunAt) r.observe(this.lastRunAt.getTime() / 1000);
+      });
+    this.redrives = meter.createCounter('heartpack_reconciler_redrives', {
+      description: 'Re-drive requests emitted (committed), by campaign',
+    });
+    if (this.config.RECONCILE_INTERVAL_MS === 0) return;
+    const tick = () => {
+      this.running = this.reconcileOnce()
+        .catch((e: unknown) => this.log.warn(`reconciliation pass failed: ${String(e)}`))
+        .finally(() => {
+          this.running = null;
+          if (this.timer) this.timer = setTimeout(tick, this.config.RECONCILE_INTERVAL_MS);
+        });
+    };
+    this.timer = setTimeout(tick, this.config.RECONCILE_INTERVAL_MS);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  /** One pass: first checks of claims past their bound, then the claims being followed that are due (tests call it directly). */
+  async reconcileOnce(): Promise<ReconcileRun> {
+    const run: ReconcileRun = { checked: 0, found: 0, redriven: 0, completed: 0, stuck: 0 };
+    for (const phase of [(ctx: TxContext) => this.firstChecks(ctx, run), (ctx: TxContext) => this.rechecks(ctx, run)]) {
+      for (let i = 0; i < MAX_BATCHES_PER_TICK; i++) {
+        const before = run.redriven;
+        const { more, perCampaign } = await this.messaging.transaction(phase, 'reconcile claims');
+        // counted once committed (a rolled-back transaction asked for nothing)
+        for (const [campaign, n] of perCampaign) this.redrives?.add(n, { campaign: this.label(campaign) });
+        if (run.redriven > before) this.log.log(`re-drive requested for ${run.redriven - before} claims`);
+        if (!more) break;
+      }
+    }
+    await this.measure();
+    this.lastRunAt = new Date();
+    return run;
+  }
+
+  /** Counts per campaign and status, and how many claims were checked (for /metrics and the report). */
+  async measure(): Promise<void> {
+    const rows = (await this.ds.query(
+      `SELECT campaign_id, status, count(*)::bigint AS n FROM claim_reconciliation GROUP BY campaign_id, status`,
+    )) as { campaign_id: string; status: ReconciliationStatus; n: string }[];
+    const [cursor] = (await this.ds.query(`SELECT checked FROM reconciliation_cursor WHERE name = $1`, [CURSOR])) as { checked: string }[];
+    const byLabel = new Map<string, { campaign: string; status: ReconciliationStatus; n: number }>();
+    for (const r of rows) {
+      const campaign = this.label(r.campaign_id);
+      const k = `${campaign}\u0000${r.status}`;
+      const c = byLabel.get(k) ?? { campaign, status: r.status, n: 0 };
+      c.n += Number(r.n);
+      byLabel.set(k, c);
+    }
+    this.counts = [...byLabel.values()];
+    this.checkedTotal = Number(cursor?.checked ?? 0);
+  }
+
+  /** GET /v1/reconciliation: counts per campaign and status, how far the first checks got, and the stuck claims. */
+  async report(opts: { limit: number; campaignId?: string }): Promise<ReconciliationReport> {
+    const campaign = opts.campaignId ?? null;
+    const [counts, cursor, stuck] = await Promise.all([
+      this.ds.query(
+        `SELECT campaign_id, status, count(*)::bigint AS n FROM claim_reconciliation
+          WHERE $1::text IS NULL OR campaign_id = $1 GROUP BY campaign_id, status ORDER BY campaign_id, status`,
+        [campaign],
+      ) as Promise<{ campaign_id: string; status: ReconciliationStatus; n: string }[]>,
+      this.ds.query(`SELECT recorded_at, checked, ran_at FROM reconciliation_cursor WHERE name = $1`, [CURSOR]) as Promise<
+        { recorded_at: Date; checked: string; ran_at: Date }[]
+      >,
+      this.ds.query(
+        `SELECT claim_id, event_id, campaign_id, account_id, attempts, missing, first_found_at, last_requested_at, stuck_at
+           FROM claim_reconciliation WHERE status = 'STUCK' AND ($1::text IS NULL OR campaign_id = $1)
+          ORDER BY stuck_at, claim_id LIMIT $2`,
+        [campaign, opts.limit],
+      ) as Promise<StuckRow[]>,
+    ]);
+    const total = { RE_DRIVEN: 0, STUCK: 0, COMPLETED: 0 };
+    const byCampaign = new Map<string, ReconciliationReport['campaigns'][number]>();
+    for (const r of counts) {
+      const c = byCampaign.get(r.campaign_id) ?? { campaignId: r.campaign_id, RE_DRIVEN: 0, STUCK: 0, COMPLETED: 0 };
+      c[r.status] += Number(r.n);
+      total[r.status] += Number(r.n);
+      byCampaign.set(r.campaign_id, c);
+    }
+    const [cur] = cursor;
+    return {
+      counts: total,
+      campaigns: [...byCampaign.values()],
+      checked: Number(cur?.checked ?? 0),
+      checkedThroughRecordedAt: cur ? new Date(cur.recorded_at).toISOString() : null,
+      lastRunAt: cur ? new Date(cur.ran_at).toISOString() : null,
+      policy: {
+        intervalMs: this.config.RECONCILE_INTERVAL_MS,
+        afterMs: this.config.RECONCILE_AFTER_MS,
+        maxAttempts: this.policy.maxAttempts,
+        backoffMs: this.policy.backoffMs,
+        maxBackoffMs: this.policy.maxBackoffMs,
+      },
+      stuck: stuck.map((r) => ({
+        claimId: r.claim_id,
+        eventId: r.event_id,
+        campaignId: r.campaign_id,
+        accountId: r.account_id,
+        attempts: r.attempts,
+        missing: r.missing,
+        firstFoundAt: new Date(r.first_found_at).toISOString(),
+        lastRequestedAt: new Date(r.last_requested_at).toISOString(),
+        stuckAt: r.stuck_at ? new Date(r.stuck_at).toISOString() : null,
+      })),
+    };
+  }
+
+  private label(campaignId: string): string {
+    if (this.campaignLabels.has(campaignId)) return campaignId;
+    if (this.campaignLabels.size >= MAX_CAMPAIGN_LABELS) return 'other';
+    this.campaignLabels.add(campaignId);
+    return campaignId;
+  }
+
+  /** Replicas take turns: the one holding the lock works, the others skip this round. */
+  private async turn(ctx: TxContext): Promise<boolean> {
+    const [r] = await ctx.query<{ locked: boolean }>(`SELECT pg_try_advisory_xact_lock(hashtext('app-api claim reconciler')) AS locked`);
+    return r?.locked === true;
+  }
+
+  private async firstChecks(ctx: TxContext, run: ReconcileRun): Promise<{ more: boolean; perCampaign: Map<string, number> }> {
+    const perCampaign = new Map<string, number>();
+    if (!(await this.turn(ctx))) return { more: false, perCampaign };
+    const bound = new Date(ctx.now.getTime() - this.config.RECONCILE_AFTER_MS);
+    const rows = await ctx.query<DecisionRow>(
+      `SELECT d.event_id, d.claim_id, d.campaign_id, d.account_id, d.makers_member, d.rewards
+         FROM claim_decision d
+         LEFT JOIN reconciliation_cursor c ON c.name = $1
+        WHERE d.status = 'ACCEPTED' AND d.recorded_at <= $2
+          AND (c.name IS NULL OR (d.recorded_at, d.event_id) > (c.recorded_at, c.event_id))
+        ORDER BY d.recorded_at, d.event_id
+        LIMIT $3`,
+      [CURSOR, bound, this.config.RECONCILE_BATCH],
+    );
+    const last = rows[rows.length - 1];
+    if (!last) return { more: false, perCampaign };
+    const seen = await this.grantsSeen(ctx, rows);
+    const found: { d: DecisionRow; missing: ClaimGrantKind[] }[] = [];
+    for (const d of rows) {
+      const missing = this.missing(d, seen);
+      if (missing.length > 0) found.push({ d, missing });
+    }
+    if (found.length > 0) {
+      const nextCheckAt = new Date(ctx.now.getTime() + redriveBackoffMs(1, this.policy));
+      const inserted = await ctx.query<{ claim_id: string }>(
+        `INSERT INTO claim_reconciliation (claim_id, event_id, campaign_id, account_id, status, attempts, missing, first_found_at,
+                                           last_requested_at, next_check_at, updated_at)
+         SELECT t.c, t.e, t.k, t.a, 'RE_DRIVEN', 1, string_to_array(t.m, ','), $6, $6, $7, $6
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS t (c, e, k, a, m)
+         ON CONFLICT (claim_id) DO NOTHING
+         RETURNING claim_id`,
+        [
+          found.map((f) => f.d.claim_id),
+          found.map((f) => f.d.event_id),
+          found.map((f) => f.d.campaign_id),
+          found.map((f) => f.d.account_id),
+          found.map((f) => f.missing.join(',')),
+          ctx.now,
+          nextCheckAt,
+        ],
+      );
+      const fresh = new Set(inserted.map((r) => r.claim_id));
+      for (const f of found) {
+        if (!fresh.has(f.d.claim_id)) continue; // already followed (a claim decided twice here cannot be, but be safe)
+        this.request(ctx, f.d, f.missing, 1, perCampaign);
+        run.found++;
+        run.redriven++;
+      }
+    }
+    run.checked += rows.length;
+    await ctx.query(
+      `INSERT INTO reconciliation_cursor (name, recorded_at, event_id, checked, ran_at)
+       SELECT $1, d.recorded_at, d.event_id, $3, $4 FROM claim_decision d WHERE d.event_id = $2
+       ON CONFLICT (name) DO UPDATE SET recorded_at = EXCLUDED.recorded_at, event_id = EXCLUDED.event_id,
+                                        checked = reconciliation_cursor.checked + EXCLUDED.checked, ran_at = EXCLUDED.ran_at`,
+      [CURSOR, last.event_id, rows.length, ctx.now],
+    );
+    return { more: rows.length >= this.config.RECONCILE_BATCH, perCampaign };
+  }
+
+  private async rechecks(ctx: TxContext, run: ReconcileRun): Promise<{ more: boolean; perCampaign: Map<string, number> }> {
+    const perCampaign = new Map<string, number>();
+    if (!(await this.turn(ctx))) return { more: false, perCampaign };
+    const rows = await ctx.query<OpenRow>(
+      `SELECT r.claim_id, r.event_id, r.campaign_id, r.account_id, r.status, r.attempts, d.makers_member, d.rewards
+         FROM claim_reconciliation r JOIN claim_decision d ON d.event_id = r.event_id
+        WHERE r.status <> 'COMPLETED' AND r.next_check_at <= $1
+        ORDER BY r.next_check_at
+        LIMIT $2
+        FOR UPDATE OF r`,
+      [ctx.now, this.config.RECONCILE_BATCH],
+    );
+    if (rows.length === 0) return { more: false, perCampaign };
+    const seen = await this.grantsSeen(ctx, rows);
+    const updates: { claimId: string; status: ReconciliationStatus; attempts: number; missing: ClaimGrantKind[]; nextCheckAt: Date }[] = [];
+    for (const r of rows) {
+      const missing = this.missing(r, seen);
+      const step = nextReconcileStep(r.attempts, missing, this.policy, ctx.now);
+      switch (step.kind) {
+        case 'COMPLETED':
+          updates.push({ claimId: r.claim_id, status: 'COMPLETED', attempts: r.attempts, missing, nextCheckAt: ctx.now });
+          run.completed++;
+          break;
+        case 'REDRIVE':
+          updates.push({ claimId: r.claim_id, status: 'RE_DRIVEN', attempts: step.attempt, missing, nextCheckAt: step.nextCheckAt });
+          this.request(ctx, r, missing, step.attempt, perCampaign);
+          run.redriven++;
+          break;
+        case 'STUCK':
+          updates.push({ claimId: r.claim_id, status: 'STUCK', attempts: r.attempts, missing, nextCheckAt: step.nextCheckAt });
+          if (r.status !== 'STUCK') {
+            run.stuck++;
+            this.log.warn({ msg: 'gift pack stuck', claimId: r.claim_id, campaignId: r.campaign_id, missing, attempts: r.attempts });
+          }
+          break;
+      }
+    }
+    await ctx.query(
+      `UPDATE claim_reconciliation r
+          SET status = t.s, attempts = t.n, missing = string_to_array(t.m, ','), next_check_at = t.at, updated_at = $6,
+              last_requested_at = CASE WHEN t.n > r.attempts THEN $6 ELSE r.last_requested_at END,
+              stuck_at = CASE WHEN t.s = 'STUCK' THEN coalesce(r.stuck_at, $6) ELSE r.stuck_at END,
+              completed_at = CASE WHEN t.s = 'COMPLETED' THEN $6 ELSE NULL END
+         FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::timestamptz[]) AS t (c, s, n, m, at)
+        WHERE r.claim_id = t.c`,
+      [
+        updates.map((u) => u.claimId),
+        updates.map((u) => u.status),
+        updates.map((u) => u.attempts),
+        updates.map((u) => u.missing.join(',')),
+        updates.map((u) => u.nextCheckAt),
+        ctx.now,
+      ],
+    );
+    return { more: rows.length >= this.config.RECONCILE_BATCH, perCampaign };
+  }
+
+  private request(ctx: TxContext, d: DecisionRow, missing: ClaimGrantKind[], attempt: number, perCampaign: Map<string, number>): void {
+    ctx.emit('claimRedriveRequested', {
+      claimId: d.claim_id,
+      campaignId: d.campaign_id,
+      accountId: d.account_id,
+      missing,
+      attempt,
+      requestedAt: ctx.now.toISOString(),
+    });
+    perCampaign.set(d.campaign_id, (perCampaign.get(d.campaign_id) ?? 0) + 1);
+  }
+
+  /** Missing grants of a decision; none when its rewards are unknown (a decision without them names nothing to wait for). */
+  private missing(d: DecisionRow, seen: Seen): ClaimGrantKind[] {
+    if (!d.rewards) return [];
+    return missingGrants(
+      d.rewards,
+      d.makers_member === true,
+      seen.get(d.claim_id) ?? { emoticonIds: [], couponsIssued: 0, passAnswered: false },
+    );
+  }
+
+  private async grantsSeen(ctx: TxContext, ds: DecisionRow[]): Promise<Seen> {
+    const rows = await ctx.query<{ claim_id: string; topic: string; emoticon_id: string | null }>(
+      `SELECT payload->>'claimId' AS claim_id, topic, payload->>'emoticonId' AS emoticon_id
+         FROM timeline_event WHERE payload->>'claimId' = ANY($1) AND topic = ANY($2)`,
+      [ds.map((d) => d.claim_id), GRANT_TOPICS],
+    );
+    const seen: Seen = new Map();
+    for (const r of rows) {
+      const s = seen.get(r.claim_id) ?? { emoticonIds: [], couponsIssued: 0, passAnswered: false };
+      if (r.topic === 'entitlementGranted' && r.emoticon_id) s.emoticonIds = [...s.emoticonIds, r.emoticon_id];
+      else if (r.topic === 'couponIssued') s.couponsIssued++;
+      else if (r.topic === 'passReserved' || r.topic === 'passSoldOut') s.passAnswered = true;
+      seen.set(r.claim_id, s);
+    }
+    return seen;
+  }
+}
