@@ -1,0 +1,176 @@
+import { INestApplication } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { bearer } from '@platform/auth/testing';
+import { CampaignRewards, PayloadOf, TopicKey, Topics } from '@platform/contracts';
+import { createKafka, SafePublisher } from '@platform/messaging';
+import { startTelemetry, Telemetry } from '@platform/telemetry';
+import { createTestDatabase, createTestTopics, TestDatabase, testInfra, TopicCollector, waitFor } from '@platform/testing';
+import { createAppApiApp } from '../src/app';
+import { loadAppApiConfig } from '../src/config';
+import { ClaimReconciler, ReconciliationReport } from '../src/reconcile/claim-reconciler';
+
+jest.setTimeout(120_000);
+
+const rewards: CampaignRewards = {
+  emoticons: [
+    { emoticonId: 'choonsik-friends-2', name: 'Choonsik', validityDays: null },
+    { emoticonId: 'tosimi-tomungi', name: 'Tosimi', validityDays: 90 },
+    { emoticonId: 'broken-bear', name: 'Broken Bear', validityDays: 90 },
+  ],
+  coupons: { membersOnly: true, amountsWon: [2000, 3000], validityDays: 30, minPaidWon: 100 },
+  pass: { cap: 10, delayNoticeAfterSeconds: 259200, registrationWindowSeconds: 2592000, validitySeconds: 2592000, storageGb: 100 },
+};
+
+const MAX_ATTEMPTS = 3;
+
+/**
+ * Gift packs that converge. No granting service runs: the test is the platform. A decision whose
+ * grants never come is asked for again up to RECONCILE_MAX_ATTEMPTS times and ends STUCK; one whose
+ * grants arrive after the first request ends COMPLETED; a complete one is never asked for.
+ */
+describe('app-api: the claim reconciler', () => {
+  const { brokers, databaseUrl } = testInfra();
+  const run = Date.now().toString(36);
+  const campaignId = `rc-${run}`;
+  let db: TestDatabase;
+  let prefix: string;
+  let app: INestApplication;
+  let url: string;
+  let publisher: SafePublisher;
+  let collector: TopicCollector;
+  let reader: Record<string, string>;
+  let telemetry: Telemetry;
+
+  const publish = <K extends TopicKey>(topic: K, payload: PayloadOf<K>, accountId: string) =>
+    publisher.publish([{ topic: prefix + Topics[topic].name, key: accountId, value: Buffer.from(JSON.stringify(payload)), headers: {} }]);
+  const requests = (claimId: string) =>
+    collector
+      .on(prefix + Topics.claimRedriveRequested.name)
+      .map((m) => m.json<PayloadOf<'claimRedriveRequested'>>())
+      .filter((r) => r.claimId === claimId);
+  const report = async (): Promise<ReconciliationReport> => {
+    const r = await fetch(`${url}/v1/reconciliation?campaignId=${campaignId}`, { headers: reader });
+    expect(r.status).toBe(200);
+    return (await r.json()) as ReconciliationReport;
+  };
+  const decide = async (accountId: string) => {
+    const d: PayloadOf<'claimDecided'> = {
+      claimId: randomUUID(),
+      eventId: `${accountId}-ev`,
+      campaignId,
+      accountId,
+      status: 'ACCEPTED',
+      decidedAt: new Date().toISOString(),
+      requestedAt: new Date().toISOString(),
+      makersMember: true,
+      rewards,
+    };
+    await publish('claimDecided', d, accountId);
+    return d;
+  };
+  /** Everything the granting services would emit for a decision. */
+  const grant = async (d: PayloadOf<'claimDecided'>) => {
+    const at = new Date().toISOString();
+    const base = { claimId: d.claimId, eventId: d.eventId, accountId: d.accountId, campaignId };
+    for (const [i, e] of rewards.emoticons.entries())
+      await publish(
+        'entitlementGranted',
+        { ...base, entitlementId: `${d.claimId}-e${i}`, emoticonId: e.emoticonId, validityDays: e.validityDays, grantedAt: at },
+        d.accountId,
+      );
+    for (const [i, amountWon] of [2000, 3000].entries())
+      await publish('couponIssued', { ...base, couponId: `${d.claimId}-k${i}`, amountWon, issuedAt: at, expiresAt: at }, d.accountId);
+    await publish('passReserved', { ...base, passId: `${d.claimId}-p`, slot: 1, claimedAt: at, reservedAt: at }, d.accountId);
+  };
+
+  beforeAll(async () => {
+    telemetry = startTelemetry({ serviceName: 'app-api', disabled: true });
+    db = await createTestDatabase('app_api_reconcile');
+    prefix = await createTestTopics('app-api-rc');
+    const config = loadAppApiConfig({
+      DATABASE_URL: databaseUrl,
+      DB_NAME: db.name,
+      KAFKA_BROKERS: brokers.join(','),
+      KAFKA_TOPIC_PREFIX: prefix,
+      LOG_LEVEL: 'warn',
+      RECONCILE_INTERVAL_MS: '200',
+      RECONCILE_AFTER_MS: '1500',
+      RECONCILE_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
+      // long enough for grants published after a request to reach the read model before the next check
+      RECONCILE_BACKOFF_MS: '1500',
+      RECONCILE_MAX_BACKOFF_MS: '2000',
+    });
+    reader = await bearer(config, 'reader');
+    app = await createAppApiApp(config);
+    await app.listen(0, '127.0.0.1');
+    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    publisher = new SafePublisher(createKafka({ brokers, clientId: 'reconcile-test' }));
+    collector = await new TopicCollector([prefix + Topics.claimRedriveRequested.name], brokers).start();
+  });
+
+  afterAll(async () => {
+    await collector?.stop();
+    await publisher?.close();
+    await app?.close();
+    await db?.drop();
+    await telemetry?.shutdown();
+  });
+
+  it('re-drives what is missing up to max attempts (STUCK), completes a claim whose grants come after the first request, leaves complete ones alone', async () => {
+    const never = await decide(`${run}-never`);
+    const late = await decide(`${run}-late`);
+    const complete = await decide(`${run}-complete`);
+    await grant(complete);
+
+    // the late one's grants arrive after its first re-drive request (as a re-driven decision's would)
+    const [first] = await waitFor('the first request for the late claim', () =>
+      requests(late.claimId).length > 0 ? requests(late.claimId) : null,
+    );
+    expect(first).toMatchObject({ claimId: late.claimId, accountId: late.accountId, campaignId, attempt: 1 });
+    expect([...(first?.missing ?? [])].sort()).toEqual(['COUPONS', 'EMOTICONS', 'PASS']);
+    await grant(late);
+
+    const stuck = await waitFor(
+      'the never-granted claim STUCK and the late one COMPLETED',
+      async () => {
+        const r = await report();
+        return r.counts.STUCK === 1 && r.counts.COMPLETED === 1 ? r : null;
+      },
+      60_000,
+    );
+    expect(stuck.counts).toEqual({ RE_DRIVEN: 0, STUCK: 1, COMPLETED: 1 });
+    expect(stuck.checked).toBe(3);
+    expect(stuck.stuck).toEqual([
+      expect.objectContaining({
+        claimId: never.claimId,
+        accountId: never.accountId,
+        attempts: MAX_ATTEMPTS,
+        missing: ['EMOTICONS', 'COUPONS', 'PASS'],
+      }),
+    ]);
+    expect(requests(never.claimId).map((r) => r.attempt)).toEqual([1, 2, 3]);
+    expect(requests(late.claimId).map((r) => r.attempt)).toEqual([1]);
+    expect(requests(complete.claimId)).toEqual([]);
+
+    // further passes ask for nothing more: STUCK is reported, not retried forever
+    const reconciler = app.get(ClaimReconciler);
+    const again = await reconciler.reconcileOnce();
+    expect(again.redriven).toBe(0);
+    expect(requests(never.claimId)).toHaveLength(MAX_ATTEMPTS);
+
+    const res = await fetch(`${url}/metrics`, { headers: reader });
+    const text = await res.text();
+    expect(text).toMatch(new RegExp(`heartpack_reconciler_claims\\{[^}]*campaign="${campaignId}"[^}]*status="STUCK"[^}]*\\} 1`));
+    expect(text).toMatch(new RegExp(`heartpack_reconciler_redrives_total\\{[^}]*campaign="${campaignId}"[^}]*\\} 4`));
+
+    // grants that come late (a service back after hours, a DLQ replay) still complete a STUCK claim
+    await grant(never);
+    await waitFor('the stuck claim COMPLETED once its grants arrived', async () => (await report()).counts.COMPLETED === 2, 30_000);
+    expect((await report()).stuck).toEqual([]);
+  });
+
+  it('answers only readers and ops, and checks its parameters', async () => {
+    expect((await fetch(`${url}/v1/reconciliation`)).status).toBe(401);
+    expect((await fetch(`${url}/v1/reconciliation?limit=-1`, { headers: reader })).status).toBe(400);
+  });
+});
