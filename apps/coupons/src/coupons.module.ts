@@ -11,6 +11,7 @@ import { ExpirySweeper } from './expiry/expiry-sweeper';
 import { CouponsSchema1764300003000 } from './migrations/1764300003000-CouponsSchema';
 import { CampaignRewards1764300003100 } from './migrations/1764300003100-CampaignRewards';
 import { HonourTimelyRedemptions1764800003200 } from './migrations/1764800003200-HonourTimelyRedemptions';
+import { CouponExpiryReminders1765000003300 } from './migrations/1765000003300-CouponExpiryReminders';
 import { RedemptionConsumer } from './redemptions/redemption-consumer';
 import { RedemptionController } from './redemptions/redemption.controller';
 import { RedemptionRepository } from './redemptions/redemption.repository';
@@ -22,6 +23,7 @@ export const couponsMigrations = [
   CouponsSchema1764300003000,
   CampaignRewards1764300003100,
   HonourTimelyRedemptions1764800003200,
+  CouponExpiryReminders1765000003300,
 ];
 
 @Module({})

@@ -5,3 +5,4 @@ export * from './emoticons';
 export * from './passes';
 export * from './intake';
 export * from './campaigns/heart-pack';
+export * from './reminders';

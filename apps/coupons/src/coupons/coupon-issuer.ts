@@ -2,7 +2,7 @@ import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { waitReason } from '@platform/contracts';
 import { Batch, Inbound, OnBatch, TxContext } from '@platform/messaging';
-import { couponsForClaim } from '@platform/rules';
+import { couponsForClaim, reminderDueAt } from '@platform/rules';
 import { COUPONS_CONFIG } from '../tokens';
 import type { CouponsConfig } from '../config';
 import { CampaignRewardRepository } from './campaign-reward.repository';
@@ -84,6 +84,8 @@ export class CouponIssuer {
                 minPaidWon: c.minPaidWon,
                 issuedAt: c.issuedAt,
                 expiresAt: c.expiresAt,
+                // fixed at issue from the terms the coupon was issued under (issue 19)
+                remindAt: reminderDueAt(c.expiresAt, coupons?.remindBeforeExpirySeconds),
               },
             });
           }

@@ -13,6 +13,8 @@ export interface NewCoupon {
   minPaidWon: number;
   issuedAt: Date;
   expiresAt: Date;
+  /** When coupon.expiring-soon.v1 is due; null: the campaign sets no reminder. */
+  remindAt: Date | null;
 }
 
 export interface CouponRow {
@@ -29,6 +31,8 @@ export interface CouponRow {
   redeemedAt: Date | null;
   redeemedOrderId: string | null;
   expiredAt: Date | null;
+  remindAt: Date | null;
+  remindedAt: Date | null;
 }
 
 interface RawCoupon {
@@ -45,6 +49,8 @@ interface RawCoupon {
   redeemed_at: Date | null;
   redeemed_order_id: string | null;
   expired_at: Date | null;
+  remind_at: Date | null;
+  reminded_at: Date | null;
 }
 
 const toRow = (r: RawCoupon): CouponRow => ({
@@ -61,6 +67,8 @@ const toRow = (r: RawCoupon): CouponRow => ({
   redeemedAt: r.redeemed_at && new Date(r.redeemed_at),
   redeemedOrderId: r.redeemed_order_id,
   expiredAt: r.expired_at && new Date(r.expired_at),
+  remindAt: r.remind_at && new Date(r.remind_at),
+  remindedAt: r.reminded_at && new Date(r.reminded_at),
 });
 
 /** All coupon-table SQL; every statement is set-based (one per chunk, not one per message). */
@@ -73,9 +81,9 @@ export class CouponRepository {
     if (cs.length === 0) return new Set();
     const col = <T>(f: (c: NewCoupon) => T): T[] => cs.map(f);
     const rows = (await m.query(
-      `INSERT INTO coupon (coupon_id, claim_id, claim_event_id, campaign_id, account_id, idx, amount_won, min_paid_won, issued_at, expires_at)
+      `INSERT INTO coupon (coupon_id, claim_id, claim_event_id, campaign_id, account_id, idx, amount_won, min_paid_won, issued_at, expires_at, remind_at)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::int[], $8::int[],
-                            $9::timestamptz[], $10::timestamptz[])
+                            $9::timestamptz[], $10::timestamptz[], $11::timestamptz[])
        ON CONFLICT DO NOTHING
        RETURNING coupon_id`,
       [
@@ -89,6 +97,7 @@ export class CouponRepository {
         col((c) => c.minPaidWon),
         col((c) => c.issuedAt.toISOString()),
         col((c) => c.expiresAt.toISOString()),
+        col((c) => c.remindAt?.toISOString() ?? null),
       ],
     )) as { coupon_id: string }[];
     return new Set(rows.map((r) => r.coupon_id));
@@ -133,6 +142,28 @@ export class CouponRepository {
           WHERE redeemed_by IS NULL AND expired_at IS NULL AND expires_at <= $1
           ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED)
        UPDATE coupon c SET expired_at = $1 FROM due WHERE c.coupon_id = due.coupon_id
+       RETURNING c.*`,
+      [now, limit],
+    );
+    return rows.map(toRow);
+  }
+
+  /**
+   * Marks a batch of due reminders sent and returns them: unredeemed coupons not expired at `now`
+   * (neither announced nor past expiresAt) whose remind_at has passed. `reminded_at IS NULL` in the
+   * UPDATE itself, with SKIP LOCKED, makes each reminder go out once across replicas and restarts
+   * (the caller emits in the same transaction).
+   */
+  async remindDue(m: EntityManager, now: Date, limit: number): Promise<CouponRow[]> {
+    const rows = await queryReturning<RawCoupon>(
+      m,
+      `WITH due AS (
+         SELECT coupon_id FROM coupon
+          WHERE remind_at IS NOT NULL AND reminded_at IS NULL AND redeemed_by IS NULL AND expired_at IS NULL
+            AND remind_at <= $1 AND expires_at > $1
+          ORDER BY remind_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+       UPDATE coupon c SET reminded_at = $1 FROM due
+        WHERE c.coupon_id = due.coupon_id AND c.reminded_at IS NULL AND c.redeemed_by IS NULL
        RETURNING c.*`,
       [now, limit],
     );

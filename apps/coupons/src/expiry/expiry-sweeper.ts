@@ -5,8 +5,10 @@ import { COUPONS_CONFIG } from '../tokens';
 import type { CouponsConfig } from '../config';
 
 /**
- * Announces coupon.expired.v1 once per unused coupon at or past expiresAt. Safe on any number of
- * replicas at once (FOR UPDATE SKIP LOCKED); the event and the mark are one transaction.
+ * Announces coupon.expired.v1 once per unused coupon at or past expiresAt, and
+ * coupon.expiring-soon.v1 once per unused, unexpired coupon whose reminder is due (remind_at, fixed
+ * at issue from the campaign's remindBeforeExpirySeconds). Safe on any number of replicas at once
+ * (FOR UPDATE SKIP LOCKED); each event and its mark are one transaction.
  */
 @Injectable()
 export class ExpirySweeper implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -24,7 +26,9 @@ export class ExpirySweeper implements OnApplicationBootstrap, OnApplicationShutd
     if (this.config.COUPON_SWEEP_INTERVAL_MS <= 0) return;
     this.timer = setInterval(() => {
       if (this.running) return;
+      // expire first: a coupon that just expired is not reminded (remindDue also checks expires_at)
       this.running = this.sweepAll()
+        .then(() => this.remindAll())
         .catch((e: unknown) => this.log.warn(`sweep failed (next run retries): ${String(e)}`))
         .finally(() => {
           this.running = null;
@@ -51,6 +55,38 @@ export class ExpirySweeper implements OnApplicationBootstrap, OnApplicationShutd
         });
       }
       return expired.length;
+    });
+  }
+
+  /** One batch of due reminders in one transaction; returns how many it sent. */
+  remindOnce(): Promise<number> {
+    return this.messaging.transaction(async (ctx) => {
+      const due = await this.coupons.remindDue(ctx.manager, ctx.now, this.config.COUPON_SWEEP_BATCH);
+      for (const c of due) {
+        ctx.emit('couponExpiringSoon', {
+          couponId: c.couponId,
+          accountId: c.accountId,
+          campaignId: c.campaignId,
+          amountWon: c.amountWon,
+          expiresAt: c.expiresAt.toISOString(),
+          remindedAt: ctx.now.toISOString(),
+        });
+      }
+      return due.length;
+    });
+  }
+
+  /** Reminder batches until nothing is due (one trace per sweep). */
+  remindAll(): Promise<number> {
+    return withSpan('coupon expiry reminder sweep', {}, async () => {
+      let total = 0;
+      for (;;) {
+        const n = await this.remindOnce();
+        total += n;
+        if (n < this.config.COUPON_SWEEP_BATCH) break;
+      }
+      if (total > 0) this.log.log(`reminded ${total} coupon(s) of their expiry`);
+      return total;
     });
   }
 
