@@ -9,9 +9,10 @@ import { EntitlementsController } from './entitlements/entitlements.controller';
 import { ExpirySweeper } from './entitlements/expiry.sweeper';
 import { GrantHandler } from './entitlements/grant.handler';
 import { EmoticonsSchema1764300000100 } from './migrations/1764300000100-EmoticonsSchema';
+import { EntitlementExpiryReminders1765000000200 } from './migrations/1765000000200-EntitlementExpiryReminders';
 import { EMOTICONS_CONFIG } from './tokens';
 
-export const emoticonsMigrations = [...messagingMigrations, EmoticonsSchema1764300000100];
+export const emoticonsMigrations = [...messagingMigrations, EmoticonsSchema1764300000100, EntitlementExpiryReminders1765000000200];
 
 @Module({})
 export class EmoticonsModule {

@@ -2,7 +2,7 @@ import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { waitReason } from '@platform/contracts';
 import { Batch, Inbound, OnBatch, TxContext } from '@platform/messaging';
-import { DownloadVerdict, isImplausibleDownloadTime, judgeDownload } from '@platform/rules';
+import { DownloadVerdict, isImplausibleDownloadTime, judgeDownload, reminderDueAt } from '@platform/rules';
 import type { EmoticonsConfig } from '../config';
 import { EMOTICONS_CONFIG } from '../tokens';
 import { DownloadOutcome, DownloadRecord, Entitlement, EntitlementRepository, FirstDownload } from './entitlement.repository';
@@ -149,11 +149,24 @@ export class DownloadHandler {
           e.firstDownloadedAt = at;
           e.expiresAt = v.expiresAt;
           d.activations.push({ entitlement: e, expiresAt: v.expiresAt });
-          d.firstDownloads.push({ entitlementId: e.entitlementId, eventId: m.value.eventId, downloadedAt: at, expiresAt: v.expiresAt });
+          d.firstDownloads.push({
+            entitlementId: e.entitlementId,
+            eventId: m.value.eventId,
+            downloadedAt: at,
+            expiresAt: v.expiresAt,
+            // the end is known only now; the lead was stored at grant (issue 19)
+            remindAt: reminderDueAt(v.expiresAt, e.remindBeforeSeconds),
+          });
           break;
         case 'FIRST_PERMANENT':
           e.firstDownloadedAt = at;
-          d.firstDownloads.push({ entitlementId: e.entitlementId, eventId: m.value.eventId, downloadedAt: at, expiresAt: null });
+          d.firstDownloads.push({
+            entitlementId: e.entitlementId,
+            eventId: m.value.eventId,
+            downloadedAt: at,
+            expiresAt: null,
+            remindAt: null,
+          });
           break;
         case 'REPEAT':
         case 'EXPIRED':

@@ -15,6 +15,8 @@ export interface GrantRow {
   name: string;
   position: number;
   validityDays: number | null;
+  /** The campaign's remindBeforeExpirySeconds; null: no reminder. */
+  remindBeforeSeconds: number | null;
 }
 
 export interface Entitlement {
@@ -28,6 +30,8 @@ export interface Entitlement {
   grantedAt: Date;
   firstDownloadedAt: Date | null;
   expiresAt: Date | null;
+  remindBeforeSeconds: number | null;
+  remindedAt: Date | null;
 }
 
 export interface FirstDownload {
@@ -36,6 +40,8 @@ export interface FirstDownload {
   downloadedAt: Date;
   /** null for a permanent pack. */
   expiresAt: Date | null;
+  /** When emoticon.entitlement.expiring-soon.v1 is due; null: permanent, or no reminder. */
+  remindAt: Date | null;
 }
 
 export interface DownloadRecord {
@@ -44,6 +50,14 @@ export interface DownloadRecord {
   emoticonId: string;
   downloadedAt: Date | null;
   outcome: DownloadOutcome;
+}
+
+export interface ReminderRow {
+  entitlementId: string;
+  accountId: string;
+  campaignId: string;
+  emoticonId: string;
+  expiresAt: Date;
 }
 
 export interface ExpiredRow {
@@ -64,6 +78,8 @@ interface EntitlementDbRow {
   granted_at: Date;
   first_downloaded_at: Date | null;
   expires_at: Date | null;
+  remind_before_seconds: number | null;
+  reminded_at: Date | null;
 }
 
 const date = (d: Date | string | null): Date | null => (d === null ? null : new Date(d));
@@ -78,6 +94,8 @@ const toEntitlement = (r: EntitlementDbRow): Entitlement => ({
   grantedAt: new Date(r.granted_at),
   firstDownloadedAt: date(r.first_downloaded_at),
   expiresAt: date(r.expires_at),
+  remindBeforeSeconds: r.remind_before_seconds,
+  remindedAt: date(r.reminded_at),
 });
 
 /** All SQL of the service. Every write is one set-based statement per chunk. */
@@ -111,9 +129,10 @@ export class EntitlementRepository {
     const col = <T>(f: (r: GrantRow) => T): T[] => rows.map(f);
     const inserted = (await m.query(
       `INSERT INTO entitlement (entitlement_id, claim_id, claim_event_id, campaign_id, account_id, emoticon_id, name, position,
-                                validity_days, state, granted_at)
+                                validity_days, remind_before_seconds, state, granted_at)
        SELECT t.*, 'GRANTED', $10::timestamptz
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::int[]) AS t
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::int[],
+                     $11::int[]) AS t
        ON CONFLICT DO NOTHING
        RETURNING entitlement_id`,
       [
@@ -127,6 +146,7 @@ export class EntitlementRepository {
         col((r) => r.position),
         col((r) => r.validityDays),
         now,
+        col((r) => r.remindBeforeSeconds),
       ],
     )) as { entitlement_id: string }[];
     return new Set(inserted.map((r) => r.entitlement_id));
@@ -140,7 +160,7 @@ export class EntitlementRepository {
     if (pairs.length === 0) return [];
     const rows = (await m.query(
       `SELECT e.entitlement_id, e.campaign_id, e.account_id, e.emoticon_id, e.name, e.validity_days, e.state, e.granted_at,
-              e.first_downloaded_at, e.expires_at
+              e.first_downloaded_at, e.expires_at, e.remind_before_seconds, e.reminded_at
          FROM entitlement e
          JOIN (SELECT DISTINCT a, p FROM unnest($1::text[], $2::text[]) AS k(a, p)) k ON e.account_id = k.a AND e.emoticon_id = k.p
         ORDER BY e.entitlement_id
@@ -182,11 +202,19 @@ export class EntitlementRepository {
     if (rows.length === 0) return new Set();
     const changed = (await m.query(
       `UPDATE entitlement e
-          SET state = 'ACTIVE', first_downloaded_at = u.downloaded_at, first_download_event_id = u.event_id, expires_at = u.expires_at
-         FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[]) AS u(entitlement_id, event_id, downloaded_at, expires_at)
+          SET state = 'ACTIVE', first_downloaded_at = u.downloaded_at, first_download_event_id = u.event_id, expires_at = u.expires_at,
+              remind_at = u.remind_at
+         FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[])
+           AS u(entitlement_id, event_id, downloaded_at, expires_at, remind_at)
         WHERE e.entitlement_id = u.entitlement_id AND e.first_downloaded_at IS NULL
        RETURNING e.entitlement_id`,
-      [rows.map((r) => r.entitlementId), rows.map((r) => r.eventId), rows.map((r) => r.downloadedAt), rows.map((r) => r.expiresAt)],
+      [
+        rows.map((r) => r.entitlementId),
+        rows.map((r) => r.eventId),
+        rows.map((r) => r.downloadedAt),
+        rows.map((r) => r.expiresAt),
+        rows.map((r) => r.remindAt),
+      ],
     )) as [{ entitlement_id: string }[], number] | { entitlement_id: string }[];
     return new Set(updateRows(changed).map((r) => r.entitlement_id));
   }
@@ -219,15 +247,53 @@ export class EntitlementRepository {
     }));
   }
 
+  /**
+   * Marks up to `limit` due reminders sent and returns them: running clocks (ACTIVE, so not expired
+   * by the sweep) not past their end whose remind_at has passed. `reminded_at IS NULL` re-checked in
+   * the UPDATE, with SKIP LOCKED, sends each reminder once across replicas and restarts (the caller
+   * emits in the same transaction). Permanent packs have no remind_at.
+   */
+  async remindDue(m: EntityManager, now: Date, limit: number): Promise<ReminderRow[]> {
+    const res = (await m.query(
+      `WITH due AS (
+         SELECT entitlement_id FROM entitlement
+          WHERE state = 'ACTIVE' AND remind_at IS NOT NULL AND reminded_at IS NULL AND remind_at <= $1 AND expires_at > $1
+          ORDER BY remind_at
+          LIMIT $2
+          FOR UPDATE SKIP LOCKED)
+       UPDATE entitlement e SET reminded_at = $1
+         FROM due
+        WHERE e.entitlement_id = due.entitlement_id AND e.state = 'ACTIVE' AND e.reminded_at IS NULL
+       RETURNING e.entitlement_id, e.account_id, e.campaign_id, e.emoticon_id, e.expires_at`,
+      [now, limit],
+    )) as [ReminderDbRow[], number] | ReminderDbRow[];
+    return updateRows(res).map((r) => ({
+      entitlementId: r.entitlement_id,
+      accountId: r.account_id,
+      campaignId: r.campaign_id,
+      emoticonId: r.emoticon_id,
+      expiresAt: new Date(r.expires_at),
+    }));
+  }
+
   /** An account's packs in grant order (campaign order within a grant). */
   async byAccount(accountId: string): Promise<Entitlement[]> {
     const rows = (await this.ds.query(
-      `SELECT entitlement_id, campaign_id, account_id, emoticon_id, name, validity_days, state, granted_at, first_downloaded_at, expires_at
+      `SELECT entitlement_id, campaign_id, account_id, emoticon_id, name, validity_days, state, granted_at, first_downloaded_at, expires_at,
+              remind_before_seconds, reminded_at
          FROM entitlement WHERE account_id = $1 ORDER BY granted_at, campaign_id, position`,
       [accountId],
     )) as EntitlementDbRow[];
     return rows.map(toEntitlement);
   }
+}
+
+interface ReminderDbRow {
+  entitlement_id: string;
+  account_id: string;
+  campaign_id: string;
+  emoticon_id: string;
+  expires_at: Date;
 }
 
 interface ExpiredDbRow {

@@ -6,7 +6,8 @@ import { EntitlementRepository } from './entitlement.repository';
 
 /**
  * Expires running clocks whose end has passed and publishes `emoticon.entitlement.expired.v1` once
- * per entitlement, in the same transaction as the state change. Safe in any number of replicas at
+ * per entitlement, in the same transaction as the state change; then publishes
+ * `emoticon.entitlement.expiring-soon.v1` once per running clock whose reminder is due (issue 19). Safe in any number of replicas at
  * once (each batch locks its rows with SKIP LOCKED; see EntitlementRepository.expireDue) and cheap
  * on a huge table (a partial index holds only running clocks; batches are bounded).
  */
@@ -16,6 +17,7 @@ export class ExpirySweeper implements OnApplicationBootstrap, BeforeApplicationS
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<number> | null = null;
   expiredTotal = 0;
+  remindedTotal = 0;
 
   constructor(
     private readonly repo: EntitlementRepository,
@@ -37,7 +39,12 @@ export class ExpirySweeper implements OnApplicationBootstrap, BeforeApplicationS
 
   private tick(): void {
     if (this.running) return;
+    // expire first: a pack that just expired is not reminded (remindDue also checks expires_at)
     this.running = this.sweepOnce()
+      .then(async (n) => {
+        await this.remindOnce();
+        return n;
+      })
       .catch((e: unknown) => {
         this.log.warn(`expiry sweep failed (next tick retries): ${String(e)}`);
         return 0;
@@ -53,6 +60,35 @@ export class ExpirySweeper implements OnApplicationBootstrap, BeforeApplicationS
    */
   sweepOnce(): Promise<number> {
     return withSpan('emoticon expiry sweep', {}, () => this.sweep());
+  }
+
+  /** Like sweepOnce, for due reminders: returns how many this call sent. */
+  remindOnce(): Promise<number> {
+    return withSpan('emoticon expiry reminder sweep', {}, async () => {
+      const { EMOTICON_SWEEP_BATCH_SIZE: batch, EMOTICON_SWEEP_MAX_BATCHES: maxBatches } = this.config;
+      let total = 0;
+      for (let i = 0; i < maxBatches; i++) {
+        const n = await this.messaging.transaction(async (ctx) => {
+          const rows = await this.repo.remindDue(ctx.manager, ctx.now, batch);
+          for (const r of rows) {
+            ctx.emit('entitlementExpiringSoon', {
+              entitlementId: r.entitlementId,
+              accountId: r.accountId,
+              campaignId: r.campaignId,
+              emoticonId: r.emoticonId,
+              expiresAt: r.expiresAt.toISOString(),
+              remindedAt: ctx.now.toISOString(),
+            });
+          }
+          return rows.length;
+        });
+        total += n;
+        if (n < batch) break;
+      }
+      this.remindedTotal += total;
+      if (total > 0) this.log.log(`reminded ${total} entitlements of their expiry`);
+      return total;
+    });
   }
 
   private async sweep(): Promise<number> {

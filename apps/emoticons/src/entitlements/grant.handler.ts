@@ -67,6 +67,8 @@ export class GrantHandler {
             name: e.name,
             position,
             validityDays: e.validityDays,
+            // a permanent pack never expires, so is never reminded
+            remindBeforeSeconds: e.validityDays === null ? null : (e.remindBeforeExpirySeconds ?? null),
           },
         });
       });
