@@ -14,6 +14,7 @@ import { BacklogMonitor } from './intake/backlog-monitor';
 import { IntakeSchema1765000006000 } from './migrations/1765000006000-IntakeSchema';
 import { TimelineReadModel1765000006100 } from './migrations/1765000006100-TimelineReadModel';
 import { CostLedger1765000006500 } from './migrations/1765000006500-CostLedger';
+import { CostRollup1765000006700 } from './migrations/1765000006700-CostRollup';
 import { ClaimReconciliation1765000006600 } from './migrations/1765000006600-ClaimReconciliation';
 import { ClaimReconciler } from './reconcile/claim-reconciler';
 import { ReconciliationController } from './reconcile/reconciliation.controller';
@@ -28,6 +29,7 @@ export const appApiMigrations = [
   TimelineReadModel1765000006100,
   CostLedger1765000006500,
   ClaimReconciliation1765000006600,
+  CostRollup1765000006700,
 ];
 
 @Module({})

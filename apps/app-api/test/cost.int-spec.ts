@@ -330,6 +330,9 @@ describe('app-api: the cost ledger, from events, exact after redelivery and repl
       return r.redeemedWon > 0 && r.grantedWon > 0 ? r : null;
     });
     expect(after).toMatchObject({ redeemedWon: 2000, grantedWon: 1900, costWon: 3900, exposureWon: 0, budgetWon: null });
+    // an outcome whose coupon's issue was stored at the same moment (neither saw the other) is resolved by the read
+    await pg.query(`UPDATE cost_coupon_outcome SET campaign_id = NULL, face_won = NULL WHERE coupon_id = $1`, [`${c}-k`]);
+    expect(stable((await get(other)).body)).toEqual(stable(after));
     // the coupon's issue day shows its face value as exposure, its cost falls on the redemption's day
     expect(after.days.map((d) => [d.day, d.costWon, d.couponsIssuedWon])).toEqual([
       ['2023-01-07', 0, 2000],

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { CampaignDefinition, CampaignRewards, Topics } from '@platform/contracts';
 import { MessagingRuntime } from '@platform/messaging';
-import { CostFlow, CostLedger, costLedger, CostMeasure } from './cost-ledger';
+import { CostFlow, CostLedger, costLedger } from './cost-ledger';
 
 export interface CampaignCost extends CostLedger {
   campaignId: string;
@@ -21,61 +21,48 @@ export interface CampaignCost extends CostLedger {
   };
 }
 
-interface FlowRow {
-  measure: CostMeasure;
+interface RollupRow {
+  measure: 'EMOTICON_GRANTED' | 'PASS_RESERVED' | 'PASS_SENT' | 'COUPON_ISSUED';
   item: string;
   day: string;
   n: string;
   face: string;
 }
 
-/** The KST calendar day of an instant. */
-const KST_DAY = (col: string) => `to_char(${col} AT TIME ZONE 'Asia/Seoul', 'YYYY-MM-DD')`;
+interface OutcomeRow {
+  measure: 'COUPON_REDEEMED' | 'COUPON_EXPIRED';
+  face: string;
+  day: string;
+  n: string;
+}
 
 /**
- * Counts per measure, item and KST day, from the timeline's stored events (one row per natural key:
- * entitlement, coupon, pass, redemption request), so redelivery and replays change nothing. A coupon
- * counts once however many REDEEMED answers name it; redemptions and expiries reach the campaign
- * through the coupon's issue event, so one whose issue is not in yet counts once it is.
+ * Counts per measure, item and KST day, kept by the trigger on the timeline's stored events
+ * (migration CostRollup1765000006700): each event is stored once by its natural key (entitlement,
+ * coupon, pass, redemption request) and counted when stored, so redelivery and replays change nothing.
  */
-const FLOWS_SQL = `
-  WITH issued AS (
-         SELECT natural_key AS coupon_id, (payload->>'amountWon')::bigint AS face, occurred_at
-           FROM timeline_event WHERE topic = 'couponIssued' AND payload->>'campaignId' = $1),
-       redeemed AS (
-         SELECT DISTINCT ON (r.payload->>'couponId') r.payload->>'couponId' AS coupon_id, r.occurred_at
-           FROM timeline_event r JOIN issued i ON i.coupon_id = r.payload->>'couponId'
-          WHERE r.topic = 'couponRedemptionDecided' AND r.payload->>'status' = 'REDEEMED'
-          ORDER BY r.payload->>'couponId', r.occurred_at),
-       expired AS (
-         SELECT e.natural_key AS coupon_id, e.occurred_at
-           FROM timeline_event e JOIN issued i ON i.coupon_id = e.natural_key
-          WHERE e.topic = 'couponExpired' AND NOT EXISTS (SELECT 1 FROM redeemed r WHERE r.coupon_id = e.natural_key))
-  SELECT 'EMOTICON_GRANTED' AS measure, payload->>'emoticonId' AS item, ${KST_DAY('occurred_at')} AS day, count(*) AS n, 0 AS face
-    FROM timeline_event WHERE topic = 'entitlementGranted' AND payload->>'campaignId' = $1 GROUP BY 2, 3
-  UNION ALL
-  SELECT 'PASS_SENT', 'pass', ${KST_DAY('occurred_at')}, count(*), 0
-    FROM timeline_event WHERE topic = 'passSent' AND payload->>'campaignId' = $1 GROUP BY 3
-  UNION ALL
-  SELECT 'PASS_RESERVED_UNSENT', 'pass', ${KST_DAY('p.occurred_at')}, count(*), 0
-    FROM timeline_event p
-   WHERE p.topic = 'passReserved' AND p.payload->>'campaignId' = $1
-     AND NOT EXISTS (SELECT 1 FROM timeline_event s WHERE s.topic = 'passSent' AND s.natural_key = p.natural_key)
-   GROUP BY 3
-  UNION ALL
-  SELECT 'COUPON_ISSUED', face::text, ${KST_DAY('occurred_at')}, count(*), sum(face) FROM issued GROUP BY 2, 3
-  UNION ALL
-  SELECT 'COUPON_REDEEMED', i.face::text, ${KST_DAY('r.occurred_at')}, count(*), sum(i.face)
-    FROM redeemed r JOIN issued i USING (coupon_id) GROUP BY 2, 3
-  UNION ALL
-  SELECT 'COUPON_EXPIRED', i.face::text, ${KST_DAY('e.occurred_at')}, count(*), sum(i.face)
-    FROM expired e JOIN issued i USING (coupon_id) GROUP BY 2, 3
-  UNION ALL
-  SELECT 'COUPON_OUTSTANDING', i.face::text, ${KST_DAY('i.occurred_at')}, count(*), sum(i.face)
-    FROM issued i
-   WHERE NOT EXISTS (SELECT 1 FROM redeemed r WHERE r.coupon_id = i.coupon_id)
-     AND NOT EXISTS (SELECT 1 FROM expired e WHERE e.coupon_id = i.coupon_id)
-   GROUP BY 2, 3`;
+const ROLLUP_SQL = `
+  SELECT measure, item, to_char(day, 'YYYY-MM-DD') AS day, sum(events) AS n, sum(face_won) AS face
+    FROM cost_rollup WHERE campaign_id = $1 GROUP BY measure, item, day`;
+
+/**
+ * Coupons redeemed (first REDEEMED answer: one coupon is one cost however many answers name it) and
+ * expired unredeemed, per face value and KST day. Outcomes whose coupon's issue was stored at the same
+ * moment are resolved here through the issue.
+ */
+const OUTCOMES_SQL = `
+  WITH o AS (
+         SELECT coupon_id, outcome, at, face_won FROM cost_coupon_outcome WHERE campaign_id = $1
+         UNION ALL
+         SELECT o.coupon_id, o.outcome, o.at, (i.payload->>'amountWon')::bigint
+           FROM cost_coupon_outcome o JOIN timeline_event i ON i.topic = 'couponIssued' AND i.natural_key = o.coupon_id
+          WHERE o.campaign_id IS NULL AND i.payload->>'campaignId' = $1),
+       per_coupon AS (
+         SELECT face_won, min(at) FILTER (WHERE outcome = 'REDEEMED') AS redeemed_at, min(at) FILTER (WHERE outcome = 'EXPIRED') AS expired_at
+           FROM o GROUP BY coupon_id, face_won)
+  SELECT CASE WHEN redeemed_at IS NOT NULL THEN 'COUPON_REDEEMED' ELSE 'COUPON_EXPIRED' END AS measure, face_won AS face,
+         to_char(coalesce(redeemed_at, expired_at) AT TIME ZONE 'Asia/Seoul', 'YYYY-MM-DD') AS day, count(*) AS n
+    FROM per_coupon GROUP BY 1, 2, 3`;
 
 /** The topics the ledger's numbers come from (for its lag). */
 const LEDGER_TOPICS: ReadonlySet<string> = new Set(
@@ -115,17 +102,12 @@ export class CostService {
         )) as { rewards: CampaignRewards | null }[];
         if (!fromDecision) return null;
       }
-      const flows = (await m.query(FLOWS_SQL, [campaignId])) as FlowRow[];
-      return { defined: defined?.definition, rewards: defined?.definition.rewards ?? fromDecision?.rewards ?? null, flows };
+      const rollup = (await m.query(ROLLUP_SQL, [campaignId])) as RollupRow[];
+      const outcomes = (await m.query(OUTCOMES_SQL, [campaignId])) as OutcomeRow[];
+      return { defined: defined?.definition, rewards: defined?.definition.rewards ?? fromDecision?.rewards ?? null, rollup, outcomes };
     });
     if (!read) return null;
-    const flows: CostFlow[] = read.flows.map((r) => ({
-      measure: r.measure,
-      item: r.item,
-      day: r.day,
-      count: Number(r.n),
-      faceValueWon: Number(r.face),
-    }));
+    const flows = costFlows(read.rollup, read.outcomes);
     return {
       campaignId,
       name: read.defined?.name ?? null,
@@ -142,4 +124,47 @@ export class CostService {
       for (const [tp, lag] of c.lag) if (LEDGER_TOPICS.has(tp.slice(0, tp.lastIndexOf(':')))) n += lag;
     return n;
   }
+}
+
+/**
+ * The fold's flows from the stored counts. Derived: passes reserved and not sent (reserved minus sent:
+ * a pass's sending is stored after its reservation, or the difference catches up once it is), and
+ * coupons still redeemable (issued minus redeemed minus expired, per face value).
+ */
+function costFlows(rollup: RollupRow[], outcomes: OutcomeRow[]): CostFlow[] {
+  const flows: CostFlow[] = [];
+  let reserved = 0;
+  let sent = 0;
+  const open = new Map<string, { count: number; won: number }>();
+  const coupon = (face: string) => {
+    let c = open.get(face);
+    if (!c) open.set(face, (c = { count: 0, won: 0 }));
+    return c;
+  };
+  for (const r of rollup) {
+    const count = Number(r.n);
+    const faceValueWon = Number(r.face);
+    if (r.measure === 'PASS_RESERVED') {
+      reserved += count;
+      continue;
+    }
+    if (r.measure === 'PASS_SENT') sent += count;
+    if (r.measure === 'COUPON_ISSUED') {
+      const c = coupon(r.item);
+      c.count += count;
+      c.won += faceValueWon;
+    }
+    flows.push({ measure: r.measure, item: r.item, day: r.day, count, faceValueWon });
+  }
+  for (const o of outcomes) {
+    const count = Number(o.n);
+    const faceValueWon = Number(o.face) * count;
+    const c = coupon(String(Number(o.face)));
+    c.count -= count;
+    c.won -= faceValueWon;
+    flows.push({ measure: o.measure, item: String(Number(o.face)), day: o.day, count, faceValueWon });
+  }
+  if (reserved > sent) flows.push({ measure: 'PASS_RESERVED_UNSENT', item: 'pass', day: '', count: reserved - sent, faceValueWon: 0 });
+  for (const [face, c] of open) flows.push({ measure: 'COUPON_OUTSTANDING', item: face, day: '', count: c.count, faceValueWon: c.won });
+  return flows;
 }
