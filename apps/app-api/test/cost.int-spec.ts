@@ -257,6 +257,19 @@ describe('app-api: the cost ledger, from events, exact after redelivery and repl
     await publish(events);
     await consumedAll();
     expect(stable((await get(campaignId)).body)).toEqual(stable(body));
+
+    // an older announcement arriving late changes nothing; a newer one sets the budget
+    const announce = (definedAt: string, budgetWon: number): Sent => ({
+      topic: 'campaignDefined',
+      key: campaignId,
+      payload: { definedAt, campaign: { ...definition, budgetWon } },
+    });
+    await publish([announce('2022-12-31T00:00:00.000Z', 1)]);
+    await consumedAll();
+    expect((await get(campaignId)).body.budgetWon).toBe(100_000);
+    await publish([announce('2023-01-02T00:00:00.000Z', 200_000)]);
+    await consumedAll();
+    expect((await get(campaignId)).body).toMatchObject({ budgetWon: 200_000, remainingWon: 181_100, shareUsed: 0.0945 });
   });
 
   it('counts a redemption once its coupon is known, and costs a campaign it knows only from decisions at their rewards, without a budget', async () => {
