@@ -210,12 +210,39 @@ describe('app-api: one account timeline from the read model', () => {
       },
       acct,
     );
+    // expiry reminders (issue 19), each twice (redelivery): shown once, on the grant they are about
+    for (let round = 0; round < 2; round++) {
+      await publish(
+        'entitlementExpiringSoon',
+        {
+          entitlementId: `${acct}-e1`,
+          accountId: acct,
+          campaignId,
+          emoticonId: 'tosimi-tomungi',
+          expiresAt: at(5 + 90 * 86400),
+          remindedAt: at(5.5),
+        },
+        acct,
+      );
+      await publish(
+        'couponExpiringSoon',
+        { couponId: `${acct}-k1`, accountId: acct, campaignId, amountWon: 3000, expiresAt: at(8), remindedAt: at(7.5) },
+        acct,
+      );
+    }
     await publish('couponExpired', { couponId: `${acct}-k1`, accountId: acct, amountWon: 3000, expiredAt: at(8) }, acct);
     await publish(
       'passSent',
       { passId: `${acct}-p`, accountId: acct, campaignId, slot: 2, sentAt: at(9), registerBy: at(9 + 30 * 86400) },
       acct,
     );
+    for (let round = 0; round < 2; round++) {
+      await publish(
+        'passRegistrationExpiringSoon',
+        { passId: `${acct}-p`, accountId: acct, campaignId, registerBy: at(9 + 30 * 86400), remindedAt: at(9.5) },
+        acct,
+      );
+    }
     await publish(
       'passRegistrationDecided',
       {
@@ -231,7 +258,12 @@ describe('app-api: one account timeline from the read model', () => {
 
     const done = await waitFor('complete', async () => {
       const t = (await timeline(acct)).body;
-      return t.status === 'COMPLETE' && t.claims[0]?.pass?.state === 'REGISTERED' && t.claims[0].coupons.some((c) => c.state === 'EXPIRED')
+      const c0 = t.claims[0];
+      return t.status === 'COMPLETE' &&
+        c0?.pass?.state === 'REGISTERED' &&
+        c0.coupons.some((c) => c.state === 'EXPIRED' && c.remindedAt) &&
+        c0.emoticons.some((e) => e.remindedAt) &&
+        c0.pass.remindedAt
         ? t
         : null;
     });
@@ -242,6 +274,8 @@ describe('app-api: one account timeline from the read model', () => {
       ['broken-bear', 'GRANTED'],
     ]);
     expect(c?.emoticons[1]?.expiresAt).toBe(at(5 + 90 * 86400));
+    expect(c?.emoticons.map((e) => e.remindedAt)).toEqual([undefined, at(5.5), undefined]);
+    expect(c?.coupons.map((k) => k.remindedAt)).toEqual([undefined, at(7.5)]);
     expect(c?.coupons).toEqual([
       expect.objectContaining({ couponId: `${acct}-k0`, state: 'REDEEMED', paidAmountWon: 500, orderId: 'o-2', rejectedRedemptions: [] }),
       expect.objectContaining({
@@ -250,12 +284,20 @@ describe('app-api: one account timeline from the read model', () => {
         rejectedRedemptions: [{ reason: 'MIN_PAYMENT', decidedAt: at(6) }],
       }),
     ]);
-    expect(c?.pass).toMatchObject({ state: 'REGISTERED', sentAt: at(9), registerBy: at(9 + 30 * 86400), registeredAt: at(10) });
+    expect(c?.pass).toMatchObject({
+      state: 'REGISTERED',
+      sentAt: at(9),
+      registerBy: at(9 + 30 * 86400),
+      remindedAt: at(9.5),
+      registeredAt: at(10),
+    });
     expect(done.pending).toEqual([]);
     // the events in the order they happened, each once
     const kinds = done.events.map((e) => e.event);
     expect(kinds.filter((k) => k === 'entitlementGranted')).toHaveLength(3);
     expect(kinds.filter((k) => k === 'passReserved')).toHaveLength(1);
+    for (const k of ['entitlementExpiringSoon', 'couponExpiringSoon', 'passRegistrationExpiringSoon'])
+      expect(kinds.filter((x) => x === k)).toHaveLength(1);
     expect(kinds.at(-1)).toBe('passRegistrationDecided');
     expect(done.events.map((e) => e.at)).toEqual([...done.events.map((e) => e.at)].sort());
     expect(done.readModel).toMatchObject({ lagMessages: expect.any(Number), lastRecordedAt: expect.any(String) });

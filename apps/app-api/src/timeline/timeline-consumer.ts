@@ -10,7 +10,8 @@ interface Entry {
 }
 
 /**
- * Feeds the timeline read model from the platform's grant events. Each event is kept once by its
+ * Feeds the timeline read model from the platform's grant events (and the expiry reminders sent
+ * about them). Each event is kept once by its
  * natural key (the entitlement, coupon, pass or request it is about), so redelivery, replays and
  * the same event from two partitions change nothing; the timeline folds them when read.
  */
@@ -35,6 +36,15 @@ export class TimelineConsumer {
     await record(ctx, 'entitlementExpired', ms, (v) => ({ naturalKey: v.entitlementId, accountId: v.accountId, occurredAt: v.expiredAt }));
   }
 
+  @OnBatch('entitlementExpiringSoon')
+  async entitlementExpiringSoon(@Payload() ms: Batch<'entitlementExpiringSoon'>, @Ctx() ctx: TxContext): Promise<void> {
+    await record(ctx, 'entitlementExpiringSoon', ms, (v) => ({
+      naturalKey: v.entitlementId,
+      accountId: v.accountId,
+      occurredAt: v.remindedAt,
+    }));
+  }
+
   @OnBatch('couponIssued')
   async couponIssued(@Payload() ms: Batch<'couponIssued'>, @Ctx() ctx: TxContext): Promise<void> {
     await record(ctx, 'couponIssued', ms, (v) => ({ naturalKey: v.couponId, accountId: v.accountId, occurredAt: v.issuedAt }));
@@ -48,6 +58,11 @@ export class TimelineConsumer {
   @OnBatch('couponExpired')
   async couponExpired(@Payload() ms: Batch<'couponExpired'>, @Ctx() ctx: TxContext): Promise<void> {
     await record(ctx, 'couponExpired', ms, (v) => ({ naturalKey: v.couponId, accountId: v.accountId, occurredAt: v.expiredAt }));
+  }
+
+  @OnBatch('couponExpiringSoon')
+  async couponExpiringSoon(@Payload() ms: Batch<'couponExpiringSoon'>, @Ctx() ctx: TxContext): Promise<void> {
+    await record(ctx, 'couponExpiringSoon', ms, (v) => ({ naturalKey: v.couponId, accountId: v.accountId, occurredAt: v.remindedAt }));
   }
 
   @OnBatch('passReserved')
@@ -95,6 +110,15 @@ export class TimelineConsumer {
   @OnBatch('passRegistrationDecided')
   async registration(@Payload() ms: Batch<'passRegistrationDecided'>, @Ctx() ctx: TxContext): Promise<void> {
     await record(ctx, 'passRegistrationDecided', ms, (v) => ({ naturalKey: v.eventId, accountId: v.accountId, occurredAt: v.decidedAt }));
+  }
+
+  @OnBatch('passRegistrationExpiringSoon')
+  async passRegistrationExpiringSoon(@Payload() ms: Batch<'passRegistrationExpiringSoon'>, @Ctx() ctx: TxContext): Promise<void> {
+    await record(ctx, 'passRegistrationExpiringSoon', ms, (v) => ({
+      naturalKey: v.passId,
+      accountId: v.accountId,
+      occurredAt: v.remindedAt,
+    }));
   }
 
   @OnBatch('passExpired')

@@ -47,6 +47,8 @@ export interface EmoticonView {
   grantedAt: string;
   activatedAt?: string;
   expiresAt?: string;
+  /** When emoticon.entitlement.expiring-soon.v1 reminded the user (at most once). */
+  remindedAt?: string;
   expiredAt?: string;
 }
 
@@ -59,6 +61,8 @@ export interface CouponView {
   redeemedAt?: string;
   orderId?: string;
   paidAmountWon?: number | null;
+  /** When coupon.expiring-soon.v1 reminded the user (at most once, never once redeemed). */
+  remindedAt?: string;
   expiredAt?: string;
   rejectedRedemptions: { reason: string; decidedAt: string }[];
 }
@@ -77,6 +81,8 @@ export type PassView =
       delayNoticeAt?: string;
       sentAt?: string;
       registerBy?: string;
+      /** When talkdrawer.pass.registration.expiring-soon.v1 reminded the user to register (at most once). */
+      remindedAt?: string;
       registeredAt?: string;
       validUntil?: string;
       expiredAt?: string;
@@ -139,7 +145,7 @@ export class TimelineService {
         [accountId],
       )) as PendingRow[];
       const events = (await m.query(
-        `SELECT topic, natural_key, occurred_at, payload FROM timeline_event WHERE account_id = $1 ORDER BY occurred_at, topic`,
+        `SELECT topic, natural_key, occurred_at, payload FROM timeline_event WHERE account_id = $1 ORDER BY occurred_at, topic, natural_key`,
         [accountId],
       )) as EventRow[];
       const campaigns = [...new Set(events.filter((e) => e.topic === 'passReserved').map((e) => String(e.payload.campaignId)))];
@@ -256,6 +262,24 @@ export class TimelineService {
           if (x) Object.assign(x, { expiredAt: v.expiredAt, state: 'EXPIRED' });
           break;
         }
+        case 'entitlementExpiringSoon': {
+          const v = e.payload as P<'entitlementExpiringSoon'>;
+          const x = emoticons.get(v.entitlementId);
+          if (x) x.remindedAt = v.remindedAt;
+          break;
+        }
+        case 'couponExpiringSoon': {
+          const v = e.payload as P<'couponExpiringSoon'>;
+          const x = coupons.get(v.couponId);
+          if (x) x.remindedAt = v.remindedAt;
+          break;
+        }
+        case 'passRegistrationExpiringSoon': {
+          const v = e.payload as P<'passRegistrationExpiringSoon'>;
+          const x = passes.get(v.passId);
+          if (x) x.remindedAt = v.remindedAt;
+          break;
+        }
         case 'couponRedemptionDecided': {
           const v = e.payload as P<'couponRedemptionDecided'>;
           const x = coupons.get(v.couponId);
@@ -301,6 +325,18 @@ export class TimelineService {
         default:
           break;
       }
+    }
+
+    // Grants made at the same instant in the campaign's order (their ids are hashes; the read order
+    // of ties is arbitrary): packs by the rewards' emoticon list, coupons by its amounts.
+    for (const d of decisions) {
+      const c = byClaimId.get(d.claim_id);
+      if (!c || !d.rewards) continue;
+      const packOrder = d.rewards.emoticons.map((e) => e.emoticonId);
+      const amountOrder = d.rewards.coupons?.amountsWon ?? [];
+      const rank = (xs: unknown[], x: unknown) => (xs.includes(x) ? xs.indexOf(x) : xs.length);
+      c.emoticons.sort((a, b) => a.grantedAt.localeCompare(b.grantedAt) || rank(packOrder, a.emoticonId) - rank(packOrder, b.emoticonId));
+      c.coupons.sort((a, b) => a.issuedAt.localeCompare(b.issuedAt) || rank(amountOrder, a.amountWon) - rank(amountOrder, b.amountWon));
     }
 
     // Queue position and, without a delay notice, an estimate from the queue's measured send rate.
