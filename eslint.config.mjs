@@ -37,7 +37,7 @@ export default [
             // messaging's own integration tests use the testing helpers (which never import messaging back)
             {
               sourceTag: 'type:messaging',
-              onlyDependOnLibsWithTags: ['type:contracts', 'type:persistence', 'type:telemetry', 'type:util', 'type:testing'],
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:persistence', 'type:telemetry', 'type:auth', 'type:util', 'type:testing'],
             },
             {
               sourceTag: 'type:testing',

@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { HttpAuthModule } from '@platform/auth';
-import { Clock, messagingMigrations, MessagingModule, OpsAuditTable1764900000000 } from '@platform/messaging';
+import { Clock, messagingMigrations, MessagingModule, OpsAuditTable1764900000000, sheddingPolicy } from '@platform/messaging';
 import { databaseUrl, serviceDataSourceOptions } from '@platform/persistence';
 import { MetricsController } from '@platform/telemetry';
 import { passesDatabase, PassDispatcherConfig } from './config';
@@ -9,6 +9,7 @@ import { DispatchCoordinator } from './dispatch/dispatch.coordinator';
 import { PassesSchema1764300004000 } from './migrations/1764300004000-PassesSchema';
 import { RegistrationRequestHash1764800004100 } from './migrations/1764800004100-RegistrationRequestHash';
 import { PassTraceParent1764900004200 } from './migrations/1764900004200-PassTraceParent';
+import { RegistrationReminders1765000004300 } from './migrations/1765000004300-RegistrationReminders';
 import { DelayNotices } from './notices/delay-notices';
 import { PassMetrics } from './ops/pass-metrics';
 import { PassesController } from './ops/passes.controller';
@@ -23,6 +24,7 @@ export const passDispatcherMigrations = [
   RegistrationRequestHash1764800004100,
   OpsAuditTable1764900000000,
   PassTraceParent1764900004200,
+  RegistrationReminders1765000004300,
 ];
 
 @Module({})
@@ -49,6 +51,7 @@ export class PassDispatcherModule {
             concurrency: config.CONSUMER_CONCURRENCY,
             outboxBackpressureRows: config.OUTBOX_BACKPRESSURE_ROWS,
             onOffsetMismatch: config.CONSUMER_ON_OFFSET_MISMATCH,
+            shedding: sheddingPolicy(config),
           },
           { clock: opts.clock },
         ),

@@ -101,6 +101,17 @@ export const platformEnv = z.object({
    * fails readiness until a person decides.
    */
   CONSUMER_ON_OFFSET_MISMATCH: z.enum(['rewind', 'halt']).default('rewind'),
+  /**
+   * Service priorities: a sheddable service (coupons, pass dispatch, relief) holds new work while
+   * claims are behind. `auto` (default for them) sheds while the claims lag is over
+   * SHED_CLAIMS_LAG_ABOVE, `on` always, `off` never. Critical services never shed.
+   */
+  SHEDDING: z.enum(['auto', 'on', 'off']).optional(),
+  SHED_CLAIMS_LAG_ABOVE: z.coerce.number().int().min(1).default(50_000),
+  SHED_RESUME_BELOW: z.coerce.number().int().min(0).default(5_000),
+  /** One shed period lasts at most this long; then the service runs for at least half of it. */
+  SHED_MAX_SECONDS: z.coerce.number().int().min(1).default(900),
+  SHED_CHECK_MS: z.coerce.number().int().min(100).default(2_000),
 });
 
 export type PlatformEnv = z.infer<typeof platformEnv>;

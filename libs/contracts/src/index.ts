@@ -9,3 +9,4 @@ export * from './reasons';
 export * from './asyncapi';
 export * from './headers';
 export * from './ownership';
+export * from './priorities';

@@ -1,3 +1,4 @@
+import { SERVICE_PRIORITIES } from './priorities';
 import { dlqName, plannedTopics, TopicKey, Topics } from './topics';
 
 /**
@@ -145,6 +146,11 @@ export function kafkaAcls(topicPrefix = ''): KafkaAcl[] {
   }
   // the front door answers 429 from the claims service's lag: it reads that group's offsets
   group('app-api', consumerGroupId('claims', topicPrefix), 'literal', 'Describe');
+  // sheddable services hold their work while claims are behind (service priorities): the same lag
+  for (const s of PLATFORM_SERVICES.filter((x) => SERVICE_PRIORITIES[x] === 'sheddable')) {
+    group(s, consumerGroupId('claims', topicPrefix), 'literal', 'Describe');
+    topic(s, Topics.claimRequested.name, 'Describe');
+  }
 
   // the app backend reads what the platform tells users (decisions, grants), not the ops audit trail
   for (const t of specs.filter((x) => !isOpsAuditTopic(x.name))) topic('app-backend', t.name, t.direction === 'inbound' ? 'Write' : 'Read');

@@ -132,6 +132,8 @@ export class BatchConsumer {
   readonly halted = new Map<string, HaltedPartition>();
   parked = 0;
   lastError: string | null = null;
+  /** Held on purpose (load shedding): partitions with lag are waiting, not stuck. */
+  private held = false;
   readonly blockedAfterMs: number;
 
   constructor(private readonly o: BatchConsumerOptions) {
@@ -206,8 +208,15 @@ export class BatchConsumer {
     );
   }
 
+  /** Load shedding holds or releases this consumer; a release restarts the stall clocks. */
+  setHeld(held: boolean): void {
+    if (this.held && !held) for (const p of this.progress.values()) p.movedAt = Date.now();
+    this.held = held;
+  }
+
   /** Assigned partitions with lag that made no progress for the stall bound, or blocked by retries. */
   stuckPartitions(): { partition: string; lag: number; secondsStill: number; blockedBy: string | null }[] {
+    if (this.held) return [];
     const now = Date.now();
     const out = [];
     for (const [tp, p] of this.progress) {

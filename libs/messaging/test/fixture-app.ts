@@ -8,7 +8,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { dlqReason, PayloadOf } from '@platform/contracts';
 import { migrate, serviceDataSourceOptions } from '@platform/persistence';
-import { InboundMessage, MessagingModule, messagingMigrations, OnBatch, startMessaging, TxContext } from '../src';
+import { InboundMessage, MessagingModule, messagingMigrations, OnBatch, SheddingPolicy, startMessaging, TxContext } from '../src';
 
 export class FixtureTables1764300000001 implements MigrationInterface {
   name = 'FixtureTables1764300000001';
@@ -33,6 +33,7 @@ export interface FixtureOptions {
   onOffsetMismatch?: 'rewind' | 'halt';
   stallMs?: number;
   outboxBackpressureRows?: number;
+  shedding?: SheddingPolicy;
 }
 
 @Controller()
@@ -98,6 +99,7 @@ export async function createFixtureApp(o: FixtureOptions & { role?: 'claims' | '
         stallMs: o.stallMs ?? 60000,
         onOffsetMismatch: o.onOffsetMismatch,
         outboxBackpressureRows: o.outboxBackpressureRows,
+        shedding: o.shedding,
       }),
     ],
     controllers: [o.role === 'observer' ? DecisionObserver : FixtureHandler],

@@ -171,7 +171,7 @@ export class CampaignSender {
       while (!this.stopping) {
         this.throwIfCommitFailed();
         await this.refreshControl();
-        if (this.control.paused) {
+        if (this.held()) {
           await this.pause(IDLE_MS);
           this.nextAt = performance.now();
           continue;
@@ -214,7 +214,7 @@ export class CampaignSender {
       this.throwIfCommitFailed();
       // Controls read after this pass was: a pass reserved after a pause answered is never sent.
       await this.refreshControl(p.fetchedAt);
-      if (this.control.paused) {
+      if (this.held()) {
         await this.pause(IDLE_MS);
         this.nextAt = performance.now();
         continue;
@@ -339,6 +339,11 @@ export class CampaignSender {
         causedBy(p.traceparent, 'pass delay notice', { 'pass.slot': p.slot }),
       );
     });
+  }
+
+  /** Paused by ops, or shedding (service priorities: claims first); the pass waits, in order. */
+  private held(): boolean {
+    return this.control.paused || (this.messaging.shedding?.active ?? false);
   }
 
   /** Re-reads pause/rate at most every CONTROL_REFRESH_MS, and always when the copy predates `notBefore`. */

@@ -32,8 +32,10 @@ export class MessagingHealthIndicator {
       throttledByOutbox: this.runtime.throttled,
       lastError: c.lastError,
     }));
+    // Shedding is deliberate: it is reported, and does not make the service unready.
+    const shedding = this.runtime.shedding?.status() ?? null;
     const ok = this.runtime.consumers.every((c) => c.isHealthy());
-    return ok ? i.up({ consumers: states }) : i.down({ consumers: states });
+    return ok ? i.up({ consumers: states, shedding }) : i.down({ consumers: states, shedding });
   }
 
   /** The outbox relay publishes (or has nothing to publish). */

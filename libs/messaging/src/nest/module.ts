@@ -4,6 +4,7 @@ import { Clock, systemClock } from '../clock';
 import { HealthController, MessagingHealthIndicator } from './health';
 import { MessagingOptions, MessagingRuntime } from './runtime';
 import { KafkaBatchServer } from './server';
+import { SheddingController } from './shedding.controller';
 import { CLOCK, MESSAGING_OPTIONS } from './tokens';
 
 @Module({})
@@ -13,7 +14,7 @@ export class MessagingModule {
       module: MessagingModule,
       global: true,
       imports: [TerminusModule.forRoot({ logger: false })],
-      controllers: [HealthController],
+      controllers: [HealthController, SheddingController],
       providers: [
         { provide: MESSAGING_OPTIONS, useValue: options },
         { provide: CLOCK, useValue: extra.clock ?? systemClock },

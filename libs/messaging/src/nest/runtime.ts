@@ -3,13 +3,14 @@ import { metrics } from '@opentelemetry/api';
 import { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import type { KafkaSecurityEnv } from '@platform/config';
-import { consumerGroupId, dlqName } from '@platform/contracts';
+import { consumerGroupId, dlqName, servicePriority } from '@platform/contracts';
 import { Clock } from '../clock';
 import { BatchConsumer, TopicHandler } from '../consumer';
 import { countDeadLetters } from '../dlq-store';
 import { createKafka } from '../kafka-client';
 import { OutboxRelay } from '../outbox';
 import { SafePublisher } from '../publisher';
+import { LoadShedder, SheddingPolicy } from '../shedding';
 import { TopicNamer } from '../topic-namer';
 import { runInTransaction } from '../transaction';
 import { TxContext } from '../tx-context';
@@ -33,6 +34,8 @@ export interface MessagingOptions {
   onOffsetMismatch?: 'rewind' | 'halt';
   /** The failure zone of this replica (ZONE), reported by health. */
   zone?: string;
+  /** Service priorities: how a sheddable service holds new work while claims are behind (ignored for critical ones). */
+  shedding?: SheddingPolicy;
 }
 
 /**
@@ -48,6 +51,8 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
   readonly publisher: SafePublisher;
   readonly relay: OutboxRelay;
   readonly consumers: BatchConsumer[] = [];
+  /** Present on sheddable services (SERVICE_PRIORITIES); critical ones never hold their work. */
+  readonly shedding: LoadShedder | null;
 
   constructor(
     @Inject(MESSAGING_OPTIONS) readonly options: MessagingOptions,
@@ -58,6 +63,11 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
     this.namer = new TopicNamer(options.topicPrefix ?? '');
     this.publisher = new SafePublisher(this.kafka);
     this.relay = new OutboxRelay(dataSource, this.publisher);
+    this.shedding =
+      options.shedding && servicePriority(options.service) === 'sheddable'
+        ? new LoadShedder(options.shedding, this.kafka, this.namer, options.topicPrefix ?? '')
+        : null;
+    this.shedding?.onChange((held) => this.consumers.forEach((c) => c.setHeld(held)));
   }
 
   /**
@@ -72,6 +82,7 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
 
   onApplicationBootstrap(): void {
     if (this.options.relay !== false) this.relay.start();
+    this.shedding?.start();
     this.observe();
   }
 
@@ -88,6 +99,19 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
           }
         }
       });
+    const shedding = this.shedding;
+    if (shedding) {
+      meter
+        .createObservableGauge('messaging_shedding_active', {
+          description: '1 while this sheddable service holds new work for the claims to catch up',
+        })
+        .addCallback((r) => r.observe(shedding.active ? 1 : 0));
+      meter
+        .createObservableGauge('messaging_shedding_claims_lag', {
+          description: 'Claim requests the claims service is behind, as the shedding policy saw it (-1: unknown)',
+        })
+        .addCallback((r) => r.observe(shedding.claimsLag ?? -1));
+    }
     meter
       .createObservableGauge('messaging_outbox_backlog', { description: 'Outbox rows waiting for Kafka (estimate)' })
       .addCallback(async (r) => {
@@ -136,8 +160,12 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
       stallMs: this.options.stallMs,
       onOffsetMismatch: this.options.onOffsetMismatch,
       onOutboxWrite: () => this.relay.kick(),
-      beforeChunk: (keepAlive, alive) => this.outboxBackpressure(keepAlive, alive),
+      beforeChunk: async (keepAlive, alive) => {
+        await this.shedding?.hold(keepAlive, alive);
+        await this.outboxBackpressure(keepAlive, alive);
+      },
     });
+    consumer.setHeld(this.shedding?.active ?? false);
     this.consumers.push(consumer);
     await consumer.start();
     this.log.log(`consuming ${handlers.map((h) => h.spec.name).join(', ')} as group ${this.groupId}`);
@@ -193,6 +221,7 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.stopConsumers();
+    await this.shedding?.stop();
     await this.relay.stop();
     // Publish what the last transactions wrote, if Kafka lets us within a few seconds.
     await this.relay.drain(5000).catch((e: unknown) => this.log.warn(`outbox not drained at shutdown (kept for next start): ${String(e)}`));

@@ -6,6 +6,7 @@ import type { KafkaSecurityEnv, PlatformEnv } from '@platform/config';
 import { databaseUrl, ensureDatabase, migrate, serviceDataSourceOptions } from '@platform/persistence';
 import { createObservedApp, currentTelemetry } from '@platform/telemetry';
 import { Clock } from '../clock';
+import type { SheddingPolicy } from '../shedding';
 import { MessagingModule, startMessaging } from './module';
 
 /**
@@ -71,12 +72,31 @@ export interface ServiceInfrastructure {
     'DATABASE_URL' | 'DB_POOL_SIZE' | 'KAFKA_BROKERS' | 'KAFKA_TOPIC_PREFIX' | 'CONSUMER_CHUNK_SIZE' | 'CONSUMER_CONCURRENCY'
   > &
     Partial<KafkaSecurityEnv> &
-    Partial<Pick<PlatformEnv, 'OUTBOX_BACKPRESSURE_ROWS' | 'CONSUMER_ON_OFFSET_MISMATCH' | 'ZONE'>>;
+    Partial<Pick<PlatformEnv, 'OUTBOX_BACKPRESSURE_ROWS' | 'CONSUMER_ON_OFFSET_MISMATCH' | 'ZONE'>> &
+    SheddingSettings;
   database: string;
   migrations: MixedList<string | (new () => unknown)>;
   clock?: Clock;
   /** Run the outbox relay in this process (default true). */
   relay?: boolean;
+}
+
+export type SheddingSettings = Partial<
+  Pick<PlatformEnv, 'SHEDDING' | 'SHED_CLAIMS_LAG_ABOVE' | 'SHED_RESUME_BELOW' | 'SHED_MAX_SECONDS' | 'SHED_CHECK_MS'>
+>;
+
+/** The shedding policy from validated config (used by sheddable services only; see SERVICE_PRIORITIES). */
+export function sheddingPolicy(c: SheddingSettings): SheddingPolicy {
+  const p: SheddingPolicy = {
+    mode: c.SHEDDING ?? 'auto',
+    lagAbove: c.SHED_CLAIMS_LAG_ABOVE ?? 50_000,
+    resumeBelow: c.SHED_RESUME_BELOW ?? 5_000,
+    maxShedMs: (c.SHED_MAX_SECONDS ?? 900) * 1000,
+    checkMs: c.SHED_CHECK_MS ?? 2_000,
+  };
+  if (p.resumeBelow >= p.lagAbove)
+    throw new Error(`Invalid configuration:\n  SHED_RESUME_BELOW (${p.resumeBelow}) must be below SHED_CLAIMS_LAG_ABOVE (${p.lagAbove})`);
+  return p;
 }
 
 /** The imports every service module starts with: its own database (migrations only) and the messaging runtime. */
@@ -102,6 +122,7 @@ export function serviceInfrastructure(o: ServiceInfrastructure): DynamicModule[]
         onOffsetMismatch: o.config.CONSUMER_ON_OFFSET_MISMATCH,
         relay: o.relay,
         zone: o.config.ZONE,
+        shedding: sheddingPolicy(o.config),
       },
       { clock: o.clock },
     ),
