@@ -64,8 +64,9 @@ export class PassReserver {
     }
     if (ids.length === 0) return;
     await ctx.query(
-      `INSERT INTO pass_campaign (campaign_id, cap, delay_notice_after_seconds, registration_window_seconds, validity_seconds, storage_gb, progress_at)
-       SELECT t.*, $7::timestamptz FROM unnest($1::text[], $2::int[], $3::int[], $4::int[], $5::int[], $6::int[]) AS t
+      `INSERT INTO pass_campaign (campaign_id, cap, delay_notice_after_seconds, registration_window_seconds, validity_seconds, storage_gb,
+                                  remind_before_registration_ends_seconds, progress_at)
+       SELECT t.*, $7::timestamptz FROM unnest($1::text[], $2::int[], $3::int[], $4::int[], $5::int[], $6::int[], $8::int[]) AS t
        ON CONFLICT (campaign_id) DO NOTHING`,
       [
         ids,
@@ -75,6 +76,7 @@ export class PassReserver {
         terms.map((t) => t.validitySeconds),
         terms.map((t) => t.storageGb),
         ctx.now,
+        terms.map((t) => t.remindBeforeRegistrationEndsSeconds ?? null),
       ],
     );
   }
