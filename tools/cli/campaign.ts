@@ -60,7 +60,8 @@ program
   .option('--id <id>', 'campaign id', `demo-${new Date().toISOString().slice(0, 10)}`)
   .option('--hours <h>', 'window half-width in hours', (v) => Number(v), 24)
   .option('--pass-cap <n>', 'pass cap', (v) => Number(v), 3_000_000)
-  .action((o: { id: string; hours: number; passCap: number }) => {
+  .option('--no-one-per-person', 'let one person (phone number) claim with several accounts (the 2023 campaign does not)')
+  .action((o: { id: string; hours: number; passCap: number; onePerPerson: boolean }) => {
     const now = Date.now();
     const def: CampaignDefinition = campaignAround(now, {
       campaignId: o.id,
@@ -68,6 +69,7 @@ program
       openedMsAgo: o.hours * 3600_000,
       closesInMs: o.hours * 3600_000,
       pass: { cap: o.passCap },
+      onePerPerson: o.onePerPerson,
     });
     console.log(JSON.stringify(def, null, 2));
   });

@@ -69,6 +69,8 @@ export interface CampaignAroundOptions {
   pass?: Partial<PassReward>;
   /** `null`: no merchant relief (default: the 2023 tiers and assessment). */
   relief?: CampaignDefinition['relief'];
+  /** One gift per person (the 2023 campaign's choice); default off, since load tests reuse phone numbers. */
+  onePerPerson?: boolean;
 }
 
 /** The 2023 campaign's terms with its window around `now`: what load tests, drills and fixtures run. */
@@ -88,5 +90,6 @@ export function campaignAround(now: Date | number, o: CampaignAroundOptions = {}
       pass: rewards.pass ? { ...rewards.pass, ...o.pass } : rewards.pass,
     },
     relief: o.relief === undefined ? base.relief : o.relief,
+    ...(o.onePerPerson === undefined ? {} : { onePerPerson: o.onePerPerson }),
   };
 }
