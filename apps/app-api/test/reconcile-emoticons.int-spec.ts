@@ -135,7 +135,8 @@ describe('app-api reconciler with the real claims and emoticons services', () =>
       KAFKA_TOPIC_PREFIX: prefix,
       LOG_LEVEL: 'warn',
       RECONCILE_INTERVAL_MS: '300',
-      RECONCILE_AFTER_MS: '3000',
+      // room for the normal claim to be granted on a loaded machine before its bound (else it is re-driven, rightly)
+      RECONCILE_AFTER_MS: '10000',
       RECONCILE_MAX_ATTEMPTS: '3',
       RECONCILE_BACKOFF_MS: '5000',
       RECONCILE_MAX_BACKOFF_MS: '10000',

@@ -75,8 +75,6 @@ type Seen = Map<string, GrantsSeen>;
 
 const GRANT_TOPICS = ['entitlementGranted', 'couponIssued', 'passReserved', 'passSoldOut'];
 const CURSOR = 'accepted';
-/** Statements per phase and tick at most: a huge backlog is read over several ticks, not in one. */
-const MAX_BATCHES_PER_TICK = 50;
 /** Campaign ids are data: a label per campaign is fine for a handful, past that `other`. */
 const MAX_CAMPAIGN_LABELS = 50;
 
@@ -95,6 +93,7 @@ const MAX_CAMPAIGN_LABELS = 50;
 export class ClaimReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger('ClaimReconciler');
   private timer: NodeJS.Timeout | null = null;
+  private stopping = false;
   private running: Promise<unknown> | null = null;
   private readonly policy: RedrivePolicy;
   private counts: { campaign: string; status: ReconciliationStatus; n: number }[] = [];
@@ -150,6 +149,7 @@ export class ClaimReconciler implements OnApplicationBootstrap, OnApplicationShu
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running;
@@ -159,7 +159,8 @@ export class ClaimReconciler implements OnApplicationBootstrap, OnApplicationShu
   async reconcileOnce(): Promise<ReconcileRun> {
     const run: ReconcileRun = { checked: 0, found: 0, redriven: 0, completed: 0, stuck: 0 };
     for (const phase of [(ctx: TxContext) => this.firstChecks(ctx, run), (ctx: TxContext) => this.rechecks(ctx, run)]) {
-      for (let i = 0; i < MAX_BATCHES_PER_TICK; i++) {
+      // until caught up (a backlog after a peak is read in one pass), or until shutdown
+      while (!this.stopping) {
         const before = run.redriven;
         const { more, perCampaign } = await this.messaging.transaction(phase, 'reconcile claims');
         // counted once committed (a rolled-back transaction asked for nothing)
@@ -263,15 +264,19 @@ export class ClaimReconciler implements OnApplicationBootstrap, OnApplicationShu
     const perCampaign = new Map<string, number>();
     if (!(await this.turn(ctx))) return { more: false, perCampaign };
     const bound = new Date(ctx.now.getTime() - this.config.RECONCILE_AFTER_MS);
+    const [cursor] = await ctx.query<{ recorded_at: string; event_id: string }>(
+      // as text: the cursor must keep the timestamp's microseconds, which a JS Date would drop
+      `SELECT recorded_at::text AS recorded_at, event_id FROM reconciliation_cursor WHERE name = $1`,
+      [CURSOR],
+    );
+    // a range scan of claim_decision_accepted_by_recorded from the cursor
     const rows = await ctx.query<DecisionRow>(
-      `SELECT d.event_id, d.claim_id, d.campaign_id, d.account_id, d.makers_member, d.rewards
-         FROM claim_decision d
-         LEFT JOIN reconciliation_cursor c ON c.name = $1
-        WHERE d.status = 'ACCEPTED' AND d.recorded_at <= $2
-          AND (c.name IS NULL OR (d.recorded_at, d.event_id) > (c.recorded_at, c.event_id))
-        ORDER BY d.recorded_at, d.event_id
-        LIMIT $3`,
-      [CURSOR, bound, this.config.RECONCILE_BATCH],
+      `SELECT event_id, claim_id, campaign_id, account_id, makers_member, rewards
+         FROM claim_decision
+        WHERE status = 'ACCEPTED' AND recorded_at <= $1 AND (recorded_at, event_id) > ($2::timestamptz, $3::text)
+        ORDER BY recorded_at, event_id
+        LIMIT $4`,
+      [bound, cursor?.recorded_at ?? '-infinity', cursor?.event_id ?? '', this.config.RECONCILE_BATCH],
     );
     const last = rows[rows.length - 1];
     if (!last) return { more: false, perCampaign };
