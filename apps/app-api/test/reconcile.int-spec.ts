@@ -8,6 +8,7 @@ import { createTestDatabase, createTestTopics, TestDatabase, testInfra, TopicCol
 import { createAppApiApp } from '../src/app';
 import { loadAppApiConfig } from '../src/config';
 import { ClaimReconciler, ReconciliationReport } from '../src/reconcile/claim-reconciler';
+import type { Timeline } from '../src/timeline/timeline.service';
 
 jest.setTimeout(120_000);
 
@@ -52,6 +53,11 @@ describe('app-api: the claim reconciler', () => {
     const r = await fetch(`${url}/v1/reconciliation?campaignId=${campaignId}`, { headers: reader });
     expect(r.status).toBe(200);
     return (await r.json()) as ReconciliationReport;
+  };
+  const timeline = async (accountId: string): Promise<Timeline> => {
+    const r = await fetch(`${url}/v1/accounts/${accountId}/timeline`, { headers: reader });
+    expect(r.status).toBe(200);
+    return (await r.json()) as Timeline;
   };
   const decide = async (accountId: string) => {
     const d: PayloadOf<'claimDecided'> = {
@@ -163,10 +169,27 @@ describe('app-api: the claim reconciler', () => {
     expect(text).toMatch(new RegExp(`heartpack_reconciler_claims\\{[^}]*campaign="${campaignId}"[^}]*status="STUCK"[^}]*\\} 1`));
     expect(text).toMatch(new RegExp(`heartpack_reconciler_redrives_total\\{[^}]*campaign="${campaignId}"[^}]*\\} 4`));
 
+    // the account's timeline says so, with what is missing
+    const stuckTimeline = await timeline(never.accountId);
+    expect(stuckTimeline).toMatchObject({
+      status: 'STUCK',
+      pending: [`${campaignId} EMOTICONS: 0 of 3 granted`, `${campaignId} COUPONS: 0 of 2 issued`, `${campaignId} PASS: not reserved yet`],
+      claims: [
+        {
+          giftPack: {
+            status: 'STUCK',
+            reconciliation: { status: 'STUCK', attempts: MAX_ATTEMPTS, missing: ['EMOTICONS', 'COUPONS', 'PASS'] },
+          },
+        },
+      ],
+    });
+    expect((await timeline(late.accountId)).status).toBe('PENDING'); // its pass waits in the send queue: no longer the reconciler's
+
     // grants that come late (a service back after hours, a DLQ replay) still complete a STUCK claim
     await grant(never);
     await waitFor('the stuck claim COMPLETED once its grants arrived', async () => (await report()).counts.COMPLETED === 2, 30_000);
     expect((await report()).stuck).toEqual([]);
+    expect((await timeline(never.accountId)).status).toBe('PENDING');
   });
 
   it('answers only readers and ops, and checks its parameters', async () => {

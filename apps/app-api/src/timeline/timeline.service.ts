@@ -97,7 +97,15 @@ export interface ClaimView {
   reason?: string;
   requestedAt?: string;
   decidedAt?: string;
-  giftPack?: { status: 'COMPLETE' | 'PENDING'; pending: string[] };
+  /**
+   * STUCK: grants still missing after every re-drive the reconciler asked for (`reconciliation`
+   * says how often and what); PENDING: still missing, or the pass waits in the send queue.
+   */
+  giftPack?: {
+    status: 'COMPLETE' | 'PENDING' | 'STUCK';
+    pending: string[];
+    reconciliation?: { status: 'RE_DRIVEN' | 'STUCK' | 'COMPLETED'; attempts: number; missing: string[]; lastRequestedAt: string };
+  };
   emoticons: EmoticonView[];
   coupons: CouponView[];
   pass: PassView | null;
@@ -105,8 +113,9 @@ export interface ClaimView {
 
 export interface Timeline {
   accountId: string;
-  status: 'COMPLETE' | 'PENDING' | 'REJECTED';
-  /** What a PENDING timeline waits for. */
+  /** STUCK: a gift pack the platform could not complete by itself (ops are alerted: HeartPackGiftPackStuck). */
+  status: 'COMPLETE' | 'PENDING' | 'STUCK' | 'REJECTED';
+  /** What a PENDING (or STUCK) timeline waits for. */
   pending: string[];
   claims: ClaimView[];
   /** Every event, oldest first. */
@@ -119,6 +128,14 @@ export interface Timeline {
     lastRecordedAt: string | null;
     servedAt: string;
   };
+}
+
+interface ReconciliationRow {
+  claim_id: string;
+  status: 'RE_DRIVEN' | 'STUCK' | 'COMPLETED';
+  attempts: number;
+  missing: string[];
+  last_requested_at: Date;
 }
 
 const iso = (d: Date | string) => new Date(d).toISOString();
@@ -136,27 +153,35 @@ export class TimelineService {
 
   async timeline(accountId: string): Promise<Timeline | null> {
     // One snapshot for all reads, so the parts agree with each other.
-    const { decisions, pendingClaims, events, progress, lastRecorded } = await this.ds.transaction('REPEATABLE READ', async (m) => {
-      const decisions = (await m.query(`SELECT * FROM claim_decision WHERE account_id = $1 ORDER BY decided_at`, [
-        accountId,
-      ])) as DecisionRow[];
-      const pendingClaims = (await m.query(
-        `SELECT event_id, campaign_id, received_at FROM claim_intake WHERE account_id = $1 AND status = 'PENDING' ORDER BY received_at`,
-        [accountId],
-      )) as PendingRow[];
-      const events = (await m.query(
-        `SELECT topic, natural_key, occurred_at, payload FROM timeline_event WHERE account_id = $1 ORDER BY occurred_at, topic, natural_key`,
-        [accountId],
-      )) as EventRow[];
-      const campaigns = [...new Set(events.filter((e) => e.topic === 'passReserved').map((e) => String(e.payload.campaignId)))];
-      const progress = (await m.query(`SELECT * FROM pass_queue_progress WHERE campaign_id = ANY($1)`, [campaigns])) as ProgressRow[];
-      const [last] = (await m.query(
-        `SELECT max(t) AS at FROM (SELECT max(recorded_at) AS t FROM timeline_event WHERE account_id = $1
+    const { decisions, pendingClaims, events, progress, lastRecorded, reconciliation } = await this.ds.transaction(
+      'REPEATABLE READ',
+      async (m) => {
+        const decisions = (await m.query(`SELECT * FROM claim_decision WHERE account_id = $1 ORDER BY decided_at`, [
+          accountId,
+        ])) as DecisionRow[];
+        const pendingClaims = (await m.query(
+          `SELECT event_id, campaign_id, received_at FROM claim_intake WHERE account_id = $1 AND status = 'PENDING' ORDER BY received_at`,
+          [accountId],
+        )) as PendingRow[];
+        const events = (await m.query(
+          `SELECT topic, natural_key, occurred_at, payload FROM timeline_event WHERE account_id = $1 ORDER BY occurred_at, topic, natural_key`,
+          [accountId],
+        )) as EventRow[];
+        const campaigns = [...new Set(events.filter((e) => e.topic === 'passReserved').map((e) => String(e.payload.campaignId)))];
+        const progress = (await m.query(`SELECT * FROM pass_queue_progress WHERE campaign_id = ANY($1)`, [campaigns])) as ProgressRow[];
+        const [last] = (await m.query(
+          `SELECT max(t) AS at FROM (SELECT max(recorded_at) AS t FROM timeline_event WHERE account_id = $1
                                    UNION ALL SELECT max(recorded_at) FROM claim_decision WHERE account_id = $1) x`,
-        [accountId],
-      )) as { at: Date | null }[];
-      return { decisions, pendingClaims, events, progress, lastRecorded: last?.at ?? null };
-    });
+          [accountId],
+        )) as { at: Date | null }[];
+        // the reconciler's view of this account's claims (only those it found missing grants)
+        const reconciliation = (await m.query(
+          `SELECT claim_id, status, attempts, missing, last_requested_at FROM claim_reconciliation WHERE account_id = $1`,
+          [accountId],
+        )) as ReconciliationRow[];
+        return { decisions, pendingClaims, events, progress, lastRecorded: last?.at ?? null, reconciliation };
+      },
+    );
     if (decisions.length === 0 && pendingClaims.length === 0 && events.length === 0) return null;
 
     const now = new Date();
@@ -367,17 +392,30 @@ export class TimelineService {
         couponsIssued: c.coupons.length,
         pass,
       });
-      c.giftPack = s.status === 'COMPLETE' ? { status: 'COMPLETE', pending: [] } : s;
+      const r = reconciliation.find((x) => x.claim_id === d?.claim_id);
+      const followed = r
+        ? { reconciliation: { status: r.status, attempts: r.attempts, missing: r.missing, lastRequestedAt: iso(r.last_requested_at) } }
+        : {};
+      c.giftPack =
+        s.status === 'COMPLETE'
+          ? { status: 'COMPLETE', pending: [], ...followed }
+          : { status: r?.status === 'STUCK' ? 'STUCK' : 'PENDING', pending: s.pending, ...followed };
     }
 
     const pending: string[] = [];
     for (const c of claims) {
       if (c.status === 'PENDING') pending.push(`CLAIM ${c.eventId}: waiting for its decision`);
-      if (c.giftPack?.status === 'PENDING') pending.push(...c.giftPack.pending.map((p) => `${c.campaignId} ${p}`));
+      if (c.giftPack?.status === 'PENDING' || c.giftPack?.status === 'STUCK')
+        pending.push(...c.giftPack.pending.map((p) => `${c.campaignId} ${p}`));
     }
     if (orphans.length > 0) pending.push(`DECISION: grants arrived before their claim's decision (${orphans.length})`);
-    const status: Timeline['status'] =
-      pending.length > 0 ? 'PENDING' : claims.some((c) => c.giftPack?.status === 'COMPLETE') ? 'COMPLETE' : 'REJECTED';
+    const status: Timeline['status'] = claims.some((c) => c.giftPack?.status === 'STUCK')
+      ? 'STUCK'
+      : pending.length > 0
+        ? 'PENDING'
+        : claims.some((c) => c.giftPack?.status === 'COMPLETE')
+          ? 'COMPLETE'
+          : 'REJECTED';
 
     const timeline: Timeline['events'] = [
       ...decisions.map((d) => ({
