@@ -51,6 +51,9 @@ describe('nextShedState (service priorities)', () => {
     const on = nextShedState(RUNNING, 'on', 0, 5, policy);
     expect(on).toMatchObject({ active: true, since: 5, reason: 'shedding on (ops)' });
     expect(nextShedState(on, 'on', 0, 10, policy)).toBe(on);
+    // ops on during an automatic period: the reason says ops, the period keeps its start
+    const auto = nextShedState(RUNNING, 'auto', 5000, 100, policy);
+    expect(nextShedState(auto, 'on', 5000, 200, policy)).toMatchObject({ active: true, since: 100, reason: 'shedding on (ops)' });
     const off = nextShedState(on, 'off', 1_000_000, 20, policy);
     expect(off).toMatchObject({ active: false, since: null, reason: 'shedding off' });
     expect(nextShedState(off, 'off', 1_000_000, 30, policy)).toBe(off);

@@ -37,6 +37,8 @@ export interface ShedState {
   cooldownUntil: number;
 }
 
+const ON = 'shedding on (ops)';
+
 export const RUNNING: ShedState = { active: false, reason: 'not shedding', since: null, cooldownUntil: 0 };
 
 /**
@@ -45,7 +47,9 @@ export const RUNNING: ShedState = { active: false, reason: 'not shedding', since
  */
 export function nextShedState(s: ShedState, mode: SheddingMode, lag: number | null, now: number, p: SheddingPolicy): ShedState {
   if (mode === 'off') return s.active || s.reason !== 'shedding off' ? { ...RUNNING, reason: 'shedding off' } : s;
-  if (mode === 'on') return s.active ? s : { active: true, reason: 'shedding on (ops)', since: now, cooldownUntil: 0 };
+  // ops on: shedding whatever the lag (a period already running keeps its start)
+  if (mode === 'on')
+    return s.active && s.reason === ON ? s : { active: true, reason: ON, since: s.active ? s.since : now, cooldownUntil: 0 };
   if (s.active) {
     if (s.since !== null && now - s.since >= p.maxShedMs)
       return {
