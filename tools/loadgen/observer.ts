@@ -4,6 +4,7 @@
 // the send time recorded per event to the answer's Kafka timestamp.
 import type { Consumer, Kafka } from 'kafkajs';
 import { dlqName, headersToStrings, Topics } from '@platform/contracts';
+import { DLQ_HEADERS } from '@platform/messaging';
 import { toolKafka } from '../infra/kafka';
 import { HEADER_RUN } from './mix';
 import { LatencyHistogram, TimeSeries } from './stats';
@@ -67,6 +68,12 @@ export interface ObservedCounts {
   reviews: Record<string, number>;
   dlq: Record<string, number>;
   dlqReasons: Record<string, number>;
+  /**
+   * Identical copies of a dead letter already counted (same source record and group): the outbox
+   * publishes at least once, so a process killed between publishing and deleting its rows sends
+   * them again. Counted apart, like decidedTwice.
+   */
+  dlqTwice: number;
   /** Answers to this run's events whose request was never recorded (should stay 0). */
   unmatched: number;
 }
@@ -130,6 +137,7 @@ export class LoadObserver {
     reviews: {},
     dlq: {},
     dlqReasons: {},
+    dlqTwice: 0,
     unmatched: 0,
   };
   readonly latency = new Map<Stage, LatencyHistogram>();
@@ -143,6 +151,7 @@ export class LoadObserver {
   messages = 0;
   private consumer: Consumer | null = null;
   private readonly positions = new Map<string, bigint>();
+  private readonly dlqSeen = new Set<string>();
   private readonly idPrefix: string;
   private readonly claimPrefix: string;
   private readonly accountPrefix: string;
@@ -273,6 +282,20 @@ export class LoadObserver {
       const headers = headersToStrings(rawHeaders);
       const ours = headers[HEADER_RUN] === this.o.runId || raw.includes(this.idPrefix);
       if (!ours) return;
+      const source = headers[DLQ_HEADERS.sourceTopic];
+      if (source !== undefined) {
+        const id = [
+          source,
+          headers[DLQ_HEADERS.sourcePartition],
+          headers[DLQ_HEADERS.sourceOffset],
+          headers[DLQ_HEADERS.consumerGroup],
+        ].join('\u0000');
+        if (this.dlqSeen.has(id)) {
+          this.counts.dlqTwice++;
+          return;
+        }
+        this.dlqSeen.add(id);
+      }
       bump(this.counts.dlq, topic.slice(0, -4));
       bump(this.counts.dlqReasons, (headers['dlq-reason'] ?? 'UNKNOWN').split(':')[0] ?? 'UNKNOWN');
       this.lastOutputAt = Date.now();

@@ -376,6 +376,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
         .filter((r) => !(r in t.rejected))
         .map((r) => cmp(`rejected ${r}`, 0, c.rejected[r] ?? 0)),
       cmp('claims DLQ', t.dlq, c.dlq[Topics.claimRequested.name] ?? 0),
+      cmp('dead letters twice', 0, c.dlqTwice),
       cmp('entitlements', grantsExpected.entitlements, c.entitlements),
       cmp('coupons', grantsExpected.coupons, c.coupons),
     ];
