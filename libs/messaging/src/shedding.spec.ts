@@ -1,4 +1,6 @@
-import { nextShedState, RUNNING, SheddingPolicy, ShedState } from './shedding';
+import type { Kafka } from 'kafkajs';
+import { LoadShedder, nextShedState, RUNNING, SheddingPolicy, ShedState } from './shedding';
+import { TopicNamer } from './topic-namer';
 
 const policy: SheddingPolicy = { mode: 'auto', lagAbove: 1000, resumeBelow: 100, maxShedMs: 60_000, checkMs: 1000 };
 
@@ -57,5 +59,31 @@ describe('nextShedState (service priorities)', () => {
     const off = nextShedState(on, 'off', 1_000_000, 20, policy);
     expect(off).toMatchObject({ active: false, since: null, reason: 'shedding off' });
     expect(nextShedState(off, 'off', 1_000_000, 30, policy)).toBe(off);
+  });
+});
+
+describe('LoadShedder ops switch', () => {
+  it('takes effect in the answer even while a lag measurement is under way', async () => {
+    let release: () => void = () => undefined;
+    const slow = new Promise<void>((r) => (release = r));
+    // a Kafka admin whose offset read hangs until released: lag 0 once it answers
+    const kafka = {
+      admin: () => ({
+        connect: async () => undefined,
+        disconnect: async () => undefined,
+        fetchOffsets: async () => {
+          await slow;
+          return [{ topic: 't', partitions: [{ partition: 0, offset: '5' }] }];
+        },
+        fetchTopicOffsets: async () => [{ partition: 0, offset: '5', high: '5', low: '0' }],
+      }),
+    } as unknown as Kafka;
+    const shedder = new LoadShedder(policy, kafka, new TopicNamer(''), '');
+    const inFlight = shedder.check(); // reads mode auto, waits on Kafka
+    const switched = shedder.set('on', 60_000);
+    release();
+    await Promise.all([inFlight, switched]);
+    expect(shedder.status()).toMatchObject({ mode: 'on', active: true, reason: 'shedding on (ops)' });
+    await shedder.stop();
   });
 });

@@ -164,6 +164,9 @@ export class LoadShedder {
    */
   async set(mode: SheddingMode, forMs?: number): Promise<void> {
     this.override = mode === 'auto' ? null : { mode, until: this.now() + (forMs ?? this.policy.maxShedMs) };
+    // A check already under way read the old mode: let it finish, then decide with the new one
+    // (any check started from here on sees the override), so the caller's answer is the new state.
+    await this.checking;
     await this.check();
   }
 
