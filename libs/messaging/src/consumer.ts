@@ -16,6 +16,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { decode, DlqReason, dlqReason, formatReason, headersToStrings, TopicSpec, topicSpecByName, WaitReason } from '@platform/contracts';
 import { isTransientError } from '@platform/persistence';
 import { Clock, systemClock } from './clock';
+import { GroupMembershipWatch } from './group-membership';
 import { countCommitted } from './business-metrics';
 import { messagingMetrics } from './metrics';
 import { appendToOutbox, sleep } from './outbox';
@@ -408,6 +409,18 @@ export class BatchConsumer {
     }
   }
 
+  private readonly membership = new GroupMembershipWatch();
+
+  /** Throws what needs a rejoin (kafkajs then finds the coordinator again); logs the rest. */
+  private groupTrouble(e: unknown, what: string): void {
+    const rejoin = this.membership.failed(e, Date.now());
+    if (rejoin) {
+      this.log.warn(`${what} failed, rejoining the group: ${rejoin.message}`);
+      throw rejoin;
+    }
+    this.log.warn(`${what} failed (harmless, deduped): ${String(e)}`);
+  }
+
   private async onBatch(p: EachBatchPayload): Promise<void> {
     const { batch } = p;
     const canonical = this.o.namer.canonical(batch.topic);
@@ -434,17 +447,22 @@ export class BatchConsumer {
         p.resolveOffset(last.offset);
         this.lag.set(`${canonical}:${batch.partition}`, Math.max(0, hw - Number(last.offset) - 1));
         this.lastProgressAt = Date.now();
-        // Explicit commit (autoCommit is off): the effects are durable now.
-        await this.consumer
-          ?.commitOffsets([
-            {
-              topic: batch.topic,
-              partition: batch.partition,
-              offset: (BigInt(last.offset) + 1n).toString(),
-            },
-          ])
-          .catch((e: unknown) => this.log.warn(`offset commit failed (harmless, deduped): ${String(e)}`));
-        await p.heartbeat().catch(() => undefined);
+        // Explicit commit (autoCommit is off): the effects are durable now. One attempt, not the
+        // consumer's retry chain: a failed commit is covered by the next chunk's (redelivery is
+        // deduped), and group trouble is answered by a rejoin (GroupMembershipWatch).
+        try {
+          await p.commitOffsetsIfNecessary({
+            topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }] }],
+          });
+          this.membership.succeeded();
+        } catch (e) {
+          this.groupTrouble(e, 'offset commit');
+        }
+        try {
+          await p.heartbeat();
+        } catch (e) {
+          this.groupTrouble(e, 'heartbeat');
+        }
       }
     } catch (e) {
       if (e instanceof Aborted) return;
@@ -610,7 +628,8 @@ export class BatchConsumer {
             this.log.warn(`transient failure on ${topic}[${partition}], retrying in ${wait} ms: ${String(e)}`);
             await sleep(wait);
             backoff = Math.min(backoff * 2, 5000);
-            await heartbeat().catch(() => undefined);
+            // nothing of this chunk is committed: a rejoin here loses nothing
+            await heartbeat().catch((he: unknown) => this.groupTrouble(he, 'heartbeat'));
             if (!alive()) throw new Aborted();
             continue;
           }
@@ -651,7 +670,8 @@ export class BatchConsumer {
           if (isTransientError(e)) {
             await sleep(backoff);
             backoff = Math.min(backoff * 2, 5000);
-            await heartbeat().catch(() => undefined);
+            // nothing of this chunk is committed: a rejoin here loses nothing
+            await heartbeat().catch((he: unknown) => this.groupTrouble(he, 'heartbeat'));
             if (!alive()) throw new Aborted();
             continue;
           }
