@@ -3,7 +3,7 @@
 // and an outgoing record Kafka will never take.
 import { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
-import { plannedTopics, Topics, trustTopicConfig } from '@platform/contracts';
+import { dlqName, plannedTopics, Topics, trustTopicConfig } from '@platform/contracts';
 import {
   createTestDatabase,
   createTestTopics,
@@ -20,6 +20,64 @@ import { claim, ClaimFeeder } from './helpers';
 
 jest.setTimeout(180_000);
 
+/**
+ * Waits until the broker serves every partition of the prefix's topics: the metadata names a leader
+ * for each planned partition, each leader answers a ListOffsets, and a probe record produced to every
+ * partition of a topic no test reads (the claims DLQ) is acknowledged and visible in its high
+ * watermark. Right after a (re)creation the metadata can name leaders that still answer "This server
+ * is not the leader for that topic-partition"; a test started then waits on consumers that are not
+ * fetching yet (the fresh-clone CI run timed out on the back-pressure test that way).
+ */
+async function untilTopicsServed(prefix: string, brokers: string[]): Promise<void> {
+  const planned = plannedTopics().map((t) => ({ name: prefix + t.name, partitions: t.partitions }));
+  const kafka = testKafka(brokers);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await waitFor(
+      `every partition of ${prefix}* has a leader`,
+      async () => {
+        const md = await admin.fetchTopicMetadata({ topics: planned.map((t) => t.name) });
+        return planned.every((t) => {
+          const found = md.topics.find((m) => m.name === t.name);
+          return found?.partitions.length === t.partitions && found.partitions.every((p) => p.leader >= 0);
+        });
+      },
+      60_000,
+      250,
+    );
+    for (const t of planned)
+      await waitFor(
+        `${t.name} answers ListOffsets`,
+        async () => (await admin.fetchTopicOffsets(t.name)).length === t.partitions,
+        60_000,
+        250,
+      );
+    const probeTopic = prefix + dlqName(Topics.claimRequested.name);
+    const partitions = planned.find((t) => t.name === probeTopic)?.partitions ?? 0;
+    const before = new Map((await admin.fetchTopicOffsets(probeTopic)).map((o) => [o.partition, BigInt(o.high)]));
+    const producer = kafka.producer();
+    await producer.connect();
+    try {
+      await producer.send({
+        topic: probeTopic,
+        acks: -1,
+        messages: Array.from({ length: partitions }, (_, partition) => ({ partition, key: 'probe', value: 'topics-served probe' })),
+      });
+    } finally {
+      await producer.disconnect();
+    }
+    await waitFor(
+      `the probe visible on every partition of ${probeTopic}`,
+      async () => (await admin.fetchTopicOffsets(probeTopic)).every((o) => BigInt(o.high) > (before.get(o.partition) ?? 0n)),
+      30_000,
+      100,
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** Deletes and creates again the prefix's topics, like `npm stop -- --purge` + `npm start` would. */
 async function recreateTopics(prefix: string, brokers: string[]): Promise<void> {
   await deleteTestTopics(prefix, brokers);
@@ -28,36 +86,31 @@ async function recreateTopics(prefix: string, brokers: string[]): Promise<void> 
   try {
     const names = plannedTopics().map((t) => prefix + t.name);
     await waitFor('old topics gone', async () => (await admin.listTopics()).every((t) => !names.includes(t)), 60_000, 250);
-    for (let attempt = 0; ; attempt++) {
-      const existing = new Set(await admin.listTopics());
-      const missing = plannedTopics().filter((t) => !existing.has(prefix + t.name));
-      if (missing.length === 0) break;
-      await admin
-        .createTopics({
+    // createTopics can give up on a busy broker although it created the topics: create what is
+    // missing until nothing is (a failed attempt is retried at the next poll).
+    await waitFor(
+      'topics created again',
+      async () => {
+        const existing = new Set(await admin.listTopics());
+        const missing = plannedTopics().filter((t) => !existing.has(prefix + t.name));
+        if (missing.length === 0) return true;
+        await admin.createTopics({
           topics: missing.map((t) => ({
             topic: prefix + t.name,
             numPartitions: t.partitions,
             replicationFactor: 1,
             configEntries: Object.entries(trustTopicConfig(t.name)).map(([name, value]) => ({ name, value })),
           })),
-        })
-        .catch((e: unknown) => {
-          if (attempt > 20) throw e;
         });
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    await waitFor(
-      'leaders',
-      async () =>
-        (await admin.fetchTopicMetadata({ topics: names }).catch(() => ({ topics: [] }))).topics.every((t) =>
-          t.partitions.every((p) => p.leader >= 0),
-        ),
+        return false;
+      },
       60_000,
-      250,
+      500,
     );
   } finally {
     await admin.disconnect();
   }
+  await untilTopicsServed(prefix, brokers);
 }
 
 describe('offsets bound to the topic they count', () => {
@@ -256,6 +309,7 @@ describe('a sick database is waited out, never a reason to park valid messages',
   beforeEach(async () => {
     db = await createTestDatabase('sickdb');
     prefix = await createTestTopics('sickdb');
+    await untilTopicsServed(prefix, brokers);
     pg = new Client({ connectionString: db.url });
     await pg.connect();
   });
