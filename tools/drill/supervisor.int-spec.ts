@@ -1,7 +1,12 @@
 import { spawn } from 'node:child_process';
+import { waitFor } from '@platform/testing';
 import { Supervisor } from './supervisor';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * Domain time, not synchronisation: resolves once the clock has reached `t` (epoch ms). Used where
+ * the assertion is about what a backoff does (or must not do) once its delay has passed.
+ */
+const untilTime = (t: number) => new Promise((r) => setTimeout(r, Math.max(0, t - Date.now())));
 /** A real process: runs for `ms` then exits with `code` (ms < 0: runs until killed). */
 const node =
   (ms: number, code = 1) =>
@@ -10,13 +15,7 @@ const node =
       stdio: 'ignore',
     });
 
-async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
+const until = (what: string, check: () => boolean, timeoutMs = 10_000) => waitFor(what, check, timeoutMs, 20);
 
 describe('Supervisor', () => {
   let sup: Supervisor;
@@ -68,8 +67,10 @@ describe('Supervisor', () => {
     expect(sup.state('a').lastExit?.signal).toBe('SIGKILL');
 
     await sup.haltAndKill();
+    const haltedAt = Date.now();
     expect(sup.states().every((s) => !s.running)).toBe(true);
-    await sleep(500); // far beyond the backoff: nothing comes back while the zone is down
+    // domain time: a restart would be due 50-200 ms after the kill; wait well past it
+    await untilTime(haltedAt + 500); // nothing comes back while the zone is down
     expect(sup.states().every((s) => !s.running)).toBe(true);
 
     sup.resume();
@@ -82,8 +83,24 @@ describe('Supervisor', () => {
     sup.add({ name: 'a', start: node(-1) });
     const pid = sup.state('a').pid as number;
     await sup.stop(2000);
-    await sleep(300);
+    const stoppedAt = Date.now();
+    await waitFor(
+      'the process gone',
+      () => {
+        try {
+          process.kill(pid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      5_000,
+      20,
+    );
+    // domain time: a restart would be due 50 ms after the exit; wait well past it
+    await untilTime(stoppedAt + 300);
     expect(sup.state('a').running).toBe(false);
+    expect(sup.state('a').restarts).toBe(0); // never started again
     expect(() => process.kill(pid, 0)).toThrow();
     expect(() => sup.resume()).toThrow(/stopping/);
   });
