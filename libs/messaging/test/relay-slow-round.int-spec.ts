@@ -8,11 +8,17 @@ import { messagingMigrations, OutboxRelay, OutgoingRecord, SafePublisher } from 
 
 jest.setTimeout(60_000);
 
-/** Kafka that takes 12 s to acknowledge each publish (records what it was asked to send). */
+/**
+ * Domain time, not synchronisation: resolves once the clock has reached `t` (epoch ms). Here the
+ * test is about a publish that lasts longer than Postgres' idle-in-transaction bound.
+ */
+const untilTime = (t: number) => new Promise((r) => setTimeout(r, Math.max(0, t - Date.now())));
+
+/** Kafka that takes 12 s (past the pool's 10 s idle bound) to acknowledge each publish (records what it was asked to send). */
 class SlowKafka {
   published: OutgoingRecord[][] = [];
   async publish(records: readonly OutgoingRecord[]): Promise<void> {
-    await new Promise((r) => setTimeout(r, 12_000));
+    await untilTime(Date.now() + 12_000);
     this.published.push([...records]);
   }
   async maxRecordBytes(): Promise<number> {
