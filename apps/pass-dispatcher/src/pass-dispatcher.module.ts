@@ -10,6 +10,7 @@ import { PassesSchema1764300004000 } from './migrations/1764300004000-PassesSche
 import { RegistrationRequestHash1764800004100 } from './migrations/1764800004100-RegistrationRequestHash';
 import { PassTraceParent1764900004200 } from './migrations/1764900004200-PassTraceParent';
 import { RegistrationReminders1765000004300 } from './migrations/1765000004300-RegistrationReminders';
+import { ReservationNoticeTrigger1765100004400 } from './migrations/1765100004400-ReservationNoticeTrigger';
 import { DelayNotices } from './notices/delay-notices';
 import { PassMetrics } from './ops/pass-metrics';
 import { PassesController } from './ops/passes.controller';
@@ -25,6 +26,7 @@ export const passDispatcherMigrations = [
   OpsAuditTable1764900000000,
   PassTraceParent1764900004200,
   RegistrationReminders1765000004300,
+  ReservationNoticeTrigger1765100004400,
 ];
 
 @Module({})

@@ -13,6 +13,7 @@ import {
   Feeder,
   Sim,
   startSim,
+  untilTime,
 } from './helpers';
 import { expectNoticeInvariant, Notice } from './notices';
 
@@ -126,7 +127,8 @@ describe('delay notices from the estimator', () => {
         .filter((n) => n.campaignId === campaignId)
         .map((n) => Date.parse(n.claimedAt)),
     );
-    await new Promise((r) => setTimeout(r, Math.max(0, lastClaim + THRESHOLD_S * 1000 + 300 - Date.now())));
+    // domain time, not synchronisation: the last deadline (+ 300 ms) must have passed
+    await untilTime(lastClaim + THRESHOLD_S * 1000 + 300);
     expect((await sim.deliveries()).filter((d) => d.campaignId === campaignId)).toHaveLength(0);
     await sim.configure({ outage: false });
     await waitFor('20 delivered', async () => (await campaignRow(pg, campaignId))?.sent_watermark === 20, 30_000, 200);

@@ -125,9 +125,21 @@ describe('dispatch survives kill -9 of its sender', () => {
     expect([...remaining.values()].some((l) => l.watermark < N)).toBe(true);
     await killHard(survivorProcess);
     children.delete(survivor);
+    // drain: the process has exited (killHard waits for it) and Postgres has closed its sessions (its
+    // leader locks are gone), so its sockets are closed; then nobody sends while no dispatcher runs
+    await waitFor(
+      'killed leader sessions closed',
+      async () =>
+        (
+          await pg.query(
+            `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = 727100 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+          )
+        ).rowCount === 0,
+      15_000,
+      50,
+    );
     const stalled = (await sim.deliveries()).length;
-    await new Promise((r) => setTimeout(r, 1000));
-    expect((await sim.deliveries()).length).toBe(stalled); // nobody sends while no dispatcher runs
+    expect((await sim.deliveries()).length).toBe(stalled);
     await startDispatcher('dispatcher-z');
     await waitFor('all delivered and committed', async () => [...(await leaders()).values()].every((l) => l.watermark === N), 90_000, 200);
 

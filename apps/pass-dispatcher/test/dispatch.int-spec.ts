@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { PayloadOf, Topics } from '@platform/contracts';
 import { createTestDatabase, deleteTestTopics, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
 import { createPassDispatcherApp } from '../src/app';
+import { DispatchCoordinator } from '../src/dispatch/dispatch.coordinator';
 import {
   appBearer,
   accepted,
@@ -127,7 +128,16 @@ describe('pass dispatch through a hostile channel', () => {
       Array.from({ length: 40 }, (_, i) => accepted(1000 + i, { campaignId })),
     );
     await waitFor('40 more reserved', async () => (await campaignRow(pg, campaignId))?.reserved === 160, 20_000);
-    await new Promise((r) => setTimeout(r, 1500));
+    // drain: the sender has read its controls again after the 40 were committed and found the pause
+    // (a held sender fetches nothing), then nothing may have gone out
+    const pausedReads = () =>
+      app
+        .get(DispatchCoordinator)
+        .leading()
+        .find((s) => s.campaignId === campaignId)?.stats.pausedReads ?? 0;
+    const seen = pausedReads();
+    // + 2: a read already under way when `seen` was taken may predate the commit
+    await waitFor('pause re-read after the reservation', () => pausedReads() >= seen + 2, 10_000, 50);
     expect((await sim.deliveries()).length).toBe(before);
 
     await sim.configure({ ratePerSecond: 0, errorRate: 0 });

@@ -7,7 +7,17 @@ import { Client } from 'pg';
 import { bearer, inheritedAuthSettings } from '@platform/auth/testing';
 import { CampaignRewards, PassReward, PayloadOf, plannedTopics, TopicKey, Topics } from '@platform/contracts';
 import { createKafka, SafePublisher } from '@platform/messaging';
-import { killHard, spawnTs, stopGracefully, testInfra, TestDatabase, testKafka, uniqueSuffix, waitFor } from '@platform/testing';
+import {
+  killHard,
+  spawnTs,
+  stopGracefully,
+  testInfra,
+  TestDatabase,
+  testKafka,
+  TopicCollector,
+  uniqueSuffix,
+  waitFor,
+} from '@platform/testing';
 import type { INestApplication } from '@nestjs/common';
 import type { Role } from '@platform/auth';
 import { PassDispatcherConfig, passDispatcherEnv } from '../src/config';
@@ -265,4 +275,40 @@ export function expectInOrderExactlyOnce(deliveries: Delivery[], campaignId: str
   const slots = deliveries.filter((d) => d.campaignId === campaignId).map((d) => d.slot);
   expect(slots).toHaveLength(n);
   expect(slots).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+}
+
+/**
+ * Drain for absence checks: waits until the service's outbox is empty (everything it emitted is
+ * published) and `collector` has read every topic of `topics` up to its high watermark (the
+ * producer is idempotent, not transactional: offsets are contiguous). After this, a message that
+ * is not in the collector was never emitted.
+ */
+export async function drained(pg: Client, collector: TopicCollector, topics: string[]): Promise<void> {
+  await waitFor('outbox published', async () => (await pg.query('SELECT 1 FROM outbox_message LIMIT 1')).rowCount === 0, 30_000, 50);
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    const ends: { topic: string; partition: number; last: number }[] = [];
+    for (const topic of topics)
+      for (const o of await admin.fetchTopicOffsets(topic))
+        if (Number(o.high) > Number(o.low)) ends.push({ topic, partition: o.partition, last: Number(o.high) - 1 });
+    await waitFor(
+      'collector caught up',
+      () =>
+        ends.every((e) => collector.messages.some((m) => m.topic === e.topic && m.partition === e.partition && Number(m.offset) >= e.last)),
+      30_000,
+      50,
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Waits until the wall clock reaches `at` (epoch ms). Not synchronisation with the service: the
+ * domain needs that much time to pass (e.g. a delay-notice deadline), which no condition can stand for.
+ */
+export async function untilTime(at: number): Promise<void> {
+  const ms = at - Date.now();
+  if (ms > 0) await new Promise((r) => setTimeout(r, ms));
 }

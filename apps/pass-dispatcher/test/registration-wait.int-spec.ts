@@ -4,7 +4,7 @@ import { dlqName, PayloadOf, Topics } from '@platform/contracts';
 import { DLQ_HEADERS } from '@platform/messaging';
 import { createTestDatabase, deleteTestTopics, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
 import { createPassDispatcherApp } from '../src/app';
-import { accepted, campaignRow, createTopics, dbClient, dispatcherConfig, Feeder, Sim, startSim } from './helpers';
+import { accepted, campaignRow, createTopics, dbClient, dispatcherConfig, drained, Feeder, Sim, startSim } from './helpers';
 
 jest.setTimeout(120_000);
 
@@ -81,9 +81,10 @@ describe('pass registration while the sender holds the delivery', () => {
     await sim.configure({ outage: false }); // the delivery goes through and is committed
     await waitFor('registered once sent', () => answers('reg-racing').length === 1, 60_000);
     expect(answers('reg-racing')[0]).toMatchObject({ status: 'REGISTERED', passId: first.pass_id });
-    await new Promise((r) => setTimeout(r, 1500));
+    // no second answer: the deferred request is done (row gone) and everything emitted has been read
+    await waitFor('deferred request done', async () => (await pg.query('SELECT 1 FROM deferred_message')).rowCount === 0, 30_000);
+    await drained(pg, collector, [prefix + Topics.passRegistrationDecided.name]);
     expect(answers('reg-racing')).toHaveLength(1);
-    expect((await pg.query('SELECT 1 FROM deferred_message')).rowCount).toBe(0);
   });
 
   it('parks the same eventId with another body as EVENT_ID_REUSED and keeps the stored answer', async () => {

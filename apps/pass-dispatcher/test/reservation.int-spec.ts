@@ -4,7 +4,7 @@ import { PayloadOf, Topics } from '@platform/contracts';
 import { MessagingRuntime, partitionFor } from '@platform/messaging';
 import { createTestDatabase, deleteTestTopics, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
 import { createPassDispatcherApp } from '../src/app';
-import { appBearer, accepted, campaignRow, createTopics, dbClient, dispatcherConfig, Feeder, rejected } from './helpers';
+import { appBearer, accepted, campaignRow, createTopics, dbClient, dispatcherConfig, drained, Feeder, rejected } from './helpers';
 
 jest.setTimeout(90_000);
 
@@ -60,8 +60,8 @@ describe('pass reservation: cap exactness with two replicas', () => {
       () => collector.on(reservedTopic).length >= 1000 && collector.on(soldOutTopic).length >= 500,
       60_000,
     );
-    // anything extra would arrive with the last ones: give the relays a moment, then count exactly
-    await new Promise((r) => setTimeout(r, 1500));
+    // anything extra (a decision reserved twice) would be emitted with the last ones: drain, then count exactly
+    await drained(pg, collector, [reservedTopic, soldOutTopic]);
 
     const reserved = collector.on(reservedTopic).map((m) => m.json<PayloadOf<'passReserved'>>());
     const soldOut = collector.on(soldOutTopic).map((m) => m.json<PayloadOf<'passSoldOut'>>());

@@ -14,6 +14,7 @@ import {
   Feeder,
   Sim,
   startSim,
+  untilTime,
 } from './helpers';
 import { expectNoticeInvariant, Notice } from './notices';
 
@@ -94,7 +95,8 @@ describe('delay-notice watchdog during a channel outage', () => {
     expect(triggers.rows).toEqual([{ notice_trigger: 'WATCHDOG', n: 20 }]);
 
     // stay down past every deadline, then recover
-    await new Promise((r) => setTimeout(r, Math.max(0, t0 + 1900 + THRESHOLD_S * 1000 + 300 - Date.now())));
+    // domain time, not synchronisation: the last claim's deadline (+ 300 ms) must have passed
+    await untilTime(t0 + 1900 + THRESHOLD_S * 1000 + 300);
     await sim.configure({ outage: false });
     await waitFor('20 delivered', async () => (await campaignRow(pg, campaignId))?.sent_watermark === 20, 30_000, 200);
     await waitFor('reserved events', () => collector.on(prefix + Topics.passReserved.name).length >= 20, 10_000);

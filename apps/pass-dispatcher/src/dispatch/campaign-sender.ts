@@ -64,6 +64,8 @@ export interface SenderStats {
   channelMs: number;
   /** Time spent waiting for the next send time (pacing) and in commits the sender had to wait for. */
   pacingWaitMs: number;
+  /** Control reads from the database that found the campaign paused (tests wait on it: the pause is seen). */
+  pausedReads: number;
 }
 
 interface QueuedPass {
@@ -138,6 +140,7 @@ export class CampaignSender {
       committed: o.watermark,
       calls: 0,
       channelMs: 0,
+      pausedReads: 0,
       pacingWaitMs: 0,
     };
   }
@@ -357,6 +360,7 @@ export class CampaignSender {
     const c = rows[0];
     if (!c || Number(c.leader_epoch) !== this.o.epoch) throw new LeadershipLost();
     this.control = { paused: c.paused, rate: c.rate_per_second ?? this.o.defaultRate, storageGb: c.storage_gb, at: now };
+    if (c.paused) this.stats.pausedReads++;
   }
 
   private kickCommit(): void {

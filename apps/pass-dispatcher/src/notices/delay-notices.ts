@@ -11,6 +11,9 @@ const ESTIMATOR_LOCK_CLASS = 727101;
 const BATCH = 5000;
 const MAX_ROUNDS = 20;
 
+/** Who noticed a pass by the deadline-within-margin rule (the `pass.notice_trigger` column). */
+type DueTrigger = 'WATCHDOG' | 'RESERVATION';
+
 interface NoticedRow {
   pass_id: string;
   account_id: string;
@@ -31,7 +34,9 @@ interface NoticedRow {
  * queue's estimated drain can be late), so a healthy queue of millions costs nothing.
  *
  * Watchdog: every WATCHDOG_INTERVAL_MS, independent of the sender and of the estimate, notices
- * every unsent pass whose claim + threshold - margin <= now.
+ * every unsent pass whose claim + threshold - margin <= now. The reservation applies the same rule
+ * to the passes it inserts (`noticeReserved`, same transaction), so a pass reserved already that
+ * late is noticed at once.
  */
 @Injectable()
 export class DelayNotices implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -101,20 +106,7 @@ export class DelayNotices implements OnApplicationBootstrap, BeforeApplicationSh
       for (let round = 0; round < MAX_ROUNDS; round++) {
         const n = await this.messaging.transaction(async (ctx) => {
           const model = await campaignEtaModel(ctx, c, ctx.now, this.modelOptions);
-          const rows = await returning<NoticedRow>(
-            ctx,
-            `UPDATE pass p SET notice_at = $2, notice_trigger = 'WATCHDOG',
-                    notice_eta = greatest(p.notice_deadline, ${ETA_SQL('$4', '$5', '$6')})
-               FROM (SELECT pass_id FROM pass
-                      WHERE campaign_id = $1 AND sent_at IS NULL AND notice_at IS NULL
-                        AND notice_deadline <= $2::timestamptz + ($3 || ' milliseconds')::interval
-                      ORDER BY notice_deadline LIMIT ${BATCH} FOR UPDATE SKIP LOCKED) due
-              WHERE p.pass_id = due.pass_id AND p.notice_at IS NULL AND p.sent_at IS NULL
-              RETURNING p.pass_id, p.account_id, p.slot, p.claimed_at, p.notice_eta, p.trace_parent`,
-            [c.campaignId, ctx.now, String(this.config.DELAY_NOTICE_MARGIN_MS), model.baseAt, model.watermark, model.secondsPerSlot * 1000],
-          );
-          this.emit(ctx, c, rows);
-          return rows.length;
+          return this.noticeDue(ctx, c, model, 'WATCHDOG');
         });
         total += n;
         if (n > 0)
@@ -123,6 +115,63 @@ export class DelayNotices implements OnApplicationBootstrap, BeforeApplicationSh
       }
     }
     return total;
+  }
+
+  /**
+   * Issue 17: notices, in the reserving transaction `ctx`, every pass of `passes` (just inserted
+   * there) whose deadline is already within the margin, so such a pass never waits for a watchdog
+   * tick that may come too late on a loaded machine (claims stalled by an outage). Same ETA model,
+   * guard and event as the watchdog; trigger RESERVATION. Returns the notices emitted.
+   */
+  async noticeReserved(ctx: TxContext, campaignId: string, passes: { passId: string; noticeDeadline: Date }[]): Promise<number> {
+    // Most reservations have nothing due: decided here without a query (SQL decides exactly; 1 ms for sub-ms deadlines).
+    const dueBy = ctx.now.getTime() + this.config.DELAY_NOTICE_MARGIN_MS + 1;
+    const passIds = passes.filter((p) => p.noticeDeadline.getTime() <= dueBy).map((p) => p.passId);
+    if (passIds.length === 0) return 0;
+    const [c] = await loadCampaigns(ctx, [campaignId]);
+    if (!c) return 0;
+    const model = await campaignEtaModel(ctx, c, ctx.now, this.modelOptions);
+    let total = 0;
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const n = await this.noticeDue(ctx, c, model, 'RESERVATION', passIds);
+      total += n;
+      if (n < BATCH) break;
+    }
+    if (total > 0)
+      this.log.warn(`reservation: ${total} delay notice(s) for ${campaignId} (deadline within ${this.config.DELAY_NOTICE_MARGIN_MS} ms)`);
+    return total;
+  }
+
+  /**
+   * The watchdog's rule, shared with the reservation: notices (up to BATCH, earliest deadline first)
+   * every unsent, unnoticed pass of the campaign (only those of `passIds` when given) whose
+   * deadline <= now + margin, with the later of the deadline and its ETA under `model`.
+   */
+  private async noticeDue(ctx: TxContext, c: PassCampaign, model: EtaModel, trigger: DueTrigger, passIds?: string[]): Promise<number> {
+    const rows = await returning<NoticedRow>(
+      ctx,
+      `UPDATE pass p SET notice_at = $2, notice_trigger = $7,
+              notice_eta = greatest(p.notice_deadline, ${ETA_SQL('$4', '$5', '$6')})
+         FROM (SELECT pass_id FROM pass
+                WHERE campaign_id = $1 AND sent_at IS NULL AND notice_at IS NULL
+                  AND notice_deadline <= $2::timestamptz + ($3 || ' milliseconds')::interval
+                  AND ($8::uuid[] IS NULL OR pass_id = ANY($8::uuid[]))
+                ORDER BY notice_deadline LIMIT ${BATCH} FOR UPDATE SKIP LOCKED) due
+        WHERE p.pass_id = due.pass_id AND p.notice_at IS NULL AND p.sent_at IS NULL
+        RETURNING p.pass_id, p.account_id, p.slot, p.claimed_at, p.notice_eta, p.trace_parent`,
+      [
+        c.campaignId,
+        ctx.now,
+        String(this.config.DELAY_NOTICE_MARGIN_MS),
+        model.baseAt,
+        model.watermark,
+        model.secondsPerSlot * 1000,
+        trigger,
+        passIds ?? null,
+      ],
+    );
+    this.emit(ctx, c, rows);
+    return rows.length;
   }
 
   /** Records (progress_at, watermark) when the watermark moved since the last sample; keeps two windows. */

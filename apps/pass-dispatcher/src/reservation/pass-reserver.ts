@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { dlqReason, PassReward } from '@platform/contracts';
 import { Batch, Inbound, OnBatch, traceparentOf, TxContext } from '@platform/messaging';
 import { allocateSlots } from '@platform/rules';
+import { DelayNotices } from '../notices/delay-notices';
 
 type Decision = Inbound<'claimDecided'>;
 
@@ -24,6 +25,8 @@ interface Candidate {
 @Controller()
 export class PassReserver {
   private readonly log = new Logger('PassReserver');
+
+  constructor(private readonly notices: DelayNotices) {}
 
   @OnBatch('claimDecided')
   async onDecided(@Payload() messages: Batch<'claimDecided'>, @Ctx() ctx: TxContext): Promise<void> {
@@ -130,7 +133,7 @@ export class PassReserver {
           granted.map((c) => c.m.value.requestedAt),
           ctx.now,
           String(campaign.delay_notice_after_seconds),
-          // The claim's trace, continued by the pass's sent event and delay notice (timer-driven, later).
+          // The claim's trace, continued by the pass's sent event and delay notice.
           granted.map((c) => traceparentOf(c.m.trace)),
         ],
       );
@@ -151,6 +154,16 @@ export class PassReserver {
           c.m,
         );
       });
+      // R8 / I6 (issue 17): a pass reserved when its deadline is already within the notice margin
+      // (claims held up by an outage) is noticed now, in this transaction, not at a later timer tick.
+      await this.notices.noticeReserved(
+        ctx,
+        campaignId,
+        granted.map((c, i) => ({
+          passId: passIds[i] ?? '',
+          noticeDeadline: new Date(Date.parse(c.m.value.requestedAt) + campaign.delay_notice_after_seconds * 1000),
+        })),
+      );
     }
     if (soldOut.length > 0) {
       await ctx.query(
