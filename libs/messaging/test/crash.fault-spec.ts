@@ -10,15 +10,20 @@ import {
   TcpProxy,
   TestDatabase,
   testInfra,
+  testKafka,
   TopicCollector,
   waitFor,
 } from '@platform/testing';
 import { createFixtureApp } from './fixture-app';
 import { claim, ClaimFeeder } from './helpers';
+import { highWatermarks, waitCollected } from './service-harness';
 
 jest.setTimeout(180_000);
 
 const FIXTURE = 'libs/messaging/test/fixture-app.ts';
+
+/** Domain time, not synchronisation: resolves once the clock has reached `t` (epoch ms). */
+const untilTime = (t: number) => new Promise((r) => setTimeout(r, Math.max(0, t - Date.now())));
 
 async function effectStats(pg: Client): Promise<{ distinct: number; total: number; doubled: number }> {
   const r = await pg.query<{ distinct: string; total: string; doubled: string }>(
@@ -101,7 +106,15 @@ describe('crashes and outages lose nothing and double nothing', () => {
       const r = await s.pg.query<{ n: string }>('SELECT count(*) AS n FROM outbox_message');
       return Number(r.rows[0]?.n) === 0;
     });
-    await new Promise((r) => setTimeout(r, 1500)); // a late duplicate would show up by now
+    // drained: the outbox is empty (nothing left to publish) and the collector has read the topic up
+    // to its end, so a late duplicate would be among what it holds now
+    const admin = testKafka(brokers).admin();
+    await admin.connect();
+    try {
+      await waitCollected(s.collector, await highWatermarks(admin, [s.prefix + Topics.claimDecided.name]), 60_000);
+    } finally {
+      await admin.disconnect();
+    }
     const ids = s.collector.on(s.prefix + Topics.claimDecided.name).map((m) => m.json<{ eventId: string }>().eventId);
     expect(ids).toHaveLength(300);
     expect(new Set(ids).size).toBe(300);
@@ -123,12 +136,12 @@ describe('crashes and outages lose nothing and double nothing', () => {
     const sending = (async () => {
       for (let b = 0; b < 20; b++) {
         await s.feeder.send(Array.from({ length: 150 }, (_, i) => claim(b * 150 + i)));
-        await new Promise((r) => setTimeout(r, 250));
+        await untilTime(Date.now() + 250); // domain time: the load is spread over ~5 s, so the outage falls inside it
       }
     })();
     await waitFor('load flowing', async () => (await effectStats(s.pg)).distinct >= 300, 60000);
     proxy.block();
-    await new Promise((r) => setTimeout(r, 5000));
+    await untilTime(Date.now() + 5000); // domain time: the outage lasts 5 s
     const during = await effectStats(s.pg);
     proxy.unblock();
     await sending;
