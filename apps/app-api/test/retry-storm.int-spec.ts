@@ -135,7 +135,9 @@ describe('app-api under a retry storm', () => {
       120_000,
       250,
     );
-    await new Promise((r) => setTimeout(r, 1500)); // a second event would have arrived by now
+    // nothing left to publish, and all that was published read: a second event would show now
+    await waitOutboxEmpty('app-api', (sql, params) => pg.query(sql, params).then((r) => r.rows), 60_000);
+    await claims.caughtUp(60_000);
     expect(keys.filter((k) => claims.seen.get(k)?.length !== 1)).toEqual([]);
     const { rows } = await pg.query<{ n: string }>(`SELECT count(*) AS n FROM claim_decision WHERE event_id = ANY($1)`, [keys]);
     expect(Number(rows[0]?.n)).toBe(KEYS);
