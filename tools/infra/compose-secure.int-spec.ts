@@ -103,8 +103,12 @@ maybe('docker compose secure mode on a native broker', () => {
   });
 
   afterAll(async () => {
-    broker?.kill('SIGKILL');
-    await new Promise((r) => setTimeout(r, 200));
+    // the broker's files go once the process has exited (its exit event), not after a guessed pause
+    if (broker && broker.exitCode === null && broker.signalCode === null) {
+      const exited = new Promise((r) => broker?.once('exit', r));
+      broker.kill('SIGKILL');
+      await exited;
+    }
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
