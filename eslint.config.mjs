@@ -1,6 +1,19 @@
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
+// Production code (apps/*/src, libs/*/src) never loads a test harness: integration and fault specs
+// and their helpers live in apps/<svc>/test, benchmarks in apps/<svc>/bench (issue 20, the room plan).
+const productionCode = ['apps/*/src/**/*.ts', 'libs/*/src/**/*.ts'];
+const specFiles = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.fault-spec.ts', '**/*.e2e-spec.ts'];
+const testHarnessImports = [
+  {
+    group: ['@platform/testing', '@platform/*/testing', '@nestjs/testing', '**/test', '**/test/**', '**/testing', '**/testing/**'],
+    message:
+      'Production code must not import test harnesses; keep them in apps/<svc>/test (or a lib testing entry) and use them from specs, test/, bench/ or tools/.',
+  },
+];
+const ioLibraries = ['pg', 'typeorm', 'kafkajs', '@nestjs/*', 'node:fs', 'node:net', 'node:http', 'fs', 'http', 'net'];
+
 // Architecture is enforced, not described: apps never import each other, contracts depend on
 // nothing, domain rules stay free of I/O libraries (see STYLE.md "Tags in two dimensions").
 export default [
@@ -80,13 +93,20 @@ export default [
     },
   },
   {
+    // No test harness in production code (libs/testing is the harness itself).
+    files: productionCode,
+    ignores: [...specFiles, 'libs/testing/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: testHarnessImports }] },
+  },
+  {
     // Pure rules: no I/O libraries.
     files: ['libs/rules/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: ['pg', 'typeorm', 'kafkajs', '@nestjs/*', 'node:fs', 'node:net', 'node:http', 'fs', 'http', 'net'] },
-      ],
-    },
+    rules: { 'no-restricted-imports': ['error', { patterns: ioLibraries }] },
+  },
+  {
+    // The rules' production code: both (a later block replaces the rule's options, it does not merge them).
+    files: ['libs/rules/src/**/*.ts'],
+    ignores: specFiles,
+    rules: { 'no-restricted-imports': ['error', { patterns: [...ioLibraries.map((p) => ({ group: [p] })), ...testHarnessImports] }] },
   },
 ];

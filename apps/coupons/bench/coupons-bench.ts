@@ -1,10 +1,10 @@
 // Throughput of the coupon service on real Kafka and Postgres, in-process, on a throwaway database
-// and topic prefix: `node tools/run.js apps/coupons/src/testing/bench.ts [claims=5000] [httpRequests=1000] [httpConcurrency=16]`.
+// and topic prefix: `node tools/run.js apps/coupons/bench/coupons-bench.ts [claims=5000] [httpRequests=1000] [httpConcurrency=16]`.
 import { ManualClock } from '@platform/messaging';
 import { waitFor } from '@platform/testing';
 import { PayloadOf, Topics } from '@platform/contracts';
-import { couponIdFor } from '../coupons/coupon-id';
-import { acceptedClaim, startHarness } from './fixtures';
+import { couponIdFor } from '../src/coupons/coupon-id';
+import { acceptedClaim, startHarness } from '../test/fixtures';
 
 async function main(): Promise<void> {
   const [n = 5000, httpN = 1000, conc = 16] = process.argv.slice(2).map(Number);

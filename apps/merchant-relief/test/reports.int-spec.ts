@@ -1,6 +1,6 @@
 import { DLQ_HEADERS } from '@platform/messaging';
 import { waitFor } from '@platform/testing';
-import { campaign, ReliefHarness } from '../testing/harness';
+import { campaign, ReliefHarness } from './harness';
 
 jest.setTimeout(90_000);
 

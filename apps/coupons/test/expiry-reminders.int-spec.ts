@@ -2,9 +2,9 @@ import { PayloadOf, Topics } from '@platform/contracts';
 import { ManualClock } from '@platform/messaging';
 import { settle } from '@platform/messaging/testing';
 import { waitFor } from '@platform/testing';
-import { couponIdFor } from './coupons/coupon-id';
-import { ExpirySweeper } from './expiry/expiry-sweeper';
-import { acceptedClaim, Harness, REWARDS_2023, startHarness } from './testing/fixtures';
+import { couponIdFor } from '../src/coupons/coupon-id';
+import { ExpirySweeper } from '../src/expiry/expiry-sweeper';
+import { acceptedClaim, Harness, REWARDS_2023, startHarness } from './fixtures';
 
 jest.setTimeout(90_000);
 

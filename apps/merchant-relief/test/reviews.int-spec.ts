@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { waitFor } from '@platform/testing';
-import { campaign, ReliefHarness } from '../testing/harness';
+import { campaign, ReliefHarness } from './harness';
 
 jest.setTimeout(90_000);
 
@@ -146,8 +146,15 @@ describe('merchant-relief: committee reviews on real Kafka and Postgres', () => 
   it('rejects decisions for merchants not in review with NOT_IN_REVIEW once the wait is over', async () => {
     await h.send('merchantReviewDecided', [decision('n-t30', 'm-t30', true, 10_000), decision('n-nobody', 'm-nobody', false)]);
     await waitFor('decisions deferred', async () => (await h.pg.query(`SELECT 1 FROM deferred_message`)).rowCount === 2);
+    const attempts = async () =>
+      (await h.pg.query<{ id: string; attempts: number }>(`SELECT id, attempts FROM deferred_message ORDER BY id`)).rows;
+    const before = await attempts();
     h.clock.advance(WAIT_MS - 5_000);
-    await new Promise((r) => setTimeout(r, 1_500)); // retries run, but the wait is not over yet
+    // the retries run (each deferred decision is attempted again), but the wait is not over yet
+    await waitFor('deferred decisions retried', async () => {
+      const now = await attempts();
+      return now.length === before.length && now.every((r, i) => r.attempts > (before[i]?.attempts ?? Infinity));
+    });
     expect(h.applied('n-t30')).toHaveLength(0);
     await h.advanceUntil('not-in-review decisions', () => h.applied('n-t30').length === 1 && h.applied('n-nobody').length === 1, 5_000);
     expect(h.applied('n-t30')[0]).toMatchObject({ status: 'REJECTED', reason: 'NOT_IN_REVIEW', additionalAmountWon: 0, totalAmountWon: 0 });

@@ -1,10 +1,10 @@
 import { probeRoutes, tokenFor } from '@platform/auth/testing';
 import { ManualClock } from '@platform/messaging';
 import { waitFor } from '@platform/testing';
-import { couponIdFor } from './coupons/coupon-id';
-import { COUPONS_CONFIG } from './tokens';
-import type { CouponsConfig } from './config';
-import { acceptedClaim, Harness, startHarness } from './testing/fixtures';
+import { couponIdFor } from '../src/coupons/coupon-id';
+import { COUPONS_CONFIG } from '../src/tokens';
+import type { CouponsConfig } from '../src/config';
+import { acceptedClaim, Harness, startHarness } from './fixtures';
 
 jest.setTimeout(90_000);
 

@@ -3,7 +3,7 @@ import { CampaignDefinition, ReliefAssessmentModel } from '@platform/contracts';
 import { DLQ_HEADERS } from '@platform/messaging';
 import { KAKAO_2023_ASSESSMENT } from '@platform/rules';
 import { waitFor } from '@platform/testing';
-import { campaign, ReliefHarness } from '../testing/harness';
+import { campaign, ReliefHarness } from './harness';
 
 jest.setTimeout(120_000);
 

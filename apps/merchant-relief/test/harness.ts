@@ -15,8 +15,8 @@ import {
   uniqueSuffix,
   waitFor,
 } from '@platform/testing';
-import { createReliefApp } from '../app';
-import { reliefEnv } from '../config';
+import { createReliefApp } from '../src/app';
+import { reliefEnv } from '../src/config';
 
 type Inbound = 'merchantDamageReported' | 'merchantReviewDecided' | 'merchantEvidenceSubmitted' | 'campaignDefined';
 

@@ -8,8 +8,8 @@ import { CampaignRewards, PayloadOf, TopicKey, Topics } from '@platform/contract
 import { createKafka, ManualClock, SafePublisher } from '@platform/messaging';
 import { HEART_PACK_REWARDS } from '@platform/rules';
 import { createTestDatabase, createTestTopics, TestDatabase, testInfra, TopicCollector } from '@platform/testing';
-import { createCouponsApp } from '../app';
-import { couponsEnv } from '../config';
+import { createCouponsApp } from '../src/app';
+import { couponsEnv } from '../src/config';
 
 /** The 2023 campaign's rewards, as the claims service copies them into every ACCEPTED decision. */
 export const REWARDS_2023: CampaignRewards = HEART_PACK_REWARDS;

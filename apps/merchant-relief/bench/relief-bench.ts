@@ -1,8 +1,8 @@
 // Measures the relief service on real Kafka and Postgres (isolated topics and database):
-//   node tools/run.js apps/merchant-relief/src/testing/throughput.ts [reports=50000]
+//   node tools/run.js apps/merchant-relief/bench/relief-bench.ts [reports=50000]
 // Publishes the reports (2% are second reports of a merchant), then committee decisions for every
 // merchant referred to review, and reports decisions per second and whether the ledger balances.
-import { campaign, ReliefHarness } from './harness';
+import { campaign, ReliefHarness } from '../test/harness';
 
 async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 50_000);

@@ -1,7 +1,7 @@
 import { probeRoutes } from '@platform/auth/testing';
-import type { ReliefConfig } from '../config';
-import { ReliefHarness } from '../testing/harness';
-import { RELIEF_CONFIG } from '../tokens';
+import type { ReliefConfig } from '../src/config';
+import { ReliefHarness } from './harness';
+import { RELIEF_CONFIG } from '../src/tokens';
 
 jest.setTimeout(90_000);
 

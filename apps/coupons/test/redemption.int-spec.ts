@@ -3,9 +3,9 @@ import { dlqName, PayloadOf, Topics } from '@platform/contracts';
 import { DLQ_HEADERS, ManualClock } from '@platform/messaging';
 import { settle } from '@platform/messaging/testing';
 import { waitFor } from '@platform/testing';
-import { couponIdFor } from './coupons/coupon-id';
-import { ExpirySweeper } from './expiry/expiry-sweeper';
-import { acceptedClaim, Harness, RedemptionRequested, startHarness } from './testing/fixtures';
+import { couponIdFor } from '../src/coupons/coupon-id';
+import { ExpirySweeper } from '../src/expiry/expiry-sweeper';
+import { acceptedClaim, Harness, RedemptionRequested, startHarness } from './fixtures';
 
 jest.setTimeout(90_000);
 
