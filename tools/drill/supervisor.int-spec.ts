@@ -1,12 +1,7 @@
 import { spawn } from 'node:child_process';
-import { waitFor } from '@platform/testing';
+import { untilTime, waitFor } from '@platform/testing';
 import { Supervisor } from './supervisor';
 
-/**
- * Domain time, not synchronisation: resolves once the clock has reached `t` (epoch ms). Used where
- * the assertion is about what a backoff does (or must not do) once its delay has passed.
- */
-const untilTime = (t: number) => new Promise((r) => setTimeout(r, Math.max(0, t - Date.now())));
 /** A real process: runs for `ms` then exits with `code` (ms < 0: runs until killed). */
 const node =
   (ms: number, code = 1) =>

@@ -304,11 +304,4 @@ export async function drained(pg: Client, collector: TopicCollector, topics: str
   }
 }
 
-/**
- * Waits until the wall clock reaches `at` (epoch ms). Not synchronisation with the service: the
- * domain needs that much time to pass (e.g. a delay-notice deadline), which no condition can stand for.
- */
-export async function untilTime(at: number): Promise<void> {
-  const ms = at - Date.now();
-  if (ms > 0) await new Promise((r) => setTimeout(r, ms));
-}
+export { untilTime } from '@platform/testing';

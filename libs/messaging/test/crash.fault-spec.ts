@@ -2,16 +2,17 @@ import { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import { dlqName, Topics } from '@platform/contracts';
 import {
+  TcpProxy,
+  TestDatabase,
+  TopicCollector,
   createTestDatabase,
   createTestTopics,
   killHard,
   spawnTs,
   stopGracefully,
-  TcpProxy,
-  TestDatabase,
   testInfra,
   testKafka,
-  TopicCollector,
+  untilTime,
   waitFor,
 } from '@platform/testing';
 import { createFixtureApp } from './fixture-app';
@@ -21,9 +22,6 @@ import { highWatermarks, waitCollected } from './service-harness';
 jest.setTimeout(180_000);
 
 const FIXTURE = 'libs/messaging/test/fixture-app.ts';
-
-/** Domain time, not synchronisation: resolves once the clock has reached `t` (epoch ms). */
-const untilTime = (t: number) => new Promise((r) => setTimeout(r, Math.max(0, t - Date.now())));
 
 async function effectStats(pg: Client): Promise<{ distinct: number; total: number; doubled: number }> {
   const r = await pg.query<{ distinct: string; total: string; doubled: string }>(

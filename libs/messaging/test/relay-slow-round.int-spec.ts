@@ -2,17 +2,11 @@
 // still delete what Kafka acknowledged: otherwise the same rows are published round after round and
 // never leave the outbox (a livelock the zone-outage drill hit on a busy machine).
 import { DataSource } from 'typeorm';
-import { createTestDatabase, TestDatabase } from '@platform/testing';
+import { TestDatabase, createTestDatabase, untilTime } from '@platform/testing';
 import { migrate, serviceDataSourceOptions } from '@platform/persistence';
 import { messagingMigrations, OutboxRelay, OutgoingRecord, SafePublisher } from '../src';
 
 jest.setTimeout(60_000);
-
-/**
- * Domain time, not synchronisation: resolves once the clock has reached `t` (epoch ms). Here the
- * test is about a publish that lasts longer than Postgres' idle-in-transaction bound.
- */
-const untilTime = (t: number) => new Promise((r) => setTimeout(r, Math.max(0, t - Date.now())));
 
 /** Kafka that takes 12 s (past the pool's 10 s idle bound) to acknowledge each publish (records what it was asked to send). */
 class SlowKafka {

@@ -13,3 +13,13 @@ export async function waitFor<T>(what: string, check: () => T | Promise<T>, time
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/**
+ * Waits until the wall clock reaches `at` (epoch ms). Not synchronisation with the service: the
+ * domain needs that much time to pass (a deadline, a backoff, an outage's length), which no
+ * condition can stand for.
+ */
+export async function untilTime(at: number): Promise<void> {
+  const ms = at - Date.now();
+  if (ms > 0) await new Promise((r) => setTimeout(r, ms));
+}
