@@ -9,6 +9,7 @@ import {
   createTopics,
   dbClient,
   dispatcherConfig,
+  drained,
   expectInOrderExactlyOnce,
   Feeder,
   Sim,
@@ -26,6 +27,7 @@ jest.setTimeout(90_000);
  */
 describe('delay notices from the estimator', () => {
   const THRESHOLD_S = 5;
+  const WARMUP = 'notice-warmup';
   let db: TestDatabase;
   let prefix: string;
   let app: INestApplication;
@@ -57,6 +59,11 @@ describe('delay notices from the estimator', () => {
     feeder = new Feeder(prefix);
     collector = await new TopicCollector([prefix + Topics.passDelayNotice.name, prefix + Topics.passReserved.name]).start();
     pg = await dbClient(db);
+    // The thresholds are seconds from the claim: a claim sent before the group has joined would be
+    // reserved already late (and rightly noticed at reservation). One pass through first proves
+    // the consumer reads and the sender sends.
+    await feeder.send('claimDecided', [accepted(0, { campaignId: WARMUP })]);
+    await waitFor('warm-up delivered', async () => (await campaignRow(pg, WARMUP))?.sent_watermark === 1, 60_000, 100);
   });
 
   afterAll(async () => {
@@ -92,8 +99,8 @@ describe('delay notices from the estimator', () => {
       Array.from({ length: 40 }, (_, i) => accepted(i, { campaignId, pass: { delayNoticeAfterSeconds: THRESHOLD_S } })),
     );
     await waitFor('40 delivered', async () => (await campaignRow(pg, campaignId))?.sent_watermark === 40, 60_000, 200);
-    await waitFor('reserved events', () => claimedAt().size >= 40, 10_000);
-    await new Promise((r) => setTimeout(r, 500)); // notices still in the outbox
+    await waitFor('reserved events', () => claimedAt().size >= 41, 10_000);
+    await drained(pg, collector, [prefix + Topics.passDelayNotice.name, prefix + Topics.passReserved.name]);
 
     const deliveries = await sim.deliveries();
     expectInOrderExactlyOnce(deliveries, campaignId, 40);
@@ -132,7 +139,7 @@ describe('delay notices from the estimator', () => {
     expect((await sim.deliveries()).filter((d) => d.campaignId === campaignId)).toHaveLength(0);
     await sim.configure({ outage: false });
     await waitFor('20 delivered', async () => (await campaignRow(pg, campaignId))?.sent_watermark === 20, 30_000, 200);
-    await waitFor('reserved events', () => [...claimedAt().keys()].length >= 60, 10_000);
+    await waitFor('reserved events', () => [...claimedAt().keys()].length >= 61, 10_000);
 
     const deliveries = await sim.deliveries();
     expectInOrderExactlyOnce(deliveries, campaignId, 20);
