@@ -5,8 +5,9 @@ import { MetricsController } from '@platform/telemetry';
 import { CampaignController } from './campaigns/campaign.controller';
 import { CampaignRepository } from './campaigns/campaign.repository';
 import { CampaignService } from './campaigns/campaign.service';
-import { ClaimDecider } from './claims/claim-decider';
-import { ClaimRedriver } from './claims/claim-redriver';
+import { ClaimRedriveHandler } from './claims/claim-redrive.handler';
+import { ClaimRequestHandler } from './claims/claim-request.handler';
+import { ClaimRepository } from './claims/claim.repository';
 import { ClaimsController } from './claims/claims.controller';
 import { claimsDatabase, ClaimsConfig } from './config';
 import { ClaimsSchema1764300000100 } from './migrations/1764300000100-ClaimsSchema';
@@ -41,8 +42,8 @@ export class ClaimsModule {
         }),
         HttpAuthModule.forRoot(config),
       ],
-      controllers: [ClaimDecider, ClaimRedriver, CampaignController, ClaimsController, MetricsController],
-      providers: [{ provide: CLAIMS_CONFIG, useValue: config }, CampaignRepository, CampaignService],
+      controllers: [ClaimRequestHandler, ClaimRedriveHandler, CampaignController, ClaimsController, MetricsController],
+      providers: [{ provide: CLAIMS_CONFIG, useValue: config }, CampaignRepository, CampaignService, ClaimRepository],
     };
   }
 }

@@ -40,7 +40,8 @@ function reused(m: Request): DlqReason {
  * duplicates (same account, or same phone key on another account) cannot both be accepted.
  */
 @Controller()
-export class ClaimDecider {
+export class ClaimRequestHandler {
+  // the log context keeps the old class name: log queries and dashboards filter on it
   private readonly log = new Logger('ClaimDecider');
 
   constructor(
