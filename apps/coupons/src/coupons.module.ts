@@ -4,15 +4,15 @@ import { Clock, messagingMigrations, serviceInfrastructure } from '@platform/mes
 import { MetricsController } from '@platform/telemetry';
 import { couponsDatabase, CouponsConfig } from './config';
 import { CampaignRewardRepository } from './coupons/campaign-reward.repository';
-import { CouponIssuer } from './coupons/coupon-issuer';
+import { CouponIssueHandler } from './coupons/coupon-issue.handler';
 import { CouponRepository } from './coupons/coupon.repository';
 import { CouponsController } from './coupons/coupons.controller';
-import { ExpirySweeper } from './expiry/expiry-sweeper';
+import { ExpirySweep } from './coupons/expiry.sweep';
 import { CouponsSchema1764300003000 } from './migrations/1764300003000-CouponsSchema';
 import { CampaignRewards1764300003100 } from './migrations/1764300003100-CampaignRewards';
 import { HonourTimelyRedemptions1764800003200 } from './migrations/1764800003200-HonourTimelyRedemptions';
 import { CouponExpiryReminders1765000003300 } from './migrations/1765000003300-CouponExpiryReminders';
-import { RedemptionConsumer } from './redemptions/redemption-consumer';
+import { RedemptionHandler } from './redemptions/redemption.handler';
 import { RedemptionController } from './redemptions/redemption.controller';
 import { RedemptionRepository } from './redemptions/redemption.repository';
 import { RedemptionService } from './redemptions/redemption.service';
@@ -41,14 +41,14 @@ export class CouponsModule {
         }),
         HttpAuthModule.forRoot(config),
       ],
-      controllers: [CouponIssuer, RedemptionConsumer, RedemptionController, CouponsController, MetricsController],
+      controllers: [CouponIssueHandler, RedemptionHandler, RedemptionController, CouponsController, MetricsController],
       providers: [
         { provide: COUPONS_CONFIG, useValue: config },
         CouponRepository,
         CampaignRewardRepository,
         RedemptionRepository,
         RedemptionService,
-        ExpirySweeper,
+        ExpirySweep,
       ],
     };
   }

@@ -3,7 +3,7 @@ import { ManualClock } from '@platform/messaging';
 import { settle } from '@platform/messaging/testing';
 import { waitFor } from '@platform/testing';
 import { couponIdFor } from '../src/coupons/coupon-id';
-import { ExpirySweeper } from '../src/expiry/expiry-sweeper';
+import { ExpirySweep } from '../src/coupons/expiry.sweep';
 import { acceptedClaim, Harness, REWARDS_2023, startHarness } from './fixtures';
 
 jest.setTimeout(90_000);
@@ -41,7 +41,7 @@ describe('coupon expiry reminders (issue 19; real Kafka and Postgres)', () => {
   });
 
   it('reminds each unredeemed coupon once, lead seconds before expiresAt; none for a redeemed one or without a lead', async () => {
-    const sweeper = h.app.get(ExpirySweeper);
+    const sweeper = h.app.get(ExpirySweep);
     const used = couponIdFor('claim-used', 0);
     clock.set(new Date(t0.getTime() + 3_600_000));
     const res = await fetch(`${await h.app.getUrl()}/coupons/${used}/redemptions`, {
@@ -78,13 +78,13 @@ describe('coupon expiry reminders (issue 19; real Kafka and Postgres)', () => {
     await h.app.close();
     h.app = await h.startApp();
     clock.set(new Date(expiresAt - 1));
-    expect(await h.app.get(ExpirySweeper).remindAll()).toBe(0);
+    expect(await h.app.get(ExpirySweep).remindAll()).toBe(0);
     await settle(h.app, h.collector, [h.topic('couponExpiringSoon')]);
     expect(reminders()).toHaveLength(3);
   });
 
   it('does not remind a coupon whose end passed before any sweep ran (late sweep): it expires instead', async () => {
-    const sweeper = h.app.get(ExpirySweeper);
+    const sweeper = h.app.get(ExpirySweep);
     const lateExpiry = t1.getTime() + DAY;
     clock.set(new Date(lateExpiry)); // acct-late's reminder was due 5 s ago, but the coupon has ended
     expect(await sweeper.sweepAll()).toBe(7); // all 8 coupons but the redeemed one

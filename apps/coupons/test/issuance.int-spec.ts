@@ -3,7 +3,7 @@ import { DLQ_HEADERS, ManualClock } from '@platform/messaging';
 import { settle } from '@platform/messaging/testing';
 import { waitFor } from '@platform/testing';
 import { couponIdFor } from '../src/coupons/coupon-id';
-import { ExpirySweeper } from '../src/expiry/expiry-sweeper';
+import { ExpirySweep } from '../src/coupons/expiry.sweep';
 import { acceptedClaim, campaignDefined, ClaimDecided, Harness, REWARDS_2023, rejectedClaim, startHarness } from './fixtures';
 
 jest.setTimeout(90_000);
@@ -91,7 +91,7 @@ describe('coupon issuance and expiry (real Kafka and Postgres)', () => {
   });
 
   it('expires unused coupons at exactly expiresAt, once each, leaving used ones alone', async () => {
-    const sweeper = h.app.get(ExpirySweeper);
+    const sweeper = h.app.get(ExpirySweep);
     const base = await h.app.getUrl();
     // use one of acct-m1's coupons through the HTTP path while still valid
     const used = couponIdFor('claim-m1', 0);

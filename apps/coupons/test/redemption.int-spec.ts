@@ -4,7 +4,7 @@ import { DLQ_HEADERS, ManualClock } from '@platform/messaging';
 import { settle } from '@platform/messaging/testing';
 import { waitFor } from '@platform/testing';
 import { couponIdFor } from '../src/coupons/coupon-id';
-import { ExpirySweeper } from '../src/expiry/expiry-sweeper';
+import { ExpirySweep } from '../src/coupons/expiry.sweep';
 import { acceptedClaim, Harness, RedemptionRequested, startHarness } from './fixtures';
 
 jest.setTimeout(90_000);
@@ -364,7 +364,7 @@ describe('coupon redemption on the event and HTTP paths (real Kafka and Postgres
   });
 
   it('a checkout made in time but processed after the expiry sweep (a backlog) is honoured; a late one is not', async () => {
-    const sweeper = h.app.get(ExpirySweeper);
+    const sweeper = h.app.get(ExpirySweep);
     clock.set(oldIssuedAt); // issued 30 days and an hour ago: expired an hour ago
     await h.feeder.send('claimDecided', [acceptedClaim('bk1', oldIssuedAt)]);
     await waitFor('bk1 coupons', async () => (await h.count(`SELECT count(*) n FROM coupon WHERE account_id = 'acct-bk1'`)) === 2);

@@ -9,7 +9,7 @@ import { RedemptionService } from './redemption.service';
 
 /** coupon.redemption.requested.v1 from the shop's checkout: decided in chunks, one transaction each. */
 @Controller()
-export class RedemptionConsumer {
+export class RedemptionHandler {
   constructor(
     private readonly redemptions: RedemptionService,
     @Inject(COUPONS_CONFIG) private readonly config: CouponsConfig,

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { MessagingRuntime, withSpan } from '@platform/messaging';
-import { CouponRepository } from '../coupons/coupon.repository';
+import { CouponRepository } from './coupon.repository';
 import { COUPONS_CONFIG } from '../tokens';
 import type { CouponsConfig } from '../config';
 
@@ -11,7 +11,7 @@ import type { CouponsConfig } from '../config';
  * (FOR UPDATE SKIP LOCKED); each event and its mark are one transaction.
  */
 @Injectable()
-export class ExpirySweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ExpirySweep implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger('CouponExpiry');
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> | null = null;

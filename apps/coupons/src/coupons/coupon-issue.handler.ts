@@ -22,7 +22,7 @@ type Defined = Inbound<'campaignDefined'>;
  * COUPON_REWARDS_WAIT_MS before the decision is parked in the DLQ with the reason.
  */
 @Controller()
-export class CouponIssuer {
+export class CouponIssueHandler {
   constructor(
     private readonly coupons: CouponRepository,
     private readonly campaigns: CampaignRewardRepository,
