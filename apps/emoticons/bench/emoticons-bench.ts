@@ -13,7 +13,7 @@ import { InboundMessage, ManualClock, MessagingRuntime } from '@platform/messagi
 import { createTestDatabase, createTestTopics, deleteTestTopics, waitFor } from '@platform/testing';
 import { createEmoticonsApp } from '../src/app';
 import { DownloadHandler } from '../src/entitlements/download.handler';
-import { ExpirySweeper } from '../src/entitlements/expiry.sweeper';
+import { ExpirySweep } from '../src/entitlements/expiry.sweep';
 import { GrantHandler } from '../src/entitlements/grant.handler';
 import { acceptedDecision, download, Feeder, testConfig } from '../test/helpers';
 
@@ -104,7 +104,7 @@ async function main(): Promise<void> {
     const dueNow = await count(`SELECT count(*) AS n FROM entitlement WHERE state = 'ACTIVE' AND expires_at <= '${new Date(now).toISOString()}'`);
     clock.set(new Date(now));
     t = Date.now();
-    const expired = await app.get(ExpirySweeper).sweepOnce();
+    const expired = await app.get(ExpirySweep).sweepOnce();
     const sweepMs = Date.now() - t;
     console.log(`sweep: expired ${expired} of ${dueNow} due in ${sweepMs} ms = ${Math.round((expired / sweepMs) * 1000)} entitlements/s (batches of 1000)`);
     t = Date.now();

@@ -6,7 +6,7 @@ import { emoticonsDatabase, EmoticonsConfig } from './config';
 import { DownloadHandler } from './entitlements/download.handler';
 import { EntitlementRepository } from './entitlements/entitlement.repository';
 import { EntitlementsController } from './entitlements/entitlements.controller';
-import { ExpirySweeper } from './entitlements/expiry.sweeper';
+import { ExpirySweep } from './entitlements/expiry.sweep';
 import { GrantHandler } from './entitlements/grant.handler';
 import { EmoticonsSchema1764300000100 } from './migrations/1764300000100-EmoticonsSchema';
 import { EntitlementExpiryReminders1765000000200 } from './migrations/1765000000200-EntitlementExpiryReminders';
@@ -30,7 +30,7 @@ export class EmoticonsModule {
         HttpAuthModule.forRoot(config),
       ],
       controllers: [GrantHandler, DownloadHandler, EntitlementsController, MetricsController],
-      providers: [{ provide: EMOTICONS_CONFIG, useValue: config }, EntitlementRepository, ExpirySweeper],
+      providers: [{ provide: EMOTICONS_CONFIG, useValue: config }, EntitlementRepository, ExpirySweep],
     };
   }
 }

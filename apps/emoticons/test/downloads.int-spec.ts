@@ -7,7 +7,7 @@ import { settle } from '@platform/messaging/testing';
 import { createTestDatabase, createTestTopics, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
 import { createEmoticonsApp } from '../src/app';
 import { EmoticonsConfig } from '../src/config';
-import { ExpirySweeper } from '../src/entitlements/expiry.sweeper';
+import { ExpirySweep } from '../src/entitlements/expiry.sweep';
 import { acceptedDecision, download, Feeder, testConfig } from './helpers';
 
 jest.setTimeout(60_000);
@@ -215,7 +215,7 @@ describe('emoticons: downloads, expiry and the keyboard tab (real Kafka + Postgr
          FROM generate_series(1, 2500) AS i`,
       [at(0)],
     );
-    const sweeper = app.get(ExpirySweeper);
+    const sweeper = app.get(ExpirySweep);
     clock.set(new Date(end.getTime() - 2501_000));
     expect(await sweeper.sweepOnce()).toBe(0);
 

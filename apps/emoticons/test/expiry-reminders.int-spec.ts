@@ -6,7 +6,7 @@ import { settle } from '@platform/messaging/testing';
 import { createTestDatabase, createTestTopics, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
 import { createEmoticonsApp } from '../src/app';
 import { EmoticonsConfig } from '../src/config';
-import { ExpirySweeper } from '../src/entitlements/expiry.sweeper';
+import { ExpirySweep } from '../src/entitlements/expiry.sweep';
 import { acceptedDecision, download, Feeder, HEART_PACK_REWARDS, testConfig } from './helpers';
 
 jest.setTimeout(60_000);
@@ -80,7 +80,7 @@ describe('emoticons: expiry reminders (issue 19; real Kafka + Postgres)', () => 
   });
 
   it('reminds each running time-limited pack once, lead seconds before expiresAt; never a permanent or unstarted pack', async () => {
-    const sweeper = app.get(ExpirySweeper);
+    const sweeper = app.get(ExpirySweep);
     clock.set(new Date(end - LEAD_S * 1000 - 1));
     expect(await sweeper.remindOnce()).toBe(0);
     clock.set(new Date(end - LEAD_S * 1000));
@@ -105,7 +105,7 @@ describe('emoticons: expiry reminders (issue 19; real Kafka + Postgres)', () => 
   it('never twice: after a restart, and after the pack expired, nothing more', async () => {
     await app.close();
     app = await startApp();
-    const sweeper = app.get(ExpirySweeper);
+    const sweeper = app.get(ExpirySweep);
     clock.set(new Date(end - 1));
     expect(await sweeper.remindOnce()).toBe(0);
     clock.set(new Date(end));

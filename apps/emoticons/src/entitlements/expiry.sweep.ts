@@ -12,7 +12,8 @@ import { EntitlementRepository } from './entitlement.repository';
  * on a huge table (a partial index holds only running clocks; batches are bounded).
  */
 @Injectable()
-export class ExpirySweeper implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class ExpirySweep implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  // the log context keeps the old class name: log queries and dashboards filter on it
   private readonly log = new Logger('ExpirySweeper');
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<number> | null = null;
