@@ -14,6 +14,43 @@ const testHarnessImports = [
 ];
 const ioLibraries = ['pg', 'typeorm', 'kafkajs', '@nestjs/*', 'node:fs', 'node:net', 'node:http', 'fs', 'http', 'net'];
 
+// tools/ is one Nx project per purpose (tools/<dir>/project.json; cross-project imports go through
+// the @platform/tools-* paths, since the rule reports relative ones). Layers, bottom up:
+//   tool-infra   local Kafka, Postgres, Zipkin (infra): libs, never domain rules, tokens or telemetry
+//   tool-ops     npm start/stop, tool credentials, the service registry, the CLIs (ops, cli): infra
+//   tool-verify  load generator, audit, drills, benchmarks, scale (loadgen, audit, drill, bench, scale): infra, ops, each other
+//   tool-test    the `npm test` runner (test): infra
+//   tool-deploy  k8s manifests and the observability checks (k8s, observability): the ops service registry
+//   tool         a tool on libs alone (the Nx generators, the docs generator)
+// Apps and libs name no type:tool-* tag, so nothing there imports a tool.
+const allLibs = [
+  'type:contracts',
+  'type:messaging',
+  'type:persistence',
+  'type:telemetry',
+  'type:domain',
+  'type:util',
+  'type:testing',
+  'type:auth',
+];
+const toolOpsMayUse = ['type:tool-infra', 'type:tool-ops', ...allLibs];
+const toolConstraints = [
+  {
+    sourceTag: 'type:tool-infra',
+    onlyDependOnLibsWithTags: ['type:contracts', 'type:util', 'type:messaging', 'type:persistence', 'type:testing'],
+  },
+  { sourceTag: 'type:tool-ops', onlyDependOnLibsWithTags: toolOpsMayUse },
+  { sourceTag: 'type:tool-verify', onlyDependOnLibsWithTags: ['type:tool-infra', 'type:tool-ops', 'type:tool-verify', ...allLibs] },
+  { sourceTag: 'type:tool-test', onlyDependOnLibsWithTags: ['type:tool-infra', 'type:contracts', 'type:util'] },
+  { sourceTag: 'type:tool-deploy', onlyDependOnLibsWithTags: ['type:tool-ops', 'type:contracts', 'type:util'] },
+  { sourceTag: 'type:tool', onlyDependOnLibsWithTags: allLibs },
+];
+// The one upward import in tools/: the ops console's browser spec lives in tools/ops (its README
+// points there) and starts its services with the load generator's stack. Allowed for that file
+// only (below); the tools-ops <-> tools-loadgen project cycle it makes is ignored for that reason.
+const opsConsoleBrowserSpec = 'tools/ops/ops-console.e2e-spec.ts';
+const toolCycles = [['tools-ops', 'tools-loadgen']];
+
 // Architecture is enforced, not described: apps never import each other, contracts depend on
 // nothing, domain rules stay free of I/O libraries (see STYLE.md "Tags in two dimensions").
 export default [
@@ -31,6 +68,7 @@ export default [
         {
           enforceBuildableLibDependency: false,
           allow: [],
+          ignoredCircularDependencies: toolCycles,
           depConstraints: [
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:claims', onlyDependOnLibsWithTags: ['scope:shared', 'scope:claims'] },
@@ -69,19 +107,7 @@ export default [
                 'type:auth',
               ],
             },
-            {
-              sourceTag: 'type:tool',
-              onlyDependOnLibsWithTags: [
-                'type:contracts',
-                'type:messaging',
-                'type:persistence',
-                'type:telemetry',
-                'type:domain',
-                'type:util',
-                'type:testing',
-                'type:auth',
-              ],
-            },
+            ...toolConstraints,
           ],
         },
       ],
@@ -90,6 +116,24 @@ export default [
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // The file's project is tools-ops (scope:shared, type:tool-ops): only those two constraints apply to it.
+    files: [opsConsoleBrowserSpec],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          ignoredCircularDependencies: toolCycles,
+          depConstraints: [
+            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+            { sourceTag: 'type:tool-ops', onlyDependOnLibsWithTags: [...toolOpsMayUse, 'type:tool-verify'] },
+          ],
+        },
+      ],
     },
   },
   {

@@ -7,6 +7,9 @@ const moduleNameMapper = {
   '^@platform/messaging/testing$': '<rootDir>/libs/messaging/test/index.ts',
   '^@platform/auth/testing$': '<rootDir>/libs/auth/testing/index.ts',
   '^@platform/(contracts|messaging|persistence|telemetry|rules|config|testing|auth)$': '<rootDir>/libs/$1/src/index.ts',
+  // tools/* projects that others build on (tsconfig.base.json paths)
+  '^@platform/tools-audit/testing$': '<rootDir>/tools/audit/testing/service-schema.ts',
+  '^@platform/tools-(infra|ops|audit|loadgen)$': '<rootDir>/tools/$1/index.ts',
 };
 const base = {
   rootDir: __dirname,

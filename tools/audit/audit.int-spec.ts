@@ -10,7 +10,7 @@ import { runAudit, RunAuditOptions } from './audit';
 import { ServiceDb, SERVICE_DB_KEYS } from './db';
 import { applyServiceSchema, SERVICE_APPS } from './testing/service-schema';
 import { authSecret, verifyToken } from '@platform/auth';
-import { toolAuthSettings } from '../ops/credentials';
+import { toolAuthSettings } from '@platform/tools-ops';
 
 const HOUR = 3_600_000;
 const CAMPAIGN = 'audit-test-campaign';

@@ -1,9 +1,8 @@
 // `npm run audit -- [--campaign ID] [--json] [--topics] [--strict]`: checks the invariants I1-I7
 // and exits 1 if any fails. With --json, stdout is exactly one JSON object { ok, checks }.
-import { cliTable } from '../ops/table';
+import { cliTable } from '@platform/tools-ops';
 import { Command } from 'commander';
-import { auditReaderServerUrl } from '../infra/postgres-roles';
-import { LOCAL_PG_URL } from '../infra/postgres';
+import { auditReaderServerUrl, LOCAL_PG_URL } from '@platform/tools-infra';
 import { runAudit } from './audit';
 import { SERVICE_DB_KEYS, ServiceDb } from './db';
 

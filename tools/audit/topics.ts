@@ -2,7 +2,7 @@
 // claim-requested topic. Quiet kafkajs client (no logs on stdout, so --json stays one object).
 import type { Kafka } from 'kafkajs';
 import { decode, dlqName, plannedTopics, Topics } from '@platform/contracts';
-import { toolKafka } from '../infra/kafka';
+import { toolKafka } from '@platform/tools-infra';
 
 /** The audit's client: the ops principal (an identity in the environment wins, see toolKafka). */
 export function auditKafka(brokers: string[]): Kafka {

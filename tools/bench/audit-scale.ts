@@ -8,9 +8,8 @@ import { Command } from 'commander';
 import { Client } from 'pg';
 import { databaseUrl, dropDatabase, ensureDatabase } from '@platform/persistence';
 import { HEART_PACK_REWARDS, KAKAO_2023_HEART_PACK } from '@platform/rules';
-import { runAudit } from '../audit/audit';
-import { SERVICE_DB_KEYS, ServiceDb } from '../audit/db';
-import { applyServiceSchema, SERVICE_APPS } from '../audit/testing/service-schema';
+import { runAudit, SERVICE_DB_KEYS, ServiceDb } from '@platform/tools-audit';
+import { applyServiceSchema, SERVICE_APPS } from '@platform/tools-audit/testing';
 
 const CAMPAIGN = 'scale';
 const DEFINITION = {

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { Client } from 'pg';
 import { databaseUrl, dropDatabase, ensureDatabase } from '@platform/persistence';
-import { toolKafka } from '../infra/kafka';
+import { toolKafka } from '@platform/tools-infra';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CLASSPATH = `${path.join(ROOT, 'deploy', 'kafka', 'libs')}/*`;

@@ -3,9 +3,9 @@
 // topic prefix and test databases (tools/loadgen/stack.ts).
 import { createTestTopics, deleteTestTopics, uniqueSuffix } from '@platform/testing';
 import { dropDatabase, ensureDatabase } from '@platform/persistence';
-import { readInfraState } from '../infra/state';
-import { isBuilt, serviceHealthy, servicePid, SERVICES, serviceUrl, startService, stopService, type ServiceDef } from '../ops/services';
-import { rssMiB, SERVICE_NAMES, startStack, type ServiceName } from '../loadgen/stack';
+import { readInfraState } from '@platform/tools-infra';
+import { isBuilt, serviceHealthy, servicePid, SERVICES, serviceUrl, startService, stopService, type ServiceDef } from '@platform/tools-ops';
+import { rssMiB, SERVICE_NAMES, startStack, type ServiceName } from '@platform/tools-loadgen';
 
 export interface BenchService {
   name: string;

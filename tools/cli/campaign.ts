@@ -3,11 +3,10 @@
 //   npm run campaign -- list [--json]
 //   npm run campaign -- template [--id my-campaign] [--hours 24]   (prints a definition around now)
 import { Command } from 'commander';
-import { cliTable } from '../ops/table';
+import { cliTable, toolBearer } from '@platform/tools-ops';
 import { readFileSync } from 'node:fs';
 import { CampaignDefinition, campaignDefinition, formatZodError } from '@platform/contracts';
 import { campaignAround } from '@platform/rules';
-import { toolBearer } from '../ops/credentials';
 
 const program = new Command().name('campaign').description('Define and list compensation campaigns');
 const defaultUrl = 'http://127.0.0.1:3001';

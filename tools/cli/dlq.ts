@@ -4,11 +4,11 @@
 //   npm run dlq -- replay compensation.claim.requested.v1.dlq --partition 0 --offset 12 [--value-file fixed.json]
 //   npm run dlq -- replay compensation.claim.requested.v1.dlq --all [--reason-match SCHEMA] [--dry-run]
 import { Command } from 'commander';
-import { cliTable } from '../ops/table';
+import { cliTable } from '@platform/tools-ops';
 import { readFileSync } from 'node:fs';
 import { kafkaSecurityEnv, loadConfig, platformEnv } from '@platform/config';
 import { countDeadLetters, createKafka, deadLetterTopics, readDeadLetters, replayDeadLetters, SafePublisher } from '@platform/messaging';
-import { localClusterSecurity } from '../infra/kafka';
+import { localClusterSecurity } from '@platform/tools-infra';
 import { maskDeadLetterValue, maskPhoneNumbersInText } from '@platform/rules';
 
 // SASL/TLS from KAFKA_SECURITY_PROTOCOL & co.; against this checkout's secured cluster the ops principal by default

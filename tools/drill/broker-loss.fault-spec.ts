@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka } from 'kafkajs';
 import { createKafka, SafePublisher } from '@platform/messaging';
-import { kafkaStatus, stopKafka } from '../infra';
+import { kafkaStatus, stopKafka } from '@platform/tools-infra';
 import { busiestLeader, ensureCluster, killBroker, startBroker, type DrillCluster } from './cluster';
 
 // A cluster of its own (ports 24092.., .local/kafka/cluster-24092): the shared one at 19092 may be

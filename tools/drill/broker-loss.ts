@@ -7,7 +7,7 @@ import { waitFor } from '@platform/testing';
 import { busiestLeader, killBroker, startBroker } from './cluster';
 import { awaitGrants, awaitOutboxesEmpty, scalar, totalFaults } from './grants';
 import { DrillPlatform } from './platform';
-import { toolBearer } from '../ops/credentials';
+import { toolBearer } from '@platform/tools-ops';
 
 export interface TrialOptions {
   platform: DrillPlatform;

@@ -1,6 +1,6 @@
 // The chaos drill's fault schedule: which faults hit what and when, drawn from a seed so a run can
 // be repeated exactly. Pure: no I/O, no clock.
-import { derive } from '../loadgen/prng';
+import { derive } from '@platform/tools-loadgen';
 
 export const FAULT_KINDS = ['service-kill', 'service-freeze', 'postgres-restart', 'broker-kill', 'channel-outage'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];

@@ -5,17 +5,15 @@
 // Runs on the 3-broker cluster (started if needed: npm run infra:up -- --brokers 3) with the claim
 // path's services started by the drill itself on drill-only topics and databases.
 import { Command } from 'commander';
-import { cliTable } from '../ops/table';
+import { cliTable } from '@platform/tools-ops';
 import { randomUUID } from 'node:crypto';
-import { readInfraState, stopKafka, ensureTopics } from '../infra';
-import { ensurePostgres } from '../infra/postgres';
+import { readInfraState, stopKafka, ensureTopics, ensurePostgres, parseZone } from '@platform/tools-infra';
 import { runBrokerLossTrial, TrialReport } from './broker-loss';
 import { ensureCluster, grantDrillPrefix, revokeDrillPrefix } from './cluster';
 import { startDrillPlatform } from './platform';
 import { ChaosReport, runChaos } from './chaos';
 import { runZoneOutage, ZoneOutageReport } from './zone-outage';
 import { startZonedPlatform } from './zoned-platform';
-import { parseZone } from '../infra/zones';
 
 /** After a drill: stop its platform, and unless kept, remove its ACLs and the cluster it started. */
 async function releaseDrill(d: {

@@ -14,7 +14,7 @@ import {
   stopKafka,
   waitUntilAclsEffective,
   withAdmin,
-} from '../infra';
+} from '@platform/tools-infra';
 
 export interface DrillCluster {
   brokers: string[];

@@ -9,7 +9,7 @@ import { ConfigResourceTypes, Kafka, logLevel, type KafkaMessage } from 'kafkajs
 import { consumerGroupId, dlqName, type KafkaPrincipal, type TopicKey, Topics } from '@platform/contracts';
 import { createKafka, SafePublisher } from '@platform/messaging';
 import { uniqueSuffix, waitFor } from '@platform/testing';
-import { clusterCredentialsDir, deleteTopicsWithPrefix, ensureTopics, kafkaStatus, stopKafka, withAdmin } from '../infra';
+import { clusterCredentialsDir, deleteTopicsWithPrefix, ensureTopics, kafkaStatus, stopKafka, withAdmin } from '@platform/tools-infra';
 import { ensureCluster, grantDrillPrefix, revokeDrillPrefix, type DrillCluster } from './cluster';
 
 // A cluster of its own (ports 24092.., .local/kafka/cluster-24092): the shared one at 19092 may be

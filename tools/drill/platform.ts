@@ -6,9 +6,8 @@ import type { KafkaSecurityEnv } from '@platform/config';
 import type { KafkaPrincipal, PlatformService } from '@platform/contracts';
 import { databaseUrl, ensureDatabase } from '@platform/persistence';
 import { spawnTs, stopGracefully, waitFor } from '@platform/testing';
-import { LOGS_DIR } from '../infra/paths';
-import { ensureServiceRoles } from '../infra/postgres-roles';
-import { toolAuthEnv } from '../ops/credentials';
+import { LOGS_DIR, ensureServiceRoles } from '@platform/tools-infra';
+import { toolAuthEnv } from '@platform/tools-ops';
 
 /** A service instance the drill runs against the 3-broker cluster, isolated by prefix and database. */
 export interface DrillService {

@@ -10,11 +10,8 @@ import type { KafkaSecurityEnv } from '@platform/config';
 import type { KafkaPrincipal, PlatformService } from '@platform/contracts';
 import { databaseUrl, ensureDatabase } from '@platform/persistence';
 import { spawnTs, waitFor } from '@platform/testing';
-import { killBroker, startBroker } from '../infra/kafka';
-import { portOpen } from '../infra/processes';
-import { ensureServiceRoles } from '../infra/postgres-roles';
-import { Zone, ZONES, zoneBroker } from '../infra/zones';
-import { toolAuthEnv } from '../ops/credentials';
+import { killBroker, startBroker, portOpen, ensureServiceRoles, Zone, ZONES, zoneBroker } from '@platform/tools-infra';
+import { toolAuthEnv } from '@platform/tools-ops';
 import { dropDrillDatabase, logged } from './platform';
 import { Supervisor } from './supervisor';
 

@@ -4,7 +4,7 @@
 import { CampaignDefinition, campaignDefinition } from '@platform/contracts';
 import { campaignAround } from '@platform/rules';
 import type { CampaignFacts } from './mix';
-import { toolBearer } from '../ops/credentials';
+import { toolBearer } from '@platform/tools-ops';
 
 export function factsOf(d: CampaignDefinition): CampaignFacts {
   const coupons = d.rewards.coupons;

@@ -14,8 +14,7 @@ import { createKafka, DLQ_HEADERS, partitionFor, SafePublisher, HeaderList, Outg
 import { highWatermarks, waitCollected, waitOffsetsApplied, waitOutboxEmpty } from '@platform/messaging/testing';
 import { dropDatabase, ensureDatabase, databaseUrl as dbUrl } from '@platform/persistence';
 import { createTestTopics, deleteTestTopics, testInfra, TopicCollector, uniqueSuffix, waitFor } from '@platform/testing';
-import { runAudit } from '../audit/audit';
-import type { ServiceDb } from '../audit/db';
+import { runAudit, type ServiceDb } from '@platform/tools-audit';
 import { consumedTopics, DECISION_TOPIC, HOSTILE_ID_HEADER, hostileCatalogue, HostileMessage, validBody } from './hostile';
 import { Stack, startStack } from './stack';
 

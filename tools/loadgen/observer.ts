@@ -5,7 +5,7 @@
 import type { Consumer, Kafka } from 'kafkajs';
 import { dlqName, headersToStrings, Topics } from '@platform/contracts';
 import { DLQ_HEADERS } from '@platform/messaging';
-import { toolKafka } from '../infra/kafka';
+import { toolKafka } from '@platform/tools-infra';
 import { HEADER_RUN } from './mix';
 import { LatencyHistogram, TimeSeries } from './stats';
 

@@ -2,7 +2,7 @@
 // self-contained HTML report with chart.js inlined (send rate, decision rate, latency over time).
 import fs from 'node:fs';
 import path from 'node:path';
-import { cliTable } from '../ops/table';
+import { cliTable } from '@platform/tools-ops';
 import type { LoadResult } from './run';
 
 const fmt = (n: number): string =>

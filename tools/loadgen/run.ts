@@ -4,7 +4,7 @@
 // answers to drain, then compare what was expected with what was observed.
 import { Topics, type CampaignDefinition } from '@platform/contracts';
 import { createKafka, SafePublisher, type OutgoingRecord } from '@platform/messaging';
-import { localClusterSecurity } from '../infra/kafka';
+import { localClusterSecurity } from '@platform/tools-infra';
 import { ensureCampaign, factsOf, type WindowMode } from './campaign';
 import {
   CampaignFacts,

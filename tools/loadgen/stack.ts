@@ -8,8 +8,8 @@ import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { spawnTs, stopGracefully } from '@platform/testing';
 import type { KafkaPrincipal } from '@platform/contracts';
-import { localClusterSecurity } from '../infra/kafka';
-import { toolAuthEnv } from '../ops/credentials';
+import { localClusterSecurity } from '@platform/tools-infra';
+import { toolAuthEnv } from '@platform/tools-ops';
 
 export const SERVICE_NAMES = [
   'claims',

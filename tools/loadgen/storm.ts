@@ -6,8 +6,8 @@
 // that each key was taken in and decided exactly once (read back from Kafka).
 import type { Kafka } from 'kafkajs';
 import { Topics } from '@platform/contracts';
-import { toolKafka } from '../infra/kafka';
-import { toolBearer } from '../ops/credentials';
+import { toolKafka } from '@platform/tools-infra';
+import { toolBearer } from '@platform/tools-ops';
 import { ensureCampaign } from './campaign';
 import { derive } from './prng';
 import { LatencyHistogram, LatencySummary } from './stats';

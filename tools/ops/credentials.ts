@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { authSecret, type AuthKeySettings, issueToken, type Role } from '@platform/auth';
 import { loadConfig, platformEnv } from '@platform/config';
-import { LOCAL_DIR } from '../infra/paths';
+import { LOCAL_DIR } from '@platform/tools-infra';
 
 export const HTTP_CREDENTIALS_DIR = path.join(LOCAL_DIR, 'credentials');
 export const SIGNING_SECRET_FILE = 'jwt-secret';

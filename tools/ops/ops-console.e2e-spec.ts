@@ -15,8 +15,7 @@ import { dlqName, Topics } from '@platform/contracts';
 import { createKafka, readDeadLetters, SafePublisher } from '@platform/messaging';
 import { databaseUrl as dbUrl, dropDatabase, ensureDatabase } from '@platform/persistence';
 import { createTestTopics, deleteTestTopics, spawnTs, stopGracefully, testInfra, uniqueSuffix, waitFor } from '@platform/testing';
-import { createCampaign, freshCampaign } from '../loadgen/campaign';
-import { freePort, healthy, ServiceName, Stack, startStack } from '../loadgen/stack';
+import { createCampaign, freshCampaign, freePort, healthy, ServiceName, Stack, startStack } from '@platform/tools-loadgen';
 import { toolAuthEnv, toolAuthSettings, toolBearer } from './credentials';
 
 jest.setTimeout(900_000);

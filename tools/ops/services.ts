@@ -3,11 +3,22 @@
 // GET /health/ready answers 200.
 import fs from 'node:fs';
 import path from 'node:path';
-import { LOGS_DIR, PIDS_DIR, ROOT } from '../infra/paths';
-import { httpOk, livePid, removeFile, spawnDetached, stopPid, tail } from '../infra/processes';
+import {
+  LOGS_DIR,
+  PIDS_DIR,
+  ROOT,
+  httpOk,
+  livePid,
+  removeFile,
+  spawnDetached,
+  stopPid,
+  tail,
+  auditReaderServerUrl,
+  serviceServerUrl,
+  infraEnv,
+  type InfraState,
+} from '@platform/tools-infra';
 import { PLATFORM_SERVICES, type PlatformService } from '@platform/contracts';
-import { auditReaderServerUrl, serviceServerUrl } from '../infra/postgres-roles';
-import { infraEnv, type InfraState } from '../infra/state';
 import { httpCredentialEnv } from './credentials';
 
 export interface ServiceDef {

@@ -1,10 +1,7 @@
 // `npm start`: infra (single Kafka broker, Postgres, Zipkin), then every built service in the
 // background; waits until each is healthy and prints where everything is. Re-running is harmless.
 import { Command } from 'commander';
-import { rel, LOGS_DIR } from '../infra/paths';
-import { isAlive, sleep } from '../infra/processes';
-import { infraUp } from '../infra/up';
-import { zipkinUiUrl } from '../infra/zipkin';
+import { rel, LOGS_DIR, isAlive, sleep, infraUp, zipkinUiUrl } from '@platform/tools-infra';
 import {
   OPS_CONSOLE,
   SERVICES,

@@ -1,6 +1,6 @@
 // `npm run status [-- --json]`: services (table or JSON) and the infrastructure behind them.
 import { Command } from 'commander';
-import { infraStatus } from '../infra/up';
+import { infraStatus } from '@platform/tools-infra';
 import { SERVICES, serviceStatus } from './services';
 import { servicesTable } from './table';
 

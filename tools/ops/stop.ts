@@ -6,8 +6,7 @@
 import { Command } from 'commander';
 import { Client } from 'pg';
 import { databaseUrl } from '@platform/persistence';
-import { readInfraState } from '../infra/state';
-import { infraDown } from '../infra/up';
+import { readInfraState, infraDown } from '@platform/tools-infra';
 import { SERVICES, stopService } from './services';
 
 /** Each service's own database (apps/<svc>/src/config.ts defaults). */

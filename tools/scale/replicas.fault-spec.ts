@@ -18,11 +18,8 @@ import {
   uniqueSuffix,
   waitFor,
 } from '@platform/testing';
-import { runAudit } from '../audit/audit';
-import type { ServiceDb } from '../audit/db';
-import { DEFAULT_LOAD_OPTIONS, runLoad, type LoadResult } from '../loadgen/run';
-import { DEFAULT_MIX } from '../loadgen/mix';
-import { Stack, startStack, type ServiceName } from '../loadgen/stack';
+import { runAudit, type ServiceDb } from '@platform/tools-audit';
+import { DEFAULT_LOAD_OPTIONS, runLoad, type LoadResult, DEFAULT_MIX, Stack, startStack, type ServiceName } from '@platform/tools-loadgen';
 
 const SERVICES = ['claims', 'emoticons', 'coupons', 'pass-dispatcher'] as const satisfies readonly ServiceName[];
 const REPLICAS = 3;

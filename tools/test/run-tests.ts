@@ -5,9 +5,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT, TEST_RESULTS_DIR, rel } from '../infra/paths';
-import { infraEnv } from '../infra/state';
-import { infraDown, infraUp } from '../infra/up';
+import { ROOT, TEST_RESULTS_DIR, rel, infraEnv, infraDown, infraUp } from '@platform/tools-infra';
 import { parseArgs, PROJECT_ARGS, type Project } from './args';
 
 interface JestJson {

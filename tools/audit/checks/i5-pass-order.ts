@@ -1,7 +1,7 @@
 // I5: passes are sent in slot order; none skipped, none sent twice.
 import { campaignFilter } from '../db';
 import { AuditContext, CheckOutcome, InvariantCheck, num, skipped } from './types';
-import { toolBearer } from '../../ops/credentials';
+import { toolBearer } from '@platform/tools-ops';
 
 /**
  * Per campaign, one statement over the (campaign_id, slot) index order: sent passes must be slots
