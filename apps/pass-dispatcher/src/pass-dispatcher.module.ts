@@ -4,19 +4,26 @@ import { HttpAuthModule } from '@platform/auth';
 import { Clock, messagingMigrations, MessagingModule, OpsAuditTable1764900000000, sheddingPolicy } from '@platform/messaging';
 import { databaseUrl, serviceDataSourceOptions } from '@platform/persistence';
 import { MetricsController } from '@platform/telemetry';
+import { CampaignRepository } from './campaigns/campaign.repository';
 import { passesDatabase, PassDispatcherConfig } from './config';
 import { DispatchCoordinator } from './dispatch/dispatch.coordinator';
+import { DispatchRepository } from './dispatch/dispatch.repository';
 import { PassesSchema1764300004000 } from './migrations/1764300004000-PassesSchema';
 import { RegistrationRequestHash1764800004100 } from './migrations/1764800004100-RegistrationRequestHash';
 import { PassTraceParent1764900004200 } from './migrations/1764900004200-PassTraceParent';
 import { RegistrationReminders1765000004300 } from './migrations/1765000004300-RegistrationReminders';
 import { ReservationNoticeTrigger1765100004400 } from './migrations/1765100004400-ReservationNoticeTrigger';
-import { DelayNotices } from './notices/delay-notices';
-import { PassMetrics } from './ops/pass-metrics';
-import { PassesController } from './ops/passes.controller';
+import { DelayNoticeRepository } from './notices/delay-notice.repository';
+import { DelayNoticeService } from './notices/delay-notice.service';
+import { DelayNoticeSweep } from './notices/delay-notice.sweep';
+import { PassMetrics } from './passes/pass-metrics';
+import { PassRepository } from './passes/pass.repository';
+import { PassesController } from './passes/passes.controller';
 import { ExpirySweep } from './registration/expiry.sweep';
 import { RegistrationHandler } from './registration/registration.handler';
-import { PassReserver } from './reservation/pass-reserver';
+import { RegistrationRepository } from './registration/registration.repository';
+import { PassReservationHandler } from './reservation/pass-reservation.handler';
+import { ReservationRepository } from './reservation/reservation.repository';
 import { PASS_DISPATCHER_CONFIG } from './tokens';
 
 export const passDispatcherMigrations = [
@@ -59,8 +66,21 @@ export class PassDispatcherModule {
         ),
         HttpAuthModule.forRoot(config),
       ],
-      controllers: [PassReserver, RegistrationHandler, PassesController, MetricsController],
-      providers: [{ provide: PASS_DISPATCHER_CONFIG, useValue: config }, DispatchCoordinator, DelayNotices, ExpirySweep, PassMetrics],
+      controllers: [PassReservationHandler, RegistrationHandler, PassesController, MetricsController],
+      providers: [
+        { provide: PASS_DISPATCHER_CONFIG, useValue: config },
+        CampaignRepository,
+        PassRepository,
+        ReservationRepository,
+        DispatchRepository,
+        DelayNoticeRepository,
+        RegistrationRepository,
+        DelayNoticeService,
+        DispatchCoordinator,
+        DelayNoticeSweep,
+        ExpirySweep,
+        PassMetrics,
+      ],
     };
   }
 }

@@ -1,12 +1,12 @@
 import { Logger } from '@nestjs/common';
 import { Counter, metrics } from '@opentelemetry/api';
 import { performance } from 'node:perf_hooks';
-import { DataSource } from 'typeorm';
 import { isTransientError } from '@platform/persistence';
 import { causedBy, Clock, MessagingRuntime, withSpan } from '@platform/messaging';
 import { announcedDeliveryAt, registerByFor } from '@platform/rules';
-import { returning } from '../shared/campaigns';
+import { DelayNoticeRepository } from '../notices/delay-notice.repository';
 import { ChannelClient, ChannelResult } from './channel-client';
+import { DispatchRepository, QueuedPassRow } from './dispatch.repository';
 
 let responses: Counter | null = null;
 const channelResponses = (): Counter =>
@@ -68,14 +68,7 @@ export interface SenderStats {
   pausedReads: number;
 }
 
-interface QueuedPass {
-  passId: string;
-  accountId: string;
-  slot: number;
-  noticeDeadline: Date;
-  noticed: boolean;
-  /** The claim's trace (stored at reservation). */
-  traceparent: string | null;
+interface QueuedPass extends QueuedPassRow {
   /** When the sender read this pass (performance.now()); its controls must be read after that. */
   fetchedAt: number;
 }
@@ -121,7 +114,8 @@ export class CampaignSender {
 
   constructor(
     private readonly o: SenderOptions,
-    private readonly ds: DataSource,
+    private readonly repo: DispatchRepository,
+    private readonly notices: DelayNoticeRepository,
     private readonly messaging: MessagingRuntime,
     private readonly channel: ChannelClient,
     private readonly clock: Clock,
@@ -272,35 +266,19 @@ export class CampaignSender {
     const now = performance.now();
     if (now - this.errorWrittenAt < 2000) return;
     this.errorWrittenAt = now;
-    this.ds
-      .query(`UPDATE pass_campaign SET last_send_error = $3 WHERE campaign_id = $1 AND leader_epoch = $2`, [
-        this.o.campaignId,
-        this.o.epoch,
-        error.slice(0, 500),
-      ])
+    this.repo
+      .recordSendError(this.o.campaignId, this.o.epoch, error)
       .catch((e: unknown) => this.log.warn(`could not record send error: ${String(e)}`));
   }
 
   private async fetchNext(): Promise<QueuedPass[]> {
-    const rows = (await this.ds.query(
-      `SELECT pass_id, account_id, slot, notice_deadline, notice_at IS NOT NULL AS noticed, trace_parent
-         FROM pass WHERE campaign_id = $1 AND slot > $2 ORDER BY slot LIMIT $3`,
-      [this.o.campaignId, this.cursor, FETCH],
-    )) as { pass_id: string; account_id: string; slot: number; notice_deadline: Date; noticed: boolean; trace_parent: string | null }[];
+    const rows = await this.repo.queuedAfter(this.o.campaignId, this.cursor, FETCH);
     const out: QueuedPass[] = [];
     const fetchedAt = performance.now();
     let expected = this.cursor + 1;
     for (const r of rows) {
       if (r.slot !== expected) break; // never skip: wait for the missing slot's commit
-      out.push({
-        passId: r.pass_id,
-        accountId: r.account_id,
-        slot: r.slot,
-        noticeDeadline: new Date(r.notice_deadline),
-        noticed: r.noticed,
-        traceparent: r.trace_parent,
-        fetchedAt,
-      });
+      out.push({ ...r, fetchedAt });
       expected++;
     }
     return out;
@@ -320,13 +298,7 @@ export class CampaignSender {
 
   private async noticeInTransaction(p: QueuedPass): Promise<void> {
     await this.messaging.transaction(async (ctx) => {
-      const rows = await returning<{ pass_id: string; claimed_at: Date }>(
-        ctx,
-        `UPDATE pass SET notice_at = $2, notice_eta = $3, notice_trigger = 'SENDER'
-          WHERE pass_id = $1 AND notice_at IS NULL AND sent_at IS NULL RETURNING pass_id, claimed_at`,
-        [p.passId, ctx.now, announcedDeliveryAt(ctx.now, p.noticeDeadline)],
-      );
-      const row = rows[0];
+      const row = await this.notices.noticeBeforeSending(ctx, p.passId, announcedDeliveryAt(ctx.now, p.noticeDeadline));
       if (!row) return;
       ctx.emit(
         'passDelayNotice',
@@ -353,13 +325,9 @@ export class CampaignSender {
   private async refreshControl(notBefore = -Infinity): Promise<void> {
     const now = performance.now();
     if (now - this.control.at < CONTROL_REFRESH_MS && this.control.at >= notBefore) return;
-    const rows = (await this.ds.query(
-      `SELECT paused, rate_per_second, storage_gb, leader_epoch FROM pass_campaign WHERE campaign_id = $1`,
-      [this.o.campaignId],
-    )) as { paused: boolean; rate_per_second: number | null; storage_gb: number; leader_epoch: string }[];
-    const c = rows[0];
-    if (!c || Number(c.leader_epoch) !== this.o.epoch) throw new LeadershipLost();
-    this.control = { paused: c.paused, rate: c.rate_per_second ?? this.o.defaultRate, storageGb: c.storage_gb, at: now };
+    const c = await this.repo.controls(this.o.campaignId);
+    if (!c || c.epoch !== this.o.epoch) throw new LeadershipLost();
+    this.control = { paused: c.paused, rate: c.ratePerSecond ?? this.o.defaultRate, storageGb: c.storageGb, at: now };
     if (c.paused) this.stats.pausedReads++;
   }
 
@@ -431,20 +399,16 @@ export class CampaignSender {
 
   private async commitInTransaction(batch: Confirmed[], first: Confirmed, last: Confirmed): Promise<void> {
     await this.messaging.transaction(async (ctx) => {
-      const rows = await returning<{ registration_window_seconds: number }>(
-        ctx,
-        `UPDATE pass_campaign SET sent_watermark = $3, progress_at = $4, last_send_error = NULL
-          WHERE campaign_id = $1 AND leader_epoch = $2 AND sent_watermark = $5 RETURNING registration_window_seconds`,
-        [this.o.campaignId, this.o.epoch, last.pass.slot, last.sentAt, first.pass.slot - 1],
-      );
-      const c = rows[0];
+      const c = await this.repo.advanceWatermark(ctx, this.o.campaignId, this.o.epoch, {
+        from: first.pass.slot - 1,
+        to: last.pass.slot,
+        progressAt: last.sentAt,
+      });
       if (!c) throw new LeadershipLost(`watermark of ${this.o.campaignId} moved under epoch ${this.o.epoch}`);
-      const registerBy = batch.map((b) => registerByFor(b.sentAt, c.registration_window_seconds));
-      await ctx.query(
-        `UPDATE pass p SET sent_at = u.sent_at, register_by = u.register_by, channel_duplicate = u.dup
-           FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::bool[]) AS u (pass_id, sent_at, register_by, dup)
-          WHERE p.pass_id = u.pass_id`,
-        [batch.map((b) => b.pass.passId), batch.map((b) => b.sentAt), registerBy, batch.map((b) => b.duplicate)],
+      const registerBy = batch.map((b) => registerByFor(b.sentAt, c.registrationWindowSeconds));
+      await this.repo.markSent(
+        ctx,
+        batch.map((b, i) => ({ passId: b.pass.passId, sentAt: b.sentAt, registerBy: registerBy[i] ?? b.sentAt, duplicate: b.duplicate })),
       );
       batch.forEach((b, i) => {
         ctx.emit(

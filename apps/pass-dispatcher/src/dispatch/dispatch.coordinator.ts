@@ -1,18 +1,15 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Client } from 'pg';
-import { DataSource } from 'typeorm';
 import { authSecret, ServiceToken } from '@platform/auth';
 import { CLOCK, Clock, MessagingRuntime } from '@platform/messaging';
 import { databaseUrl } from '@platform/persistence';
 import { PASS_DISPATCHER_CONFIG } from '../tokens';
 import { passesDatabase, type PassDispatcherConfig } from '../config';
-import { returning } from '../shared/campaigns';
+import { DelayNoticeRepository } from '../notices/delay-notice.repository';
 import { IntervalTask } from '../shared/interval-task';
 import { CampaignSender, SenderStats } from './campaign-sender';
 import { ChannelClient } from './channel-client';
-
-/** Advisory lock class of "sender of campaign X" (the object id is hashtext(campaign_id)). */
-export const SENDER_LOCK_CLASS = 727100;
+import { DispatchRepository } from './dispatch.repository';
 
 const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
   new Promise<T>((resolve, reject) => {
@@ -50,7 +47,8 @@ export class DispatchCoordinator implements OnApplicationBootstrap, BeforeApplic
 
   constructor(
     @Inject(PASS_DISPATCHER_CONFIG) private readonly config: PassDispatcherConfig,
-    private readonly ds: DataSource,
+    private readonly repo: DispatchRepository,
+    private readonly notices: DelayNoticeRepository,
     private readonly messaging: MessagingRuntime,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
@@ -99,38 +97,29 @@ export class DispatchCoordinator implements OnApplicationBootstrap, BeforeApplic
     for (const [id, s] of this.senders) {
       if (!s.finished) continue;
       this.senders.delete(id);
-      await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [SENDER_LOCK_CLASS, id]);
+      await this.repo.releaseSenderLock(client, id);
       this.log.warn(`sender of ${id} ended (${s.exitReason ?? 'stopped'}); leadership released`);
     }
-    const campaigns = (await this.ds.query(`SELECT campaign_id FROM pass_campaign ORDER BY campaign_id`)) as { campaign_id: string }[];
-    for (const { campaign_id: id } of campaigns) {
+    for (const id of await this.repo.campaignIds()) {
       if (this.senders.has(id) || this.shuttingDown) continue;
-      const [got] = (
-        await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked', [SENDER_LOCK_CLASS, id])
-      ).rows;
-      if (!got?.locked) continue;
+      if (!(await this.repo.trySenderLock(client, id))) continue;
       try {
         await this.takeOver(id);
       } catch (e) {
-        await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [SENDER_LOCK_CLASS, id]).catch(() => undefined);
+        await this.repo.releaseSenderLock(client, id).catch(() => undefined);
         throw e;
       }
     }
   }
 
   private async takeOver(campaignId: string): Promise<void> {
-    const [row] = await returning<{ leader_epoch: string; sent_watermark: number }>(
-      this.ds,
-      `UPDATE pass_campaign SET leader_epoch = leader_epoch + 1, leader_id = $2, leader_since = $3
-        WHERE campaign_id = $1 RETURNING leader_epoch, sent_watermark`,
-      [campaignId, this.config.INSTANCE_ID, this.clock.now()],
-    );
+    const row = await this.repo.takeOver(campaignId, this.config.INSTANCE_ID, this.clock.now());
     if (!row) throw new Error(`campaign ${campaignId} vanished`);
     const sender = new CampaignSender(
       {
         campaignId,
-        epoch: Number(row.leader_epoch),
-        watermark: row.sent_watermark,
+        epoch: row.epoch,
+        watermark: row.watermark,
         defaultRate: this.config.DISPATCH_RATE_PER_SECOND,
         maxUncommitted: this.config.DISPATCH_MAX_UNCOMMITTED,
         retryMaxMs: this.config.DISPATCH_RETRY_MAX_MS,
@@ -138,16 +127,15 @@ export class DispatchCoordinator implements OnApplicationBootstrap, BeforeApplic
         commitIntervalMs: this.config.DISPATCH_COMMIT_INTERVAL_MS,
         catchUpSlots: this.config.DISPATCH_CATCH_UP_SLOTS,
       },
-      this.ds,
+      this.repo,
+      this.notices,
       this.messaging,
       this.channel,
       this.clock,
     );
     this.senders.set(campaignId, sender);
     sender.start();
-    this.log.log(
-      `${this.config.INSTANCE_ID} is now the sender of ${campaignId} (epoch ${row.leader_epoch}, watermark ${row.sent_watermark})`,
-    );
+    this.log.log(`${this.config.INSTANCE_ID} is now the sender of ${campaignId} (epoch ${row.epoch}, watermark ${row.watermark})`);
   }
 
   private async connection(): Promise<Client | null> {

@@ -2,10 +2,8 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { MessagingRuntime, withSpan } from '@platform/messaging';
 import { PASS_DISPATCHER_CONFIG } from '../tokens';
 import type { PassDispatcherConfig } from '../config';
-import { returning } from '../shared/campaigns';
 import { IntervalTask } from '../shared/interval-task';
-
-const BATCH = 5000;
+import { RegistrationRepository, SWEEP_BATCH } from './registration.repository';
 
 /**
  * R9: a sent pass not registered by registerBy (inclusive) expires; the sweep runs
@@ -23,6 +21,7 @@ export class ExpirySweep implements OnApplicationBootstrap, BeforeApplicationShu
   constructor(
     @Inject(PASS_DISPATCHER_CONFIG) private readonly config: PassDispatcherConfig,
     private readonly messaging: MessagingRuntime,
+    private readonly repo: RegistrationRepository,
   ) {
     // expire first: a pass that just expired is not reminded
     this.task = new IntervalTask(this.log, config.EXPIRY_SWEEP_INTERVAL_MS, async () => {
@@ -50,22 +49,7 @@ export class ExpirySweep implements OnApplicationBootstrap, BeforeApplicationShu
       let total = 0;
       for (;;) {
         const n = await this.messaging.transaction(async (ctx) => {
-          // Due: now <= registerBy <= now + lead (libs/rules reminderDueAt, per campaign). The
-          // reminded mark re-checked in the UPDATE, with SKIP LOCKED: once across replicas and restarts.
-          const rows = await returning<{ pass_id: string; account_id: string; campaign_id: string; register_by: Date }>(
-            ctx,
-            `UPDATE pass p SET registration_reminded_at = $1
-               FROM (SELECT d.pass_id FROM pass d JOIN pass_campaign c ON c.campaign_id = d.campaign_id
-                      WHERE c.remind_before_registration_ends_seconds IS NOT NULL
-                        AND d.register_by IS NOT NULL AND d.registered_at IS NULL AND d.expired_at IS NULL
-                        AND d.registration_reminded_at IS NULL
-                        AND d.register_by >= $1
-                        AND d.register_by <= $1::timestamptz + make_interval(secs => c.remind_before_registration_ends_seconds)
-                      ORDER BY d.register_by LIMIT ${BATCH} FOR UPDATE OF d SKIP LOCKED) due
-              WHERE p.pass_id = due.pass_id AND p.registration_reminded_at IS NULL AND p.registered_at IS NULL
-              RETURNING p.pass_id, p.account_id, p.campaign_id, p.register_by`,
-            [ctx.now],
-          );
+          const rows = await this.repo.remindDue(ctx);
           for (const r of rows) {
             ctx.emit('passRegistrationExpiringSoon', {
               passId: r.pass_id,
@@ -78,7 +62,7 @@ export class ExpirySweep implements OnApplicationBootstrap, BeforeApplicationShu
           return rows.length;
         });
         total += n;
-        if (n < BATCH) return total;
+        if (n < SWEEP_BATCH) return total;
       }
     });
   }
@@ -87,17 +71,7 @@ export class ExpirySweep implements OnApplicationBootstrap, BeforeApplicationShu
     let total = 0;
     for (;;) {
       const n = await this.messaging.transaction(async (ctx) => {
-        const rows = await returning<{ pass_id: string; account_id: string; campaign_id: string; register_by: Date }>(
-          ctx,
-          `UPDATE pass p SET expired_at = $1
-             FROM (SELECT pass_id FROM pass
-                    WHERE registered_at IS NULL AND expired_at IS NULL AND register_by IS NOT NULL
-                      AND register_by < $1::timestamptz - ($2 || ' seconds')::interval
-                    ORDER BY register_by LIMIT ${BATCH} FOR UPDATE SKIP LOCKED) due
-            WHERE p.pass_id = due.pass_id AND p.registered_at IS NULL AND p.expired_at IS NULL
-            RETURNING p.pass_id, p.account_id, p.campaign_id, p.register_by`,
-          [ctx.now, String(this.config.EXPIRY_GRACE_SECONDS)],
-        );
+        const rows = await this.repo.expireDue(ctx, this.config.EXPIRY_GRACE_SECONDS);
         for (const r of rows) {
           ctx.emit('passExpired', {
             passId: r.pass_id,
@@ -110,7 +84,7 @@ export class ExpirySweep implements OnApplicationBootstrap, BeforeApplicationShu
         return rows.length;
       });
       total += n;
-      if (n < BATCH) return total;
+      if (n < SWEEP_BATCH) return total;
     }
   }
 }

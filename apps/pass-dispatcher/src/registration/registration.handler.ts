@@ -5,6 +5,7 @@ import { Batch, eventIdReusedReason, Inbound, OnBatch, requestHash, TxContext } 
 import { decideRegistration, PassRegistrationState } from '@platform/rules';
 import { PASS_DISPATCHER_CONFIG } from '../tokens';
 import type { PassDispatcherConfig } from '../config';
+import { RegistrationPassRow, RegistrationRepository } from './registration.repository';
 
 type Request = Inbound<'passRegistrationRequested'>;
 type Decided = PayloadOf<'passRegistrationDecided'>;
@@ -15,17 +16,6 @@ function reused(m: Request): DlqReason {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-interface PassRow {
-  pass_id: string;
-  account_id: string;
-  sent_at: Date | null;
-  register_by: Date | null;
-  registered_at: Date | null;
-  valid_until: Date | null;
-  expired_at: Date | null;
-  validity_seconds: number;
-}
-
 /**
  * R9: decides each registration request (REGISTERED with validUntil, or REJECTED with a reason) and
  * stores the answer by request eventId: the same request again (re-published under another offset)
@@ -34,7 +24,10 @@ interface PassRow {
  */
 @Controller()
 export class RegistrationHandler {
-  constructor(@Inject(PASS_DISPATCHER_CONFIG) private readonly config: PassDispatcherConfig) {}
+  constructor(
+    @Inject(PASS_DISPATCHER_CONFIG) private readonly config: PassDispatcherConfig,
+    private readonly repo: RegistrationRepository,
+  ) {}
 
   @OnBatch('passRegistrationRequested')
   async onRequested(@Payload() messages: Batch<'passRegistrationRequested'>, @Ctx() ctx: TxContext): Promise<void> {
@@ -51,21 +44,16 @@ export class RegistrationHandler {
     await this.answerStored(ctx, byEvent, hashes);
     if (byEvent.size === 0) return;
 
-    const campaigns = await ctx.query<{ pass_id: string; slot: number; sent_watermark: number }>(
-      `SELECT p.pass_id, p.slot, c.sent_watermark FROM pass p JOIN pass_campaign c USING (campaign_id) WHERE p.pass_id = ANY($1::uuid[])`,
-      [[...new Set([...byEvent.values()].map((m) => m.value.passId).filter((id) => UUID.test(id)))].map((id) => id.toLowerCase())],
+    const campaigns = await this.repo.queuePositions(
+      ctx,
+      [...new Set([...byEvent.values()].map((m) => m.value.passId).filter((id) => UUID.test(id)))].map((id) => id.toLowerCase()),
     );
     const queue = new Map(campaigns.map((r) => [r.pass_id, r]));
     const ids = [...new Set([...byEvent.values()].map((m) => m.value.passId).filter((id) => UUID.test(id)))]
       .map((id) => id.toLowerCase())
       .sort();
-    const rows = await ctx.query<PassRow>(
-      `SELECT p.pass_id, p.account_id, p.sent_at, p.register_by, p.registered_at, p.valid_until, p.expired_at, c.validity_seconds
-         FROM pass p JOIN pass_campaign c USING (campaign_id)
-        WHERE p.pass_id = ANY($1::uuid[]) ORDER BY p.pass_id FOR UPDATE OF p`,
-      [ids],
-    );
-    const passes = new Map<string, PassRow>(rows.map((r) => [r.pass_id, r]));
+    const rows = await this.repo.lockPasses(ctx, ids);
+    const passes = new Map<string, RegistrationPassRow>(rows.map((r) => [r.pass_id, r]));
     const d = (x: Date | null) => (x ? new Date(x) : null);
     const registered = new Map<string, { at: Date; validUntil: Date }>();
     const decisions: { m: Request; decided: Decided }[] = [];
@@ -115,33 +103,12 @@ export class RegistrationHandler {
       }
     }
 
-    if (registered.size > 0) {
-      const list = [...registered.entries()];
-      await ctx.query(
-        `UPDATE pass p SET registered_at = u.at, valid_until = u.valid_until
-           FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[]) AS u (pass_id, at, valid_until)
-          WHERE p.pass_id = u.pass_id AND p.registered_at IS NULL`,
-        [list.map(([id]) => id), list.map(([, r]) => r.at), list.map(([, r]) => r.validUntil)],
-      );
-    }
+    if (registered.size > 0) await this.repo.markRegistered(ctx, [...registered.entries()]);
     if (decisions.length === 0) return;
-    const inserted = await ctx.query<{ event_id: string }>(
-      `INSERT INTO pass_registration (event_id, pass_id, account_id, status, reason, decision, request_hash, decided_at)
-       SELECT t.*, $8::timestamptz FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[]) AS t
-       ON CONFLICT (event_id) DO NOTHING
-       RETURNING event_id`,
-      [
-        decisions.map((x) => x.decided.eventId),
-        decisions.map((x) => x.decided.passId),
-        decisions.map((x) => x.decided.accountId),
-        decisions.map((x) => x.decided.status),
-        decisions.map((x) => x.decided.reason ?? null),
-        decisions.map((x) => JSON.stringify(x.decided)),
-        decisions.map((x) => hashes.get(x.m) ?? null),
-        ctx.now,
-      ],
+    const ours = await this.repo.storeDecisions(
+      ctx,
+      decisions.map((x) => ({ decided: x.decided, requestHash: hashes.get(x.m) ?? null })),
     );
-    const ours = new Set(inserted.map((r) => r.event_id));
     for (const x of decisions) if (ours.has(x.decided.eventId)) ctx.emit('passRegistrationDecided', x.decided, x.m);
     // Decided meanwhile by another transaction (the same eventId on another partition): the
     // stored answer is the answer, never a second, different one.
@@ -155,10 +122,7 @@ export class RegistrationHandler {
   /** Answers requests that already have a stored answer (and removes them from `pending`). */
   private async answerStored(ctx: TxContext, pending: Map<string, Request>, hashes: Map<Request, string>): Promise<void> {
     if (pending.size === 0) return;
-    const earlier = await ctx.query<{ event_id: string; decision: Decided; request_hash: string | null }>(
-      `SELECT event_id, decision, request_hash FROM pass_registration WHERE event_id = ANY($1)`,
-      [[...pending.keys()]],
-    );
+    const earlier = await this.repo.storedDecisions(ctx, [...pending.keys()]);
     for (const e of earlier) {
       const m = pending.get(e.event_id);
       if (!m) continue;

@@ -1,34 +1,16 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Put } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { Actor, CurrentActor, NamesAccount, Roles } from '@platform/auth';
-import { auditOpsAction, CLOCK, Clock, MessagingRuntime } from '@platform/messaging';
+import { auditOpsAction, CLOCK, Clock, MessagingRuntime, TxContext } from '@platform/messaging';
 import { estimateDrainAt, measuredRate } from '@platform/rules';
 import { PASS_DISPATCHER_CONFIG } from '../tokens';
 import type { PassDispatcherConfig } from '../config';
 import { DispatchCoordinator } from '../dispatch/dispatch.coordinator';
-import { allowedRate, campaignEtaModel, loadCampaigns, progressSamples } from '../shared/campaigns';
+import { allowedRate, CampaignControls, CampaignRepository } from '../campaigns/campaign.repository';
+import { PassRepository } from './pass.repository';
 
 const ID = /^[\x21-\x7e]{1,128}$/;
 const rateBody = z.strictObject({ perSecond: z.number().positive().max(100_000).nullable() });
-
-interface PassRow {
-  pass_id: string;
-  campaign_id: string;
-  slot: number;
-  claim_id: string;
-  claimed_at: Date;
-  reserved_at: Date;
-  notice_deadline: Date;
-  sent_at: Date | null;
-  register_by: Date | null;
-  notice_at: Date | null;
-  notice_eta: Date | null;
-  notice_trigger: string | null;
-  registered_at: Date | null;
-  valid_until: Date | null;
-  expired_at: Date | null;
-}
 
 const iso = (d: Date | null): string | null => (d ? new Date(d).toISOString() : null);
 
@@ -39,7 +21,8 @@ const iso = (d: Date | null): string | null => (d ? new Date(d).toISOString() : 
 @Controller('passes')
 export class PassesController {
   constructor(
-    private readonly ds: DataSource,
+    private readonly campaigns: CampaignRepository,
+    private readonly passes: PassRepository,
     private readonly coordinator: DispatchCoordinator,
     private readonly messaging: MessagingRuntime,
     @Inject(PASS_DISPATCHER_CONFIG) private readonly config: PassDispatcherConfig,
@@ -52,19 +35,15 @@ export class PassesController {
   async status() {
     const now = this.clock.now();
     const windowMs = this.config.RATE_WINDOW_SECONDS * 1000;
-    const campaigns = await loadCampaigns(this.ds);
-    const notices = (await this.ds.query(
-      `SELECT campaign_id, notice_trigger, count(*)::bigint AS n FROM pass WHERE notice_at IS NOT NULL GROUP BY 1, 2`,
-    )) as { campaign_id: string; notice_trigger: string; n: string }[];
+    const campaigns = await this.campaigns.load();
+    const notices = await this.passes.noticeCounts();
     const out = [];
     for (const c of campaigns) {
-      const model = await campaignEtaModel(this.ds, c, now, { windowMs, defaultRate: this.config.DISPATCH_RATE_PER_SECOND });
+      const model = await this.campaigns.etaModel(c, now, { windowMs, defaultRate: this.config.DISPATCH_RATE_PER_SECOND });
       // "current" rate: over the window ending now (0 while stalled)
-      const samples = (await progressSamples(this.ds, c, windowMs)).filter((s) => s.at.getTime() >= now.getTime() - windowMs);
+      const samples = (await this.campaigns.progressSamples(c, windowMs)).filter((s) => s.at.getTime() >= now.getTime() - windowMs);
       const current = c.reserved > c.sentWatermark || samples.length > 0 ? [...samples, { at: now, watermark: c.sentWatermark }] : [];
-      const byTrigger = Object.fromEntries(
-        notices.filter((n) => n.campaign_id === c.campaignId).map((n) => [n.notice_trigger, Number(n.n)]),
-      );
+      const byTrigger = Object.fromEntries(notices.filter((n) => n.campaignId === c.campaignId).map((n) => [n.trigger, n.count]));
       out.push({
         campaignId: c.campaignId,
         cap: c.cap,
@@ -92,7 +71,7 @@ export class PassesController {
   @HttpCode(200)
   @Roles('ops')
   pause(@Param('id') id: string, @CurrentActor() actor: Actor) {
-    return this.control(actor, 'passes.campaign.pause', id, {}, 'paused = true', []);
+    return this.control(actor, 'passes.campaign.pause', id, {}, (ctx) => this.campaigns.pause(ctx, id));
   }
 
   @Post('campaigns/:id/resume')
@@ -100,14 +79,8 @@ export class PassesController {
   @Roles('ops')
   resume(@Param('id') id: string, @CurrentActor() actor: Actor) {
     // The queue waits from now on (a paused period is not a stall of the channel to extrapolate).
-    return this.control(
-      actor,
-      'passes.campaign.resume',
-      id,
-      {},
-      'paused = false, progress_at = CASE WHEN paused THEN greatest(progress_at, $2) ELSE progress_at END',
-      [this.clock.now()],
-    );
+    const at = this.clock.now();
+    return this.control(actor, 'passes.campaign.resume', id, {}, (ctx) => this.campaigns.resume(ctx, id, at));
   }
 
   /** `{ perSecond: number }` sets the campaign's send rate; `{ perSecond: null }` returns to the default. */
@@ -116,9 +89,8 @@ export class PassesController {
   setRate(@Param('id') id: string, @Body() body: unknown, @CurrentActor() actor: Actor) {
     const parsed = rateBody.safeParse(body);
     if (!parsed.success) throw new BadRequestException({ error: 'INVALID_RATE', detail: 'expected { perSecond: number > 0 | null }' });
-    return this.control(actor, 'passes.campaign.rate', id, { perSecond: parsed.data.perSecond }, 'rate_per_second = $2', [
-      parsed.data.perSecond,
-    ]);
+    const perSecond = parsed.data.perSecond;
+    return this.control(actor, 'passes.campaign.rate', id, { perSecond }, (ctx) => this.campaigns.setRate(ctx, id, perSecond));
   }
 
   /** An account's passes with their state. */
@@ -127,14 +99,8 @@ export class PassesController {
   @NamesAccount({ param: 'accountId' })
   async byAccount(@Param('accountId') accountId: string) {
     if (!ID.test(accountId)) throw new BadRequestException({ error: 'INVALID_ACCOUNT_ID' });
-    const rows = (await this.ds.query(`SELECT * FROM pass WHERE account_id = $1 ORDER BY reserved_at, slot`, [accountId])) as PassRow[];
-    const soldOut = (await this.ds.query(`SELECT claim_id, campaign_id, decided_at FROM pass_sold_out WHERE account_id = $1`, [
-      accountId,
-    ])) as {
-      claim_id: string;
-      campaign_id: string;
-      decided_at: Date;
-    }[];
+    const rows = await this.passes.byAccount(accountId);
+    const soldOut = await this.passes.soldOutByAccount(accountId);
     return {
       accountId,
       passes: rows.map((r) => ({
@@ -158,13 +124,17 @@ export class PassesController {
     };
   }
 
-  private async control(actor: Actor, action: string, id: string, detail: Record<string, unknown>, set: string, params: unknown[]) {
+  /** Applies `change` and audits it, in one transaction; 404 for an unknown campaign. */
+  private async control(
+    actor: Actor,
+    action: string,
+    id: string,
+    detail: Record<string, unknown>,
+    change: (ctx: TxContext) => Promise<CampaignControls | undefined>,
+  ) {
     if (!ID.test(id)) throw new BadRequestException({ error: 'INVALID_CAMPAIGN_ID' });
     const row = await this.messaging.transaction(async (ctx) => {
-      const [changed] = await ctx.query<{ campaign_id: string; paused: boolean; rate_per_second: number | null }>(
-        `UPDATE pass_campaign SET ${set} WHERE campaign_id = $1 RETURNING campaign_id, paused, rate_per_second`,
-        [id, ...params],
-      );
+      const changed = await change(ctx);
       if (changed)
         await auditOpsAction(ctx, 'passesOpsAudited', 'pass-dispatcher', {
           actor: actor.subject,

@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { dlqReason, PassReward } from '@platform/contracts';
 import { Batch, Inbound, OnBatch, traceparentOf, TxContext } from '@platform/messaging';
 import { allocateSlots } from '@platform/rules';
-import { DelayNotices } from '../notices/delay-notices';
+import { DelayNoticeService } from '../notices/delay-notice.service';
+import { NewPass, ReservationRepository } from './reservation.repository';
 
 type Decision = Inbound<'claimDecided'>;
 
@@ -23,10 +24,13 @@ interface Candidate {
  * its slots back with the counter, so slots stay contiguous.
  */
 @Controller()
-export class PassReserver {
+export class PassReservationHandler {
   private readonly log = new Logger('PassReserver');
 
-  constructor(private readonly notices: DelayNotices) {}
+  constructor(
+    private readonly repo: ReservationRepository,
+    private readonly notices: DelayNoticeService,
+  ) {}
 
   @OnBatch('claimDecided')
   async onDecided(@Payload() messages: Batch<'claimDecided'>, @Ctx() ctx: TxContext): Promise<void> {
@@ -66,29 +70,11 @@ export class PassReserver {
       }
     }
     if (ids.length === 0) return;
-    await ctx.query(
-      `INSERT INTO pass_campaign (campaign_id, cap, delay_notice_after_seconds, registration_window_seconds, validity_seconds, storage_gb,
-                                  remind_before_registration_ends_seconds, progress_at)
-       SELECT t.*, $7::timestamptz FROM unnest($1::text[], $2::int[], $3::int[], $4::int[], $5::int[], $6::int[], $8::int[]) AS t
-       ON CONFLICT (campaign_id) DO NOTHING`,
-      [
-        ids,
-        terms.map((t) => t.cap),
-        terms.map((t) => t.delayNoticeAfterSeconds),
-        terms.map((t) => t.registrationWindowSeconds),
-        terms.map((t) => t.validitySeconds),
-        terms.map((t) => t.storageGb),
-        ctx.now,
-        terms.map((t) => t.remindBeforeRegistrationEndsSeconds ?? null),
-      ],
-    );
+    await this.repo.defineCampaigns(ctx, ids, terms);
   }
 
   private async reserve(ctx: TxContext, campaignId: string, candidates: Candidate[]): Promise<void> {
-    const [campaign] = await ctx.query<{ cap: number; reserved: number; delay_notice_after_seconds: number }>(
-      `SELECT cap, reserved, delay_notice_after_seconds FROM pass_campaign WHERE campaign_id = $1 FOR UPDATE`,
-      [campaignId],
-    );
+    const campaign = await this.repo.lockCampaign(ctx, campaignId);
     if (!campaign) {
       // An accepted decision without rewards, for a campaign we never saw terms for.
       for (const c of candidates)
@@ -97,57 +83,37 @@ export class PassReserver {
     }
     // Under the lock: everything another transaction decided for these claims is committed and visible.
     const claimIds = candidates.map((c) => c.claimId);
-    const known = await ctx.query<{ claim_id: string }>(
-      `SELECT claim_id FROM pass WHERE claim_id = ANY($1) UNION ALL SELECT claim_id FROM pass_sold_out WHERE claim_id = ANY($1)`,
-      [claimIds],
-    );
-    const seen = new Set(known.map((k) => k.claim_id));
+    const seen = await this.repo.decidedClaims(ctx, claimIds);
     const fresh = candidates.filter((c) => !seen.has(c.claimId));
     if (fresh.length === 0) return;
 
     const alloc = allocateSlots(campaign.reserved, campaign.cap, fresh.length);
     const granted = fresh.slice(0, alloc.granted);
     const soldOut = fresh.slice(alloc.granted);
-    await ctx.query(
-      `UPDATE pass_campaign SET reserved = $2, sold_out = sold_out + $3,
-              progress_at = CASE WHEN reserved = sent_watermark AND $2 > reserved THEN $4 ELSE progress_at END
-        WHERE campaign_id = $1`,
-      [campaignId, alloc.reservedAfter, soldOut.length, ctx.now],
-    );
+    await this.repo.advance(ctx, campaignId, alloc.reservedAfter, soldOut.length);
     const reservedAt = ctx.now.toISOString();
     if (granted.length > 0) {
-      const passIds = granted.map(() => randomUUID());
-      const slots = granted.map((_, i) => alloc.firstSlot + i);
-      await ctx.query(
-        `INSERT INTO pass (pass_id, campaign_id, slot, claim_id, event_id, account_id, claimed_at, reserved_at, notice_deadline, trace_parent)
-         SELECT t.pass_id, $1, t.slot, t.claim_id, t.event_id, t.account_id, t.claimed_at, $8, t.claimed_at + ($9 || ' seconds')::interval, t.trace_parent
-           FROM unnest($2::uuid[], $3::int[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $10::text[])
-             AS t (pass_id, slot, claim_id, event_id, account_id, claimed_at, trace_parent)`,
-        [
-          campaignId,
-          passIds,
-          slots,
-          granted.map((c) => c.claimId),
-          granted.map((c) => c.m.value.eventId),
-          granted.map((c) => c.m.value.accountId),
-          granted.map((c) => c.m.value.requestedAt),
-          ctx.now,
-          String(campaign.delay_notice_after_seconds),
-          // The claim's trace, continued by the pass's sent event and delay notice.
-          granted.map((c) => traceparentOf(c.m.trace)),
-        ],
-      );
+      const passes: NewPass[] = granted.map((c, i) => ({
+        passId: randomUUID(),
+        slot: alloc.firstSlot + i,
+        claimId: c.claimId,
+        eventId: c.m.value.eventId,
+        accountId: c.m.value.accountId,
+        claimedAt: c.m.value.requestedAt,
+        traceParent: traceparentOf(c.m.trace),
+      }));
+      await this.repo.insertPasses(ctx, campaignId, passes, campaign.delayNoticeAfterSeconds);
       granted.forEach((c, i) => {
         const claimedAt = new Date(c.m.value.requestedAt);
         ctx.emit(
           'passReserved',
           {
-            passId: passIds[i] ?? '',
+            passId: passes[i]?.passId ?? '',
             accountId: c.m.value.accountId,
             claimId: c.claimId,
             eventId: c.m.value.eventId,
             campaignId,
-            slot: slots[i] ?? 0,
+            slot: passes[i]?.slot ?? 0,
             claimedAt: claimedAt.toISOString(),
             reservedAt,
           },
@@ -160,22 +126,16 @@ export class PassReserver {
         ctx,
         campaignId,
         granted.map((c, i) => ({
-          passId: passIds[i] ?? '',
-          noticeDeadline: new Date(Date.parse(c.m.value.requestedAt) + campaign.delay_notice_after_seconds * 1000),
+          passId: passes[i]?.passId ?? '',
+          noticeDeadline: new Date(Date.parse(c.m.value.requestedAt) + campaign.delayNoticeAfterSeconds * 1000),
         })),
       );
     }
     if (soldOut.length > 0) {
-      await ctx.query(
-        `INSERT INTO pass_sold_out (claim_id, campaign_id, account_id, event_id, decided_at)
-         SELECT t.*, $2::timestamptz FROM unnest($1::text[], $3::text[], $4::text[], $5::text[]) AS t (claim_id, campaign_id, account_id, event_id)`,
-        [
-          soldOut.map((c) => c.claimId),
-          ctx.now,
-          soldOut.map(() => campaignId),
-          soldOut.map((c) => c.m.value.accountId),
-          soldOut.map((c) => c.m.value.eventId),
-        ],
+      await this.repo.insertSoldOut(
+        ctx,
+        campaignId,
+        soldOut.map((c) => ({ claimId: c.claimId, accountId: c.m.value.accountId, eventId: c.m.value.eventId })),
       );
       for (const c of soldOut) {
         ctx.emit(

@@ -1,11 +1,11 @@
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { metrics, ObservableResult } from '@opentelemetry/api';
-import { DataSource } from 'typeorm';
 import { CLOCK, Clock } from '@platform/messaging';
 import { estimateDrainAt } from '@platform/rules';
 import { PASS_DISPATCHER_CONFIG } from '../tokens';
 import type { PassDispatcherConfig } from '../config';
-import { allowedRate, campaignEtaModel, loadCampaigns } from '../shared/campaigns';
+import { allowedRate, CampaignRepository } from '../campaigns/campaign.repository';
+import { PassRepository } from './pass.repository';
 
 interface QueueSample {
   campaign: string;
@@ -29,7 +29,8 @@ export class PassMetrics implements OnApplicationBootstrap {
   private cache: { at: number; samples: Promise<QueueSample[]> } | null = null;
 
   constructor(
-    private readonly ds: DataSource,
+    private readonly campaigns: CampaignRepository,
+    private readonly passes: PassRepository,
     @Inject(PASS_DISPATCHER_CONFIG) private readonly config: PassDispatcherConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -62,20 +63,17 @@ export class PassMetrics implements OnApplicationBootstrap {
     const now = this.clock.now();
     const windowMs = this.config.RATE_WINDOW_SECONDS * 1000;
     const out: QueueSample[] = [];
-    for (const c of (await loadCampaigns(this.ds)).slice(0, 50)) {
-      const model = await campaignEtaModel(this.ds, c, now, { windowMs, defaultRate: this.config.DISPATCH_RATE_PER_SECOND });
+    for (const c of (await this.campaigns.load()).slice(0, 50)) {
+      const model = await this.campaigns.etaModel(c, now, { windowMs, defaultRate: this.config.DISPATCH_RATE_PER_SECOND });
       const drainAt = c.reserved > c.sentWatermark ? estimateDrainAt(model, c.reserved) : null;
-      const [oldest] = (await this.ds.query(`SELECT claimed_at FROM pass WHERE campaign_id = $1 AND slot = $2`, [
-        c.campaignId,
-        c.sentWatermark + 1,
-      ])) as { claimed_at: Date }[];
+      const oldestClaimedAt = await this.passes.claimedAt(c.campaignId, c.sentWatermark + 1);
       out.push({
         campaign: c.campaignId,
         reserved: c.reserved,
         watermark: c.sentWatermark,
         queued: c.reserved - c.sentWatermark,
         drainEtaSeconds: drainAt ? Math.max(0, (drainAt.getTime() - now.getTime()) / 1000) : 0,
-        oldestUnsentAgeSeconds: oldest ? Math.max(0, (now.getTime() - new Date(oldest.claimed_at).getTime()) / 1000) : 0,
+        oldestUnsentAgeSeconds: oldestClaimedAt ? Math.max(0, (now.getTime() - oldestClaimedAt.getTime()) / 1000) : 0,
         delayBoundSeconds: c.delayNoticeAfterSeconds,
         allowedRate: allowedRate(c, this.config.DISPATCH_RATE_PER_SECOND),
         paused: c.paused ? 1 : 0,
