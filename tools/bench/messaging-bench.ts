@@ -14,9 +14,10 @@ import path from 'node:path';
 import { Pool } from 'pg';
 import { lastValueFrom } from 'rxjs';
 import { Topics } from '@platform/contracts';
-import { createKafka, SafePublisher } from '@platform/messaging';
+import { SafePublisher } from '@platform/messaging';
 import { createTestDatabase, createTestTopics, testInfra, testKafka, topicTimeSpan, uniqueSuffix, waitFor } from '@platform/testing';
 import { claim, createFixtureApp } from '@platform/messaging/testing';
+import { toolKafka } from '@platform/tools-infra';
 
 const program = new Command()
   .option('--messages <n>', 'messages per batched run', (v) => Number(v), 20000)
@@ -35,7 +36,7 @@ interface Result {
 }
 
 async function preload(prefix: string, n: number): Promise<void> {
-  const pub = new SafePublisher(createKafka({ brokers, clientId: 'bench-preload' }));
+  const pub = new SafePublisher(toolKafka({ profile: 'service', brokers, clientId: 'bench-preload' }));
   for (let i = 0; i < n; i += 5000) {
     const values = Array.from({ length: Math.min(5000, n - i) }, (_, k) => claim(i + k, 'bench'));
     await pub.publish(values.map((v) => ({ topic: prefix + Topics.claimRequested.name, key: v.accountId, value: Buffer.from(JSON.stringify(v)), headers: {} })));
@@ -69,7 +70,7 @@ async function runCeiling(n: number): Promise<Result> {
   const prefix = await createTestTopics('benchceil');
   await preload(prefix, n);
   const pool = await effectsTable(db.url);
-  const kafka = createKafka({ brokers, clientId: 'bench-ceiling' });
+  const kafka = toolKafka({ profile: 'service', brokers, clientId: 'bench-ceiling' });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const consumer = kafka.consumer({ groupId: `ceiling-${uniqueSuffix()}`, maxWaitTimeInMs: 50 });

@@ -4,9 +4,10 @@ import { promisify } from 'node:util';
 import { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import { dlqName, Topics } from '@platform/contracts';
-import { createKafka, readDeadLetters, replayDeadLetters, SafePublisher } from '@platform/messaging';
+import { readDeadLetters, replayDeadLetters, SafePublisher } from '@platform/messaging';
 import { createTestDatabase, createTestTopics, TestDatabase, testInfra, waitFor } from '@platform/testing';
 import { claim, ClaimFeeder, createFixtureApp } from '@platform/messaging/testing';
+import { toolKafka } from '@platform/tools-infra';
 
 jest.setTimeout(120_000);
 const run = promisify(execFile);
@@ -19,7 +20,7 @@ describe('dlq CLI: list, show, replay after fixing', () => {
   let app: INestApplication | undefined;
   let pg: Client;
   let feeder: ClaimFeeder;
-  const kafka = createKafka({ brokers, clientId: 'dlq-test' });
+  const kafka = toolKafka({ profile: 'service', brokers, clientId: 'dlq-test' });
 
   beforeAll(async () => {
     db = await createTestDatabase('dlqcli');

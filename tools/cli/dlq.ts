@@ -7,13 +7,14 @@ import { Command } from 'commander';
 import { cliTable } from '@platform/tools-ops';
 import { readFileSync } from 'node:fs';
 import { kafkaSecurityEnv, loadConfig, platformEnv } from '@platform/config';
-import { countDeadLetters, createKafka, deadLetterTopics, readDeadLetters, replayDeadLetters, SafePublisher } from '@platform/messaging';
-import { localClusterSecurity } from '@platform/tools-infra';
+import { countDeadLetters, deadLetterTopics, readDeadLetters, replayDeadLetters, SafePublisher } from '@platform/messaging';
+import { localClusterSecurity, toolKafka } from '@platform/tools-infra';
 import { maskDeadLetterValue, maskPhoneNumbersInText } from '@platform/rules';
 
 // SASL/TLS from KAFKA_SECURITY_PROTOCOL & co.; against this checkout's secured cluster the ops principal by default
 const env = loadConfig(platformEnv.pick({ KAFKA_BROKERS: true, KAFKA_TOPIC_PREFIX: true }).extend(kafkaSecurityEnv.shape));
-const kafka = createKafka({
+const kafka = toolKafka({
+  profile: 'service',
   brokers: env.KAFKA_BROKERS,
   clientId: 'dlq-cli',
   security: env.KAFKA_SECURITY_PROTOCOL !== 'PLAINTEXT' ? env : localClusterSecurity(env.KAFKA_BROKERS, 'ops'),

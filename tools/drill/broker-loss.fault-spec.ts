@@ -3,9 +3,9 @@
 // partition; this test kills a partition leader of a real 3-broker cluster (RF 3, minISR 2) while
 // publishing multi-partition batches, then reads everything back: nothing acknowledged may be missing.
 import { randomUUID } from 'node:crypto';
-import { Kafka } from 'kafkajs';
-import { createKafka, SafePublisher } from '@platform/messaging';
-import { kafkaStatus, stopKafka } from '@platform/tools-infra';
+import type { Kafka } from 'kafkajs';
+import { SafePublisher } from '@platform/messaging';
+import { kafkaStatus, stopKafka, toolKafka } from '@platform/tools-infra';
 import { busiestLeader, ensureCluster, killBroker, startBroker, type DrillCluster } from './cluster';
 
 // A cluster of its own (ports 24092.., .local/kafka/cluster-24092): the shared one at 19092 may be
@@ -81,7 +81,7 @@ describe('publishing survives the death of a partition leader (3 brokers, RF 3, 
 
   it(`loses no acknowledged message over ${TRIALS} leader kills`, async () => {
     // The cluster is secured: the test's own topics are made and read by the admin principal.
-    const admin = createKafka({ brokers, clientId: 'bl-admin', security: security('admin') }).admin();
+    const admin = toolKafka({ profile: 'service', brokers, clientId: 'bl-admin', security: security('admin') }).admin();
     await admin.connect();
     const summary: {
       trial: number;
@@ -94,7 +94,7 @@ describe('publishing survives the death of a partition leader (3 brokers, RF 3, 
     for (let trial = 1; trial <= TRIALS; trial++) {
       const topic = `broker-loss-test-${Date.now()}-${trial}`;
       await createTopicPatiently(admin, topic);
-      const kafka = createKafka({ brokers, clientId: `bl-${trial}`, security: security('admin') });
+      const kafka = toolKafka({ profile: 'service', brokers, clientId: `bl-${trial}`, security: security('admin') });
       const publisher = new SafePublisher(kafka, { sendTimeoutMs: 10000 });
       const acked = new Set<string>();
       let failedSends = 0;

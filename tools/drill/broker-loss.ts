@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { KafkaSecurityEnv } from '@platform/config';
 import { CampaignDefinition, Topics } from '@platform/contracts';
-import { createKafka, SafePublisher } from '@platform/messaging';
+import { SafePublisher } from '@platform/messaging';
 import { campaignAround } from '@platform/rules';
 import { waitFor } from '@platform/testing';
 import { busiestLeader, killBroker, startBroker } from './cluster';
 import { awaitGrants, awaitOutboxesEmpty, scalar, totalFaults } from './grants';
 import { DrillPlatform } from './platform';
+import { toolKafka } from '@platform/tools-infra';
 import { toolBearer } from '@platform/tools-ops';
 
 export interface TrialOptions {
@@ -81,7 +82,7 @@ export async function runBrokerLossTrial(o: TrialOptions): Promise<TrialReport> 
   const passesDb = await platform.db('pass-dispatcher');
   const topic = platform.prefix + Topics.claimRequested.name;
   const publisher = new SafePublisher(
-    createKafka({ brokers: o.brokers, clientId: `drill-${randomUUID().slice(0, 6)}`, security: o.security }),
+    toolKafka({ profile: 'service', brokers: o.brokers, clientId: `drill-${randomUUID().slice(0, 6)}`, security: o.security }),
     { sendTimeoutMs: 10_000 },
   );
   const acked = new Set<string>();

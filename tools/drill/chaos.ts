@@ -9,9 +9,10 @@ import fs from 'node:fs';
 import { promisify } from 'node:util';
 import type { KafkaSecurityEnv } from '@platform/config';
 import { Topics } from '@platform/contracts';
-import { createKafka, HeaderList, OutgoingRecord, SafePublisher } from '@platform/messaging';
+import { HeaderList, OutgoingRecord, SafePublisher } from '@platform/messaging';
 import { waitFor } from '@platform/testing';
 import { runAudit } from '@platform/tools-audit';
+import { toolKafka } from '@platform/tools-infra';
 import { hostileCatalogue, HostileMessage, derive } from '@platform/tools-loadgen';
 import { toolBearer } from '@platform/tools-ops';
 import { createDrillCampaign } from './broker-loss';
@@ -150,9 +151,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const topic = platform.prefix + Topics.claimRequested.name;
   const runId = randomUUID().slice(0, 8);
   const p = derive(o.seed, 'chaos-load');
-  const publisher = new SafePublisher(createKafka({ brokers: o.brokers, clientId: `chaos-${runId}`, security: o.security }), {
-    sendTimeoutMs: 10_000,
-  });
+  const publisher = new SafePublisher(
+    toolKafka({ profile: 'service', brokers: o.brokers, clientId: `chaos-${runId}`, security: o.security }),
+    {
+      sendTimeoutMs: 10_000,
+    },
+  );
   const hostile: HostileMessage[] = hostileCatalogue(['claimRequested'], {
     runId,
     campaignId: campaign.campaignId,

@@ -5,11 +5,19 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { ConfigResourceTypes, Kafka, logLevel, type KafkaMessage } from 'kafkajs';
+import { ConfigResourceTypes, type KafkaMessage } from 'kafkajs';
 import { consumerGroupId, dlqName, type KafkaPrincipal, type TopicKey, Topics } from '@platform/contracts';
-import { createKafka, SafePublisher } from '@platform/messaging';
+import { SafePublisher } from '@platform/messaging';
 import { uniqueSuffix, waitFor } from '@platform/testing';
-import { clusterCredentialsDir, deleteTopicsWithPrefix, ensureTopics, kafkaStatus, stopKafka, withAdmin } from '@platform/tools-infra';
+import {
+  clusterCredentialsDir,
+  deleteTopicsWithPrefix,
+  ensureTopics,
+  kafkaStatus,
+  stopKafka,
+  withAdmin,
+  toolKafka,
+} from '@platform/tools-infra';
 import { ensureCluster, grantDrillPrefix, revokeDrillPrefix, type DrillCluster } from './cluster';
 
 // A cluster of its own (ports 24092.., .local/kafka/cluster-24092): the shared one at 19092 may be
@@ -23,7 +31,7 @@ describe('the secured 3-broker cluster refuses whoever does not own a topic', ()
   const prefix = `acl-${uniqueSuffix()}.`;
   const topic = (k: TopicKey) => prefix + Topics[k].name;
   const kafkaAs = (p: KafkaPrincipal) =>
-    createKafka({ brokers: cluster.brokers, clientId: `acl-test-${p}`, security: cluster.security(p) });
+    toolKafka({ profile: 'service', brokers: cluster.brokers, clientId: `acl-test-${p}`, security: cluster.security(p) });
 
   /** Publishes one record as `p` through the platform's publisher; resolves, or rejects with Kafka's refusal. */
   async function publishAs(p: KafkaPrincipal, name: string, value: object): Promise<void> {
@@ -57,13 +65,7 @@ describe('the secured 3-broker cluster refuses whoever does not own a topic', ()
   });
 
   it('refuses a client without credentials, and one with a wrong password', async () => {
-    const anonymous = new Kafka({
-      clientId: 'anonymous',
-      brokers: cluster.brokers,
-      logLevel: logLevel.NOTHING,
-      retry: { retries: 0 },
-      connectionTimeout: 3000,
-    });
+    const anonymous = toolKafka({ clientId: 'anonymous', brokers: cluster.brokers, retries: 0 });
     await expect(
       (async () => {
         const a = anonymous.admin();
@@ -75,11 +77,11 @@ describe('the secured 3-broker cluster refuses whoever does not own a topic', ()
         }
       })(),
     ).rejects.toThrow();
-    const wrong = new Kafka({
+    const wrong = toolKafka({
       clientId: 'wrong',
       brokers: cluster.brokers,
-      logLevel: logLevel.NOTHING,
-      retry: { retries: 0 },
+      retries: 0,
+      connectionTimeout: 1_000,
       sasl: { mechanism: 'scram-sha-512', username: 'claims', password: 'not-the-password' },
     });
     await expect(wrong.admin().connect()).rejects.toThrow(/SASL|authentication/i);

@@ -13,11 +13,11 @@ import type { Admin } from 'kafkajs';
 import { Client } from 'pg';
 import type { KafkaSecurityEnv } from '@platform/config';
 import { Topics } from '@platform/contracts';
-import { createKafka, OutgoingRecord, SafePublisher } from '@platform/messaging';
+import { OutgoingRecord, SafePublisher } from '@platform/messaging';
 import { waitFor } from '@platform/testing';
 import { runAudit } from '@platform/tools-audit';
 import { createCampaign, factsOf, freshCampaign, ClaimGenerator, DEFAULT_MIX, Expectation } from '@platform/tools-loadgen';
-import { Zone } from '@platform/tools-infra';
+import { Zone, toolKafka } from '@platform/tools-infra';
 import { postgresVersion } from './chaos';
 import { awaitGrants, awaitOutboxesEmpty, GrantFaults, scalar, totalFaults } from './grants';
 import { ZONED_SERVICES, ZonedPlatform, ZonedService } from './zoned-platform';
@@ -162,9 +162,12 @@ export async function runZoneOutage(o: ZoneOutageOptions): Promise<ZoneOutageRep
     // taps made just now, so the short notice threshold counts from the send
     recentTapMs: 1000,
   });
-  const publisher = new SafePublisher(createKafka({ brokers: o.brokers, clientId: `zone-drill-${runId}`, security: o.security }), {
-    sendTimeoutMs: 10_000,
-  });
+  const publisher = new SafePublisher(
+    toolKafka({ profile: 'service', brokers: o.brokers, clientId: `zone-drill-${runId}`, security: o.security }),
+    {
+      sendTimeoutMs: 10_000,
+    },
+  );
   const expected = new Map<string, Expectation>();
   const repeats = new Set<string>();
   const acked = { before: 0, during: 0, after: 0 };
@@ -211,7 +214,7 @@ export async function runZoneOutage(o: ZoneOutageOptions): Promise<ZoneOutageRep
   // Samplers: readiness of every replica, and per partition of the claim topic the decided offset
   // (consumer_offset, written in the decision's transaction) against the high watermark.
   const claimsDb = reconnecting(() => platform.db('claims'));
-  const kafka = createKafka({ brokers: o.brokers, clientId: `zone-drill-sampler-${runId}`, security: o.adminSecurity });
+  const kafka = toolKafka({ profile: 'service', brokers: o.brokers, clientId: `zone-drill-sampler-${runId}`, security: o.adminSecurity });
   const admin: Admin = kafka.admin();
   await admin.connect();
   interface Sample {

@@ -6,11 +6,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createKafka, SafePublisher } from '@platform/messaging';
+import { SafePublisher } from '@platform/messaging';
 import { uniqueSuffix, waitFor } from '@platform/testing';
 import { kafkaImageProperties, mergedSecureCompose, secretsMount, serviceEnv } from './compose-config';
 import { writeComposeSecrets } from './compose-secrets';
-import { ensureKafkaLibs } from './kafka';
+import { ensureKafkaLibs, toolKafka } from './kafka';
 import { KAFKA_LIBS_DIR, LOCAL_DIR, ROOT } from './paths';
 import { portOpen } from './processes';
 
@@ -115,7 +115,7 @@ maybe('docker compose secure mode on a native broker', () => {
   /** Publishes as a compose service, with its merged environment (SCRAM, password file). */
   async function publishAs(service: string, topic: string): Promise<void> {
     const env = envOf(service);
-    const kafka = createKafka({ brokers: [`127.0.0.1:${PORT}`], clientId: `compose-${service}`, security: env });
+    const kafka = toolKafka({ profile: 'service', brokers: [`127.0.0.1:${PORT}`], clientId: `compose-${service}`, security: env });
     const publisher = new SafePublisher(kafka, { sendTimeoutMs: 10_000 });
     try {
       await publisher.publish([{ topic, key: 'acct-1', value: Buffer.from('{}'), headers: {} }]);

@@ -14,13 +14,12 @@ import {
   AclPermissionTypes,
   AclResourceTypes,
   Admin,
-  Kafka,
-  logLevel,
   ResourcePatternTypes,
   type AclEntry,
   type SASLOptions,
 } from 'kafkajs';
 import { KAFKA_PRINCIPALS, KAFKA_SUPER_USERS, kafkaAcls, type KafkaAcl, type KafkaPrincipal } from '@platform/contracts';
+import { toolKafka } from './kafka';
 import { LOCAL_DIR } from './paths';
 
 export const CREDENTIALS_DIR = path.join(LOCAL_DIR, 'credentials');
@@ -229,12 +228,12 @@ export async function waitUntilAclsEffective(
   const deadline = Date.now() + timeoutMs;
   for (const broker of brokers) {
     for (const [principal, topic] of probes) {
-      const admin = new Kafka({
+      const admin = toolKafka({
         clientId: 'acl-probe',
         brokers: [broker],
         sasl: saslFor(creds, principal),
-        logLevel: logLevel.NOTHING,
-        retry: { retries: 0 },
+        retries: 0,
+        connectionTimeout: 1_000,
       }).admin();
       await admin.connect();
       try {

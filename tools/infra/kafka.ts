@@ -6,10 +6,10 @@ import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Admin, Kafka, logLevel, type KafkaConfig } from 'kafkajs';
-import { kafkaSecurityEnv } from '@platform/config';
+import { Admin, Kafka, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
+import { kafkaSecurityEnv, type KafkaSecurityEnv } from '@platform/config';
 import type { KafkaPrincipal } from '@platform/contracts';
-import { kafkaSecurityOptions } from '@platform/messaging';
+import { createKafka, kafkaSecurityOptions } from '@platform/messaging';
 import {
   applyAcls,
   clusterCredentials,
@@ -285,26 +285,48 @@ function toolSecurity(brokers: string[], principal: KafkaPrincipal): Pick<KafkaC
   return brokers.length > 0 && brokers.every((b) => cluster.includes(b)) ? { sasl: saslFor(clusterCredentials(modeDir(3)), 'admin') } : {};
 }
 
-export interface ToolKafkaOptions {
+interface ToolKafkaTarget {
   clientId: string;
   brokers: string[];
-  /** Who the tool is on a secured cluster: `ops` (audit, DLQ, load generator), `admin` (infra), ... */
-  principal: KafkaPrincipal;
+}
+
+/** A tool's own client (the default): silent, and it gives up after `retries`. */
+export interface QuietKafkaOptions extends ToolKafkaTarget {
+  profile?: 'tool';
+  /** Who the tool is on a secured cluster: `ops` (audit, DLQ, load generator), `admin` (infra), ... None: PLAINTEXT. */
+  principal?: KafkaPrincipal;
+  /** A given SASL login instead of a principal's: the ACL probe, a test's anonymous or wrong login. */
+  sasl?: SASLOptions;
   /** kafkajs retries; probes that loop themselves pass 0. Default 10. */
   retries?: number;
+  /** Default 3 s. */
   connectionTimeout?: number;
   requestTimeout?: number;
 }
 
 /**
- * The one kafkajs client factory of the tools (services use createKafka from @platform/messaging):
- * silent, so a tool's stdout stays its own (--json output is one object).
+ * A client that behaves like a service's: the services' own factory (createKafka: warnings through
+ * Nest's logger, reconnects for as long as it takes), for tools that publish or read the way a
+ * service does (load runs, drills, DLQ replay, specs standing in for a service).
+ */
+export interface ServiceLikeKafkaOptions extends ToolKafkaTarget {
+  profile: 'service';
+  /** SASL/TLS settings as a service gets them (kafkaSecurityEnv); absent: PLAINTEXT. */
+  security?: Partial<KafkaSecurityEnv>;
+}
+
+export type ToolKafkaOptions = QuietKafkaOptions | ServiceLikeKafkaOptions;
+
+/**
+ * The one kafkajs client factory of the tools. Quiet by default, so a tool's stdout stays its own
+ * (--json output is one object); `profile: 'service'` for a client configured like the services'.
  */
 export function toolKafka(o: ToolKafkaOptions): Kafka {
+  if (o.profile === 'service') return createKafka({ brokers: o.brokers, clientId: o.clientId, security: o.security });
   return new Kafka({
     clientId: o.clientId,
     brokers: o.brokers,
-    ...toolSecurity(o.brokers, o.principal),
+    ...(o.sasl ? { sasl: o.sasl } : o.principal ? toolSecurity(o.brokers, o.principal) : {}),
     logLevel: logLevel.NOTHING,
     connectionTimeout: o.connectionTimeout ?? 3_000,
     ...(o.requestTimeout === undefined ? {} : { requestTimeout: o.requestTimeout }),

@@ -10,11 +10,12 @@
 import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
 import { dlqName, PlatformService, ServiceTopics, TopicKey, Topics } from '@platform/contracts';
-import { createKafka, DLQ_HEADERS, partitionFor, SafePublisher, HeaderList, OutgoingRecord } from '@platform/messaging';
+import { DLQ_HEADERS, partitionFor, SafePublisher, HeaderList, OutgoingRecord } from '@platform/messaging';
 import { highWatermarks, waitCollected, waitOffsetsApplied, waitOutboxEmpty } from '@platform/messaging/testing';
 import { dropDatabase, ensureDatabase, databaseUrl as dbUrl } from '@platform/persistence';
 import { createTestTopics, deleteTestTopics, testInfra, TopicCollector, uniqueSuffix, waitFor } from '@platform/testing';
 import { runAudit, type ServiceDb } from '@platform/tools-audit';
+import { toolKafka } from '@platform/tools-infra';
 import { consumedTopics, DECISION_TOPIC, HOSTILE_ID_HEADER, hostileCatalogue, HostileMessage, validBody } from './hostile';
 import { Stack, startStack } from './stack';
 
@@ -73,7 +74,7 @@ describe('hostile input on every consumed topic', () => {
     // claim tapped inside it is honoured today (the backlog principle).
     const ctx = { runId, campaignId: 'kakao-2023-heart-pack', inWindow: '2023-01-10T12:00:00+09:00', now: new Date() };
     sent = hostileCatalogue(consumedTopics(), ctx);
-    const kafka = createKafka({ brokers, clientId: 'hostile-feeder' });
+    const kafka = toolKafka({ profile: 'service', brokers, clientId: 'hostile-feeder' });
     const publisher = new SafePublisher(kafka);
     const partitions = async (t: TopicKey) => publisher.partitionCount(physical(t));
     // The twin of "same event on two partitions" must really land on another partition.
@@ -129,7 +130,7 @@ describe('hostile input on every consumed topic', () => {
    * then the collector has read every decision and dead letter there is.
    */
   const settled = async () => {
-    const admin = createKafka({ brokers, clientId: 'hostile-settle' }).admin();
+    const admin = toolKafka({ profile: 'service', brokers, clientId: 'hostile-settle' }).admin();
     await admin.connect();
     try {
       const order = (Object.keys(databases) as PlatformService[]).sort((a, b) => Number(b === 'claims') - Number(a === 'claims'));

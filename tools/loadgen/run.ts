@@ -3,8 +3,8 @@
 // registrations, committee reviews) as the platform's answers reveal their ids, wait for the
 // answers to drain, then compare what was expected with what was observed.
 import { Topics, type CampaignDefinition } from '@platform/contracts';
-import { createKafka, SafePublisher, type OutgoingRecord } from '@platform/messaging';
-import { localClusterSecurity } from '@platform/tools-infra';
+import { SafePublisher, type OutgoingRecord } from '@platform/messaging';
+import { localClusterSecurity, toolKafka } from '@platform/tools-infra';
 import { ensureCampaign, factsOf, type WindowMode } from './campaign';
 import {
   CampaignFacts,
@@ -215,7 +215,12 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   });
   await observer.start();
   // the ops principal on the secured cluster (it may write inbound topics and read everything)
-  const kafka = createKafka({ brokers: o.brokers, clientId: `loadgen-${runId}`, security: localClusterSecurity(o.brokers, 'ops') });
+  const kafka = toolKafka({
+    profile: 'service',
+    brokers: o.brokers,
+    clientId: `loadgen-${runId}`,
+    security: localClusterSecurity(o.brokers, 'ops'),
+  });
   const publisher = new SafePublisher(kafka, { chunkSize: 1000 });
 
   const reports: GeneratedReport[] =

@@ -12,10 +12,11 @@ import { Client } from 'pg';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { authSecret, issueToken } from '@platform/auth';
 import { dlqName, Topics } from '@platform/contracts';
-import { createKafka, readDeadLetters, SafePublisher } from '@platform/messaging';
+import { readDeadLetters, SafePublisher } from '@platform/messaging';
 import { databaseUrl as dbUrl, dropDatabase, ensureDatabase } from '@platform/persistence';
 import { createTestTopics, deleteTestTopics, spawnTs, stopGracefully, testInfra, uniqueSuffix, waitFor } from '@platform/testing';
 import { createCampaign, freshCampaign, freePort, healthy, ServiceName, Stack, startStack } from '@platform/tools-loadgen';
+import { toolKafka } from '@platform/tools-infra';
 import { toolAuthEnv, toolAuthSettings, toolBearer } from './credentials';
 
 jest.setTimeout(900_000);
@@ -34,7 +35,7 @@ describe('ops console in a browser', () => {
   const sfx = uniqueSuffix();
   const campaignId = `console-e2e-${sfx}`;
   const databases: Partial<Record<ServiceName, string>> = {};
-  const kafka = createKafka({ brokers, clientId: 'console-e2e' });
+  const kafka = toolKafka({ profile: 'service', brokers, clientId: 'console-e2e' });
   let prefix = '';
   let stack: Stack | null = null;
   let consoleProc: ReturnType<typeof spawnTs> | null = null;
