@@ -306,7 +306,16 @@ export class BatchConsumer {
       maxWaitTimeInMs: 100,
       maxBytesPerPartition: 1024 * 1024,
       allowAutoTopicCreation: false,
-      retry: { retries: 12, initialRetryTime: 200, maxRetryTime: 5000 },
+      // kafkajs fetches from every broker in its cached metadata and, when one of them refuses the
+      // connection, stops all fetchers and retries; it refreshes that metadata only when it is older
+      // than this (default 5 min). A dead broker thus stalled every partition of the consumer until
+      // something else refreshed it (zone drill: 20-40 s). Fenced brokers leave the metadata ~9 s
+      // after death; a 3 s age makes the consumer see the new leaders within seconds of that.
+      metadataMaxAge: 3000,
+      // The fetch loop's retries: short waits (at most 1 s) so that it tries again soon after the
+      // leaders moved, instead of sleeping 5 s on a backoff grown while the broker was being fenced;
+      // more of them so the loop still outlasts a ~30 s outage before kafkajs restarts the consumer.
+      retry: { retries: 30, initialRetryTime: 200, maxRetryTime: 1000 },
     });
     const alive = (): void => {
       this.lastProgressAt = Date.now();
