@@ -10,3 +10,4 @@ export * from './asyncapi';
 export * from './headers';
 export * from './ownership';
 export * from './priorities';
+export * from './campaign-defined';

@@ -111,7 +111,8 @@ export const Topics = {
     partitions: 1,
     direction: 'outbound',
     consumed: true,
-    summary: 'A campaign definition (window, rewards, relief tiers), published when ops create one.',
+    summary:
+      'A campaign definition (window, rewards, relief tiers), published when ops create one. Consumers apply it by one rule (newestDefinitions): the latest definedAt wins, a tie goes to the later in the log.',
   }),
   entitlementGranted: topic({
     name: 'emoticon.entitlement.granted.v1',
