@@ -36,15 +36,27 @@ describe('npm start HTTP credentials', () => {
   });
 
   it('keeps the secrets across starts (stored phone keys depend on them) and renews the tokens', async () => {
-    await ensureHttpCredentials(dir);
-    const secret = fs.readFileSync(path.join(dir, 'jwt-secret'), 'utf8');
-    const phone = fs.readFileSync(path.join(dir, 'phone-hash-secret'), 'utf8');
-    const token = fs.readFileSync(path.join(dir, 'ops.token'), 'utf8');
-    await new Promise((r) => setTimeout(r, 1100)); // iat has second resolution
-    await ensureHttpCredentials(dir);
-    expect(fs.readFileSync(path.join(dir, 'jwt-secret'), 'utf8')).toBe(secret);
-    expect(fs.readFileSync(path.join(dir, 'phone-hash-secret'), 'utf8')).toBe(phone);
-    expect(fs.readFileSync(path.join(dir, 'ops.token'), 'utf8')).not.toBe(token);
+    // iat and exp have second resolution: the restart is a controlled clock one second later, so
+    // the renewed token differs without the test waiting for the wall clock.
+    const start = Date.parse('2026-03-01T09:00:00.000Z');
+    jest.useFakeTimers({ now: start, doNotFake: ['nextTick', 'queueMicrotask', 'setImmediate'] });
+    try {
+      await ensureHttpCredentials(dir);
+      const secret = fs.readFileSync(path.join(dir, 'jwt-secret'), 'utf8');
+      const phone = fs.readFileSync(path.join(dir, 'phone-hash-secret'), 'utf8');
+      const token = fs.readFileSync(path.join(dir, 'ops.token'), 'utf8');
+      jest.setSystemTime(start + 1000);
+      await ensureHttpCredentials(dir);
+      expect(fs.readFileSync(path.join(dir, 'jwt-secret'), 'utf8')).toBe(secret);
+      expect(fs.readFileSync(path.join(dir, 'phone-hash-secret'), 'utf8')).toBe(phone);
+      const renewed = fs.readFileSync(path.join(dir, 'ops.token'), 'utf8');
+      expect(renewed).not.toBe(token);
+      // renewed at the restart: a week from then, not from the first start
+      const exp = (t: string) => (JSON.parse(Buffer.from(t.split('.')[1] ?? '', 'base64url').toString()) as { exp: number }).exp;
+      expect(exp(renewed) - exp(token)).toBe(1);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('gives the services no credential settings before npm start created them (development defaults)', () => {
