@@ -1,6 +1,7 @@
-// The audit on real Postgres: five test databases built from the services' own migration SQL
-// (read as text, see testing/service-schema.ts), filled with consistent data so that every check
-// passes, then corrupted one way at a time, each corruption failing exactly the matching check.
+// The audit on real Postgres: five test databases built by running the services' own migrations
+// (the lists their modules run at boot, see testing/service-schema.ts), filled with consistent data
+// so that every check passes, then corrupted one way at a time, each corruption failing exactly the
+// matching check.
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';

@@ -1,12 +1,16 @@
-// Test support: builds a service's schema in a test database from the service's own migration
-// files. Tools may not import apps (module boundaries), so the SQL is read from
-// apps/<service>/src/migrations/*.ts as text: every template literal passed to q.query(...) inside
-// up(), in file order. The shared messaging tables come from @platform/messaging's migration class.
-// Statements built at run time (e.g. the claims seed campaign) are not literals and are skipped.
+// Test support: builds a service's schema in a test database by running the service's own
+// migrations as code: the migration list its Nest module exports (the shared messaging and ops
+// audit tables included), applied through TypeORM with migrate() of @platform/persistence, as
+// the service does at boot. So the schema is what the migrations do, seeds and statements built
+// at run time included.
+//
+// Tools may not import apps (module boundaries: tools depend on libs and tools only), so the
+// module is loaded by its path at run time, like the services' own entry points are started by
+// path; no tool code depends on an app at compile time.
 import fs from 'node:fs';
 import path from 'node:path';
-import { Client } from 'pg';
-import { messagingMigrations } from '@platform/messaging';
+import { DataSource, type MigrationInterface } from 'typeorm';
+import { migrate, serviceDataSourceOptions } from '@platform/persistence';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -18,47 +22,41 @@ export const SERVICE_APPS = {
   relief: 'merchant-relief',
 } as const;
 
-/** The DDL literals of one migration file's up() method. */
-export function upStatements(source: string): string[] {
-  const start = source.search(/async up\s*\(/);
-  const end = source.search(/async down\s*\(/);
-  if (start < 0) return [];
-  const body = source.slice(start, end > start ? end : undefined);
-  const out: string[] = [];
-  for (const m of body.matchAll(/q\.query\(\s*`([\s\S]*?)`/g)) {
-    const sql = m[1] ?? '';
-    if (sql.includes('${')) throw new Error(`migration statement with interpolation cannot be replayed as text: ${sql.slice(0, 80)}`);
-    out.push(sql);
-  }
-  return out;
-}
+export type MigrationClass = new () => MigrationInterface;
 
-export function migrationFiles(app: string): string[] {
-  const dir = path.join(ROOT, 'apps', app, 'src', 'migrations');
-  if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir)
-    .filter((f) => /^\d+-.+\.ts$/.test(f) && !f.endsWith('.spec.ts'))
-    .sort()
-    .map((f) => path.join(dir, f));
-}
+const isMigrationClass = (v: unknown): v is MigrationClass =>
+  typeof v === 'function' && typeof (v.prototype as Partial<MigrationInterface> | undefined)?.up === 'function';
 
-/** Creates the messaging tables and the service's own tables; returns how many statements ran. */
-export async function applyServiceSchema(url: string, app: string): Promise<number> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    const runner = { query: (sql: string, params?: unknown[]) => client.query(sql, params) };
-    for (const M of messagingMigrations) await new M().up(runner as never);
-    let n = 0;
-    for (const f of migrationFiles(app)) {
-      for (const sql of upStatements(fs.readFileSync(f, 'utf8'))) {
-        await client.query(sql);
-        n++;
-      }
+/**
+ * The migrations the app runs at boot: the one export of its apps/<app>/src/*.module.ts that is a
+ * list of migration classes (e.g. claimsMigrations), in the module's order.
+ */
+export async function serviceMigrations(app: string): Promise<MigrationClass[]> {
+  const src = path.join(ROOT, 'apps', app, 'src');
+  const found: { name: string; migrations: MigrationClass[] }[] = [];
+  for (const file of fs.readdirSync(src).filter((f) => f.endsWith('.module.ts'))) {
+    const exported = (await import(path.join(src, file))) as Record<string, unknown>;
+    for (const [name, v] of Object.entries(exported)) {
+      if (Array.isArray(v) && v.length > 0 && v.every(isMigrationClass)) found.push({ name: `${file}: ${name}`, migrations: v });
     }
-    return n;
+  }
+  const [only, ...more] = found;
+  if (!only || more.length > 0)
+    throw new Error(
+      `expected one migration list exported by apps/${app}/src/*.module.ts, found ${found.map((f) => f.name).join(', ') || 'none'}`,
+    );
+  return only.migrations;
+}
+
+/** Runs the app's migrations in the (empty) database at `url`; returns the names of those that ran. */
+export async function applyServiceSchema(url: string, app: string): Promise<string[]> {
+  const ds = new DataSource(
+    serviceDataSourceOptions({ url, migrations: await serviceMigrations(app), poolSize: 2, applicationName: 'audit-schema' }),
+  );
+  await ds.initialize();
+  try {
+    return await migrate(ds);
   } finally {
-    await client.end();
+    await ds.destroy();
   }
 }
