@@ -23,3 +23,4 @@ export * from './nest/server';
 export * from './nest/tokens';
 export * from './nest/service';
 export * from './nest/shedding.controller';
+export * from './nest/sweep';

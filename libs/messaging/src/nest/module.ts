@@ -5,6 +5,7 @@ import { HealthController, MessagingHealthIndicator } from './health';
 import { MessagingOptions, MessagingRuntime } from './runtime';
 import { KafkaBatchServer } from './server';
 import { SheddingController } from './shedding.controller';
+import { SweepScheduler } from './sweep';
 import { CLOCK, MESSAGING_OPTIONS } from './tokens';
 
 @Module({})
@@ -20,9 +21,10 @@ export class MessagingModule {
         { provide: CLOCK, useValue: extra.clock ?? systemClock },
         MessagingRuntime,
         MessagingHealthIndicator,
+        SweepScheduler,
         ...(extra.providers ?? []),
       ],
-      exports: [MessagingRuntime, CLOCK, MESSAGING_OPTIONS],
+      exports: [MessagingRuntime, SweepScheduler, CLOCK, MESSAGING_OPTIONS],
     };
   }
 }
