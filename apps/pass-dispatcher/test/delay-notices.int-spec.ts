@@ -1,22 +1,7 @@
-import { INestApplication } from '@nestjs/common';
-import { Client } from 'pg';
-import { PayloadOf, Topics } from '@platform/contracts';
-import { createTestDatabase, deleteTestTopics, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
-import { createPassDispatcherApp } from '../src/app';
-import {
-  accepted,
-  campaignRow,
-  createTopics,
-  dbClient,
-  dispatcherConfig,
-  drained,
-  expectInOrderExactlyOnce,
-  Feeder,
-  Sim,
-  startSim,
-  untilTime,
-} from './helpers';
-import { expectNoticeInvariant, Notice } from './notices';
+import { Topics } from '@platform/contracts';
+import { waitFor } from '@platform/testing';
+import { accepted, campaignRow, expectInOrderExactlyOnce, PassTestBed, untilTime } from './helpers';
+import { claimTimes, expectNoticeInvariant, Notice } from './notices';
 
 jest.setTimeout(90_000);
 
@@ -28,64 +13,39 @@ jest.setTimeout(90_000);
 describe('delay notices from the estimator', () => {
   const THRESHOLD_S = 5;
   const WARMUP = 'notice-warmup';
-  let db: TestDatabase;
-  let prefix: string;
-  let app: INestApplication;
-  let sim: Sim;
-  let feeder: Feeder;
-  let collector: TopicCollector;
-  let pg: Client;
+  let bed: PassTestBed;
 
   beforeAll(async () => {
-    db = await createTestDatabase('passes_notices');
-    prefix = await createTopics('passes-notices');
-    sim = await startSim({
-      SIM_RATE_LIMIT_PER_SECOND: '4',
-      SIM_RATE_LIMIT_BURST: '1',
-      SIM_LATENCY_MEDIAN_MS: '1',
-      SIM_LATENCY_P99_MS: '5',
+    bed = await PassTestBed.start('passes-notices', {
+      sim: { SIM_RATE_LIMIT_PER_SECOND: '4', SIM_RATE_LIMIT_BURST: '1', SIM_LATENCY_MEDIAN_MS: '1', SIM_LATENCY_P99_MS: '5' },
+      collect: [Topics.passDelayNotice.name, Topics.passReserved.name],
     });
-    app = await createPassDispatcherApp(
-      dispatcherConfig(db, prefix, {
-        TALK_CHANNEL_URL: sim.url,
-        DISPATCH_RATE_PER_SECOND: '50',
-        ESTIMATOR_INTERVAL_MS: '200',
-        WATCHDOG_INTERVAL_MS: '200',
-        DELAY_NOTICE_MARGIN_MS: '1000',
-        RATE_WINDOW_SECONDS: '2',
-      }),
-    );
-    await app.init();
-    feeder = new Feeder(prefix);
-    collector = await new TopicCollector([prefix + Topics.passDelayNotice.name, prefix + Topics.passReserved.name]).start();
-    pg = await dbClient(db);
+    await bed.startDispatcher({
+      DISPATCH_RATE_PER_SECOND: '50',
+      ESTIMATOR_INTERVAL_MS: '200',
+      WATCHDOG_INTERVAL_MS: '200',
+      DELAY_NOTICE_MARGIN_MS: '1000',
+      RATE_WINDOW_SECONDS: '2',
+    });
     // The thresholds are seconds from the claim: a claim sent before the group has joined would be
     // reserved already late (and rightly noticed at reservation). One pass through first proves
     // the consumer reads and the sender sends.
-    await feeder.send('claimDecided', [accepted(0, { campaignId: WARMUP })]);
-    await waitFor('warm-up delivered', async () => (await campaignRow(pg, WARMUP))?.sent_watermark === 1, 60_000, 100);
+    await bed.feeder.send('claimDecided', [accepted(0, { campaignId: WARMUP })]);
+    await waitFor('warm-up delivered', async () => (await campaignRow(bed.pg, WARMUP))?.sent_watermark === 1, 60_000, 100);
   });
 
-  afterAll(async () => {
-    await collector?.stop();
-    await feeder?.close();
-    await app?.close();
-    await sim?.close();
-    await pg?.end();
-    await db?.drop();
-    if (prefix) await deleteTestTopics(prefix);
-  });
+  afterAll(() => bed?.close());
 
-  const notices = (): Notice[] => collector.on(prefix + Topics.passDelayNotice.name).map((m) => m.json<Notice>());
-  const claimedAt = () =>
-    new Map(
-      collector
-        .on(prefix + Topics.passReserved.name)
-        .map((m) => m.json<PayloadOf<'passReserved'>>())
-        .map((r) => [r.passId, Date.parse(r.claimedAt)]),
-    );
+  const notices = (): Notice[] => bed.read('passDelayNotice');
+  const claimedAt = () => claimTimes(bed.read('passReserved'));
+  /** The campaign's n passes were delivered in slot order, once each, and I6 holds; returns the passes delivered late. */
+  const deliveredWithNotices = async (campaignId: string, n: number): Promise<string[]> => {
+    const deliveries = await bed.sim.deliveries();
+    expectInOrderExactlyOnce(deliveries, campaignId, n);
+    return expectNoticeInvariant({ notices: notices(), deliveries, thresholdMs: THRESHOLD_S * 1000, claimedAt: claimedAt(), campaignId });
+  };
   const triggers = async (campaignId: string) => {
-    const r = await pg.query<{ notice_trigger: string; n: number }>(
+    const r = await bed.pg.query<{ notice_trigger: string; n: number }>(
       `SELECT notice_trigger, count(*)::int AS n FROM pass WHERE campaign_id = $1 AND notice_at IS NOT NULL GROUP BY 1`,
       [campaignId],
     );
@@ -94,23 +54,15 @@ describe('delay notices from the estimator', () => {
 
   it('a throttled channel (4/s for 40 passes): late passes are noticed in time, early ones are not', async () => {
     const campaignId = 'notice-throttled';
-    await feeder.send(
+    await bed.feeder.send(
       'claimDecided',
       Array.from({ length: 40 }, (_, i) => accepted(i, { campaignId, pass: { delayNoticeAfterSeconds: THRESHOLD_S } })),
     );
-    await waitFor('40 delivered', async () => (await campaignRow(pg, campaignId))?.sent_watermark === 40, 60_000, 200);
+    await waitFor('40 delivered', async () => (await campaignRow(bed.pg, campaignId))?.sent_watermark === 40, 60_000, 200);
     await waitFor('reserved events', () => claimedAt().size >= 41, 10_000);
-    await drained(pg, collector, [prefix + Topics.passDelayNotice.name, prefix + Topics.passReserved.name]);
+    await bed.drained(Topics.passDelayNotice.name, Topics.passReserved.name);
 
-    const deliveries = await sim.deliveries();
-    expectInOrderExactlyOnce(deliveries, campaignId, 40);
-    const late = expectNoticeInvariant({
-      notices: notices(),
-      deliveries,
-      thresholdMs: THRESHOLD_S * 1000,
-      claimedAt: claimedAt(),
-      campaignId,
-    });
+    const late = await deliveredWithNotices(campaignId, 40);
     // 40 passes at 4/s take 10 s: a good part comes after 5 s, and the first ones are on time
     expect(late.length).toBeGreaterThan(10);
     const mine = notices().filter((n) => n.campaignId === campaignId);
@@ -122,8 +74,8 @@ describe('delay notices from the estimator', () => {
 
   it('a dead channel: the growing stall makes the estimator notice every waiting pass before its deadline', async () => {
     const campaignId = 'notice-dead-channel';
-    await sim.configure({ outage: true, ratePerSecond: 0 });
-    await feeder.send(
+    await bed.sim.configure({ outage: true, ratePerSecond: 0 });
+    await bed.feeder.send(
       'claimDecided',
       Array.from({ length: 20 }, (_, i) => accepted(i, { campaignId, pass: { delayNoticeAfterSeconds: THRESHOLD_S } })),
     );
@@ -136,20 +88,12 @@ describe('delay notices from the estimator', () => {
     );
     // domain time, not synchronisation: the last deadline (+ 300 ms) must have passed
     await untilTime(lastClaim + THRESHOLD_S * 1000 + 300);
-    expect((await sim.deliveries()).filter((d) => d.campaignId === campaignId)).toHaveLength(0);
-    await sim.configure({ outage: false });
-    await waitFor('20 delivered', async () => (await campaignRow(pg, campaignId))?.sent_watermark === 20, 30_000, 200);
+    expect((await bed.sim.deliveries()).filter((d) => d.campaignId === campaignId)).toHaveLength(0);
+    await bed.sim.configure({ outage: false });
+    await waitFor('20 delivered', async () => (await campaignRow(bed.pg, campaignId))?.sent_watermark === 20, 30_000, 200);
     await waitFor('reserved events', () => [...claimedAt().keys()].length >= 61, 10_000);
 
-    const deliveries = await sim.deliveries();
-    expectInOrderExactlyOnce(deliveries, campaignId, 20);
-    const late = expectNoticeInvariant({
-      notices: notices(),
-      deliveries,
-      thresholdMs: THRESHOLD_S * 1000,
-      claimedAt: claimedAt(),
-      campaignId,
-    });
+    const late = await deliveredWithNotices(campaignId, 20);
     expect(late).toHaveLength(20);
     const t = await triggers(campaignId);
     expect((t.ESTIMATE ?? 0) + (t.WATCHDOG ?? 0)).toBe(20);

@@ -1,23 +1,8 @@
-import { ChildProcess } from 'node:child_process';
-import { Client } from 'pg';
-import { PayloadOf, Topics } from '@platform/contracts';
-import { createTestDatabase, deleteTestTopics, killHard, spawnTs, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
-import {
-  accepted,
-  createTopics,
-  dbClient,
-  Delivery,
-  dispatcherEnv,
-  expectInOrderExactlyOnce,
-  Feeder,
-  freePort,
-  Sim,
-  startSim,
-} from './helpers';
+import { Topics } from '@platform/contracts';
+import { killHard, waitFor } from '@platform/testing';
+import { accepted, Delivery, DispatcherProcess, expectInOrderExactlyOnce, PassTestBed } from './helpers';
 
 jest.setTimeout(180_000);
-
-type Child = ChildProcess & { output: string[] };
 
 /**
  * I5 across kill -9: dispatchers run as real processes (main.ts). Two replicas share the work;
@@ -28,63 +13,37 @@ type Child = ChildProcess & { output: string[] };
 describe('dispatch survives kill -9 of its sender', () => {
   const N = 600;
   const campaigns = ['fault-campaign-1', 'fault-campaign-2'];
-  let db: TestDatabase;
-  let prefix: string;
-  let sim: Sim;
-  let feeder: Feeder;
-  let collector: TopicCollector;
-  let pg: Client;
+  let bed: PassTestBed;
   let group: string;
-  const children = new Map<string, Child>();
+  const children = new Map<string, DispatcherProcess>();
 
   beforeAll(async () => {
-    db = await createTestDatabase('passes_fault');
-    prefix = await createTopics('passes-fault');
-    sim = await startSim({ SIM_RATE_LIMIT_PER_SECOND: '0', SIM_LATENCY_MEDIAN_MS: '1', SIM_LATENCY_P99_MS: '10' });
-    feeder = new Feeder(prefix);
-    collector = await new TopicCollector([prefix + Topics.passSent.name]).start();
-    pg = await dbClient(db);
-    pg.on('error', () => undefined);
+    bed = await PassTestBed.start('passes-fault', {
+      sim: { SIM_RATE_LIMIT_PER_SECOND: '0', SIM_LATENCY_MEDIAN_MS: '1', SIM_LATENCY_P99_MS: '10' },
+      collect: [Topics.passSent.name],
+    });
+    bed.pg.on('error', () => undefined);
     group = `pass-dispatcher-fault-${Date.now()}`;
   });
 
-  afterAll(async () => {
-    for (const c of children.values()) await killHard(c);
-    await collector?.stop();
-    await feeder?.close();
-    await sim?.close();
-    await pg?.end();
-    await db?.drop();
-    if (prefix) await deleteTestTopics(prefix);
-  });
+  afterAll(() => bed?.close());
 
-  async function startDispatcher(instance: string): Promise<Child> {
-    const port = await freePort();
-    const child = spawnTs(
-      'apps/pass-dispatcher/src/main.ts',
-      dispatcherEnv(db, prefix, {
-        PORT: String(port),
-        INSTANCE_ID: instance,
-        CONSUMER_GROUP: group,
-        TALK_CHANNEL_URL: sim.url,
-        DISPATCH_RATE_PER_SECOND: '50',
-        DISPATCH_MAX_UNCOMMITTED: '20',
-        LEADER_POLL_MS: '300',
-        LEADER_SESSION_TIMEOUT_MS: '3000',
-      }),
-    );
+  async function startDispatcher(instance: string): Promise<DispatcherProcess> {
+    const child = await bed.spawnDispatcher(instance, {
+      CONSUMER_GROUP: group,
+      DISPATCH_RATE_PER_SECOND: '50',
+      DISPATCH_MAX_UNCOMMITTED: '20',
+      LEADER_POLL_MS: '300',
+      LEADER_SESSION_TIMEOUT_MS: '3000',
+    });
     children.set(instance, child);
-    try {
-      await waitFor(`${instance} ready`, async () => (await fetch(`http://127.0.0.1:${port}/health/live`)).ok, 60_000, 200);
-    } catch (e) {
-      throw new Error(`${String(e)}\n${child.output.join('').slice(-3000)}`);
-    }
     return child;
   }
 
-  const delivered = async (campaignId: string): Promise<Delivery[]> => (await sim.deliveries()).filter((d) => d.campaignId === campaignId);
+  const delivered = async (campaignId: string): Promise<Delivery[]> =>
+    (await bed.sim.deliveries()).filter((d) => d.campaignId === campaignId);
   const leaders = async (): Promise<Map<string, { leader: string; epoch: number; watermark: number }>> => {
-    const r = await pg.query<{ campaign_id: string; leader_id: string; leader_epoch: string; sent_watermark: number }>(
+    const r = await bed.pg.query<{ campaign_id: string; leader_id: string; leader_epoch: string; sent_watermark: number }>(
       'SELECT campaign_id, leader_id, leader_epoch, sent_watermark FROM pass_campaign',
     );
     return new Map(r.rows.map((x) => [x.campaign_id, { leader: x.leader_id, epoch: Number(x.leader_epoch), watermark: x.sent_watermark }]));
@@ -92,7 +51,7 @@ describe('dispatch survives kill -9 of its sender', () => {
 
   it('a second replica takes over from a killed leader; a fresh process resumes after the last one is killed', async () => {
     await Promise.all([startDispatcher('dispatcher-a'), startDispatcher('dispatcher-b')]);
-    await feeder.send(
+    await bed.feeder.send(
       'claimDecided',
       campaigns.flatMap((campaignId) => Array.from({ length: N }, (_, i) => accepted(i, { campaignId }))),
     );
@@ -131,15 +90,15 @@ describe('dispatch survives kill -9 of its sender', () => {
       'killed leader sessions closed',
       async () =>
         (
-          await pg.query(
+          await bed.pg.query(
             `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = 727100 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
           )
         ).rowCount === 0,
       15_000,
       50,
     );
-    const stalled = (await sim.deliveries()).length;
-    expect((await sim.deliveries()).length).toBe(stalled);
+    const stalled = (await bed.sim.deliveries()).length;
+    expect((await bed.sim.deliveries()).length).toBe(stalled);
     await startDispatcher('dispatcher-z');
     await waitFor('all delivered and committed', async () => [...(await leaders()).values()].every((l) => l.watermark === N), 90_000, 200);
 
@@ -150,19 +109,19 @@ describe('dispatch survives kill -9 of its sender', () => {
       expect(final.get(campaignId)?.leader).toBe('dispatcher-z');
       expect(final.get(campaignId)?.epoch).toBeGreaterThanOrEqual(2);
     }
-    const audit = await sim.audit();
+    const audit = await bed.sim.audit();
     expect(
       audit.campaigns
         .map((c) => ({ id: c.campaignId, inOrder: c.inOrder, unique: c.unique, contiguous: c.contiguousFromOne, n: c.delivered }))
         .sort((a, b) => a.id.localeCompare(b.id)),
     ).toEqual(campaigns.map((id) => ({ id, inOrder: true, unique: true, contiguous: true, n: N })));
     // every slot got its sent event (committed with the watermark, so none is lost to the kills)
-    await waitFor('sent events', () => new Set(collector.on(prefix + Topics.passSent.name).map((m) => m.value)).size >= 2 * N, 30_000);
-    const sent = collector.on(prefix + Topics.passSent.name).map((m) => m.json<PayloadOf<'passSent'>>());
+    await waitFor('sent events', () => new Set(bed.on(Topics.passSent.name).map((m) => m.value)).size >= 2 * N, 30_000);
+    const sent = bed.read('passSent');
     for (const campaignId of campaigns) {
       expect(new Set(sent.filter((s) => s.campaignId === campaignId).map((s) => s.slot)).size).toBe(N);
     }
-    const stats = await sim.stats();
+    const stats = await bed.sim.stats();
     console.log(
       `kill -9 drill: campaign 2 had ${c2} deliveries at the second kill; channel saw ${stats.duplicates} duplicate sends (resent after a kill, answered from the idempotency record)`,
     );

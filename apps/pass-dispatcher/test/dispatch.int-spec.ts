@@ -1,21 +1,7 @@
-import { INestApplication } from '@nestjs/common';
-import { Client } from 'pg';
-import { PayloadOf, Topics } from '@platform/contracts';
-import { createTestDatabase, deleteTestTopics, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
-import { createPassDispatcherApp } from '../src/app';
+import { Topics } from '@platform/contracts';
+import { waitFor } from '@platform/testing';
 import { DispatchCoordinator } from '../src/dispatch/dispatch.coordinator';
-import {
-  appBearer,
-  accepted,
-  campaignRow,
-  createTopics,
-  dbClient,
-  dispatcherConfig,
-  expectInOrderExactlyOnce,
-  Feeder,
-  Sim,
-  startSim,
-} from './helpers';
+import { appBearer, accepted, campaignRow, expectInOrderExactlyOnce, PassTestBed } from './helpers';
 
 jest.setTimeout(90_000);
 
@@ -26,87 +12,59 @@ jest.setTimeout(90_000);
  */
 describe('pass dispatch through a hostile channel', () => {
   const campaignId = 'heart-pack-dispatch-test';
-  let db: TestDatabase;
-  let prefix: string;
-  let app: INestApplication;
-  let url: string;
-  let sim: Sim;
-  let feeder: Feeder;
-  let collector: TopicCollector;
-  let pg: Client;
+  let bed: PassTestBed;
 
   beforeAll(async () => {
-    db = await createTestDatabase('passes_dispatch');
-    prefix = await createTopics('passes-dispatch');
     // channel allows 10/s (burst 1); 20% of requests fail with 5xx, half of them after delivering
-    sim = await startSim({
-      SIM_RATE_LIMIT_PER_SECOND: '10',
-      SIM_RATE_LIMIT_BURST: '1',
-      SIM_ERROR_RATE: '0.2',
-      SIM_LATENCY_MEDIAN_MS: '2',
-      SIM_LATENCY_P99_MS: '20',
-      SIM_SEED: '11',
+    bed = await PassTestBed.start('passes-dispatch', {
+      sim: {
+        SIM_RATE_LIMIT_PER_SECOND: '10',
+        SIM_RATE_LIMIT_BURST: '1',
+        SIM_ERROR_RATE: '0.2',
+        SIM_LATENCY_MEDIAN_MS: '2',
+        SIM_LATENCY_P99_MS: '20',
+        SIM_SEED: '11',
+      },
+      collect: [Topics.passSent.name, Topics.passReserved.name],
     });
     // the dispatcher is told 60/s, far above what the channel allows: 429s are certain
-    app = await createPassDispatcherApp(
-      dispatcherConfig(db, prefix, {
-        TALK_CHANNEL_URL: sim.url,
-        DISPATCH_RATE_PER_SECOND: '60',
-        DISPATCH_RETRY_MAX_MS: '200',
-        DELAY_NOTICE_MARGIN_MS: '0',
-      }),
+    await bed.startDispatcher(
+      { DISPATCH_RATE_PER_SECOND: '60', DISPATCH_RETRY_MAX_MS: '200', DELAY_NOTICE_MARGIN_MS: '0' },
+      { http: true },
     );
-    await app.listen(0, '127.0.0.1');
-    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    feeder = new Feeder(prefix);
-    collector = await new TopicCollector([prefix + Topics.passSent.name, prefix + Topics.passReserved.name]).start();
-    pg = await dbClient(db);
   });
 
-  afterAll(async () => {
-    await collector?.stop();
-    await feeder?.close();
-    await app?.close();
-    await sim?.close();
-    await pg?.end();
-    await db?.drop();
-    if (prefix) await deleteTestTopics(prefix);
-  });
+  afterAll(() => bed?.close());
 
   const post = async (path: string, body?: unknown, method = 'POST') =>
-    fetch(`${url}${path}`, {
+    fetch(`${bed.url}${path}`, {
       method,
-      headers: { 'content-type': 'application/json', ...(await appBearer(app, 'ops')) },
+      headers: { 'content-type': 'application/json', ...(await appBearer(bed.app, 'ops')) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
 
   it('delivers 120 passes in slot order, each exactly once, despite 429 and 5xx storms', async () => {
-    await feeder.send(
+    await bed.feeder.send(
       'claimDecided',
       Array.from({ length: 120 }, (_, i) => accepted(i, { campaignId })),
     );
-    await waitFor('watermark 120', async () => (await campaignRow(pg, campaignId))?.sent_watermark === 120, 60_000, 250);
+    await waitFor('watermark 120', async () => (await campaignRow(bed.pg, campaignId))?.sent_watermark === 120, 60_000, 250);
 
-    expectInOrderExactlyOnce(await sim.deliveries(), campaignId, 120);
-    const audit = await sim.audit();
+    expectInOrderExactlyOnce(await bed.sim.deliveries(), campaignId, 120);
+    const audit = await bed.sim.audit();
     expect(audit.campaigns).toEqual([
       expect.objectContaining({ campaignId, delivered: 120, inOrder: true, unique: true, contiguousFromOne: true }),
     ]);
-    const stats = await sim.stats();
+    const stats = await bed.sim.stats();
     expect(stats.rateLimited).toBeGreaterThan(0);
     expect(stats.errorsBeforeDelivery).toBeGreaterThan(0);
     expect(stats.errorsAfterDelivery).toBeGreaterThan(0);
     // every pass whose response was lost after delivery was sent again and answered as a duplicate
     expect(stats.duplicates).toBe(stats.errorsAfterDelivery);
 
-    await waitFor('120 sent events', () => collector.on(prefix + Topics.passSent.name).length >= 120, 20_000);
-    const reserved = new Map(
-      collector
-        .on(prefix + Topics.passReserved.name)
-        .map((m) => m.json<PayloadOf<'passReserved'>>())
-        .map((r) => [r.passId, r]),
-    );
-    const sent = collector.on(prefix + Topics.passSent.name).map((m) => m.json<PayloadOf<'passSent'>>());
+    await waitFor('120 sent events', () => bed.on(Topics.passSent.name).length >= 120, 20_000);
+    const reserved = new Map(bed.read('passReserved').map((r) => [r.passId, r]));
+    const sent = bed.read('passSent');
     expect(sent).toHaveLength(120);
     expect(new Set(sent.map((s) => s.slot)).size).toBe(120);
     for (const s of sent) {
@@ -122,40 +80,40 @@ describe('pass dispatch through a hostile channel', () => {
     expect((await post(`/passes/campaigns/${campaignId}/pause`)).status).toBe(200);
     // no wait: a pass reserved after the pause answered is never sent (the sender re-reads its
     // controls after reading new passes, not only every 500 ms)
-    const before = (await sim.deliveries()).length;
-    await feeder.send(
+    const before = (await bed.sim.deliveries()).length;
+    await bed.feeder.send(
       'claimDecided',
       Array.from({ length: 40 }, (_, i) => accepted(1000 + i, { campaignId })),
     );
-    await waitFor('40 more reserved', async () => (await campaignRow(pg, campaignId))?.reserved === 160, 20_000);
+    await waitFor('40 more reserved', async () => (await campaignRow(bed.pg, campaignId))?.reserved === 160, 20_000);
     // drain: the sender has read its controls again after the 40 were committed and found the pause
     // (a held sender fetches nothing), then nothing may have gone out
     const pausedReads = () =>
-      app
+      bed.app
         .get(DispatchCoordinator)
         .leading()
         .find((s) => s.campaignId === campaignId)?.stats.pausedReads ?? 0;
     const seen = pausedReads();
     // + 2: a read already under way when `seen` was taken may predate the commit
     await waitFor('pause re-read after the reservation', () => pausedReads() >= seen + 2, 10_000, 50);
-    expect((await sim.deliveries()).length).toBe(before);
+    expect((await bed.sim.deliveries()).length).toBe(before);
 
-    await sim.configure({ ratePerSecond: 0, errorRate: 0 });
+    await bed.sim.configure({ ratePerSecond: 0, errorRate: 0 });
     const rate = await post(`/passes/campaigns/${campaignId}/rate`, { perSecond: 10 }, 'PUT');
     expect(await rate.json()).toMatchObject({ campaignId, ratePerSecond: 10, effectiveRatePerSecond: 10 });
     expect((await post(`/passes/campaigns/${campaignId}/rate`, { perSecond: -1 }, 'PUT')).status).toBe(400);
     expect((await post(`/passes/campaigns/${campaignId}/resume`)).status).toBe(200);
     const t0 = Date.now();
-    await waitFor('watermark 160', async () => (await campaignRow(pg, campaignId))?.sent_watermark === 160, 30_000, 100);
+    await waitFor('watermark 160', async () => (await campaignRow(bed.pg, campaignId))?.sent_watermark === 160, 30_000, 100);
     const seconds = (Date.now() - t0) / 1000;
     // 40 passes at 10/s take about 4 s (not the unlimited channel's fraction of a second)
     expect(seconds).toBeGreaterThan(3);
-    expectInOrderExactlyOnce(await sim.deliveries(), campaignId, 160);
+    expectInOrderExactlyOnce(await bed.sim.deliveries(), campaignId, 160);
 
-    const status = (await (await fetch(`${url}/passes/status`, { headers: await appBearer(app, 'reader') })).json()) as {
+    const status = await bed.getJson<{
       campaigns: Record<string, unknown>[];
       leading: { campaignId: string }[];
-    };
+    }>('/passes/status');
     expect(status.campaigns[0]).toMatchObject({
       campaignId,
       reserved: 160,

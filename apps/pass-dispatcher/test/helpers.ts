@@ -1,12 +1,14 @@
-// Test helpers for the pass dispatcher: realistic decisions, publishers, the channel simulator
-// in-process, and readers for its delivery record and the service's database.
+// Test helpers for the pass dispatcher: realistic decisions, publishers, the channel simulator as
+// its own process, readers for its delivery record and the service's database, and the test bed
+// every dispatcher spec starts from (PassTestBed).
 import { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { Client } from 'pg';
 import { bearer, inheritedAuthSettings } from '@platform/auth/testing';
 import { CampaignRewards, PassReward, PayloadOf, plannedTopics, TopicKey, Topics } from '@platform/contracts';
-import { createKafka, SafePublisher } from '@platform/messaging';
+import { type Clock, createKafka, SafePublisher } from '@platform/messaging';
+import { TestBed, type TestBedOptions } from '@platform/messaging/testing';
 import {
   killHard,
   spawnTs,
@@ -20,6 +22,7 @@ import {
 } from '@platform/testing';
 import type { INestApplication } from '@nestjs/common';
 import type { Role } from '@platform/auth';
+import { createPassDispatcherApp } from '../src/app';
 import { PassDispatcherConfig, passDispatcherEnv } from '../src/config';
 import { PASS_DISPATCHER_CONFIG } from '../src/tokens';
 
@@ -301,6 +304,89 @@ export async function drained(pg: Client, collector: TopicCollector, topics: str
     );
   } finally {
     await admin.disconnect();
+  }
+}
+
+export type DispatcherProcess = ChildProcess & { output: string[] };
+
+export interface BedOptions extends TestBedOptions {
+  /** The channel simulator's settings (SIM_*); without them no simulator is started. */
+  sim?: Record<string, string>;
+}
+
+/**
+ * A dispatcher spec's bed (database, topics, collector, pg client) with the channel simulator and a
+ * feeder; the dispatcher runs on it in-process (startDispatcher) or as processes (spawnDispatcher).
+ */
+export class PassTestBed extends TestBed {
+  sim!: Sim;
+  feeder!: Feeder;
+  /** The config of the dispatcher last started in-process. */
+  config!: PassDispatcherConfig;
+
+  static start(label: string, o: BedOptions = {}): Promise<PassTestBed> {
+    return new PassTestBed().setUp(label, o);
+  }
+
+  protected override async create(label: string, o: BedOptions): Promise<void> {
+    await super.create(label, o);
+    if (o.sim) {
+      this.sim = await startSim(o.sim);
+      this.defer(() => this.sim.close());
+    }
+    this.feeder = new Feeder(this.prefix);
+    this.defer(() => this.feeder.close());
+  }
+
+  /** The dispatcher's settings on this bed (the simulator as its channel, when there is one). */
+  dispatcherConfig(over: Record<string, string> = {}): PassDispatcherConfig {
+    return dispatcherConfig(this.db, this.prefix, { ...(this.sim ? { TALK_CHANNEL_URL: this.sim.url } : {}), ...over });
+  }
+
+  /** Starts a dispatcher in-process on the bed's settings with `over`; it becomes `app`. */
+  async startDispatcher(over: Record<string, string> = {}, o: { clock?: Clock; http?: boolean } = {}): Promise<INestApplication> {
+    const config = this.dispatcherConfig(over);
+    const app = await this.startApp(() => createPassDispatcherApp(config, o.clock ? { clock: o.clock } : {}), o);
+    this.config = config;
+    return app;
+  }
+
+  /**
+   * Starts a dispatcher as its own process (main.ts, as deployed) on the bed's settings with `over`,
+   * and waits until it is live. Killed when the bed closes (SIGKILL ends a frozen one too).
+   */
+  async spawnDispatcher(instance: string, over: Record<string, string> = {}): Promise<DispatcherProcess> {
+    const port = await freePort();
+    const child = spawnTs(
+      'apps/pass-dispatcher/src/main.ts',
+      dispatcherEnv(this.db, this.prefix, {
+        PORT: String(port),
+        INSTANCE_ID: instance,
+        ...(this.sim ? { TALK_CHANNEL_URL: this.sim.url } : {}),
+        ...over,
+      }),
+    );
+    this.defer(() => killHard(child));
+    try {
+      await waitFor(`${instance} ready`, async () => (await fetch(`http://127.0.0.1:${port}/health/live`)).ok, 60_000, 200);
+    } catch (e) {
+      throw new Error(`${String(e)}\n${child.output.join('').slice(-3000)}`);
+    }
+    return child;
+  }
+
+  /** drained() on this bed's canonical topics: after it, what the collector lacks was never emitted. */
+  drained(...names: string[]): Promise<void> {
+    return drained(
+      this.pg,
+      this.collector,
+      names.map((name) => this.prefix + name),
+    );
+  }
+
+  /** The app's HTTP API as `role`: GET `path`, parsed. */
+  async getJson<T>(path: string, role: Role = 'reader'): Promise<T> {
+    return (await (await fetch(`${this.url}${path}`, { headers: await appBearer(this.app, role) })).json()) as T;
   }
 }
 

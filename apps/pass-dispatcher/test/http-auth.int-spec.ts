@@ -1,11 +1,7 @@
-import { INestApplication } from '@nestjs/common';
-import { Client } from 'pg';
 import { probeRoutes, tokenFor } from '@platform/auth/testing';
 import { PayloadOf, Topics } from '@platform/contracts';
-import { createTestDatabase, deleteTestTopics, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
-import { createPassDispatcherApp } from '../src/app';
-import { PassDispatcherConfig } from '../src/config';
-import { accepted, campaignRow, createTopics, dbClient, dispatcherConfig, Feeder } from './helpers';
+import { waitFor } from '@platform/testing';
+import { accepted, campaignRow, PassTestBed } from './helpers';
 
 jest.setTimeout(90_000);
 
@@ -17,39 +13,19 @@ jest.setTimeout(90_000);
  */
 describe('pass-dispatcher HTTP authentication', () => {
   const campaignId = 'kakao-2023-heart-pack';
-  let db: TestDatabase;
-  let prefix: string;
-  let config: PassDispatcherConfig;
-  let app: INestApplication;
-  let url: string;
-  let feeder: Feeder;
-  let collector: TopicCollector;
-  let pg: Client;
+  let bed: PassTestBed;
 
   beforeAll(async () => {
-    db = await createTestDatabase('passes_auth');
-    prefix = await createTopics('passes-auth');
-    config = dispatcherConfig(db, prefix, { DISPATCH_ENABLED: 'false', ESTIMATOR_INTERVAL_MS: '0', WATCHDOG_INTERVAL_MS: '0' });
-    app = await createPassDispatcherApp(config);
-    await app.listen(0, '127.0.0.1');
-    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    feeder = new Feeder(prefix);
-    collector = await new TopicCollector([prefix + Topics.passesOpsAudited.name]).start();
-    pg = await dbClient(db);
-    await feeder.send('claimDecided', [accepted(1, { campaignId })]);
-    await waitFor('campaign known', async () => (await campaignRow(pg, campaignId))?.reserved === 1, 60_000, 200);
+    bed = await PassTestBed.start('passes-auth', { collect: [Topics.passesOpsAudited.name] });
+    await bed.startDispatcher({ DISPATCH_ENABLED: 'false', ESTIMATOR_INTERVAL_MS: '0', WATCHDOG_INTERVAL_MS: '0' }, { http: true });
+    await bed.feeder.send('claimDecided', [accepted(1, { campaignId })]);
+    await waitFor('campaign known', async () => (await campaignRow(bed.pg, campaignId))?.reserved === 1, 60_000, 200);
   });
 
-  afterAll(async () => {
-    await collector?.stop();
-    await feeder?.close();
-    await app?.close();
-    await pg?.end();
-    await db?.drop();
-    if (prefix) await deleteTestTopics(prefix);
-  });
+  afterAll(() => bed?.close());
 
-  const pause = (headers: Record<string, string> = {}) => fetch(`${url}/passes/campaigns/${campaignId}/pause`, { method: 'POST', headers });
+  const pause = (headers: Record<string, string> = {}) =>
+    fetch(`${bed.url}/passes/campaigns/${campaignId}/pause`, { method: 'POST', headers });
 
   it('answers 401 without a token, 401 with a forged or expired one, 403 for a reader, and pauses for ops (audited)', async () => {
     const anonymous = await pause();
@@ -57,16 +33,18 @@ describe('pass-dispatcher HTTP authentication', () => {
     expect(anonymous.headers.get('www-authenticate')).toMatch(/^Bearer/);
     const forged = await tokenFor({ NODE_ENV: 'test', AUTH_JWT_SECRET: 'an-attacker-key-that-is-long-enough-xx' }, 'ops');
     expect((await pause({ authorization: `Bearer ${forged}` })).status).toBe(401);
-    expect((await pause({ authorization: `Bearer ${await tokenFor(config, 'ops', { ttlSeconds: -120 })}` })).status).toBe(401);
-    expect((await pause({ authorization: `Bearer ${await tokenFor(config, 'reader')}` })).status).toBe(403);
-    expect((await pg.query('SELECT count(*)::int AS n FROM ops_audit')).rows[0]).toEqual({ n: 0 });
-    expect((await pg.query('SELECT paused FROM pass_campaign WHERE campaign_id = $1', [campaignId])).rows[0]).toEqual({ paused: false });
+    expect((await pause({ authorization: `Bearer ${await tokenFor(bed.config, 'ops', { ttlSeconds: -120 })}` })).status).toBe(401);
+    expect((await pause({ authorization: `Bearer ${await tokenFor(bed.config, 'reader')}` })).status).toBe(403);
+    expect((await bed.pg.query('SELECT count(*)::int AS n FROM ops_audit')).rows[0]).toEqual({ n: 0 });
+    expect((await bed.pg.query('SELECT paused FROM pass_campaign WHERE campaign_id = $1', [campaignId])).rows[0]).toEqual({
+      paused: false,
+    });
 
-    const ok = await pause({ authorization: `Bearer ${await tokenFor(config, 'ops', { subject: 'oncall-kim' })}` });
+    const ok = await pause({ authorization: `Bearer ${await tokenFor(bed.config, 'ops', { subject: 'oncall-kim' })}` });
     expect(ok.status).toBe(200);
     expect(await ok.json()).toMatchObject({ campaignId, paused: true });
 
-    const audit = await pg.query('SELECT actor, roles, action, target, detail, source_address FROM ops_audit');
+    const audit = await bed.pg.query('SELECT actor, roles, action, target, detail, source_address FROM ops_audit');
     expect(audit.rows).toEqual([
       {
         actor: 'oncall-kim',
@@ -77,8 +55,8 @@ describe('pass-dispatcher HTTP authentication', () => {
         source_address: expect.stringMatching(/127\.0\.0\.1/),
       },
     ]);
-    await waitFor('audit event', () => Promise.resolve(collector.messages.length === 1), 30_000, 100);
-    const event = collector.messages[0]?.json<PayloadOf<'passesOpsAudited'>>();
+    await waitFor('audit event', () => Promise.resolve(bed.collector.messages.length === 1), 30_000, 100);
+    const event = bed.collector.messages[0]?.json<PayloadOf<'passesOpsAudited'>>();
     expect(event).toMatchObject({
       service: 'pass-dispatcher',
       actor: 'oncall-kim',
@@ -87,26 +65,26 @@ describe('pass-dispatcher HTTP authentication', () => {
       target: campaignId,
       detail: {},
     });
-    expect(collector.messages[0]?.key).toBe(campaignId);
+    expect(bed.collector.messages[0]?.key).toBe(campaignId);
 
     // a refused or failed control leaves no audit entry (UNKNOWN_CAMPAIGN)
-    const unknown = await fetch(`${url}/passes/campaigns/nope/resume`, {
+    const unknown = await fetch(`${bed.url}/passes/campaigns/nope/resume`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${await tokenFor(config, 'ops')}` },
+      headers: { authorization: `Bearer ${await tokenFor(bed.config, 'ops')}` },
     });
     expect(unknown.status).toBe(404);
-    expect((await pg.query('SELECT count(*)::int AS n FROM ops_audit')).rows[0]).toEqual({ n: 1 });
+    expect((await bed.pg.query('SELECT count(*)::int AS n FROM ops_audit')).rows[0]).toEqual({ n: 1 });
   });
 
   it('binds an account-bound app-backend token to its own account', async () => {
-    const own = await tokenFor(config, 'app-backend', { account: 'acct-mine' });
-    expect((await fetch(`${url}/passes/acct-mine`, { headers: { authorization: `Bearer ${own}` } })).status).toBe(200);
-    expect((await fetch(`${url}/passes/acct-someone-else`, { headers: { authorization: `Bearer ${own}` } })).status).toBe(403);
-    expect((await fetch(`${url}/passes/status`, { headers: { authorization: `Bearer ${own}` } })).status).toBe(403);
+    const own = await tokenFor(bed.config, 'app-backend', { account: 'acct-mine' });
+    expect((await fetch(`${bed.url}/passes/acct-mine`, { headers: { authorization: `Bearer ${own}` } })).status).toBe(200);
+    expect((await fetch(`${bed.url}/passes/acct-someone-else`, { headers: { authorization: `Bearer ${own}` } })).status).toBe(403);
+    expect((await fetch(`${bed.url}/passes/status`, { headers: { authorization: `Bearer ${own}` } })).status).toBe(403);
   });
 
   it('refuses every registered route but /health/* without a token (401) and with a wrong role (403)', async () => {
-    const probes = await probeRoutes(app, url, config);
+    const probes = await probeRoutes(bed.app, bed.url, bed.config);
     const paths = probes.map((p) => `${p.method} ${p.path}`);
     // the router really was read: the known routes are there
     expect(paths).toEqual(

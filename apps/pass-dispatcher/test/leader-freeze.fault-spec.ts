@@ -1,22 +1,7 @@
-import { ChildProcess } from 'node:child_process';
-import { Client } from 'pg';
-import { createTestDatabase, deleteTestTopics, killHard, spawnTs, TestDatabase, waitFor } from '@platform/testing';
-import {
-  accepted,
-  createTopics,
-  dbClient,
-  Delivery,
-  dispatcherEnv,
-  expectInOrderExactlyOnce,
-  Feeder,
-  freePort,
-  Sim,
-  startSim,
-} from './helpers';
+import { waitFor } from '@platform/testing';
+import { accepted, dbClient, Delivery, DispatcherProcess, expectInOrderExactlyOnce, PassTestBed, untilTime } from './helpers';
 
 jest.setTimeout(180_000);
-
-type Child = ChildProcess & { output: string[] };
 
 /**
  * A frozen leader (SIGSTOP: alive, holding its lock connection, not heartbeating). Postgres ends
@@ -27,61 +12,33 @@ type Child = ChildProcess & { output: string[] };
 describe('a frozen sender is replaced and fenced', () => {
   const N = 500;
   const campaignId = 'freeze-campaign';
-  let db: TestDatabase;
-  let prefix: string;
-  let sim: Sim;
-  let feeder: Feeder;
-  let pg: Client;
-  const children = new Map<string, Child>();
+  let bed: PassTestBed;
+  const children = new Map<string, DispatcherProcess>();
 
   beforeAll(async () => {
-    db = await createTestDatabase('passes_freeze');
-    prefix = await createTopics('passes-freeze');
-    sim = await startSim({ SIM_RATE_LIMIT_PER_SECOND: '0', SIM_LATENCY_MEDIAN_MS: '1', SIM_LATENCY_P99_MS: '10' });
-    feeder = new Feeder(prefix);
-    pg = await dbClient(db);
-    pg.on('error', () => undefined);
+    bed = await PassTestBed.start('passes-freeze', {
+      sim: { SIM_RATE_LIMIT_PER_SECOND: '0', SIM_LATENCY_MEDIAN_MS: '1', SIM_LATENCY_P99_MS: '10' },
+    });
+    bed.pg.on('error', () => undefined);
   });
 
-  afterAll(async () => {
-    for (const c of children.values()) {
-      c.kill('SIGCONT');
-      await killHard(c);
-    }
-    await feeder?.close();
-    await sim?.close();
-    await pg?.end();
-    await db?.drop();
-    if (prefix) await deleteTestTopics(prefix);
-  });
+  afterAll(() => bed?.close());
 
-  async function startDispatcher(instance: string, group: string): Promise<Child> {
-    const port = await freePort();
-    const child = spawnTs(
-      'apps/pass-dispatcher/src/main.ts',
-      dispatcherEnv(db, prefix, {
-        PORT: String(port),
-        INSTANCE_ID: instance,
-        CONSUMER_GROUP: group,
-        TALK_CHANNEL_URL: sim.url,
-        DISPATCH_RATE_PER_SECOND: '50',
-        LEADER_POLL_MS: '300',
-        LEADER_SESSION_TIMEOUT_MS: '3000',
-      }),
-    );
+  async function startDispatcher(instance: string, group: string): Promise<DispatcherProcess> {
+    const child = await bed.spawnDispatcher(instance, {
+      CONSUMER_GROUP: group,
+      DISPATCH_RATE_PER_SECOND: '50',
+      LEADER_POLL_MS: '300',
+      LEADER_SESSION_TIMEOUT_MS: '3000',
+    });
     children.set(instance, child);
-    try {
-      await waitFor(`${instance} ready`, async () => (await fetch(`http://127.0.0.1:${port}/health/live`)).ok, 60_000, 200);
-    } catch (e) {
-      throw new Error(`${String(e)}\n${child.output.join('').slice(-3000)}`);
-    }
     return child;
   }
 
-  const delivered = async (): Promise<Delivery[]> => (await sim.deliveries()).filter((d) => d.campaignId === campaignId);
+  const delivered = async (): Promise<Delivery[]> => (await bed.sim.deliveries()).filter((d) => d.campaignId === campaignId);
   const leader = async () =>
     (
-      await pg.query<{ leader_id: string; leader_epoch: string; sent_watermark: number }>(
+      await bed.pg.query<{ leader_id: string; leader_epoch: string; sent_watermark: number }>(
         'SELECT leader_id, leader_epoch, sent_watermark FROM pass_campaign WHERE campaign_id = $1',
         [campaignId],
       )
@@ -90,7 +47,7 @@ describe('a frozen sender is replaced and fenced', () => {
   it('takes over after the lock session times out; the woken old leader neither reorders nor doubles', async () => {
     const group = `pass-dispatcher-freeze-${Date.now()}`;
     await Promise.all([startDispatcher('dispatcher-a', group), startDispatcher('dispatcher-b', group)]);
-    await feeder.send(
+    await bed.feeder.send(
       'claimDecided',
       Array.from({ length: N }, (_, i) => accepted(i, { campaignId })),
     );
@@ -104,19 +61,15 @@ describe('a frozen sender is replaced and fenced', () => {
     // As if frozen inside a watermark commit: the campaign row stays locked for longer than the lock
     // session's idle timeout, so the takeover UPDATE waits behind it. The new leader's lock session
     // must stay alive through that wait (it once was ended as idle, and leadership flapped).
-    const rowHolder = await dbClient(db);
+    const rowHolder = await dbClient(bed.db);
     await rowHolder.query('BEGIN');
     await rowHolder.query('SELECT 1 FROM pass_campaign WHERE campaign_id = $1 FOR UPDATE', [campaignId]);
-    const rowReleased = new Promise<void>((resolve) =>
-      setTimeout(() => {
-        rowHolder
-          .query('COMMIT')
-          .catch(() => undefined)
-          .finally(() => {
-            void rowHolder.end().then(resolve, resolve);
-          });
-      }, 7000),
-    );
+    // domain time, not synchronisation: the row stays locked 7 s, past the 3 s lock session timeout
+    const rowReleased = (async () => {
+      await untilTime(frozenAt + 7000);
+      await rowHolder.query('COMMIT').catch(() => undefined);
+      await rowHolder.end().catch(() => undefined);
+    })();
     const after = await waitFor(
       'takeover',
       async () => {
@@ -140,6 +93,6 @@ describe('a frozen sender is replaced and fenced', () => {
     const final = await leader();
     expect(final?.leader_id).toBe(after.leader_id);
     expect(final?.leader_epoch).toBe(after.leader_epoch);
-    console.log(`frozen leader replaced after ${tookMs} ms; channel duplicates: ${(await sim.stats()).duplicates}`);
+    console.log(`frozen leader replaced after ${tookMs} ms; channel duplicates: ${(await bed.sim.stats()).duplicates}`);
   });
 });

@@ -4,6 +4,10 @@ import { Delivery } from './helpers';
 
 export type Notice = PayloadOf<'passDelayNotice'>;
 
+/** When each reserved pass was claimed (epoch ms, by pass id), from its reservation events. */
+export const claimTimes = (reserved: PayloadOf<'passReserved'>[]): Map<string, number> =>
+  new Map(reserved.map((r) => [r.passId, Date.parse(r.claimedAt)]));
+
 /**
  * I6 for one campaign: at most one notice per pass; every notice was emitted before claim +
  * threshold; every pass delivered after claim + threshold had a notice before its delivery.

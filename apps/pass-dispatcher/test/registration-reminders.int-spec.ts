@@ -1,12 +1,8 @@
-import { INestApplication } from '@nestjs/common';
-import { Client } from 'pg';
 import { PayloadOf, Topics } from '@platform/contracts';
 import { ManualClock } from '@platform/messaging';
-import { createTestDatabase, deleteTestTopics, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
-import { createPassDispatcherApp } from '../src/app';
-import { PassDispatcherConfig } from '../src/config';
+import { waitFor } from '@platform/testing';
 import { ExpirySweep } from '../src/registration/expiry.sweep';
-import { accepted, campaignRow, createTopics, dbClient, dispatcherConfig, Feeder, Sim, startSim } from './helpers';
+import { accepted, campaignRow, PassTestBed } from './helpers';
 
 jest.setTimeout(90_000);
 
@@ -26,35 +22,18 @@ describe('pass registration reminders', () => {
   const clock = new ManualClock(T0);
   const registerBy = new Date(T0.getTime() + WINDOW_S * 1000);
   const remindAt = new Date(registerBy.getTime() - LEAD_S * 1000);
-  let db: TestDatabase;
-  let prefix: string;
-  let config: PassDispatcherConfig;
-  let app: INestApplication;
-  let sim: Sim;
-  let feeder: Feeder;
-  let collector: TopicCollector;
-  let pg: Client;
-  const reminders = (): Reminder[] => collector.on(prefix + Topics.passRegistrationExpiringSoon.name).map((m) => m.json<Reminder>());
-  const startApp = async (): Promise<INestApplication> => {
-    const a = await createPassDispatcherApp(config, { clock });
-    await a.init();
-    return a;
-  };
+  let bed: PassTestBed;
+  const reminders = (): Reminder[] => bed.read('passRegistrationExpiringSoon');
+  const startApp = () => bed.startDispatcher({ REGISTRATION_NOT_SENT_WAIT_MS: '0' }, { clock });
 
   beforeAll(async () => {
-    db = await createTestDatabase('passes_remind');
-    prefix = await createTopics('passes-remind');
-    sim = await startSim({ SIM_RATE_LIMIT_PER_SECOND: '0', SIM_LATENCY_MEDIAN_MS: '0' });
-    config = dispatcherConfig(db, prefix, { TALK_CHANNEL_URL: sim.url, REGISTRATION_NOT_SENT_WAIT_MS: '0' });
-    app = await startApp();
-    feeder = new Feeder(prefix);
-    collector = await new TopicCollector([
-      prefix + Topics.passRegistrationExpiringSoon.name,
-      prefix + Topics.passRegistrationDecided.name,
-    ]).start();
-    pg = await dbClient(db);
+    bed = await PassTestBed.start('passes-remind', {
+      sim: { SIM_RATE_LIMIT_PER_SECOND: '0', SIM_LATENCY_MEDIAN_MS: '0' },
+      collect: [Topics.passRegistrationExpiringSoon.name, Topics.passRegistrationDecided.name],
+    });
+    await startApp();
     const terms = { registrationWindowSeconds: WINDOW_S };
-    await feeder.send('claimDecided', [
+    await bed.feeder.send('claimDecided', [
       ...Array.from({ length: 4 }, (_, i) =>
         accepted(i, { campaignId: reminded, requestedAt: T0, pass: { ...terms, remindBeforeRegistrationEndsSeconds: LEAD_S } }),
       ),
@@ -62,25 +41,17 @@ describe('pass registration reminders', () => {
     ]);
     await waitFor(
       '6 sent',
-      async () => (await campaignRow(pg, reminded))?.sent_watermark === 4 && (await campaignRow(pg, silent))?.sent_watermark === 2,
+      async () => (await campaignRow(bed.pg, reminded))?.sent_watermark === 4 && (await campaignRow(bed.pg, silent))?.sent_watermark === 2,
       60_000,
       200,
     );
   });
 
-  afterAll(async () => {
-    await collector?.stop();
-    await feeder?.close();
-    await app?.close();
-    await sim?.close();
-    await pg?.end();
-    await db?.drop();
-    if (prefix) await deleteTestTopics(prefix);
-  });
+  afterAll(() => bed?.close());
 
   it('reminds each sent, unregistered pass once, lead seconds before registerBy; never a registered one', async () => {
     const passes = (
-      await pg.query<{ pass_id: string; account_id: string; register_by: Date }>(
+      await bed.pg.query<{ pass_id: string; account_id: string; register_by: Date }>(
         'SELECT pass_id, account_id, register_by FROM pass WHERE campaign_id = $1 ORDER BY slot',
         [reminded],
       )
@@ -88,12 +59,12 @@ describe('pass registration reminders', () => {
     expect(passes.map((p) => new Date(p.register_by).toISOString())).toEqual(Array(4).fill(registerBy.toISOString()));
     const [first] = passes;
     if (!first) throw new Error('no pass');
-    await feeder.send('passRegistrationRequested', [
+    await bed.feeder.send('passRegistrationRequested', [
       { eventId: 'reg-first', passId: first.pass_id, accountId: first.account_id, requestedAt: T0.toISOString() },
     ]);
-    await waitFor('registered', () => collector.on(prefix + Topics.passRegistrationDecided.name).length === 1, 30_000);
+    await waitFor('registered', () => bed.on(Topics.passRegistrationDecided.name).length === 1, 30_000);
 
-    const sweep = app.get(ExpirySweep);
+    const sweep = bed.app.get(ExpirySweep);
     clock.set(new Date(remindAt.getTime() - 1));
     expect(await sweep.remindOnce()).toBe(0);
     clock.set(remindAt); // due at exactly registerBy - lead
@@ -117,17 +88,17 @@ describe('pass registration reminders', () => {
   });
 
   it('never twice: a restart and later sweeps, up to and past registerBy, send nothing more', async () => {
-    await app.close();
-    app = await startApp();
-    const sweep = app.get(ExpirySweep);
+    await bed.closeApp();
+    await startApp();
+    const sweep = bed.app.get(ExpirySweep);
     clock.set(registerBy); // registerBy is inclusive: still in time, but already reminded
     expect(await sweep.remindOnce()).toBe(0);
     clock.set(new Date(registerBy.getTime() + 1));
     expect(await sweep.remindOnce()).toBe(0);
-    const marked = await pg.query<{ n: number }>('SELECT count(*)::int AS n FROM pass WHERE registration_reminded_at IS NOT NULL');
+    const marked = await bed.pg.query<{ n: number }>('SELECT count(*)::int AS n FROM pass WHERE registration_reminded_at IS NOT NULL');
     expect(marked.rows[0]?.n).toBe(3);
     // a marker through the same topic proves nothing else was still on its way
-    await pg.query(`UPDATE pass SET registration_reminded_at = NULL, register_by = $1 WHERE campaign_id = $2 AND slot = 2`, [
+    await bed.pg.query(`UPDATE pass SET registration_reminded_at = NULL, register_by = $1 WHERE campaign_id = $2 AND slot = 2`, [
       new Date(clock.now().getTime() + LEAD_S * 1000),
       reminded,
     ]);
@@ -138,9 +109,9 @@ describe('pass registration reminders', () => {
   });
 
   it('sends none for a pass whose registration window ended before any sweep ran', async () => {
-    const sweep = app.get(ExpirySweep);
+    const sweep = bed.app.get(ExpirySweep);
     // slot 3's registerBy is long past and it was never reminded: too late to remind
-    await pg.query(`UPDATE pass SET registration_reminded_at = NULL WHERE campaign_id = $1 AND slot = 3`, [reminded]);
+    await bed.pg.query(`UPDATE pass SET registration_reminded_at = NULL WHERE campaign_id = $1 AND slot = 3`, [reminded]);
     expect(await sweep.remindOnce()).toBe(0);
   });
 });

@@ -1,10 +1,7 @@
-import { INestApplication } from '@nestjs/common';
-import { Client } from 'pg';
 import { dlqName, PayloadOf, Topics } from '@platform/contracts';
 import { DLQ_HEADERS } from '@platform/messaging';
-import { createTestDatabase, deleteTestTopics, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
-import { createPassDispatcherApp } from '../src/app';
-import { accepted, campaignRow, createTopics, dbClient, dispatcherConfig, drained, Feeder, Sim, startSim } from './helpers';
+import { waitFor } from '@platform/testing';
+import { accepted, campaignRow, PassTestBed } from './helpers';
 
 jest.setTimeout(120_000);
 
@@ -17,87 +14,62 @@ type Decided = PayloadOf<'passRegistrationDecided'>;
  */
 describe('pass registration while the sender holds the delivery', () => {
   const campaignId = 'heart-pack-registration-wait';
-  let db: TestDatabase;
-  let prefix: string;
-  let app: INestApplication;
-  let sim: Sim;
-  let feeder: Feeder;
-  let collector: TopicCollector;
-  let pg: Client;
+  let bed: PassTestBed;
 
   beforeAll(async () => {
-    db = await createTestDatabase('passes_registration_wait');
-    prefix = await createTopics('passes-registration-wait');
-    sim = await startSim({ SIM_RATE_LIMIT_PER_SECOND: '0', SIM_LATENCY_MEDIAN_MS: '0' });
-    app = await createPassDispatcherApp(
-      dispatcherConfig(db, prefix, { TALK_CHANNEL_URL: sim.url, REGISTRATION_NOT_SENT_WAIT_MS: '60000' }),
-    );
-    await app.init();
-    feeder = new Feeder(prefix);
-    collector = await new TopicCollector([
-      prefix + Topics.passRegistrationDecided.name,
-      prefix + dlqName(Topics.passRegistrationRequested.name),
-    ]).start();
-    pg = await dbClient(db);
+    bed = await PassTestBed.start('passes-registration-wait', {
+      sim: { SIM_RATE_LIMIT_PER_SECOND: '0', SIM_LATENCY_MEDIAN_MS: '0' },
+      collect: [Topics.passRegistrationDecided.name, dlqName(Topics.passRegistrationRequested.name)],
+    });
+    await bed.startDispatcher({ REGISTRATION_NOT_SENT_WAIT_MS: '60000' });
   });
 
-  afterAll(async () => {
-    await collector?.stop();
-    await feeder?.close();
-    await app?.close();
-    await sim?.close();
-    await pg?.end();
-    await db?.drop();
-    if (prefix) await deleteTestTopics(prefix);
-  });
+  afterAll(() => bed?.close());
 
-  const answers = (eventId: string): Decided[] =>
-    collector
-      .on(prefix + Topics.passRegistrationDecided.name)
-      .map((m) => m.json<Decided>())
-      .filter((d) => d.eventId === eventId);
+  const answers = (eventId: string): Decided[] => bed.read('passRegistrationDecided').filter((d) => d.eventId === eventId);
 
   it('waits for a delivery in flight and then registers; NOT_SENT_YET only for a pass far behind', async () => {
-    await sim.configure({ outage: true }); // the sender keeps trying slot 1
+    await bed.sim.configure({ outage: true }); // the sender keeps trying slot 1
     const claimed = new Date(Date.now() - 60_000);
-    await feeder.send(
+    await bed.feeder.send(
       'claimDecided',
       Array.from({ length: 3 }, (_, i) => accepted(i, { campaignId, requestedAt: claimed })),
     );
-    await waitFor('3 reserved', async () => (await campaignRow(pg, campaignId))?.reserved === 3, 30_000, 100);
-    const first = (await pg.query<{ pass_id: string; account_id: string }>('SELECT pass_id, account_id FROM pass WHERE slot = 1')).rows[0];
+    await waitFor('3 reserved', async () => (await campaignRow(bed.pg, campaignId))?.reserved === 3, 30_000, 100);
+    const first = (await bed.pg.query<{ pass_id: string; account_id: string }>('SELECT pass_id, account_id FROM pass WHERE slot = 1'))
+      .rows[0];
     if (!first) throw new Error('slot 1 missing');
 
-    await feeder.send('passRegistrationRequested', [
+    await bed.feeder.send('passRegistrationRequested', [
       { eventId: 'reg-racing', passId: first.pass_id, accountId: first.account_id, requestedAt: new Date().toISOString() },
     ]);
     await waitFor(
       'deferred',
-      async () => (await pg.query(`SELECT 1 FROM deferred_message WHERE reason LIKE 'NOT_SENT_YET: slot 1 %'`)).rowCount === 1,
+      async () => (await bed.pg.query(`SELECT 1 FROM deferred_message WHERE reason LIKE 'NOT_SENT_YET: slot 1 %'`)).rowCount === 1,
       30_000,
     );
     expect(answers('reg-racing')).toHaveLength(0);
 
-    await sim.configure({ outage: false }); // the delivery goes through and is committed
+    await bed.sim.configure({ outage: false }); // the delivery goes through and is committed
     await waitFor('registered once sent', () => answers('reg-racing').length === 1, 60_000);
     expect(answers('reg-racing')[0]).toMatchObject({ status: 'REGISTERED', passId: first.pass_id });
     // no second answer: the deferred request is done (row gone) and everything emitted has been read
-    await waitFor('deferred request done', async () => (await pg.query('SELECT 1 FROM deferred_message')).rowCount === 0, 30_000);
-    await drained(pg, collector, [prefix + Topics.passRegistrationDecided.name]);
+    await waitFor('deferred request done', async () => (await bed.pg.query('SELECT 1 FROM deferred_message')).rowCount === 0, 30_000);
+    await bed.drained(Topics.passRegistrationDecided.name);
     expect(answers('reg-racing')).toHaveLength(1);
   });
 
   it('parks the same eventId with another body as EVENT_ID_REUSED and keeps the stored answer', async () => {
-    const p = (await pg.query<{ pass_id: string; account_id: string }>('SELECT pass_id, account_id FROM pass WHERE slot = 2')).rows[0];
+    const p = (await bed.pg.query<{ pass_id: string; account_id: string }>('SELECT pass_id, account_id FROM pass WHERE slot = 2')).rows[0];
     if (!p) throw new Error('slot 2 missing');
-    await feeder.send('passRegistrationRequested', [
+    await bed.feeder.send('passRegistrationRequested', [
       { eventId: 'reg-reused', passId: p.pass_id, accountId: 'someone-else', requestedAt: new Date().toISOString() },
     ]);
     await waitFor('first answer', () => answers('reg-reused').length === 1, 30_000);
-    await feeder.send('passRegistrationRequested', [
+    await bed.feeder.send('passRegistrationRequested', [
       { eventId: 'reg-reused', passId: p.pass_id, accountId: p.account_id, requestedAt: new Date().toISOString() },
     ]);
-    const dlq = () => collector.on(prefix + dlqName(Topics.passRegistrationRequested.name));
+    const dlq = () => bed.on(dlqName(Topics.passRegistrationRequested.name));
     await waitFor('parked', () => dlq().length === 1, 30_000);
     expect(dlq()[0]?.headers[DLQ_HEADERS.reason]).toMatch(/^EVENT_ID_REUSED/);
     expect(answers('reg-reused')).toEqual([expect.objectContaining({ status: 'REJECTED', reason: 'NOT_OWNER' })]);

@@ -1,12 +1,9 @@
-import { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
 import { PayloadOf, Topics } from '@platform/contracts';
 import { ManualClock } from '@platform/messaging';
-import { createTestDatabase, deleteTestTopics, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
-import { createPassDispatcherApp } from '../src/app';
+import { waitFor } from '@platform/testing';
 import { ExpirySweep } from '../src/registration/expiry.sweep';
-import { accepted, campaignRow, createTopics, dbClient, dispatcherConfig, Feeder, Sim, startSim } from './helpers';
+import { accepted, campaignRow, PassTestBed } from './helpers';
 
 jest.setTimeout(90_000);
 
@@ -26,60 +23,32 @@ describe('pass registration and expiry at the 30-day boundary', () => {
   const clock = new ManualClock(T0);
   const registerBy = new Date(T0.getTime() + 30 * DAY);
   const GRACE_S = 300;
-  let db: TestDatabase;
-  let prefix: string;
-  let app: INestApplication;
-  let sim: Sim;
-  let feeder: Feeder;
-  let collector: TopicCollector;
-  let pg: Client;
+  let bed: PassTestBed;
   let passes: { pass_id: string; account_id: string; slot: number }[] = [];
 
   beforeAll(async () => {
-    db = await createTestDatabase('passes_registration');
-    prefix = await createTopics('passes-registration');
-    sim = await startSim({ SIM_RATE_LIMIT_PER_SECOND: '0', SIM_LATENCY_MEDIAN_MS: '0' });
+    bed = await PassTestBed.start('passes-registration', {
+      sim: { SIM_RATE_LIMIT_PER_SECOND: '0', SIM_LATENCY_MEDIAN_MS: '0' },
+      collect: [Topics.passRegistrationDecided.name, Topics.passExpired.name, Topics.passSent.name],
+    });
     // On a manual clock deferred retries never fall due: NOT_SENT_YET is answered at once here
     // (the wait for an uncommitted delivery is tested in registration-wait.int-spec.ts).
-    app = await createPassDispatcherApp(
-      dispatcherConfig(db, prefix, {
-        TALK_CHANNEL_URL: sim.url,
-        EXPIRY_GRACE_SECONDS: String(GRACE_S),
-        REGISTRATION_NOT_SENT_WAIT_MS: '0',
-      }),
-      { clock },
-    );
-    await app.init();
-    feeder = new Feeder(prefix);
-    collector = await new TopicCollector([
-      prefix + Topics.passRegistrationDecided.name,
-      prefix + Topics.passExpired.name,
-      prefix + Topics.passSent.name,
-    ]).start();
-    pg = await dbClient(db);
+    await bed.startDispatcher({ EXPIRY_GRACE_SECONDS: String(GRACE_S), REGISTRATION_NOT_SENT_WAIT_MS: '0' }, { clock });
 
     const claimed = new Date(T0.getTime() - 3600_000);
-    await feeder.send(
+    await bed.feeder.send(
       'claimDecided',
       Array.from({ length: 6 }, (_, i) => accepted(i, { campaignId, requestedAt: claimed })),
     );
-    await waitFor('6 sent', async () => (await campaignRow(pg, campaignId))?.sent_watermark === 6, 60_000, 200);
+    await waitFor('6 sent', async () => (await campaignRow(bed.pg, campaignId))?.sent_watermark === 6, 60_000, 200);
     passes = (
-      await pg.query<{ pass_id: string; account_id: string; slot: number }>('SELECT pass_id, account_id, slot FROM pass ORDER BY slot')
+      await bed.pg.query<{ pass_id: string; account_id: string; slot: number }>('SELECT pass_id, account_id, slot FROM pass ORDER BY slot')
     ).rows;
   });
 
-  afterAll(async () => {
-    await collector?.stop();
-    await feeder?.close();
-    await app?.close();
-    await sim?.close();
-    await pg?.end();
-    await db?.drop();
-    if (prefix) await deleteTestTopics(prefix);
-  });
+  afterAll(() => bed?.close());
 
-  const decided = (): Decided[] => collector.on(prefix + Topics.passRegistrationDecided.name).map((m) => m.json<Decided>());
+  const decided = (): Decided[] => bed.read('passRegistrationDecided');
   const pass = (slot: number) => {
     const p = passes.find((x) => x.slot === slot);
     if (!p) throw new Error(`no pass at slot ${slot}`);
@@ -94,21 +63,22 @@ describe('pass registration and expiry at the 30-day boundary', () => {
   const answer = (eventId: string) => decided().filter((d) => d.eventId === eventId);
 
   it('sent passes carry registerBy = sentAt + 30 days', async () => {
-    await waitFor('6 sent events', () => collector.on(prefix + Topics.passSent.name).length >= 6, 20_000);
-    for (const m of collector.on(prefix + Topics.passSent.name)) {
+    await waitFor('6 sent events', () => bed.on(Topics.passSent.name).length >= 6, 20_000);
+    for (const m of bed.on(Topics.passSent.name)) {
       expect(m.json<PayloadOf<'passSent'>>()).toMatchObject({ sentAt: T0.toISOString(), registerBy: registerBy.toISOString() });
     }
   });
 
   it('decides every request at the boundaries, with every reason', async () => {
     // one more pass that cannot be sent (channel down)
-    await sim.configure({ outage: true });
-    await feeder.send('claimDecided', [accepted(99, { campaignId, requestedAt: T0 })]);
-    await waitFor('7 reserved', async () => (await campaignRow(pg, campaignId))?.reserved === 7, 20_000, 100);
-    const unsent = (await pg.query<{ pass_id: string; account_id: string }>('SELECT pass_id, account_id FROM pass WHERE slot = 7')).rows[0];
+    await bed.sim.configure({ outage: true });
+    await bed.feeder.send('claimDecided', [accepted(99, { campaignId, requestedAt: T0 })]);
+    await waitFor('7 reserved', async () => (await campaignRow(bed.pg, campaignId))?.reserved === 7, 20_000, 100);
+    const unsent = (await bed.pg.query<{ pass_id: string; account_id: string }>('SELECT pass_id, account_id FROM pass WHERE slot = 7'))
+      .rows[0];
     if (!unsent) throw new Error('slot 7 missing');
 
-    await feeder.send('passRegistrationRequested', [
+    await bed.feeder.send('passRegistrationRequested', [
       request('reg-at-boundary', pass(1).pass_id, pass(1).account_id, registerBy),
       request('reg-1ms-late', pass(2).pass_id, pass(2).account_id, new Date(registerBy.getTime() + 1)),
       request('reg-not-owner', pass(3).pass_id, 'someone-else', T0),
@@ -118,7 +88,7 @@ describe('pass registration and expiry at the 30-day boundary', () => {
     ]);
     await waitFor('6 decisions', () => decided().length >= 6, 30_000);
     // a second registration of pass 1, earlier, by another request: same validity (registration is once)
-    await feeder.send('passRegistrationRequested', [
+    await bed.feeder.send('passRegistrationRequested', [
       request('reg-again', pass(1).pass_id, pass(1).account_id, new Date(registerBy.getTime() - DAY)),
     ]);
     await waitFor('7 decisions', () => decided().length >= 7, 30_000);
@@ -149,7 +119,7 @@ describe('pass registration and expiry at the 30-day boundary', () => {
 
   it('answers a repeated request (same eventId, new offset) with the very same decision', async () => {
     clock.advance(60_000); // a new decision would carry a new decidedAt
-    await feeder.send('passRegistrationRequested', [
+    await bed.feeder.send('passRegistrationRequested', [
       request('reg-at-boundary', pass(1).pass_id, pass(1).account_id, registerBy),
       request('reg-1ms-late', pass(2).pass_id, pass(2).account_id, new Date(registerBy.getTime() + 1)),
     ]);
@@ -158,13 +128,13 @@ describe('pass registration and expiry at the 30-day boundary', () => {
     const [b1, b2] = answer('reg-1ms-late');
     expect(a2).toEqual(a1);
     expect(b2).toEqual(b1);
-    const stored = await pg.query<{ n: number }>('SELECT count(*)::int AS n FROM pass_registration');
+    const stored = await bed.pg.query<{ n: number }>('SELECT count(*)::int AS n FROM pass_registration');
     expect(stored.rows[0]?.n).toBe(7);
   });
 
   it('expires unregistered sent passes only after registerBy + grace, once', async () => {
-    const sweep = app.get(ExpirySweep);
-    const expired = () => collector.on(prefix + Topics.passExpired.name).map((m) => m.json<PayloadOf<'passExpired'>>());
+    const sweep = bed.app.get(ExpirySweep);
+    const expired = () => bed.read('passExpired');
     clock.set(new Date(registerBy.getTime() + GRACE_S * 1000));
     expect(await sweep.sweepOnce()).toBe(0);
     clock.set(new Date(registerBy.getTime() + GRACE_S * 1000 + 1));
@@ -182,7 +152,7 @@ describe('pass registration and expiry at the 30-day boundary', () => {
 
     // a tap made in time but processed after the sweep (a backlog) is still honoured (R1); a late
     // one stays expired
-    await feeder.send('passRegistrationRequested', [
+    await bed.feeder.send('passRegistrationRequested', [
       request('reg-after-sweep', pass(4).pass_id, pass(4).account_id, registerBy),
       request('reg-late-after-sweep', pass(5).pass_id, pass(5).account_id, new Date(registerBy.getTime() + 1)),
     ]);

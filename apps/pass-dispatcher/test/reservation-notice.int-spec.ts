@@ -1,9 +1,6 @@
-import { INestApplication } from '@nestjs/common';
-import { Client } from 'pg';
 import { PayloadOf, Topics } from '@platform/contracts';
-import { createTestDatabase, deleteTestTopics, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
-import { createPassDispatcherApp } from '../src/app';
-import { accepted, createTopics, dbClient, dispatcherConfig, Feeder, Sim, startSim } from './helpers';
+import { waitFor } from '@platform/testing';
+import { accepted, PassTestBed } from './helpers';
 import { Notice } from './notices';
 
 jest.setTimeout(90_000);
@@ -18,48 +15,23 @@ describe('delay notice at reservation', () => {
   const THRESHOLD_S = 60;
   const MARGIN_MS = 10_000;
   const campaignId = 'notice-at-reservation';
-  let db: TestDatabase;
-  let prefix: string;
-  let app: INestApplication;
-  let sim: Sim;
-  let feeder: Feeder;
-  let collector: TopicCollector;
-  let pg: Client;
+  let bed: PassTestBed;
 
   beforeAll(async () => {
-    db = await createTestDatabase('passes_reservation_notice');
-    prefix = await createTopics('passes-reservation-notice');
-    sim = await startSim({ SIM_OUTAGE: 'true' });
-    app = await createPassDispatcherApp(
-      dispatcherConfig(db, prefix, {
-        TALK_CHANNEL_URL: sim.url,
-        ESTIMATOR_INTERVAL_MS: '0',
-        WATCHDOG_INTERVAL_MS: '0',
-        DELAY_NOTICE_MARGIN_MS: String(MARGIN_MS),
-      }),
-    );
-    await app.init();
-    feeder = new Feeder(prefix);
-    collector = await new TopicCollector([prefix + Topics.passDelayNotice.name, prefix + Topics.passReserved.name]).start();
-    pg = await dbClient(db);
+    bed = await PassTestBed.start('passes-reservation-notice', {
+      sim: { SIM_OUTAGE: 'true' },
+      collect: [Topics.passDelayNotice.name, Topics.passReserved.name],
+    });
+    await bed.startDispatcher({ ESTIMATOR_INTERVAL_MS: '0', WATCHDOG_INTERVAL_MS: '0', DELAY_NOTICE_MARGIN_MS: String(MARGIN_MS) });
   });
 
-  afterAll(async () => {
-    await collector?.stop();
-    await feeder?.close();
-    await app?.close();
-    await sim?.close();
-    await pg?.end();
-    await db?.drop();
-    if (prefix) await deleteTestTopics(prefix);
-  });
+  afterAll(() => bed?.close());
 
-  const notices = (): Notice[] => collector.on(prefix + Topics.passDelayNotice.name).map((m) => m.json<Notice>());
-  const reserved = (): PayloadOf<'passReserved'>[] =>
-    collector.on(prefix + Topics.passReserved.name).map((m) => m.json<PayloadOf<'passReserved'>>());
+  const notices = (): Notice[] => bed.read('passDelayNotice');
+  const reserved = (): PayloadOf<'passReserved'>[] => bed.read('passReserved');
   const passOf = async (claimId: string) =>
     (
-      await pg.query<{ pass_id: string; slot: number; reserved_at: Date; notice_at: Date | null; notice_trigger: string | null }>(
+      await bed.pg.query<{ pass_id: string; slot: number; reserved_at: Date; notice_at: Date | null; notice_trigger: string | null }>(
         `SELECT pass_id, slot, reserved_at, notice_at, notice_trigger FROM pass WHERE claim_id = $1`,
         [claimId],
       )
@@ -69,12 +41,12 @@ describe('delay notice at reservation', () => {
     const pass = { delayNoticeAfterSeconds: THRESHOLD_S };
     // slot 1: a fresh claim; the channel is down, so the sender stays on it
     const fresh = accepted(0, { campaignId, pass });
-    await feeder.send('claimDecided', [fresh]);
+    await bed.feeder.send('claimDecided', [fresh]);
     await waitFor('fresh pass reserved', () => reserved().some((r) => r.claimId === fresh.claimId), 30_000, 100);
 
     // slot 2: a claim made threshold - margin + 5 s ago, so its deadline is 5 s away (within the margin)
     const late = accepted(1, { campaignId, pass, requestedAt: new Date(Date.now() - (THRESHOLD_S * 1000 - MARGIN_MS + 5000)) });
-    await feeder.send('claimDecided', [late]);
+    await bed.feeder.send('claimDecided', [late]);
     await waitFor('notice of the late pass', () => notices().some((n) => n.accountId === late.accountId), 30_000, 100);
 
     const latePass = await passOf(late.claimId);
@@ -86,7 +58,7 @@ describe('delay notice at reservation', () => {
     const deadline = Date.parse(late.requestedAt) + THRESHOLD_S * 1000;
     expect(Date.parse(notice?.noticedAt ?? '')).toBeLessThan(deadline);
     expect(Date.parse(notice?.estimatedDeliveryAt ?? '')).toBeGreaterThanOrEqual(deadline);
-    expect(await sim.deliveries()).toHaveLength(0);
+    expect(await bed.sim.deliveries()).toHaveLength(0);
 
     // the fresh pass, reserved before (its batch is committed), was not noticed: its deadline is far
     expect(await passOf(fresh.claimId)).toMatchObject({ slot: 1, notice_at: null, notice_trigger: null });

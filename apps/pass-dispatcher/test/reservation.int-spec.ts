@@ -1,10 +1,8 @@
 import { INestApplication } from '@nestjs/common';
-import { Client } from 'pg';
-import { PayloadOf, Topics } from '@platform/contracts';
+import { Topics } from '@platform/contracts';
 import { MessagingRuntime, partitionFor } from '@platform/messaging';
-import { createTestDatabase, deleteTestTopics, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
-import { createPassDispatcherApp } from '../src/app';
-import { appBearer, accepted, campaignRow, createTopics, dbClient, dispatcherConfig, drained, Feeder, rejected } from './helpers';
+import { waitFor } from '@platform/testing';
+import { appBearer, accepted, campaignRow, PassTestBed, rejected } from './helpers';
 
 jest.setTimeout(90_000);
 
@@ -15,56 +13,39 @@ jest.setTimeout(90_000);
  */
 describe('pass reservation: cap exactness with two replicas', () => {
   const campaignId = 'heart-pack-cap-test';
-  let db: TestDatabase;
-  let prefix: string;
+  let bed: PassTestBed;
   let apps: INestApplication[] = [];
-  let feeder: Feeder;
-  let collector: TopicCollector;
-  let pg: Client;
 
   beforeAll(async () => {
-    db = await createTestDatabase('passes_reservation');
-    prefix = await createTopics('passes-reservation');
+    bed = await PassTestBed.start('passes-reservation', { collect: [Topics.passReserved.name, Topics.passSoldOut.name] });
     // Same group for both: Kafka splits the partitions between them; both lock the same campaign row.
     const group = `pass-dispatcher-race-${Date.now()}`;
-    const config = (instance: string) =>
-      dispatcherConfig(db, prefix, { CONSUMER_GROUP: group, INSTANCE_ID: instance, DISPATCH_ENABLED: 'false', CONSUMER_CHUNK_SIZE: '100' });
-    apps = await Promise.all([createPassDispatcherApp(config('replica-a')), createPassDispatcherApp(config('replica-b'))]);
-    await Promise.all(apps.map((a) => a.init()));
-    feeder = new Feeder(prefix);
-    collector = await new TopicCollector([prefix + Topics.passReserved.name, prefix + Topics.passSoldOut.name]).start();
-    pg = await dbClient(db);
+    const replica = (instance: string) =>
+      bed.startDispatcher({ CONSUMER_GROUP: group, INSTANCE_ID: instance, DISPATCH_ENABLED: 'false', CONSUMER_CHUNK_SIZE: '100' });
+    apps = await Promise.all([replica('replica-a'), replica('replica-b')]);
   });
 
-  afterAll(async () => {
-    await collector?.stop();
-    await feeder?.close();
-    await Promise.all(apps.map((a) => a.close()));
-    await pg?.end();
-    await db?.drop();
-    if (prefix) await deleteTestTopics(prefix);
-  });
+  afterAll(() => bed?.close());
 
   it('gives slots 1..1000 exactly once, in acceptance order per partition, and 500 SOLD_OUT', async () => {
     const decisions = Array.from({ length: 1500 }, (_, i) => accepted(i, { campaignId, pass: { cap: 1000 } }));
     const noPass = Array.from({ length: 20 }, (_, i) => accepted(i, { campaignId: 'campaign-without-pass', pass: null }));
     const rejections = Array.from({ length: 50 }, (_, i) => rejected(i, campaignId));
     // publish in slices, so both replicas work at the same time; re-publish 100 decisions (a producer retry)
-    for (let i = 0; i < 1500; i += 300) await feeder.send('claimDecided', [...decisions.slice(i, i + 300), ...(i === 0 ? rejections : [])]);
-    await feeder.send('claimDecided', [...noPass, ...decisions.slice(200, 300)]);
+    for (let i = 0; i < 1500; i += 300)
+      await bed.feeder.send('claimDecided', [...decisions.slice(i, i + 300), ...(i === 0 ? rejections : [])]);
+    await bed.feeder.send('claimDecided', [...noPass, ...decisions.slice(200, 300)]);
 
-    const reservedTopic = prefix + Topics.passReserved.name;
-    const soldOutTopic = prefix + Topics.passSoldOut.name;
     await waitFor(
       '1000 reserved + 500 sold out',
-      () => collector.on(reservedTopic).length >= 1000 && collector.on(soldOutTopic).length >= 500,
+      () => bed.on(Topics.passReserved.name).length >= 1000 && bed.on(Topics.passSoldOut.name).length >= 500,
       60_000,
     );
     // anything extra (a decision reserved twice) would be emitted with the last ones: drain, then count exactly
-    await drained(pg, collector, [reservedTopic, soldOutTopic]);
+    await bed.drained(Topics.passReserved.name, Topics.passSoldOut.name);
 
-    const reserved = collector.on(reservedTopic).map((m) => m.json<PayloadOf<'passReserved'>>());
-    const soldOut = collector.on(soldOutTopic).map((m) => m.json<PayloadOf<'passSoldOut'>>());
+    const reserved = bed.read('passReserved');
+    const soldOut = bed.read('passSoldOut');
     expect(reserved).toHaveLength(1000);
     expect(soldOut).toHaveLength(500);
     expect(reserved.map((r) => r.slot).sort((a, b) => a - b)).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
@@ -84,23 +65,23 @@ describe('pass reservation: cap exactness with two replicas', () => {
     for (const d of decisions) {
       const slot = slotOf.get(d.claimId);
       if (slot === undefined) continue;
-      const p = partitionFor(prefix + Topics.claimDecided.name, d.accountId, Topics.claimDecided.partitions);
+      const p = partitionFor(bed.prefix + Topics.claimDecided.name, d.accountId, Topics.claimDecided.partitions);
       partitions.set(p, [...(partitions.get(p) ?? []), slot]);
     }
     for (const slots of partitions.values()) expect(slots).toEqual([...slots].sort((a, b) => a - b));
 
     // the database agrees: counter at the cap, unique contiguous slots, sold-out rows
-    expect(await campaignRow(pg, campaignId)).toMatchObject({ reserved: 1000, sold_out: '500' });
-    const { rows } = await pg.query<{ n: number; min: number; max: number; distinct_slots: number; distinct_claims: number }>(
+    expect(await campaignRow(bed.pg, campaignId)).toMatchObject({ reserved: 1000, sold_out: '500' });
+    const { rows } = await bed.pg.query<{ n: number; min: number; max: number; distinct_slots: number; distinct_claims: number }>(
       `SELECT count(*)::int AS n, min(slot) AS min, max(slot) AS max, count(DISTINCT slot)::int AS distinct_slots, count(DISTINCT claim_id)::int AS distinct_claims
          FROM pass WHERE campaign_id = $1`,
       [campaignId],
     );
     expect(rows[0]).toEqual({ n: 1000, min: 1, max: 1000, distinct_slots: 1000, distinct_claims: 1000 });
-    const sold = await pg.query<{ n: number }>('SELECT count(*)::int AS n FROM pass_sold_out WHERE campaign_id = $1', [campaignId]);
+    const sold = await bed.pg.query<{ n: number }>('SELECT count(*)::int AS n FROM pass_sold_out WHERE campaign_id = $1', [campaignId]);
     expect(sold.rows[0]?.n).toBe(500);
     // no pass for rejected claims nor for a campaign that offers none
-    const other = await pg.query<{ n: number }>(`SELECT count(*)::int AS n FROM pass WHERE campaign_id <> $1`, [campaignId]);
+    const other = await bed.pg.query<{ n: number }>(`SELECT count(*)::int AS n FROM pass WHERE campaign_id <> $1`, [campaignId]);
     expect(other.rows[0]?.n).toBe(0);
     // it was a race: both replicas applied decisions
     for (const app of apps) {
@@ -124,7 +105,7 @@ describe('pass reservation: cap exactness with two replicas', () => {
     expect(status.campaigns).toEqual([
       expect.objectContaining({ campaignId, reserved: 1000, remaining: 0, soldOut: 500, watermark: 0, queued: 1000 }),
     ]);
-    const { rows } = await pg.query<{ account_id: string; slot: number }>(
+    const { rows } = await bed.pg.query<{ account_id: string; slot: number }>(
       'SELECT account_id, slot FROM pass WHERE slot = 7 AND campaign_id = $1',
       [campaignId],
     );

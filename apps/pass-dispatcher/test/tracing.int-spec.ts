@@ -1,12 +1,10 @@
-import { INestApplication } from '@nestjs/common';
 import { context, propagation, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { PayloadOf, Topics } from '@platform/contracts';
 import { createKafka, SafePublisher } from '@platform/messaging';
 import { startTelemetry, Telemetry } from '@platform/telemetry';
-import { createTestDatabase, deleteTestTopics, TestDatabase, testInfra, testKafka, TopicCollector, waitFor } from '@platform/testing';
-import { createPassDispatcherApp } from '../src/app';
-import { accepted, appBearer, createTopics, dispatcherConfig, Sim, startSim } from './helpers';
+import { testInfra, testKafka, waitFor } from '@platform/testing';
+import { accepted, appBearer, PassTestBed } from './helpers';
 
 jest.setTimeout(90_000);
 
@@ -21,35 +19,23 @@ describe('pass events continue the claim trace; the queue on /metrics', () => {
   const campaignId = 'heart-pack-trace-test';
   const exporter = new InMemorySpanExporter();
   let telemetry: Telemetry;
-  let db: TestDatabase;
-  let prefix: string;
-  let app: INestApplication;
-  let sim: Sim;
+  let bed: PassTestBed;
   let publisher: SafePublisher;
-  let collector: TopicCollector;
-  let url: string;
 
   beforeAll(async () => {
     telemetry = startTelemetry({ serviceName: 'pass-dispatcher', exporter });
-    db = await createTestDatabase('passes_trace');
-    prefix = await createTopics('passes-trace');
-    sim = await startSim({ SIM_RATE_LIMIT_PER_SECOND: '50', SIM_ERROR_RATE: '0', SIM_SEED: '3' });
-    app = await createPassDispatcherApp(
-      dispatcherConfig(db, prefix, { TALK_CHANNEL_URL: sim.url, DISPATCH_RATE_PER_SECOND: '20', WATCHDOG_INTERVAL_MS: '200' }),
-    );
-    await app.listen(0, '127.0.0.1');
-    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    bed = await PassTestBed.start('passes-trace', {
+      sim: { SIM_RATE_LIMIT_PER_SECOND: '50', SIM_ERROR_RATE: '0', SIM_SEED: '3' },
+      collect: [Topics.passSent.name, Topics.passDelayNotice.name],
+    });
+    await bed.startDispatcher({ DISPATCH_RATE_PER_SECOND: '20', WATCHDOG_INTERVAL_MS: '200' }, { http: true });
+    // its own producer: the claims carry trace headers
     publisher = new SafePublisher(createKafka({ brokers: testInfra().brokers, clientId: 'pass-trace-test' }));
-    collector = await new TopicCollector([prefix + Topics.passSent.name, prefix + Topics.passDelayNotice.name]).start();
+    bed.defer(() => publisher.close());
   });
 
   afterAll(async () => {
-    await collector?.stop();
-    await publisher?.close();
-    await app?.close();
-    await sim?.close();
-    await db?.drop();
-    if (prefix) await deleteTestTopics(prefix);
+    await bed?.close();
     await telemetry?.shutdown();
   });
 
@@ -69,7 +55,7 @@ describe('pass events continue the claim trace; the queue on /metrics', () => {
     });
     await publisher.publish(
       claims.map((c) => ({
-        topic: prefix + Topics.claimDecided.name,
+        topic: bed.prefix + Topics.claimDecided.name,
         key: c.value.accountId,
         value: Buffer.from(JSON.stringify(c.value)),
         headers: c.headers,
@@ -78,7 +64,7 @@ describe('pass events continue the claim trace; the queue on /metrics', () => {
     const sent = await waitFor(
       '3 sent events',
       () => {
-        const s = collector.on(prefix + Topics.passSent.name);
+        const s = bed.on(Topics.passSent.name);
         return s.length >= 3 ? s : null;
       },
       60_000,
@@ -86,7 +72,7 @@ describe('pass events continue the claim trace; the queue on /metrics', () => {
     const notices = await waitFor(
       '3 delay notices',
       () => {
-        const s = collector.on(prefix + Topics.passDelayNotice.name);
+        const s = bed.on(Topics.passDelayNotice.name);
         return s.length >= 3 ? s : null;
       },
       30_000,
@@ -112,9 +98,11 @@ describe('pass events continue the claim trace; the queue on /metrics', () => {
   });
 
   it('/metrics reports grants, the queue, channel answers, dead letters by reason and the runtime', async () => {
-    await publisher.publish([{ topic: prefix + Topics.claimDecided.name, key: 'acct-bad', value: Buffer.from('not json'), headers: {} }]);
+    await publisher.publish([
+      { topic: bed.prefix + Topics.claimDecided.name, key: 'acct-bad', value: Buffer.from('not json'), headers: {} },
+    ]);
     const scrape = async () => {
-      const res = await fetch(`${url}/metrics`, { headers: await appBearer(app, 'reader') });
+      const res = await fetch(`${bed.url}/metrics`, { headers: await appBearer(bed.app, 'reader') });
       expect(res.status).toBe(200);
       return res.text();
     };
@@ -124,7 +112,7 @@ describe('pass events continue the claim trace; the queue on /metrics', () => {
     await waitFor(
       'the dead letter in Kafka',
       async () => {
-        const offsets = await admin.fetchTopicOffsets(`${prefix}${Topics.claimDecided.name}.dlq`);
+        const offsets = await admin.fetchTopicOffsets(`${bed.prefix}${Topics.claimDecided.name}.dlq`);
         return offsets.reduce((n, o) => n + Number(o.high) - Number(o.low), 0) === 1;
       },
       90_000,

@@ -1,22 +1,7 @@
-import { INestApplication } from '@nestjs/common';
-import { Client } from 'pg';
-import { PayloadOf, Topics } from '@platform/contracts';
-import { createTestDatabase, deleteTestTopics, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
-import { createPassDispatcherApp } from '../src/app';
-import {
-  appBearer,
-  accepted,
-  campaignRow,
-  createTopics,
-  dbClient,
-  dispatcherConfig,
-  expectInOrderExactlyOnce,
-  Feeder,
-  Sim,
-  startSim,
-  untilTime,
-} from './helpers';
-import { expectNoticeInvariant, Notice } from './notices';
+import { Topics } from '@platform/contracts';
+import { waitFor } from '@platform/testing';
+import { accepted, campaignRow, expectInOrderExactlyOnce, PassTestBed, untilTime } from './helpers';
+import { claimTimes, expectNoticeInvariant, Notice } from './notices';
 
 jest.setTimeout(90_000);
 
@@ -28,45 +13,22 @@ describe('delay-notice watchdog during a channel outage', () => {
   const THRESHOLD_S = 5;
   const MARGIN_MS = 1500;
   const campaignId = 'notice-watchdog';
-  let db: TestDatabase;
-  let prefix: string;
-  let app: INestApplication;
-  let url: string;
-  let sim: Sim;
-  let feeder: Feeder;
-  let collector: TopicCollector;
-  let pg: Client;
+  let bed: PassTestBed;
 
   beforeAll(async () => {
-    db = await createTestDatabase('passes_watchdog');
-    prefix = await createTopics('passes-watchdog');
-    sim = await startSim({ SIM_OUTAGE: 'true', SIM_RATE_LIMIT_PER_SECOND: '0' });
-    app = await createPassDispatcherApp(
-      dispatcherConfig(db, prefix, {
-        TALK_CHANNEL_URL: sim.url,
-        ESTIMATOR_INTERVAL_MS: '0',
-        WATCHDOG_INTERVAL_MS: '200',
-        DELAY_NOTICE_MARGIN_MS: String(MARGIN_MS),
-      }),
+    bed = await PassTestBed.start('passes-watchdog', {
+      sim: { SIM_OUTAGE: 'true', SIM_RATE_LIMIT_PER_SECOND: '0' },
+      collect: [Topics.passDelayNotice.name, Topics.passReserved.name],
+    });
+    await bed.startDispatcher(
+      { ESTIMATOR_INTERVAL_MS: '0', WATCHDOG_INTERVAL_MS: '200', DELAY_NOTICE_MARGIN_MS: String(MARGIN_MS) },
+      { http: true },
     );
-    await app.listen(0, '127.0.0.1');
-    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    feeder = new Feeder(prefix);
-    collector = await new TopicCollector([prefix + Topics.passDelayNotice.name, prefix + Topics.passReserved.name]).start();
-    pg = await dbClient(db);
   });
 
-  afterAll(async () => {
-    await collector?.stop();
-    await feeder?.close();
-    await app?.close();
-    await sim?.close();
-    await pg?.end();
-    await db?.drop();
-    if (prefix) await deleteTestTopics(prefix);
-  });
+  afterAll(() => bed?.close());
 
-  const notices = (): Notice[] => collector.on(prefix + Topics.passDelayNotice.name).map((m) => m.json<Notice>());
+  const notices = (): Notice[] => bed.read('passDelayNotice');
 
   it('notices every waiting pass between deadline - margin and the deadline, once, then delivers in order', async () => {
     // claims made 0..1.9 s apart, so deadlines are spread
@@ -74,9 +36,9 @@ describe('delay-notice watchdog during a channel outage', () => {
     const decisions = Array.from({ length: 20 }, (_, i) =>
       accepted(i, { campaignId, requestedAt: new Date(t0 + i * 100), pass: { delayNoticeAfterSeconds: THRESHOLD_S } }),
     );
-    await feeder.send('claimDecided', decisions);
+    await bed.feeder.send('claimDecided', decisions);
     await waitFor('20 notices', () => notices().length >= 20, 30_000, 100);
-    expect(await sim.deliveries()).toHaveLength(0);
+    expect(await bed.sim.deliveries()).toHaveLength(0);
     for (const n of notices()) {
       const deadline = Date.parse(n.claimedAt) + THRESHOLD_S * 1000;
       // not before the watchdog's moment (no estimator here), and strictly before the deadline
@@ -85,11 +47,11 @@ describe('delay-notice watchdog during a channel outage', () => {
       expect(Date.parse(n.estimatedDeliveryAt)).toBeGreaterThanOrEqual(deadline);
     }
     // the stuck sender tells ops why
-    const during = (await (await fetch(`${url}/passes/status`, { headers: await appBearer(app, 'reader') })).json()) as {
+    const during = await bed.getJson<{
       campaigns: { lastSendError: string | null; stalledSeconds: number }[];
-    };
+    }>('/passes/status');
     expect(during.campaigns[0]?.lastSendError).toMatch(/HTTP 503/);
-    const triggers = await pg.query<{ notice_trigger: string; n: number }>(
+    const triggers = await bed.pg.query<{ notice_trigger: string; n: number }>(
       `SELECT notice_trigger, count(*)::int AS n FROM pass GROUP BY 1`,
     );
     expect(triggers.rows).toEqual([{ notice_trigger: 'WATCHDOG', n: 20 }]);
@@ -97,24 +59,19 @@ describe('delay-notice watchdog during a channel outage', () => {
     // stay down past every deadline, then recover
     // domain time, not synchronisation: the last claim's deadline (+ 300 ms) must have passed
     await untilTime(t0 + 1900 + THRESHOLD_S * 1000 + 300);
-    await sim.configure({ outage: false });
-    await waitFor('20 delivered', async () => (await campaignRow(pg, campaignId))?.sent_watermark === 20, 30_000, 200);
-    await waitFor('reserved events', () => collector.on(prefix + Topics.passReserved.name).length >= 20, 10_000);
-    const claimedAt = new Map(
-      collector
-        .on(prefix + Topics.passReserved.name)
-        .map((m) => m.json<PayloadOf<'passReserved'>>())
-        .map((r) => [r.passId, Date.parse(r.claimedAt)]),
-    );
-    const deliveries = await sim.deliveries();
+    await bed.sim.configure({ outage: false });
+    await waitFor('20 delivered', async () => (await campaignRow(bed.pg, campaignId))?.sent_watermark === 20, 30_000, 200);
+    await waitFor('reserved events', () => bed.on(Topics.passReserved.name).length >= 20, 10_000);
+    const claimedAt = claimTimes(bed.read('passReserved'));
+    const deliveries = await bed.sim.deliveries();
     expectInOrderExactlyOnce(deliveries, campaignId, 20);
     const late = expectNoticeInvariant({ notices: notices(), deliveries, thresholdMs: THRESHOLD_S * 1000, claimedAt, campaignId });
     expect(late).toHaveLength(20);
     expect(notices()).toHaveLength(20); // still exactly one each
 
-    const status = (await (await fetch(`${url}/passes/status`, { headers: await appBearer(app, 'reader') })).json()) as {
+    const status = await bed.getJson<{
       campaigns: { noticesSent: number; noticesByTrigger: Record<string, number> }[];
-    };
+    }>('/passes/status');
     expect(status.campaigns[0]).toMatchObject({ noticesSent: 20, noticesByTrigger: { WATCHDOG: 20 } });
   });
 });

@@ -3,3 +3,4 @@
 export * from './fixture-app';
 export * from './helpers';
 export * from './service-harness';
+export * from './test-bed';
