@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { SafePublisher } from '@platform/messaging';
+import { waitFor } from '@platform/testing';
 import { kafkaStatus, stopKafka, toolKafka } from '@platform/tools-infra';
 import { busiestLeader, ensureCluster, killBroker, startBroker, type DrillCluster } from './cluster';
 
@@ -14,7 +15,13 @@ process.env.KAFKA_CLUSTER_PORT ??= '24092';
 jest.setTimeout(600_000);
 
 const TRIALS = 3;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+type Admin = ReturnType<Kafka['admin']>;
+
+/** The topic's partitions (leader, ISR) as the cluster reports them now. */
+async function partitionsOf(admin: Admin, topic: string) {
+  const md = await admin.fetchTopicMetadata({ topics: [topic] });
+  return md.topics[0]?.partitions ?? [];
+}
 
 async function readAll(kafka: Kafka, topic: string): Promise<Set<string>> {
   const admin = kafka.admin();
@@ -45,24 +52,21 @@ async function readAll(kafka: Kafka, topic: string): Promise<Set<string>> {
  * kafkajs' createTopics can throw "does not host this topic-partition" on a busy cluster although
  * the topic was created: create until it exists, then wait until every partition has a leader.
  */
-async function createTopicPatiently(admin: ReturnType<Kafka['admin']>, topic: string): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    try {
+async function createTopicPatiently(admin: Admin, topic: string): Promise<void> {
+  await waitFor(
+    `topic ${topic}: 6 partitions, each with a leader and 3 in-sync replicas`,
+    async () => {
       if (!(await admin.listTopics()).includes(topic)) {
         await admin.createTopics({
           topics: [{ topic, numPartitions: 6, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }],
         });
       }
-      const md = await admin.fetchTopicMetadata({ topics: [topic] });
-      const parts = md.topics[0]?.partitions ?? [];
-      if (parts.length === 6 && parts.every((p) => p.leader >= 0 && p.isr.length === 3)) return;
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-    }
-    if (Date.now() > deadline) throw new Error(`topic ${topic} not ready`);
-    await sleep(500);
-  }
+      const parts = await partitionsOf(admin, topic);
+      return parts.length === 6 && parts.every((p) => p.leader >= 0 && p.isr.length === 3);
+    },
+    120_000,
+    500,
+  );
 }
 
 describe('publishing survives the death of a partition leader (3 brokers, RF 3, minISR 2)', () => {
@@ -102,22 +106,36 @@ describe('publishing survives the death of a partition leader (3 brokers, RF 3, 
       const victim = await busiestLeader(topic, brokers);
       let phase = 'before' as 'before' | 'down' | 'after';
       const ackedIn = { before: 0, down: 0, after: 0 };
-      let restartedAt = 0;
+      let caughtUp = false;
       let killerFailed: unknown = null;
       const killer = (async () => {
-        await sleep(5_000);
+        // the kill lands while multi-partition publishes are flowing
+        await waitFor('batches acknowledged before the kill', () => ackedIn.before >= 10, 60_000, 50);
         await killBroker(victim);
         phase = 'down';
-        await sleep(8_000);
+        // down until the cluster fenced it (its partitions led by the survivors) and publishing
+        // carried on without it
+        await waitFor(
+          `broker ${victim}'s partitions led by the survivors, batches acknowledged without it`,
+          async () => ackedIn.down >= 5 && (await partitionsOf(admin, topic)).every((p) => p.leader >= 0 && p.leader !== victim),
+          120_000,
+          200,
+        );
         await startBroker(victim);
         phase = 'after';
-        restartedAt = Date.now();
+        await waitFor(
+          `broker ${victim} back in every partition's ISR`,
+          async () => (await partitionsOf(admin, topic)).every((p) => p.isr.includes(victim)),
+          120_000,
+          200,
+        );
+        caughtUp = true;
       })().catch((e: unknown) => {
-        // a failed restart must end the trial, not leave the publish loop waiting for 'after'
+        // a failed kill or restart must end the trial, not leave the publish loop waiting for it
         killerFailed = e;
       });
-      // Keep sending until well after the restart (and at least some batches were acknowledged then).
-      while (!killerFailed && (phase !== 'after' || Date.now() - restartedAt < 5_000 || ackedIn.after < 5)) {
+      // Keep sending until the restarted broker caught up (and some batches were acknowledged after its restart).
+      while (!killerFailed && !(caughtUp && ackedIn.after >= 5)) {
         // 200 keyed messages per publish: every call spans all 6 partitions
         const batch = Array.from({ length: 200 }, () => `${trial}-${seq++}`);
         try {
@@ -126,7 +144,10 @@ describe('publishing survives the death of a partition leader (3 brokers, RF 3, 
           ackedIn[phase]++;
         } catch {
           failedSends++; // not acknowledged: the caller (outbox) would keep and retry these rows
-          await sleep(200);
+          // the failed send already spent kafkajs' retries; retry once the cluster names a leader for every partition
+          await waitFor(`a leader for every partition of ${topic}`, async () =>
+            (await partitionsOf(admin, topic)).every((p) => p.leader >= 0),
+          );
         }
       }
       await killer;
