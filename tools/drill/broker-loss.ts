@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { KafkaSecurityEnv } from '@platform/config';
 import { CampaignDefinition, Topics } from '@platform/contracts';
-import { SafePublisher } from '@platform/messaging';
+import { OutgoingRecord, SafePublisher } from '@platform/messaging';
 import { campaignAround } from '@platform/rules';
 import { waitFor } from '@platform/testing';
 import { busiestLeader, killBroker, startBroker } from './cluster';
-import { awaitGrants, awaitOutboxesEmpty, scalar, totalFaults } from './grants';
+import { awaitGrants, awaitOutboxesEmpty, GrantFaults, scalar, totalFaults } from './grants';
 import { DrillPlatform } from './platform';
 import { toolKafka } from '@platform/tools-infra';
 import { toolBearer } from '@platform/tools-ops';
@@ -32,14 +32,7 @@ export interface TrialReport {
   missing: number;
   doubled: number;
   accepted: number;
-  grants: {
-    entitlementsMissing: number;
-    entitlementsDoubled: number;
-    couponsMissing: number;
-    couponsDoubled: number;
-    passesMissing: number;
-    passesDoubled: number;
-  };
+  grants: GrantFaults;
   outboxRowsLeft: number;
   secondsWithoutAcks: number;
   secondsUntilHealthy: number;
@@ -49,6 +42,27 @@ export interface TrialReport {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Sends the same records until Kafka acknowledges them, as the app backend does (the same bytes:
+ * a retry is not a new claim), a quarter second apart; `onFailure` may end the attempts (false).
+ * Returns whether they were acknowledged.
+ */
+export async function publishUntilAcked(
+  publisher: SafePublisher,
+  records: OutgoingRecord[],
+  onFailure: () => boolean = () => true,
+): Promise<boolean> {
+  for (;;) {
+    try {
+      await publisher.publish(records);
+      return true;
+    } catch {
+      if (!onFailure()) return false;
+      await sleep(250);
+    }
+  }
+}
 
 /** A campaign whose window is around now, with a cap no drill reaches. */
 export async function createDrillCampaign(platform: DrillPlatform): Promise<CampaignDefinition> {
@@ -113,19 +127,16 @@ export async function runBrokerLossTrial(o: TrialOptions): Promise<TrialReport> 
         };
       });
       // Resend the same claims until acknowledged (the same eventIds: a retry is not a new claim).
-      for (;;) {
-        try {
-          await publisher.publish(batch.map((c) => ({ topic, key: c.accountId, value: Buffer.from(JSON.stringify(c)), headers: {} })));
-          const now = Date.now();
-          longestGapMs = Math.max(longestGapMs, now - lastAckAt);
-          lastAckAt = now;
-          for (const c of batch) acked.add(c.eventId);
-          break;
-        } catch {
-          failedPublishes++;
-          if (!running) break;
-          await sleep(250);
-        }
+      const records = batch.map((c) => ({ topic, key: c.accountId, value: Buffer.from(JSON.stringify(c)), headers: {} }));
+      const ok = await publishUntilAcked(publisher, records, () => {
+        failedPublishes++;
+        return running;
+      });
+      if (ok) {
+        const now = Date.now();
+        longestGapMs = Math.max(longestGapMs, now - lastAckAt);
+        lastAckAt = now;
+        for (const c of batch) acked.add(c.eventId);
       }
       next += 100;
       await sleep(Math.max(0, next - Date.now()));

@@ -15,7 +15,7 @@ import { runAudit } from '@platform/tools-audit';
 import { toolKafka } from '@platform/tools-infra';
 import { hostileCatalogue, HostileMessage, derive } from '@platform/tools-loadgen';
 import { toolBearer } from '@platform/tools-ops';
-import { createDrillCampaign } from './broker-loss';
+import { createDrillCampaign, publishUntilAcked } from './broker-loss';
 import { FaultKind, planFaults, PlannedFault } from './chaos-plan';
 import { killBroker, startBroker } from './cluster';
 import { awaitGrants, awaitOutboxesEmpty, GrantFaults, scalar, totalFaults } from './grants';
@@ -263,14 +263,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       batch.push({ topic, key: c.accountId, value, headers: {} });
       newOnes.push([c.eventId, { accountId: c.accountId, member: c.makersMember }]);
     }
-    for (;;) {
-      try {
-        await publisher.publish(batch);
-        break;
-      } catch {
-        await sleep(250);
-      }
-    }
+    await publishUntilAcked(publisher, batch);
     sent += batch.length;
     for (const [id, v] of newOnes) unique.set(id, v);
     if (bodies.size > 20_000) for (const k of [...bodies.keys()].slice(0, 10_000)) bodies.delete(k);

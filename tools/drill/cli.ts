@@ -10,10 +10,43 @@ import { randomUUID } from 'node:crypto';
 import { readInfraState, stopKafka, ensureTopics, ensurePostgres, parseZone } from '@platform/tools-infra';
 import { runBrokerLossTrial, TrialReport } from './broker-loss';
 import { ensureCluster, grantDrillPrefix, revokeDrillPrefix } from './cluster';
+import { totalFaults } from './grants';
 import { startDrillPlatform } from './platform';
 import { ChaosReport, runChaos } from './chaos';
 import { runZoneOutage, ZoneOutageReport } from './zone-outage';
 import { startZonedPlatform } from './zoned-platform';
+
+/**
+ * Runs a drill's trials, releases the drill whatever happened, then reports them (one JSON object
+ * with --json, else `print`) and sets the exit code: 0 when every trial passed.
+ */
+async function runTrials<T extends { ok: boolean }>(d: {
+  drill: string;
+  json: boolean | undefined;
+  run: (trials: T[]) => Promise<void>;
+  release: () => Promise<void>;
+  print: (trials: T[], ok: boolean) => void;
+}): Promise<void> {
+  const trials: T[] = [];
+  try {
+    await d.run(trials);
+  } finally {
+    await d.release();
+  }
+  const ok = trials.every((t) => t.ok);
+  if (d.json) console.log(JSON.stringify({ drill: d.drill, ok, trials }));
+  else d.print(trials, ok);
+  process.exitCode = ok ? 0 : 1;
+}
+
+/** The load and its phases as the kill drills' trials take them (from --rate, --before, --pause, --after, --drain-timeout). */
+const loadPlan = (o: { rate: number; before: number; pause: number; after: number; drainTimeout: number }) => ({
+  ratePerSecond: o.rate,
+  beforeSeconds: o.before,
+  pauseSeconds: o.pause,
+  afterSeconds: o.after,
+  drainTimeoutSeconds: o.drainTimeout,
+});
 
 /** After a drill: stop its platform, and unless kept, remove its ACLs and the cluster it started. */
 async function releaseDrill(d: {
@@ -71,69 +104,61 @@ program
         security: cluster.security,
       });
       log('services ready');
-      const trials: TrialReport[] = [];
-      try {
-        for (let t = 1; t <= o.trials; t++) {
-          log(`trial ${t}/${o.trials}`);
-          trials.push(
-            await runBrokerLossTrial({
-              platform,
-              brokers: cluster.brokers,
-              security: cluster.security('app-backend'),
-              broker: o.broker,
-              ratePerSecond: o.rate,
-              beforeSeconds: o.before,
-              pauseSeconds: o.pause,
-              afterSeconds: o.after,
-              drainTimeoutSeconds: o.drainTimeout,
-              log,
-            }),
-          );
-        }
-      } finally {
-        await releaseDrill({ platform, cluster, prefix, keep: o.keep ?? false, log });
-      }
-      const ok = trials.every((t) => t.ok);
-      if (o.json) {
-        console.log(JSON.stringify({ drill: 'broker-loss', ok, trials }));
-      } else {
-        const table = cliTable({
-          head: [
-            'trial',
-            'killed',
-            'acked',
-            'decided',
-            'missing',
-            'doubled',
-            'grant faults',
-            's w/o acks',
-            's to healthy',
-            'claims/s before/during/after',
-            'ok',
-          ],
-        });
-        trials.forEach((t, i) => {
-          const g = t.grants;
-          const faults =
-            g.entitlementsMissing + g.entitlementsDoubled + g.couponsMissing + g.couponsDoubled + g.passesMissing + g.passesDoubled;
-          table.push([
-            i + 1,
-            t.killedBroker,
-            t.acknowledged,
-            t.decided,
-            t.missing,
-            t.doubled,
-            faults,
-            t.secondsWithoutAcks,
-            t.secondsUntilHealthy,
-            `${t.claimsPerSecond.before}/${t.claimsPerSecond.during}/${t.claimsPerSecond.after}`,
-            t.ok ? 'yes' : 'NO',
-          ]);
-        });
-        console.log(table.toString());
-        console.log(ok ? 'broker-loss drill passed: nothing acknowledged was lost or doubled' : 'broker-loss drill FAILED');
-      }
-      process.exitCode = ok ? 0 : 1;
+      await runTrials<TrialReport>({
+        drill: 'broker-loss',
+        json: o.json,
+        release: () => releaseDrill({ platform, cluster, prefix, keep: o.keep ?? false, log }),
+        run: async (trials) => {
+          for (let t = 1; t <= o.trials; t++) {
+            log(`trial ${t}/${o.trials}`);
+            trials.push(
+              await runBrokerLossTrial({
+                platform,
+                brokers: cluster.brokers,
+                security: cluster.security('app-backend'),
+                broker: o.broker,
+                ...loadPlan(o),
+                log,
+              }),
+            );
+          }
+        },
+        print: (trials, ok) => {
+          const table = cliTable({
+            head: [
+              'trial',
+              'killed',
+              'acked',
+              'decided',
+              'missing',
+              'doubled',
+              'grant faults',
+              's w/o acks',
+              's to healthy',
+              'claims/s before/during/after',
+              'ok',
+            ],
+          });
+          trials.forEach((t, i) => {
+            const faults = totalFaults(t.grants);
+            table.push([
+              i + 1,
+              t.killedBroker,
+              t.acknowledged,
+              t.decided,
+              t.missing,
+              t.doubled,
+              faults,
+              t.secondsWithoutAcks,
+              t.secondsUntilHealthy,
+              `${t.claimsPerSecond.before}/${t.claimsPerSecond.during}/${t.claimsPerSecond.after}`,
+              t.ok ? 'yes' : 'NO',
+            ]);
+          });
+          console.log(table.toString());
+          console.log(ok ? 'broker-loss drill passed: nothing acknowledged was lost or doubled' : 'broker-loss drill FAILED');
+        },
+      });
     },
   );
 
@@ -327,89 +352,83 @@ program
       };
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
-      const trials: ZoneOutageReport[] = [];
-      try {
-        for (const zone of zones) {
-          log(`trial ${trials.length + 1}/${zones.length}: ${zone}`);
-          trials.push(
-            await runZoneOutage({
-              platform,
-              brokers: cluster.brokers,
-              security: cluster.security('app-backend'),
-              adminSecurity: cluster.security('admin'),
-              zone,
-              seed: o.seed + trials.length,
-              ratePerSecond: o.rate,
-              beforeSeconds: o.before,
-              pauseSeconds: o.pause,
-              afterSeconds: o.after,
-              drainTimeoutSeconds: o.drainTimeout,
-              noticeAfterSeconds: o.noticeAfter,
-              postgresRestart: o.postgresRestart ?? false,
-              log,
-            }),
-          );
-        }
-      } finally {
-        await releaseDrill({ platform, cluster, prefix, keep: o.keep ?? false, log });
-      }
-      const ok = trials.every((t) => t.ok);
-      if (o.json) {
-        console.log(JSON.stringify({ drill: 'zone-outage', ok, trials }));
-      } else {
-        const t = cliTable({
-          head: [
-            'zone',
-            'acked before/during/after',
-            'decided',
-            'lost',
-            'doubled',
-            's w/o acks',
-            's until decided again',
-            'pass gap s',
-            'notices',
-            'audit',
-          ],
-        });
-        for (const report of trials) {
-          const c = report.claims;
-          t.push([
-            report.zone,
-            `${c.acknowledged.before}/${c.acknowledged.during}/${c.acknowledged.after}`,
-            `${c.decided}/${c.decisionsExpected}`,
-            c.lost,
-            c.doubled,
-            report.secondsWithoutAcks,
-            report.recovery.secondsUntilDecidedAgain ?? 'never',
-            report.passes.longestSendGapSeconds ?? '-',
-            `${report.delayNotices.emitted} (${report.delayNotices.onTime ? 'on time' : 'LATE'})`,
-            report.audit.ok ? 'green' : `FAILED ${report.audit.failed.map((x) => x.id).join(',')}`,
-          ]);
-        }
-        console.log(t.toString());
-        const s = cliTable({
-          head: ['zone', 'service', 'survivors ready after s', 'served throughout', 'zone replica ready s after restore', 'restarts'],
-        });
-        for (const report of trials)
-          for (const [name, r] of Object.entries(report.services))
-            s.push([
+      await runTrials<ZoneOutageReport>({
+        drill: 'zone-outage',
+        json: o.json,
+        release: () => releaseDrill({ platform, cluster, prefix, keep: o.keep ?? false, log }),
+        run: async (trials) => {
+          for (const zone of zones) {
+            log(`trial ${trials.length + 1}/${zones.length}: ${zone}`);
+            trials.push(
+              await runZoneOutage({
+                platform,
+                brokers: cluster.brokers,
+                security: cluster.security('app-backend'),
+                adminSecurity: cluster.security('admin'),
+                zone,
+                seed: o.seed + trials.length,
+                ...loadPlan(o),
+                noticeAfterSeconds: o.noticeAfter,
+                postgresRestart: o.postgresRestart ?? false,
+                log,
+              }),
+            );
+          }
+        },
+        print: (trials, ok) => {
+          const t = cliTable({
+            head: [
+              'zone',
+              'acked before/during/after',
+              'decided',
+              'lost',
+              'doubled',
+              's w/o acks',
+              's until decided again',
+              'pass gap s',
+              'notices',
+              'audit',
+            ],
+          });
+          for (const report of trials) {
+            const c = report.claims;
+            t.push([
               report.zone,
-              name,
-              r.survivorsReadyAfterSeconds,
-              r.servedThroughout ? 'yes' : 'NO',
-              r.zoneReplicaReadyAfterRestoreSeconds ?? 'never',
-              r.survivorRestarts,
+              `${c.acknowledged.before}/${c.acknowledged.during}/${c.acknowledged.after}`,
+              `${c.decided}/${c.decisionsExpected}`,
+              c.lost,
+              c.doubled,
+              report.secondsWithoutAcks,
+              report.recovery.secondsUntilDecidedAgain ?? 'never',
+              report.passes.longestSendGapSeconds ?? '-',
+              `${report.delayNotices.emitted} (${report.delayNotices.onTime ? 'on time' : 'LATE'})`,
+              report.audit.ok ? 'green' : `FAILED ${report.audit.failed.map((x) => x.id).join(',')}`,
             ]);
-        console.log(s.toString());
-        for (const report of trials)
+          }
+          console.log(t.toString());
+          const s = cliTable({
+            head: ['zone', 'service', 'survivors ready after s', 'served throughout', 'zone replica ready s after restore', 'restarts'],
+          });
+          for (const report of trials)
+            for (const [name, r] of Object.entries(report.services))
+              s.push([
+                report.zone,
+                name,
+                r.survivorsReadyAfterSeconds,
+                r.servedThroughout ? 'yes' : 'NO',
+                r.zoneReplicaReadyAfterRestoreSeconds ?? 'never',
+                r.survivorRestarts,
+              ]);
+          console.log(s.toString());
+          for (const report of trials)
+            console.log(
+              `${report.zone}: pass sender ${report.passes.leaderBefore ?? '?'} -> ${report.passes.leaderAfter ?? '?'}, slot order ${report.passes.inSlotOrder ? 'kept' : 'BROKEN'}; load average ${report.loadAverage.join(' ')}`,
+            );
           console.log(
-            `${report.zone}: pass sender ${report.passes.leaderBefore ?? '?'} -> ${report.passes.leaderAfter ?? '?'}, slot order ${report.passes.inSlotOrder ? 'kept' : 'BROKEN'}; load average ${report.loadAverage.join(' ')}`,
+            ok ? `zone-outage drill passed (${zones.join(', ')}): nothing lost, nothing doubled, audit green` : 'zone-outage drill FAILED',
           );
-        console.log(
-          ok ? `zone-outage drill passed (${zones.join(', ')}): nothing lost, nothing doubled, audit green` : 'zone-outage drill FAILED',
-        );
-      }
-      process.exitCode = ok ? 0 : 1;
+        },
+      });
     },
   );
 

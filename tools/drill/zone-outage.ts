@@ -18,6 +18,7 @@ import { waitFor } from '@platform/testing';
 import { runAudit } from '@platform/tools-audit';
 import { createCampaign, factsOf, freshCampaign, ClaimGenerator, DEFAULT_MIX, Expectation } from '@platform/tools-loadgen';
 import { Zone, toolKafka } from '@platform/tools-infra';
+import { publishUntilAcked } from './broker-loss';
 import { postgresVersion } from './chaos';
 import { awaitGrants, awaitOutboxesEmpty, GrantFaults, scalar, totalFaults } from './grants';
 import { ZONED_SERVICES, ZonedPlatform, ZonedService } from './zoned-platform';
@@ -189,15 +190,7 @@ export async function runZoneOutage(o: ZoneOutageOptions): Promise<ZoneOutageRep
       generated += due;
       const msgs = Array.from({ length: due }, () => gen.next(Date.now()));
       const batch: OutgoingRecord[] = msgs.map((m) => ({ topic, key: m.key, value: Buffer.from(m.value), headers: m.headers }));
-      // Resent until acknowledged, as the app backend does: the same bytes, so no new claim.
-      for (;;) {
-        try {
-          await publisher.publish(batch);
-          break;
-        } catch {
-          await sleep(250);
-        }
-      }
+      await publishUntilAcked(publisher, batch);
       const now = Date.now();
       longestGapMs = Math.max(longestGapMs, now - lastAckAt);
       lastAckAt = now;
