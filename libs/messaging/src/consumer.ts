@@ -47,6 +47,7 @@ export interface BatchConsumerOptions {
   onOutboxWrite?: () => void;
   /** A consumer without any sign of life for this long is restarted. */
   stallMs?: number;
+  /** How long the group coordinator waits for a silent member before it reassigns its partitions. */
   sessionTimeoutMs?: number;
   /**
    * What to do when stored offsets do not match the topic (recreated topic, purged or replaced
@@ -85,6 +86,9 @@ export function recordFingerprint(m: Pick<KafkaMessage, 'timestamp' | 'key'>): s
   const key = m.key ? createHash('sha256').update(m.key).digest('hex').slice(0, 16) : '-';
   return `${m.timestamp}:${key}`;
 }
+
+/** The consumer group session timeout when none is given (see startConsumer). */
+export const DEFAULT_SESSION_TIMEOUT_MS = 6000;
 
 const jitter = (ms: number): number => Math.round(ms * (0.75 + Math.random() * 0.5));
 
@@ -301,7 +305,11 @@ export class BatchConsumer {
   private async startConsumer(): Promise<void> {
     const c = this.o.kafka.consumer({
       groupId: this.o.groupId,
-      sessionTimeout: this.o.sessionTimeoutMs ?? 10_000,
+      // A member that died with its zone holds its partitions until this runs out, and a new
+      // coordinator (the old one died with the zone) starts the clock again when it loads the group:
+      // the zone drill's recovery is ~broker fencing + this. 6 s is the brokers' smallest allowed
+      // (group.min.session.timeout.ms); heartbeats go every second, so a live member is not evicted.
+      sessionTimeout: this.o.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS,
       heartbeatInterval: 1000,
       maxWaitTimeInMs: 100,
       maxBytesPerPartition: 1024 * 1024,
