@@ -2,22 +2,22 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { HttpAuthModule } from '@platform/auth';
 import { Clock, messagingMigrations, serviceInfrastructure } from '@platform/messaging';
 import { MetricsController } from '@platform/telemetry';
-import { CampaignListener } from './campaigns/campaign-listener';
+import { CampaignDefinitionHandler } from './campaigns/campaign-definition.handler';
 import { CampaignRepository } from './campaigns/campaign.repository';
-import { EvidenceRecorder } from './evidence/evidence-recorder';
+import { EvidenceHandler } from './evidence/evidence.handler';
 import { EvidenceRepository } from './evidence/evidence.repository';
 import { reliefDatabase, ReliefConfig } from './config';
-import { ReliefController } from './http/relief.controller';
-import { ReliefQueries } from './http/relief-queries';
 import { LedgerRepository } from './ledger/ledger.repository';
 import { ReliefSchema1764300000100 } from './migrations/1764300000100-ReliefSchema';
 import { ReliefAssessmentEvidence1764300000200 } from './migrations/1764300000200-ReliefAssessmentEvidence';
 import { RequestFingerprint1764800000300 } from './migrations/1764800000300-RequestFingerprint';
 import { RequestFingerprintRepository } from './fingerprints/request-fingerprint.repository';
-import { ReportDecider } from './reports/report-decider';
+import { ReportHandler } from './reports/report.handler';
 import { ReportRepository } from './reports/report.repository';
-import { ReviewDecider } from './reviews/review-decider';
+import { ReviewHandler } from './reviews/review.handler';
 import { ReviewRepository } from './reviews/review.repository';
+import { ReliefController } from './relief/relief.controller';
+import { ReliefRepository } from './relief/relief.repository';
 import { RELIEF_CONFIG } from './tokens';
 import { WaitingRepository } from './waiting/waiting.repository';
 
@@ -43,7 +43,7 @@ export class ReliefModule {
         }),
         HttpAuthModule.forRoot(config),
       ],
-      controllers: [CampaignListener, ReportDecider, ReviewDecider, EvidenceRecorder, ReliefController, MetricsController],
+      controllers: [CampaignDefinitionHandler, ReportHandler, ReviewHandler, EvidenceHandler, ReliefController, MetricsController],
       providers: [
         RequestFingerprintRepository,
         { provide: RELIEF_CONFIG, useValue: config },
@@ -53,7 +53,7 @@ export class ReliefModule {
         LedgerRepository,
         WaitingRepository,
         EvidenceRepository,
-        ReliefQueries,
+        ReliefRepository,
       ],
     };
   }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { CampaignDefinition } from '@platform/contracts';
+import { CampaignDefined, definitionReplacesSql } from '@platform/contracts';
 import { ReliefProgramme } from '@platform/rules';
 
 export interface KnownCampaign {
@@ -11,17 +11,12 @@ export interface KnownCampaign {
 @Injectable()
 export class CampaignRepository {
   /**
-   * Stores campaign definitions; a newer definition of a known campaign replaces the older one,
-   * an older or repeated one changes nothing (the claims service re-announces after crashes).
+   * Stores campaign definitions, at most one per campaign (newestDefinitions: ON CONFLICT DO UPDATE
+   * may touch a row only once per statement). A definition at least as new as the stored one
+   * replaces it (definitionReplacesSql); an older one changes nothing, and neither does the same
+   * definition again (the claims service re-announces after crashes), so the count is of real changes.
    */
-  async upsert(m: EntityManager, defs: { campaign: CampaignDefinition; definedAt: string }[], now: Date): Promise<number> {
-    // One row per campaign per statement (ON CONFLICT DO UPDATE may touch a row only once).
-    const latest = new Map<string, { campaign: CampaignDefinition; definedAt: string }>();
-    for (const d of defs) {
-      const seen = latest.get(d.campaign.campaignId);
-      if (!seen || Date.parse(d.definedAt) >= Date.parse(seen.definedAt)) latest.set(d.campaign.campaignId, d);
-    }
-    const rows = [...latest.values()];
+  async upsert(m: EntityManager, rows: CampaignDefined[], now: Date): Promise<number> {
     if (rows.length === 0) return 0;
     const changed = (await m.query(
       `INSERT INTO campaign (campaign_id, definition, relief, defined_at, received_at)
@@ -29,7 +24,7 @@ export class CampaignRepository {
          FROM unnest($1::text[], $2::jsonb[], $3::timestamptz[]) AS t(id, def, defined_at)
        ON CONFLICT (campaign_id) DO UPDATE
           SET definition = EXCLUDED.definition, relief = EXCLUDED.relief, defined_at = EXCLUDED.defined_at, received_at = EXCLUDED.received_at
-        WHERE campaign.defined_at <= EXCLUDED.defined_at AND campaign.definition IS DISTINCT FROM EXCLUDED.definition
+        WHERE ${definitionReplacesSql('campaign')} AND campaign.definition IS DISTINCT FROM EXCLUDED.definition
        RETURNING campaign_id`,
       [rows.map((r) => r.campaign.campaignId), rows.map((r) => JSON.stringify(r.campaign)), rows.map((r) => r.definedAt), now],
     )) as unknown[];

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PayloadOf } from '@platform/contracts';
 import { TxContext } from '@platform/messaging';
 import { EvidenceCaseState, EvidenceDocument } from '@platform/rules';
+import { AnswerRepository } from '../answers/answer.repository';
 
 export type EvidenceAnswer = PayloadOf<'reliefEvidenceDecided'>;
 
@@ -21,9 +22,11 @@ export interface NewEvidence extends EvidenceDocument {
 
 @Injectable()
 export class EvidenceRepository {
+  private readonly stored = new AnswerRepository<EvidenceAnswer>('evidence_submission');
+
   /**
    * Where each merchant's case stands and the evidence it holds. Existing cases are locked (the
-   * review decider locks the same rows), so no evidence is added to a case while it is being decided.
+   * review handler locks the same rows), so no evidence is added to a case while it is being decided.
    */
   async lockCases(ctx: TxContext, keys: { campaignId: string; merchantId: string }[]): Promise<Map<string, CaseEvidence>> {
     const out = new Map<string, CaseEvidence>();
@@ -69,38 +72,26 @@ export class EvidenceRepository {
     );
   }
 
-  async answers(ctx: TxContext, eventIds: string[]): Promise<Map<string, EvidenceAnswer>> {
-    if (eventIds.length === 0) return new Map();
-    const rows = await ctx.query<{ event_id: string; answer: EvidenceAnswer }>(
-      `SELECT event_id, answer FROM evidence_submission WHERE event_id = ANY($1)`,
-      [eventIds],
-    );
-    return new Map(rows.map((r) => [r.event_id, r.answer]));
+  answers(ctx: TxContext, eventIds: string[]): Promise<Map<string, EvidenceAnswer>> {
+    return this.stored.find(ctx, eventIds);
   }
 
   /** Stores answers; one stored first by another transaction for the same event wins. */
-  async saveAnswers(ctx: TxContext, answers: { answer: EvidenceAnswer; submittedAt: string }[]): Promise<Map<string, EvidenceAnswer>> {
-    const out = new Map(answers.map((a) => [a.answer.eventId, a.answer]));
-    if (answers.length === 0) return out;
-    const col = <T>(f: (a: { answer: EvidenceAnswer; submittedAt: string }) => T): T[] => answers.map(f);
-    const inserted = await ctx.query<{ event_id: string }>(
+  saveAnswers(ctx: TxContext, answers: { answer: EvidenceAnswer; submittedAt: string }[]): Promise<Map<string, EvidenceAnswer>> {
+    return this.stored.save(
+      ctx,
       `INSERT INTO evidence_submission (event_id, campaign_id, merchant_id, status, reason, submitted_at, answer, decided_at)
        SELECT t.*, $8::timestamptz FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::jsonb[]) AS t
        ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
+      answers,
       [
-        col((a) => a.answer.eventId),
-        col((a) => a.answer.campaignId),
-        col((a) => a.answer.merchantId),
-        col((a) => a.answer.status),
-        col((a) => a.answer.reason ?? null),
-        col((a) => a.submittedAt),
-        col((a) => JSON.stringify(a.answer)),
-        ctx.now,
+        (a) => a.answer.eventId,
+        (a) => a.answer.campaignId,
+        (a) => a.answer.merchantId,
+        (a) => a.answer.status,
+        (a) => a.answer.reason ?? null,
+        (a) => a.submittedAt,
       ],
     );
-    const done = new Set(inserted.map((r) => r.event_id));
-    const lost = answers.map((a) => a.answer.eventId).filter((id) => !done.has(id));
-    if (lost.length > 0) for (const [id, answer] of await this.answers(ctx, lost)) out.set(id, answer);
-    return out;
   }
 }

@@ -37,6 +37,21 @@ export class RequestFingerprintRepository {
     const byEvent = new Map(stored.map((r) => [r.event_id, r.request_hash]));
     return new Set(messages.filter((m) => byEvent.get(m.value.eventId) !== hashes.get(m)));
   }
+
+  /**
+   * Parks the messages that reuse an eventId for another body as EVENT_ID_REUSED (`what` names the
+   * request in the reason) and returns the others, the ones to answer.
+   */
+  async parkReused<T extends { eventId: string }>(
+    ctx: TxContext,
+    kind: RequestKind,
+    messages: InboundMessage<T>[],
+    what: string,
+  ): Promise<InboundMessage<T>[]> {
+    const reused = await this.reused(ctx, kind, messages);
+    for (const m of reused) ctx.reject(m, reusedReason(m, what));
+    return messages.filter((m) => !reused.has(m));
+  }
 }
 
 export function reusedReason(m: InboundMessage<{ eventId: string }>, what: string): DlqReason {

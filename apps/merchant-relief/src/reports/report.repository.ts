@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PayloadOf } from '@platform/contracts';
 import { TxContext } from '@platform/messaging';
 import { EvidenceDocument, ReliefTierName } from '@platform/rules';
+import { AnswerRepository, numericOrNull } from '../answers/answer.repository';
 
 export type ReliefAnswer = PayloadOf<'reliefDecided'>;
 
@@ -26,14 +27,11 @@ export interface StoredReportAnswer {
 
 @Injectable()
 export class ReportRepository {
+  private readonly stored = new AnswerRepository<ReliefAnswer>('relief_report');
+
   /** Answers already given to these report events. */
-  async answers(ctx: TxContext, eventIds: string[]): Promise<Map<string, ReliefAnswer>> {
-    if (eventIds.length === 0) return new Map();
-    const rows = await ctx.query<{ event_id: string; answer: ReliefAnswer }>(
-      `SELECT event_id, answer FROM relief_report WHERE event_id = ANY($1)`,
-      [eventIds],
-    );
-    return new Map(rows.map((r) => [r.event_id, r.answer]));
+  answers(ctx: TxContext, eventIds: string[]): Promise<Map<string, ReliefAnswer>> {
+    return this.stored.find(ctx, eventIds);
   }
 
   /**
@@ -88,32 +86,25 @@ export class ReportRepository {
    * Stores answers; an answer another transaction stored first for the same event wins (returned
    * in the map in place of ours), so one event never gets two different answers.
    */
-  async saveAnswers(ctx: TxContext, answers: StoredReportAnswer[]): Promise<Map<string, ReliefAnswer>> {
-    const out = new Map(answers.map((a) => [a.answer.eventId, a.answer]));
-    if (answers.length === 0) return out;
-    const col = <T>(f: (a: StoredReportAnswer) => T): T[] => answers.map(f);
-    const inserted = await ctx.query<{ event_id: string }>(
+  saveAnswers(ctx: TxContext, answers: StoredReportAnswer[]): Promise<Map<string, ReliefAnswer>> {
+    return this.stored.save(
+      ctx,
       `INSERT INTO relief_report (event_id, campaign_id, merchant_id, assessed_loss_won, status, tier, amount_won, reason, reported_at, answer, decided_at)
        SELECT t.*, $11::timestamptz
          FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::timestamptz[], $10::jsonb[]) AS t
        ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
+      answers,
       [
-        col((a) => a.answer.eventId),
-        col((a) => a.answer.campaignId),
-        col((a) => a.answer.merchantId),
-        col((a) => (typeof a.assessedLossWon === 'number' && Number.isFinite(a.assessedLossWon) ? String(a.assessedLossWon) : null)),
-        col((a) => a.answer.status),
-        col((a) => a.answer.tier ?? null),
-        col((a) => a.answer.amountWon),
-        col((a) => a.answer.reason ?? null),
-        col((a) => a.reportedAt),
-        col((a) => JSON.stringify(a.answer)),
-        ctx.now,
+        (a) => a.answer.eventId,
+        (a) => a.answer.campaignId,
+        (a) => a.answer.merchantId,
+        (a) => numericOrNull(a.assessedLossWon),
+        (a) => a.answer.status,
+        (a) => a.answer.tier ?? null,
+        (a) => a.answer.amountWon,
+        (a) => a.answer.reason ?? null,
+        (a) => a.reportedAt,
       ],
     );
-    const done = new Set(inserted.map((r) => r.event_id));
-    const lost = answers.map((a) => a.answer.eventId).filter((id) => !done.has(id));
-    if (lost.length > 0) for (const [id, answer] of await this.answers(ctx, lost)) out.set(id, answer);
-    return out;
   }
 }

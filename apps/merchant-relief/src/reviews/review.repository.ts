@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PayloadOf } from '@platform/contracts';
 import { TxContext } from '@platform/messaging';
 import { ReviewCase, ReviewState } from '@platform/rules';
+import { AnswerRepository, numericOrNull } from '../answers/answer.repository';
 
 export type ReviewAnswer = PayloadOf<'reliefReviewApplied'>;
 
@@ -25,6 +26,8 @@ export interface StoredReviewAnswer {
 
 @Injectable()
 export class ReviewRepository {
+  private readonly stored = new AnswerRepository<ReviewAnswer>('review_decision');
+
   /**
    * The merchants' cases referred to review (tier REVIEW), locked: decisions for one merchant are
    * applied one at a time, whichever transaction (partition or deferred retry) they arrive in.
@@ -63,13 +66,8 @@ export class ReviewRepository {
     return out;
   }
 
-  async answers(ctx: TxContext, eventIds: string[]): Promise<Map<string, ReviewAnswer>> {
-    if (eventIds.length === 0) return new Map();
-    const rows = await ctx.query<{ event_id: string; answer: ReviewAnswer }>(
-      `SELECT event_id, answer FROM review_decision WHERE event_id = ANY($1)`,
-      [eventIds],
-    );
-    return new Map(rows.map((r) => [r.event_id, r.answer]));
+  answers(ctx: TxContext, eventIds: string[]): Promise<Map<string, ReviewAnswer>> {
+    return this.stored.find(ctx, eventIds);
   }
 
   /** Closes the cases; every one must still have been pending (we hold their locks). */
@@ -99,37 +97,28 @@ export class ReviewRepository {
   }
 
   /** Stores answers; one stored first by another transaction for the same event wins. */
-  async saveAnswers(ctx: TxContext, answers: StoredReviewAnswer[]): Promise<Map<string, ReviewAnswer>> {
-    const out = new Map(answers.map((a) => [a.answer.eventId, a.answer]));
-    if (answers.length === 0) return out;
-    const col = <T>(f: (a: StoredReviewAnswer) => T): T[] => answers.map(f);
-    const inserted = await ctx.query<{ event_id: string }>(
+  saveAnswers(ctx: TxContext, answers: StoredReviewAnswer[]): Promise<Map<string, ReviewAnswer>> {
+    return this.stored.save(
+      ctx,
       `INSERT INTO review_decision (event_id, merchant_id, campaign_id, approved, requested_amount_won, status, reason,
                                     additional_amount_won, total_amount_won, committee_decided_at, answer, decided_at)
        SELECT t.*, $12::timestamptz
          FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $5::numeric[], $6::text[], $7::text[], $8::bigint[], $9::bigint[],
                      $10::timestamptz[], $11::jsonb[]) AS t
        ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
+      answers,
       [
-        col((a) => a.answer.eventId),
-        col((a) => a.answer.merchantId),
-        col((a) => a.campaignId),
-        col((a) => a.approved),
-        col((a) =>
-          typeof a.requestedAmountWon === 'number' && Number.isFinite(a.requestedAmountWon) ? String(a.requestedAmountWon) : null,
-        ),
-        col((a) => a.answer.status),
-        col((a) => a.answer.reason ?? null),
-        col((a) => a.answer.additionalAmountWon),
-        col((a) => a.answer.totalAmountWon),
-        col((a) => a.committeeDecidedAt),
-        col((a) => JSON.stringify(a.answer)),
-        ctx.now,
+        (a) => a.answer.eventId,
+        (a) => a.answer.merchantId,
+        (a) => a.campaignId,
+        (a) => a.approved,
+        (a) => numericOrNull(a.requestedAmountWon),
+        (a) => a.answer.status,
+        (a) => a.answer.reason ?? null,
+        (a) => a.answer.additionalAmountWon,
+        (a) => a.answer.totalAmountWon,
+        (a) => a.committeeDecidedAt,
       ],
     );
-    const done = new Set(inserted.map((r) => r.event_id));
-    const lost = answers.map((a) => a.answer.eventId).filter((id) => !done.has(id));
-    if (lost.length > 0) for (const [id, answer] of await this.answers(ctx, lost)) out.set(id, answer);
-    return out;
   }
 }

@@ -1,17 +1,16 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { waitReason } from '@platform/contracts';
-import { Batch, Inbound, OnBatch, TxContext } from '@platform/messaging';
+import { Batch, OnBatch, TxContext } from '@platform/messaging';
 import { assessDamageReport, AssessmentVerdict } from '@platform/rules';
 import { CampaignRepository } from '../campaigns/campaign.repository';
 import type { ReliefConfig } from '../config';
 import { LedgerRepository } from '../ledger/ledger.repository';
 import { RELIEF_CONFIG } from '../tokens';
-import { RequestFingerprintRepository, reusedReason } from '../fingerprints/request-fingerprint.repository';
+import { unanswered } from '../answers/answer.repository';
+import { RequestFingerprintRepository } from '../fingerprints/request-fingerprint.repository';
 import { remainingWait, WaitingRepository } from '../waiting/waiting.repository';
 import { NewRelief, ReliefAnswer, ReportRepository, StoredReportAnswer } from './report.repository';
-
-type Report = Inbound<'merchantDamageReported'>;
 
 /**
  * Decides damage reports (R10): the assessed loss (the report's upstream figure, or the campaign's
@@ -22,7 +21,7 @@ type Report = Inbound<'merchantDamageReported'>;
  * Every answer carries its explanation; the winning report's proof of damage is attached to its case.
  */
 @Controller()
-export class ReportDecider {
+export class ReportHandler {
   constructor(
     private readonly campaigns: CampaignRepository,
     private readonly reports: ReportRepository,
@@ -35,14 +34,11 @@ export class ReportDecider {
   @OnBatch('merchantDamageReported')
   async decide(@Payload() all: Batch<'merchantDamageReported'>, @Ctx() ctx: TxContext): Promise<void> {
     // The same eventId with another body is not a retry: parked, never answered as the first one.
-    const reused = await this.fingerprints.reused(ctx, 'REPORT', all);
-    for (const m of reused) ctx.reject(m, reusedReason(m, 'damage report'));
-    const messages = all.filter((m) => !reused.has(m));
+    const messages = await this.fingerprints.parkReused(ctx, 'REPORT', all, 'damage report');
     if (messages.length === 0) return;
     const answers = await this.reports.answers(ctx, [...new Set(messages.map((m) => m.value.eventId))]);
     // The first message of each event not answered yet, in offset order.
-    const fresh = new Map<string, Report>();
-    for (const m of messages) if (!answers.has(m.value.eventId) && !fresh.has(m.value.eventId)) fresh.set(m.value.eventId, m);
+    const fresh = unanswered(messages, answers);
 
     const campaigns = await this.campaigns.findMany(ctx.manager, [...new Set([...fresh.values()].map((m) => m.value.campaignId))]);
     // A campaign we have not heard of may still be on its way: wait for it, within a bound.

@@ -1,6 +1,6 @@
 import { BadRequestException, Controller, Get, NotFoundException, Param, Query } from '@nestjs/common';
 import { Roles } from '@platform/auth';
-import { QueueCursor, ReliefQueries, ReviewFilter } from './relief-queries';
+import { QueueCursor, ReliefRepository, ReviewFilter } from './relief.repository';
 
 const ID = /^[\x21-\x7e]{1,128}$/;
 const STATUSES: Record<string, ReviewFilter> = { pending: 'PENDING', approved: 'APPROVED', declined: 'DECLINED' };
@@ -31,7 +31,7 @@ function optionalId(value: string | undefined, error: string): string | undefine
 @Controller('relief')
 @Roles('reader', 'ops')
 export class ReliefController {
-  constructor(private readonly queries: ReliefQueries) {}
+  constructor(private readonly queries: ReliefRepository) {}
 
   /** The committee's queue: merchants referred to review, oldest first, page by page. */
   @Get('reviews')

@@ -67,9 +67,16 @@ interface EvidenceRow {
 
 const iso = (d: Date | null): string | null => (d ? new Date(d).toISOString() : null);
 
+const evidenceItem = (e: EvidenceRow): EvidenceItem => ({
+  documentId: e.document_id,
+  sha256: e.sha256,
+  sourceEventId: e.source_event_id,
+  receivedAt: new Date(e.received_at).toISOString(),
+});
+
 /** Read side for the committee, the merchant view and ops (no locks, plain reads). */
 @Injectable()
-export class ReliefQueries {
+export class ReliefRepository {
   constructor(private readonly ds: DataSource) {}
 
   async reviewQueue(
@@ -115,12 +122,7 @@ export class ReliefQueries {
     for (const e of rows) {
       const k = `${e.campaign_id}\u0000${e.merchant_id}`;
       const list = out.get(k) ?? [];
-      list.push({
-        documentId: e.document_id,
-        sha256: e.sha256,
-        sourceEventId: e.source_event_id,
-        receivedAt: new Date(e.received_at).toISOString(),
-      });
+      list.push(evidenceItem(e));
       out.set(k, list);
     }
     return out;
@@ -154,15 +156,7 @@ export class ReliefQueries {
       >,
     ]);
     if (reliefs.length + reports.length + reviews.length + submissions.length === 0) return null;
-    const evidenceFor = (campaignId: string): EvidenceItem[] =>
-      evidenceRows
-        .filter((e) => e.campaign_id === campaignId)
-        .map((e) => ({
-          documentId: e.document_id,
-          sha256: e.sha256,
-          sourceEventId: e.source_event_id,
-          receivedAt: new Date(e.received_at).toISOString(),
-        }));
+    const evidenceFor = (campaignId: string): EvidenceItem[] => evidenceRows.filter((e) => e.campaign_id === campaignId).map(evidenceItem);
     return {
       merchantId,
       owedWon: ledger.reduce((s, e) => s + Number(e.amount_won), 0),
@@ -202,13 +196,7 @@ export class ReliefQueries {
       // evidence held for campaigns where the merchant's report is not decided (yet)
       heldEvidence: evidenceRows
         .filter((e) => !reliefs.some((r) => r.campaign_id === e.campaign_id))
-        .map((e) => ({
-          campaignId: e.campaign_id,
-          documentId: e.document_id,
-          sha256: e.sha256,
-          sourceEventId: e.source_event_id,
-          receivedAt: new Date(e.received_at).toISOString(),
-        })),
+        .map((e) => ({ campaignId: e.campaign_id, ...evidenceItem(e) })),
     };
   }
 

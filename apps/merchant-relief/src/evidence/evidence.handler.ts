@@ -1,11 +1,10 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { Batch, Inbound, OnBatch, TxContext } from '@platform/messaging';
+import { Batch, OnBatch, TxContext } from '@platform/messaging';
 import { judgeEvidenceSubmission } from '@platform/rules';
-import { RequestFingerprintRepository, reusedReason } from '../fingerprints/request-fingerprint.repository';
+import { unanswered } from '../answers/answer.repository';
+import { RequestFingerprintRepository } from '../fingerprints/request-fingerprint.repository';
 import { caseKey, EvidenceAnswer, EvidenceRepository, NewEvidence } from './evidence.repository';
-
-type Submission = Inbound<'merchantEvidenceSubmitted'>;
 
 /**
  * Records proof of damage submitted after the report (merchant.damage.evidence.submitted.v1):
@@ -15,7 +14,7 @@ type Submission = Inbound<'merchantEvidenceSubmitted'>;
  * One answer per event, like every other inbound event here.
  */
 @Controller()
-export class EvidenceRecorder {
+export class EvidenceHandler {
   constructor(
     private readonly evidence: EvidenceRepository,
     private readonly fingerprints: RequestFingerprintRepository,
@@ -24,9 +23,7 @@ export class EvidenceRecorder {
   @OnBatch('merchantEvidenceSubmitted')
   async record(@Payload() all: Batch<'merchantEvidenceSubmitted'>, @Ctx() ctx: TxContext): Promise<void> {
     // The same eventId with another body is not a retry: parked, never answered as the first one.
-    const reused = await this.fingerprints.reused(ctx, 'EVIDENCE', all);
-    for (const m of reused) ctx.reject(m, reusedReason(m, 'evidence submission'));
-    const messages = all.filter((m) => !reused.has(m));
+    const messages = await this.fingerprints.parkReused(ctx, 'EVIDENCE', all, 'evidence submission');
     if (messages.length === 0) return;
     const keys = new Map(
       messages.map((m) => [
@@ -34,14 +31,13 @@ export class EvidenceRecorder {
         { campaignId: m.value.campaignId, merchantId: m.value.merchantId },
       ]),
     );
-    // Lock first, then look for stored answers (as the review decider does).
+    // Lock first, then look for stored answers (as the review handler does).
     const cases = await this.evidence.lockCases(
       ctx,
       [...keys.values()].sort((a, b) => caseKey(a.campaignId, a.merchantId).localeCompare(caseKey(b.campaignId, b.merchantId))),
     );
     const answers = await this.evidence.answers(ctx, [...new Set(messages.map((m) => m.value.eventId))]);
-    const fresh = new Map<string, Submission>();
-    for (const m of messages) if (!answers.has(m.value.eventId) && !fresh.has(m.value.eventId)) fresh.set(m.value.eventId, m);
+    const fresh = unanswered(messages, answers);
 
     const decidedAt = ctx.now.toISOString();
     const toInsert: NewEvidence[] = [];

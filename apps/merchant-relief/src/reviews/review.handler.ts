@@ -6,7 +6,8 @@ import { applyReviewDecision, judgeReviewAmount, ReviewCase } from '@platform/ru
 import type { ReliefConfig } from '../config';
 import { LedgerRepository } from '../ledger/ledger.repository';
 import { RELIEF_CONFIG } from '../tokens';
-import { RequestFingerprintRepository, reusedReason } from '../fingerprints/request-fingerprint.repository';
+import { unanswered } from '../answers/answer.repository';
+import { RequestFingerprintRepository } from '../fingerprints/request-fingerprint.repository';
 import { remainingWait, WaitingRepository } from '../waiting/waiting.repository';
 import { AppliedReview, ReviewAnswer, ReviewRepository, StoredReviewAnswer } from './review.repository';
 
@@ -23,7 +24,7 @@ const notInReview = (m: Decision): WaitReason => waitReason('NOT_IN_REVIEW', `me
  * (bounded by RELIEF_REVIEW_WAIT_MS) before it is NOT_IN_REVIEW. One answer per decision event.
  */
 @Controller()
-export class ReviewDecider {
+export class ReviewHandler {
   constructor(
     private readonly reviews: ReviewRepository,
     private readonly ledger: LedgerRepository,
@@ -35,16 +36,13 @@ export class ReviewDecider {
   @OnBatch('merchantReviewDecided')
   async apply(@Payload() all: Batch<'merchantReviewDecided'>, @Ctx() ctx: TxContext): Promise<void> {
     // The same eventId with another body is not a retry: parked, never answered as the first one.
-    const reused = await this.fingerprints.reused(ctx, 'REVIEW', all);
-    for (const m of reused) ctx.reject(m, reusedReason(m, 'committee decision'));
-    const messages = all.filter((m) => !reused.has(m));
+    const messages = await this.fingerprints.parkReused(ctx, 'REVIEW', all, 'committee decision');
     if (messages.length === 0) return;
     // Lock first, then look for stored answers: a transaction that waited for the lock sees the
     // answer of the one that held it.
     const cases = await this.reviews.lockCases(ctx, [...new Set(messages.map((m) => m.value.merchantId))]);
     const answers = await this.reviews.answers(ctx, [...new Set(messages.map((m) => m.value.eventId))]);
-    const fresh = new Map<string, Decision>();
-    for (const m of messages) if (!answers.has(m.value.eventId) && !fresh.has(m.value.eventId)) fresh.set(m.value.eventId, m);
+    const fresh = unanswered(messages, answers);
 
     // Only a well-formed decision for a merchant with no case at all may have to wait.
     const mayWait = [...fresh.values()].filter((m) => !cases.get(m.value.merchantId)?.length && judgeReviewAmount(m.value) !== null);
