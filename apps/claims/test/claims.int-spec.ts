@@ -1,13 +1,10 @@
-import { INestApplication } from '@nestjs/common';
-import { Client } from 'pg';
 import { bearer, probeRoutes } from '@platform/auth/testing';
 import { CampaignDefinition, dlqName, PayloadOf, Topics } from '@platform/contracts';
 import { createKafka, DLQ_HEADERS, SafePublisher } from '@platform/messaging';
 import { ServiceHarness } from '@platform/messaging/testing';
-import { createTestDatabase, createTestTopics, TestDatabase, testInfra, TopicCollector, waitFor } from '@platform/testing';
-import { createClaimsApp } from '../src/app';
-import { ClaimsConfig, loadClaimsConfig } from '../src/config';
+import { testInfra, waitFor } from '@platform/testing';
 import { phoneKey } from '../src/claims/phone-key';
+import { ClaimsTestBed } from './helpers';
 
 jest.setTimeout(120_000);
 
@@ -23,16 +20,9 @@ interface Decided {
 const HOUR = 3600_000;
 
 describe('claims service on real Kafka and Postgres', () => {
-  const { brokers, databaseUrl } = testInfra();
-  let db: TestDatabase;
-  let prefix: string;
-  let app: INestApplication;
-  let url: string;
+  let bed: ClaimsTestBed;
   let publisher: SafePublisher;
-  let collector: TopicCollector;
   let harness: ServiceHarness;
-  let pg: Client;
-  let config: ClaimsConfig;
   let ops: Record<string, string>;
   let reader: Record<string, string>;
   const campaignId = `test-${Date.now()}`;
@@ -66,7 +56,7 @@ describe('claims service on real Kafka and Postgres', () => {
   const send = (items: { key: string; value: unknown }[]) =>
     publisher.publish(
       items.map((i) => ({
-        topic: prefix + Topics.claimRequested.name,
+        topic: bed.prefix + Topics.claimRequested.name,
         key: i.key,
         value: Buffer.from(typeof i.value === 'string' ? i.value : JSON.stringify(i.value)),
         headers: {},
@@ -74,73 +64,45 @@ describe('claims service on real Kafka and Postgres', () => {
     );
 
   /** Every claim sent so far decided, every decision published and collected: absences are facts now. */
-  const settled = () => harness.settle(collector, [prefix + Topics.claimDecided.name]);
+  const settled = () => harness.settle(bed.collector, [bed.prefix + Topics.claimDecided.name]);
 
-  const decisions = (): Decided[] => collector.on(prefix + Topics.claimDecided.name).map((m) => m.json<Decided>());
+  const decisions = (): Decided[] => bed.on(Topics.claimDecided.name).map((m) => m.json<Decided>());
   const decisionsFor = (eventIds: string[]) => decisions().filter((d) => eventIds.includes(d.eventId));
 
   beforeAll(async () => {
-    db = await createTestDatabase('claims');
-    prefix = await createTestTopics('claims');
-    config = loadClaimsConfig({
-      DATABASE_URL: databaseUrl,
-      DB_NAME: db.name,
-      KAFKA_BROKERS: brokers.join(','),
-      KAFKA_TOPIC_PREFIX: prefix,
-      LOG_LEVEL: 'warn',
+    bed = await ClaimsTestBed.start('claims', {
+      collect: [Topics.claimDecided.name, Topics.campaignDefined.name, dlqName(Topics.claimRequested.name), Topics.claimsOpsAudited.name],
     });
-    ops = await bearer(config, 'ops', { subject: 'oncall-lee' });
-    reader = await bearer(config, 'reader');
-    app = await createClaimsApp(config);
-    await app.listen(0, '127.0.0.1');
-    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    harness = new ServiceHarness(app);
-    publisher = new SafePublisher(createKafka({ brokers, clientId: 'claims-test' }));
-    collector = await new TopicCollector([
-      prefix + Topics.claimDecided.name,
-      prefix + Topics.campaignDefined.name,
-      prefix + dlqName(Topics.claimRequested.name),
-      prefix + Topics.claimsOpsAudited.name,
-    ]).start();
-    pg = new Client({ connectionString: db.url });
-    pg.on('error', () => undefined);
-    await pg.connect();
-    const res = await fetch(`${url}/campaigns`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...ops },
-      body: JSON.stringify(campaign),
-    });
-    expect(res.status).toBe(201);
+    bed.pg.on('error', () => undefined);
+    await bed.startClaims();
+    ops = await bearer(bed.config, 'ops', { subject: 'oncall-lee' });
+    reader = await bearer(bed.config, 'reader');
+    harness = new ServiceHarness(bed.app);
+    bed.defer(() => harness.dispose());
+    publisher = new SafePublisher(createKafka({ brokers: testInfra().brokers, clientId: 'claims-test' }));
+    bed.defer(() => publisher.close());
+    await bed.defineCampaign(campaign, ops);
   });
 
-  afterAll(async () => {
-    await harness?.dispose();
-    await collector?.stop();
-    await publisher?.close();
-    await app?.close();
-    await pg?.end();
-    await db?.drop();
-  });
+  afterAll(() => bed?.close());
 
   it('announces the seeded default campaign and every new one', async () => {
-    await waitFor('two campaign definitions', () => collector.on(prefix + Topics.campaignDefined.name).length >= 2);
-    const ids = collector
-      .on(prefix + Topics.campaignDefined.name)
-      .map((m) => m.json<{ campaign: { campaignId: string } }>().campaign.campaignId);
+    await waitFor('two campaign definitions', () => bed.on(Topics.campaignDefined.name).length >= 2);
+    const ids = bed.on(Topics.campaignDefined.name).map((m) => m.json<{ campaign: { campaignId: string } }>().campaign.campaignId);
     expect(ids.sort()).toEqual([campaignId, 'kakao-2023-heart-pack'].sort());
-    const list = (await (await fetch(`${url}/campaigns`, { headers: reader })).json()) as { campaigns: { campaignId: string }[] };
+    const list = (await (await fetch(`${bed.url}/campaigns`, { headers: reader })).json()) as { campaigns: { campaignId: string }[] };
     expect(list.campaigns.map((c) => c.campaignId)).toEqual(expect.arrayContaining(['kakao-2023-heart-pack', campaignId]));
   });
 
   it('refuses a bad campaign definition with a clear error, and a duplicate id', async () => {
-    const bad = await fetch(`${url}/campaigns`, {
+    const bad = await fetch(`${bed.url}/campaigns`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...ops },
       body: JSON.stringify({ ...campaign, campaignId: 'bad', closesAt: campaign.opensAt }),
     });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { detail: string }).detail).toMatch(/closesAt must be after opensAt/);
-    const dup = await fetch(`${url}/campaigns`, {
+    const dup = await fetch(`${bed.url}/campaigns`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...ops },
       body: JSON.stringify(campaign),
@@ -165,10 +127,10 @@ describe('claims service on real Kafka and Postgres', () => {
       expect(d?.reason ?? d?.status).toBe(expected);
     }
     expect(decisionsFor(['r-ok'])[0]?.rewards?.emoticons).toHaveLength(1);
-    const { rows } = await pg.query(`SELECT phone_hash, phone_country FROM claim WHERE event_id = 'r-ok'`);
+    const { rows } = await bed.pg.query(`SELECT phone_hash, phone_country FROM claim WHERE event_id = 'r-ok'`);
     expect(rows[0]).toMatchObject({ phone_country: 'KR' });
     // no raw number stored: the HMAC of the E.164 form under the configured secret
-    expect(rows[0].phone_hash).toBe(phoneKey(config.PHONE_HASH_SECRET, '+821012345678'));
+    expect(rows[0].phone_hash).toBe(phoneKey(bed.config.PHONE_HASH_SECRET, '+821012345678'));
   });
 
   it('honours an in-window claim processed after the window closed (backlog)', async () => {
@@ -181,7 +143,7 @@ describe('claims service on real Kafka and Postgres', () => {
     };
     expect(
       (
-        await fetch(`${url}/campaigns`, {
+        await fetch(`${bed.url}/campaigns`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', ...ops },
           body: JSON.stringify(closed),
@@ -221,7 +183,7 @@ describe('claims service on real Kafka and Postgres', () => {
       expect(mine.filter((d) => d.status === 'ACCEPTED')).toHaveLength(1);
       expect(mine.filter((d) => d.reason === 'DUPLICATE')).toHaveLength(5);
     }
-    const { rows } = await pg.query(
+    const { rows } = await bed.pg.query(
       `SELECT count(*)::int AS n FROM (SELECT account_id FROM claim WHERE status = 'ACCEPTED' AND campaign_id = $1 GROUP BY account_id HAVING count(*) > 1) d`,
       [campaignId],
     );
@@ -238,7 +200,7 @@ describe('claims service on real Kafka and Postgres', () => {
     await waitFor('one decision', () => decisionsFor(['tap-1']).length === 1);
     await settled();
     expect(decisionsFor(['tap-1'])).toHaveLength(1);
-    const { rows } = await pg.query(`SELECT count(*)::int AS n FROM claim WHERE event_id = 'tap-1'`);
+    const { rows } = await bed.pg.query(`SELECT count(*)::int AS n FROM claim WHERE event_id = 'tap-1'`);
     expect(rows[0].n).toBe(1);
   });
 
@@ -247,20 +209,20 @@ describe('claims service on real Kafka and Postgres', () => {
       { key: 'broken', value: { eventId: 'broken-1', accountId: 'broken' } },
       { key: 'broken', value: '{"oops"' },
     ]);
-    await waitFor('2 dead letters', () => collector.on(prefix + dlqName(Topics.claimRequested.name)).length >= 2);
-    const reasons = collector.on(prefix + dlqName(Topics.claimRequested.name)).map((m) => m.headers[DLQ_HEADERS.reason]);
+    await waitFor('2 dead letters', () => bed.on(dlqName(Topics.claimRequested.name)).length >= 2);
+    const reasons = bed.on(dlqName(Topics.claimRequested.name)).map((m) => m.headers[DLQ_HEADERS.reason]);
     expect(reasons).toEqual(
       expect.arrayContaining([expect.stringMatching(/^SCHEMA_VIOLATION: campaignId/), expect.stringMatching(/^MALFORMED_JSON/)]),
     );
   });
 
   it('answers support staff and ops over HTTP', async () => {
-    const acc = (await (await fetch(`${url}/claims/race-0`, { headers: reader })).json()) as {
+    const acc = (await (await fetch(`${bed.url}/claims/race-0`, { headers: reader })).json()) as {
       claims: { status: string; granted: { coupons: number[] } | null }[];
     };
     expect(acc.claims).toHaveLength(6);
     expect(acc.claims.filter((c) => c.status === 'ACCEPTED')[0]?.granted?.coupons).toEqual([2000, 3000]);
-    const stats = (await (await fetch(`${url}/claims/stats?campaignId=${campaignId}`, { headers: reader })).json()) as {
+    const stats = (await (await fetch(`${bed.url}/claims/stats?campaignId=${campaignId}`, { headers: reader })).json()) as {
       campaigns: Record<string, { accepted: number; byReason: Record<string, number> }>;
     };
     expect(stats.campaigns[campaignId]?.byReason.DUPLICATE).toBe(250);
@@ -268,7 +230,9 @@ describe('claims service on real Kafka and Postgres', () => {
   });
 
   it('audits campaign creation by ops (row and compensation.ops.audited.v1) and refuses it to a reader', async () => {
-    const audited = await pg.query(`SELECT actor, roles, action, target, source_address FROM ops_audit WHERE target = $1`, [campaignId]);
+    const audited = await bed.pg.query(`SELECT actor, roles, action, target, source_address FROM ops_audit WHERE target = $1`, [
+      campaignId,
+    ]);
     expect(audited.rows).toEqual([
       {
         actor: 'oncall-lee',
@@ -278,9 +242,9 @@ describe('claims service on real Kafka and Postgres', () => {
         source_address: expect.stringMatching(/127\.0\.0\.1/),
       },
     ]);
-    await waitFor('audit event', () => collector.on(prefix + Topics.claimsOpsAudited.name).some((m) => m.key === campaignId));
-    const event = collector
-      .on(prefix + Topics.claimsOpsAudited.name)
+    await waitFor('audit event', () => bed.on(Topics.claimsOpsAudited.name).some((m) => m.key === campaignId));
+    const event = bed
+      .on(Topics.claimsOpsAudited.name)
       .find((m) => m.key === campaignId)
       ?.json<PayloadOf<'claimsOpsAudited'>>();
     expect(event).toMatchObject({
@@ -290,17 +254,17 @@ describe('claims service on real Kafka and Postgres', () => {
       target: campaignId,
       detail: { opensAt: campaign.opensAt },
     });
-    const byReader = await fetch(`${url}/campaigns`, {
+    const byReader = await fetch(`${bed.url}/campaigns`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...reader },
       body: JSON.stringify({ ...campaign, campaignId: 'by-reader' }),
     });
     expect(byReader.status).toBe(403);
-    expect((await fetch(`${url}/campaigns`)).status).toBe(401);
+    expect((await fetch(`${bed.url}/campaigns`)).status).toBe(401);
   });
 
   it('refuses every registered route but /health/* without a token (401) and with a wrong role (403)', async () => {
-    const probes = await probeRoutes(app, url, config);
+    const probes = await probeRoutes(bed.app, bed.url, bed.config);
     expect(probes.map((p) => `${p.method} ${p.path}`)).toEqual(
       expect.arrayContaining(['POST /campaigns', 'GET /claims/stats', 'GET /claims/:accountId', 'GET /metrics']),
     );
@@ -329,15 +293,13 @@ describe('claims service on real Kafka and Postgres', () => {
     const ds = decisionsFor(ids);
     expect(ds).toHaveLength(30);
     expect(ds.every((d) => d.status === 'ACCEPTED')).toBe(true);
-    const { rows } = await pg.query(`SELECT count(*)::int AS n FROM claim WHERE event_id LIKE 'retry-storm-%'`);
+    const { rows } = await bed.pg.query(`SELECT count(*)::int AS n FROM claim WHERE event_id LIKE 'retry-storm-%'`);
     expect(rows[0].n).toBe(30);
   });
 
   it('parks the same eventId with another body as EVENT_ID_REUSED and keeps the first decision', async () => {
     const dlq = () =>
-      collector
-        .on(prefix + dlqName(Topics.claimRequested.name))
-        .filter((m) => m.headers[DLQ_HEADERS.reason]?.startsWith('EVENT_ID_REUSED'));
+      bed.on(dlqName(Topics.claimRequested.name)).filter((m) => m.headers[DLQ_HEADERS.reason]?.startsWith('EVENT_ID_REUSED'));
     const before = dlq().length;
     await send([{ key: 'reuser', value: request('reused-1', 'reuser') }]);
     await waitFor('first decided', () => decisionsFor(['reused-1']).length === 1);

@@ -1,11 +1,7 @@
-import { INestApplication } from '@nestjs/common';
-import { Client } from 'pg';
-import { bearer } from '@platform/auth/testing';
 import { CampaignDefinition, Topics } from '@platform/contracts';
 import { createKafka, partitionFor, SafePublisher } from '@platform/messaging';
-import { createTestDatabase, createTestTopics, TestDatabase, testInfra, TopicCollector, waitFor } from '@platform/testing';
-import { createClaimsApp } from '../src/app';
-import { loadClaimsConfig } from '../src/config';
+import { testInfra, waitFor } from '@platform/testing';
+import { ClaimsTestBed } from './helpers';
 
 jest.setTimeout(180_000);
 
@@ -19,16 +15,9 @@ interface Decided {
 }
 
 describe('one gift per person (campaign option onePerPerson)', () => {
-  const { brokers, databaseUrl } = testInfra();
   const run = Date.now().toString(36);
-  let db: TestDatabase;
-  let prefix: string;
-  let app: INestApplication;
-  let url: string;
+  let bed: ClaimsTestBed;
   let publisher: SafePublisher;
-  let collector: TopicCollector;
-  let pg: Client;
-  let ops: Record<string, string>;
   let partitions = 6;
 
   const campaign = (campaignId: string, onePerPerson: boolean | undefined): CampaignDefinition => ({
@@ -55,66 +44,38 @@ describe('one gift per person (campaign option onePerPerson)', () => {
   const send = (values: ReturnType<typeof request>[]) =>
     publisher.publish(
       values.map((v) => ({
-        topic: prefix + Topics.claimRequested.name,
+        topic: bed.prefix + Topics.claimRequested.name,
         key: v.accountId,
         value: Buffer.from(JSON.stringify(v)),
         headers: {},
       })),
     );
   const decisions = (ids: string[]) =>
-    collector
-      .on(prefix + Topics.claimDecided.name)
+    bed
+      .on(Topics.claimDecided.name)
       .map((m) => m.json<Decided>())
       .filter((d) => ids.includes(d.eventId));
   /** An account id of `base` that lands on another partition than `other` (a real race between two consumers). */
   const otherPartition = (base: string, other: string) => {
-    const topic = prefix + Topics.claimRequested.name;
+    const topic = bed.prefix + Topics.claimRequested.name;
     const p = partitionFor(topic, other, partitions);
     for (let k = 0; ; k++) if (partitionFor(topic, `${base}${k}`, partitions) !== p) return `${base}${k}`;
   };
 
   beforeAll(async () => {
-    db = await createTestDatabase('claims_person');
-    prefix = await createTestTopics('claims-person');
-    const config = loadClaimsConfig({
-      DATABASE_URL: databaseUrl,
-      DB_NAME: db.name,
-      KAFKA_BROKERS: brokers.join(','),
-      KAFKA_TOPIC_PREFIX: prefix,
-      LOG_LEVEL: 'warn',
-      // small chunks and several partitions at once: twins race in concurrent transactions
-      CONSUMER_CHUNK_SIZE: '5',
-      CONSUMER_CONCURRENCY: '6',
-    });
-    ops = await bearer(config, 'ops');
-    app = await createClaimsApp(config);
-    await app.listen(0, '127.0.0.1');
-    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    publisher = new SafePublisher(createKafka({ brokers, clientId: 'person-test' }));
-    partitions = await publisher.partitionCount(prefix + Topics.claimRequested.name);
-    collector = await new TopicCollector([prefix + Topics.claimDecided.name], brokers).start();
-    pg = new Client({ connectionString: db.url });
-    await pg.connect();
-    for (const c of [campaign(on, true), campaign(off, undefined)]) {
-      const r = await fetch(`${url}/campaigns`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...ops },
-        body: JSON.stringify(c),
-      });
-      expect(r.status).toBe(201);
-    }
+    bed = await ClaimsTestBed.start('claims-person', { collect: [Topics.claimDecided.name] });
+    // small chunks and several partitions at once: twins race in concurrent transactions
+    await bed.startClaims({ CONSUMER_CHUNK_SIZE: '5', CONSUMER_CONCURRENCY: '6' });
+    publisher = new SafePublisher(createKafka({ brokers: testInfra().brokers, clientId: 'person-test' }));
+    bed.defer(() => publisher.close());
+    partitions = await publisher.partitionCount(bed.prefix + Topics.claimRequested.name);
+    for (const c of [campaign(on, true), campaign(off, undefined)]) await bed.defineCampaign(c);
   });
 
-  afterAll(async () => {
-    await collector?.stop();
-    await publisher?.close();
-    await app?.close();
-    await pg?.end();
-    await db?.drop();
-  });
+  afterAll(() => bed?.close());
 
   it('is on for the seeded 2023 campaign', async () => {
-    const { rows } = await pg.query(`SELECT definition->'onePerPerson' AS v FROM campaign WHERE campaign_id = 'kakao-2023-heart-pack'`);
+    const { rows } = await bed.pg.query(`SELECT definition->'onePerPerson' AS v FROM campaign WHERE campaign_id = 'kakao-2023-heart-pack'`);
     expect(rows[0]?.v).toBe(true);
   });
 
@@ -159,7 +120,7 @@ describe('one gift per person (campaign option onePerPerson)', () => {
       expect(ds.filter((d) => d.status === 'REJECTED').map((d) => d.reason)).toEqual(['DUPLICATE_PERSON']);
     }
     // the database says the same: one accepted claim per phone key in the campaign
-    const { rows } = await pg.query(
+    const { rows } = await bed.pg.query(
       `SELECT phone_hash, count(*)::int AS n FROM claim WHERE campaign_id = $1 AND status = 'ACCEPTED' GROUP BY 1 HAVING count(*) > 1`,
       [on],
     );

@@ -1,23 +1,16 @@
-import { INestApplication } from '@nestjs/common';
-import { bearer } from '@platform/auth/testing';
-import { CampaignDefinition, PayloadOf, TopicKey, Topics } from '@platform/contracts';
+import { CampaignDefinition, dlqName, PayloadOf, TopicKey, Topics } from '@platform/contracts';
 import { createKafka, SafePublisher } from '@platform/messaging';
-import { createTestDatabase, createTestTopics, TestDatabase, testInfra, TopicCollector, waitFor } from '@platform/testing';
-import { createClaimsApp } from '../src/app';
-import { loadClaimsConfig } from '../src/config';
+import { testInfra, waitFor } from '@platform/testing';
+import { ClaimsTestBed } from './helpers';
 
 jest.setTimeout(180_000);
 
 const HOUR = 3600_000;
 
 describe('claim re-drive (compensation.claim.redrive.requested.v1)', () => {
-  const { brokers, databaseUrl } = testInfra();
   const run = Date.now().toString(36);
-  let db: TestDatabase;
-  let prefix: string;
-  let app: INestApplication;
+  let bed: ClaimsTestBed;
   let publisher: SafePublisher;
-  let collector: TopicCollector;
 
   const campaignId = `${run}-redrive`;
   const campaign: CampaignDefinition = {
@@ -43,14 +36,10 @@ describe('claim re-drive (compensation.claim.redrive.requested.v1)', () => {
   });
   const send = <K extends TopicKey>(topic: K, values: PayloadOf<K>[], key: (v: PayloadOf<K>) => string) =>
     publisher.publish(
-      values.map((v) => ({ topic: prefix + Topics[topic].name, key: key(v), value: Buffer.from(JSON.stringify(v)), headers: {} })),
+      values.map((v) => ({ topic: bed.prefix + Topics[topic].name, key: key(v), value: Buffer.from(JSON.stringify(v)), headers: {} })),
     );
-  const decided = (eventId: string) =>
-    collector
-      .on(prefix + Topics.claimDecided.name)
-      .map((m) => m.json<PayloadOf<'claimDecided'>>())
-      .filter((d) => d.eventId === eventId);
-  const parked = () => collector.on(`${prefix}${Topics.claimRedriveRequested.name}.dlq`);
+  const decided = (eventId: string) => bed.read('claimDecided').filter((d) => d.eventId === eventId);
+  const parked = () => bed.on(dlqName(Topics.claimRedriveRequested.name));
   const redrive = (claimId: string, accountId: string, attempt = 1): PayloadOf<'claimRedriveRequested'> => ({
     claimId,
     campaignId,
@@ -61,37 +50,14 @@ describe('claim re-drive (compensation.claim.redrive.requested.v1)', () => {
   });
 
   beforeAll(async () => {
-    db = await createTestDatabase('claims_redrive');
-    prefix = await createTestTopics('claims-redrive');
-    const config = loadClaimsConfig({
-      DATABASE_URL: databaseUrl,
-      DB_NAME: db.name,
-      KAFKA_BROKERS: brokers.join(','),
-      KAFKA_TOPIC_PREFIX: prefix,
-      LOG_LEVEL: 'warn',
-    });
-    app = await createClaimsApp(config);
-    await app.listen(0, '127.0.0.1');
-    const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    publisher = new SafePublisher(createKafka({ brokers, clientId: 'redrive-test' }));
-    collector = await new TopicCollector(
-      [prefix + Topics.claimDecided.name, `${prefix}${Topics.claimRedriveRequested.name}.dlq`],
-      brokers,
-    ).start();
-    const r = await fetch(`${url}/campaigns`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(await bearer(config, 'ops')) },
-      body: JSON.stringify(campaign),
-    });
-    expect(r.status).toBe(201);
+    bed = await ClaimsTestBed.start('claims-redrive', { collect: [Topics.claimDecided.name, dlqName(Topics.claimRedriveRequested.name)] });
+    await bed.startClaims();
+    publisher = new SafePublisher(createKafka({ brokers: testInfra().brokers, clientId: 'redrive-test' }));
+    bed.defer(() => publisher.close());
+    await bed.defineCampaign(campaign);
   });
 
-  afterAll(async () => {
-    await collector?.stop();
-    await publisher?.close();
-    await app?.close();
-    await db?.drop();
-  });
+  afterAll(() => bed?.close());
 
   it('publishes the stored ACCEPTED decision again, identical, once per request; parks the rest as NOT_REDRIVABLE', async () => {
     await send('claimRequested', [request(`${run}-a`, `${run}-alice`), request(`${run}-r`, `${run}-rob`, false)], (v) => v.accountId);

@@ -1,4 +1,3 @@
-import { INestApplication } from '@nestjs/common';
 import { context, propagation, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { Writable } from 'node:stream';
@@ -6,9 +5,8 @@ import { bearer } from '@platform/auth/testing';
 import { CampaignDefinition, Topics } from '@platform/contracts';
 import { createKafka, SafePublisher } from '@platform/messaging';
 import { startTelemetry, Telemetry } from '@platform/telemetry';
-import { createTestDatabase, createTestTopics, TestDatabase, testInfra, TopicCollector, waitFor } from '@platform/testing';
-import { createClaimsApp } from '../src/app';
-import { ClaimsConfig, loadClaimsConfig } from '../src/config';
+import { testInfra, waitFor } from '@platform/testing';
+import { ClaimsTestBed } from './helpers';
 
 jest.setTimeout(120_000);
 
@@ -16,31 +14,17 @@ const HOUR = 3600_000;
 
 /** Issue 18: a claim's log line carries its trace id, and its decision continues the same trace. */
 describe('claims logs joined to traces', () => {
-  const { brokers, databaseUrl } = testInfra();
   const exporter = new InMemorySpanExporter();
   const lines: Record<string, unknown>[] = [];
   const raw: string[] = [];
   let telemetry: Telemetry;
-  let db: TestDatabase;
-  let prefix: string;
-  let app: INestApplication;
+  let bed: ClaimsTestBed;
   let publisher: SafePublisher;
-  let collector: TopicCollector;
-  let url: string;
-  let config: ClaimsConfig;
   const campaignId = `trace-${Date.now()}`;
 
   beforeAll(async () => {
     telemetry = startTelemetry({ serviceName: 'claims', exporter });
-    db = await createTestDatabase('claims_trace');
-    prefix = await createTestTopics('claims-trace');
-    config = loadClaimsConfig({
-      DATABASE_URL: databaseUrl,
-      DB_NAME: db.name,
-      KAFKA_BROKERS: brokers.join(','),
-      KAFKA_TOPIC_PREFIX: prefix,
-      LOG_LEVEL: 'debug',
-    });
+    bed = await ClaimsTestBed.start('claims-trace', { collect: [Topics.claimDecided.name, Topics.campaignDefined.name] });
     const destination = new Writable({
       write(chunk: Buffer, _enc, done) {
         for (const l of chunk.toString('utf8').split('\n').filter(Boolean)) {
@@ -50,9 +34,7 @@ describe('claims logs joined to traces', () => {
         done();
       },
     });
-    app = await createClaimsApp(config, { logDestination: destination });
-    await app.listen(0, '127.0.0.1');
-    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    await bed.startClaims({ LOG_LEVEL: 'debug' }, { logDestination: destination });
     const now = Date.now();
     const campaign: CampaignDefinition = {
       campaignId,
@@ -62,21 +44,13 @@ describe('claims logs joined to traces', () => {
       rewards: { emoticons: [{ emoticonId: 'e1', name: 'E1', validityDays: null }], coupons: null, pass: null },
       relief: null,
     };
-    const res = await fetch(`${url}/campaigns`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(await bearer(config, 'ops')) },
-      body: JSON.stringify(campaign),
-    });
-    expect(res.status).toBe(201);
-    publisher = new SafePublisher(createKafka({ brokers, clientId: 'trace-logs-test' }));
-    collector = await new TopicCollector([prefix + Topics.claimDecided.name, prefix + Topics.campaignDefined.name]).start();
+    await bed.defineCampaign(campaign);
+    publisher = new SafePublisher(createKafka({ brokers: testInfra().brokers, clientId: 'trace-logs-test' }));
+    bed.defer(() => publisher.close());
   });
 
   afterAll(async () => {
-    await collector?.stop();
-    await publisher?.close();
-    await app?.close();
-    await db?.drop();
+    await bed?.close();
     await telemetry?.shutdown();
   });
 
@@ -88,7 +62,7 @@ describe('claims logs joined to traces', () => {
     const traceId = root.spanContext().traceId;
     await publisher.publish([
       {
-        topic: prefix + Topics.claimRequested.name,
+        topic: bed.prefix + Topics.claimRequested.name,
         key: 'acct-trace-1',
         value: Buffer.from(
           JSON.stringify({
@@ -116,31 +90,27 @@ describe('claims logs joined to traces', () => {
     );
     expect(spans.name).toBe(`process ${Topics.claimRequested.name}`);
 
-    const decided = await waitFor('the decision', () =>
-      collector.on(prefix + Topics.claimDecided.name).find((m) => m.key === 'acct-trace-1'),
-    );
+    const decided = await waitFor('the decision', () => bed.on(Topics.claimDecided.name).find((m) => m.key === 'acct-trace-1'));
     expect(decided.headers.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-0[01]$`));
     // the raw phone number never reaches a log line
     expect(raw.join('\n')).not.toContain('2345-6789');
   });
 
   it('a campaign announcement (no inbound message) carries a traceparent of its own', async () => {
-    const defined = await waitFor('the announcement', () =>
-      collector.on(prefix + Topics.campaignDefined.name).find((m) => m.value.includes(campaignId)),
-    );
+    const defined = await waitFor('the announcement', () => bed.on(Topics.campaignDefined.name).find((m) => m.value.includes(campaignId)));
     expect(defined.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
   });
 
   it('serves its OpenAPI document at /docs and /docs-json to reader and ops only', async () => {
-    expect((await fetch(`${url}/docs-json`)).status).toBe(401);
-    expect((await fetch(`${url}/docs`)).status).toBe(401);
-    expect((await fetch(`${url}/docs-json`, { headers: await bearer(config, 'app-backend') })).status).toBe(403);
-    const res = await fetch(`${url}/docs-json`, { headers: await bearer(config, 'reader') });
+    expect((await fetch(`${bed.url}/docs-json`)).status).toBe(401);
+    expect((await fetch(`${bed.url}/docs`)).status).toBe(401);
+    expect((await fetch(`${bed.url}/docs-json`, { headers: await bearer(bed.config, 'app-backend') })).status).toBe(403);
+    const res = await fetch(`${bed.url}/docs-json`, { headers: await bearer(bed.config, 'reader') });
     expect(res.status).toBe(200);
     const doc = (await res.json()) as { info: { title: string }; paths: Record<string, Record<string, { 'x-roles'?: string[] }>> };
     expect(doc.info.title).toBe('claims HTTP API');
     expect(doc.paths['/campaigns']?.post?.['x-roles']).toEqual(['ops']);
-    const ui = await fetch(`${url}/docs`, { headers: await bearer(config, 'ops') });
+    const ui = await fetch(`${bed.url}/docs`, { headers: await bearer(bed.config, 'ops') });
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('swagger');
   });

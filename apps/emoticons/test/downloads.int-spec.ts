@@ -1,20 +1,12 @@
-import { INestApplication } from '@nestjs/common';
-import { Client } from 'pg';
 import { bearer, probeRoutes } from '@platform/auth/testing';
-import { dlqName, PayloadOf, Topics } from '@platform/contracts';
+import { dlqName, Topics } from '@platform/contracts';
 import { DLQ_HEADERS, ManualClock } from '@platform/messaging';
-import { settle } from '@platform/messaging/testing';
-import { createTestDatabase, createTestTopics, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
-import { createEmoticonsApp } from '../src/app';
-import { EmoticonsConfig } from '../src/config';
+import { waitFor } from '@platform/testing';
 import { ExpirySweep } from '../src/entitlements/expiry.sweep';
-import { acceptedDecision, download, Feeder, testConfig } from './helpers';
+import { acceptedDecision, download, EmoticonsTestBed } from './helpers';
 
 jest.setTimeout(60_000);
 
-type Activated = PayloadOf<'entitlementActivated'>;
-type Rejected = PayloadOf<'downloadRejected'>;
-type Expired = PayloadOf<'entitlementExpired'>;
 interface Pack {
   emoticonId: string;
   state: string;
@@ -31,60 +23,39 @@ const at = (ms: number) => new Date(T0.getTime() + ms);
 
 describe('emoticons: downloads, expiry and the keyboard tab (real Kafka + Postgres)', () => {
   const clock = new ManualClock(T0);
-  let db: TestDatabase;
-  let prefix: string;
-  let config: EmoticonsConfig;
-  let app: INestApplication;
-  let url: string;
-  let feeder: Feeder;
-  let collector: TopicCollector;
-  let collected: string[];
+  let bed: EmoticonsTestBed;
+  const collected = [
+    Topics.entitlementActivated.name,
+    Topics.downloadRejected.name,
+    Topics.entitlementExpired.name,
+    dlqName(Topics.emoticonDownloaded.name),
+  ];
   /** Consumed, published, collected: anything wrongly emitted is in the collector now. */
-  const settled = () => settle(app, collector, collected);
-  let pg: Client;
-  const on = <T>(topic: string): T[] => collector.on(prefix + topic).map((m) => m.json<T>());
-  const activated = (accountId?: string) =>
-    on<Activated>(Topics.entitlementActivated.name).filter((a) => !accountId || a.accountId === accountId);
-  const rejected = () => on<Rejected>(Topics.downloadRejected.name);
-  const dlq = () => collector.on(prefix + dlqName(Topics.emoticonDownloaded.name));
+  const settled = () => bed.settled(...collected);
+  const activated = (accountId?: string) => bed.read('entitlementActivated').filter((a) => !accountId || a.accountId === accountId);
+  const rejected = () => bed.read('downloadRejected');
+  const dlq = () => bed.on(dlqName(Topics.emoticonDownloaded.name));
   const packs = async (accountId: string): Promise<Pack[]> => {
-    const res = await fetch(`${url}/entitlements/${encodeURIComponent(accountId)}`, {
-      headers: await bearer(config, 'app-backend', { account: accountId }),
+    const res = await fetch(`${bed.url}/entitlements/${encodeURIComponent(accountId)}`, {
+      headers: await bearer(bed.config, 'app-backend', { account: accountId }),
     });
     expect(res.status).toBe(200);
     return ((await res.json()) as { packs: Pack[] }).packs;
   };
   const grant = async (accountId: string) => {
-    await feeder.send('claimDecided', [acceptedDecision(accountId)]);
+    await bed.feeder.send('claimDecided', [acceptedDecision(accountId)]);
     await waitFor(
       `${accountId} granted`,
-      async () => (await pg.query(`SELECT 1 FROM entitlement WHERE account_id = $1`, [accountId])).rowCount === 3,
+      async () => (await bed.pg.query(`SELECT 1 FROM entitlement WHERE account_id = $1`, [accountId])).rowCount === 3,
     );
   };
 
   beforeAll(async () => {
-    db = await createTestDatabase('emoticons_downloads');
-    prefix = await createTestTopics('emoticons-downloads');
-    config = testConfig(db, prefix, { EMOTICON_DOWNLOAD_WAIT_MS: '5000', EMOTICON_SWEEP_BATCH_SIZE: '100' });
-    app = await createEmoticonsApp(config, { clock });
-    await app.listen(0, '127.0.0.1');
-    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    feeder = new Feeder(prefix);
-    collected = [Topics.entitlementActivated, Topics.downloadRejected, Topics.entitlementExpired]
-      .map((t) => prefix + t.name)
-      .concat(prefix + dlqName(Topics.emoticonDownloaded.name));
-    collector = await new TopicCollector(collected).start();
-    pg = new Client({ connectionString: db.url });
-    await pg.connect();
+    bed = await EmoticonsTestBed.start('emoticons-downloads', { collect: collected });
+    await bed.startEmoticons({ EMOTICON_DOWNLOAD_WAIT_MS: '5000', EMOTICON_SWEEP_BATCH_SIZE: '100' }, { clock, http: true });
   });
 
-  afterAll(async () => {
-    await collector?.stop();
-    await feeder?.close();
-    await app?.close();
-    await pg?.end();
-    await db?.drop();
-  });
+  afterAll(() => bed?.close());
 
   it('the first download starts a 90-day clock; later downloads do not reset it; a permanent pack needs no clock', async () => {
     await grant('user-1');
@@ -94,12 +65,12 @@ describe('emoticons: downloads, expiry and the keyboard tab (real Kafka + Postgr
       ['broken-bear', 'NOT_DOWNLOADED', null],
     ]);
 
-    await feeder.send('emoticonDownloaded', [
+    await bed.feeder.send('emoticonDownloaded', [
       download('dl-1', 'user-1', 'tosimi-tomungi', at(0)),
       download('dl-2', 'user-1', 'choonsik-friends-2', at(0)),
     ]);
     await waitFor('activation', () => activated('user-1').length === 1);
-    await feeder.send('emoticonDownloaded', [
+    await bed.feeder.send('emoticonDownloaded', [
       download('dl-3', 'user-1', 'tosimi-tomungi', at(DAY)),
       download('dl-1', 'user-1', 'tosimi-tomungi', at(0)), // the same event published again
       download('dl-4', 'user-1', 'choonsik-friends-2', at(2 * DAY)),
@@ -117,7 +88,7 @@ describe('emoticons: downloads, expiry and the keyboard tab (real Kafka + Postgr
       },
     ]);
     expect(rejected()).toHaveLength(0);
-    const { rows } = await pg.query(`SELECT event_id, outcome FROM download ORDER BY event_id`);
+    const { rows } = await bed.pg.query(`SELECT event_id, outcome FROM download ORDER BY event_id`);
     expect(rows).toEqual([
       { event_id: 'dl-1', outcome: 'ACTIVATED' },
       { event_id: 'dl-2', outcome: 'FIRST_DOWNLOAD' },
@@ -145,10 +116,10 @@ describe('emoticons: downloads, expiry and the keyboard tab (real Kafka + Postgr
   });
 
   it('a download that arrives before its grant waits for it, then starts the clock from its own download time', async () => {
-    await feeder.send('emoticonDownloaded', [download('early-1', 'user-2', 'broken-bear', at(60_000))]);
+    await bed.feeder.send('emoticonDownloaded', [download('early-1', 'user-2', 'broken-bear', at(60_000))]);
     await waitFor(
       'download deferred',
-      async () => (await pg.query(`SELECT 1 FROM deferred_message WHERE reason LIKE 'NOT_GRANTED: account user-2 %'`)).rowCount === 1,
+      async () => (await bed.pg.query(`SELECT 1 FROM deferred_message WHERE reason LIKE 'NOT_GRANTED: account user-2 %'`)).rowCount === 1,
     );
     expect(activated('user-2')).toHaveLength(0);
 
@@ -160,20 +131,20 @@ describe('emoticons: downloads, expiry and the keyboard tab (real Kafka + Postgr
       emoticonId: 'broken-bear',
       expiresAt: at(60_000 + 90 * DAY).toISOString(),
     });
-    await waitFor('deferral cleared', async () => (await pg.query(`SELECT 1 FROM deferred_message`)).rowCount === 0);
+    await waitFor('deferral cleared', async () => (await bed.pg.query(`SELECT 1 FROM deferred_message`)).rowCount === 0);
     expect(dlq()).toHaveLength(0);
   });
 
   it('a download of a pack never granted is retried within the bound, then parked in the DLQ as NOT_GRANTED', async () => {
-    await feeder.send('emoticonDownloaded', [
+    await bed.feeder.send('emoticonDownloaded', [
       download('stray-1', 'user-never', 'broken-bear', at(0)),
       download('stray-2', 'user-1', 'ryan-not-in-campaign', at(0)),
     ]);
-    await waitFor('both deferred', async () => (await pg.query(`SELECT 1 FROM deferred_message`)).rowCount === 2);
+    await waitFor('both deferred', async () => (await bed.pg.query(`SELECT 1 FROM deferred_message`)).rowCount === 2);
     clock.advance(1000);
     await waitFor(
       'retried at least once',
-      async () => (await pg.query(`SELECT 1 FROM deferred_message WHERE attempts > 0`)).rowCount === 2,
+      async () => (await bed.pg.query(`SELECT 1 FROM deferred_message WHERE attempts > 0`)).rowCount === 2,
       20_000,
     );
     expect(dlq()).toHaveLength(0);
@@ -194,12 +165,12 @@ describe('emoticons: downloads, expiry and the keyboard tab (real Kafka + Postgr
         .map((m) => m.json<{ eventId: string }>().eventId)
         .sort(),
     ).toEqual(['stray-1', 'stray-2']); // original bytes kept
-    expect((await pg.query(`SELECT 1 FROM deferred_message`)).rowCount).toBe(0);
+    expect((await bed.pg.query(`SELECT 1 FROM deferred_message`)).rowCount).toBe(0);
   });
 
   it('refuses a download at or after the end as EXPIRED; concurrent sweeps expire every clock exactly once', async () => {
     const end = at(90 * DAY); // user-1's tosimi-tomungi
-    await feeder.send('emoticonDownloaded', [
+    await bed.feeder.send('emoticonDownloaded', [
       download('late-ok', 'user-1', 'tosimi-tomungi', new Date(end.getTime() - 1)),
       download('late-no', 'user-1', 'tosimi-tomungi', end),
     ]);
@@ -207,7 +178,7 @@ describe('emoticons: downloads, expiry and the keyboard tab (real Kafka + Postgr
     expect(rejected()[0]).toMatchObject({ eventId: 'late-no', accountId: 'user-1', emoticonId: 'tosimi-tomungi', reason: 'EXPIRED' });
 
     // Many running clocks, as after a busy campaign: 2,500 more ending before user-1's.
-    await pg.query(
+    await bed.pg.query(
       `INSERT INTO entitlement (entitlement_id, claim_id, claim_event_id, campaign_id, account_id, emoticon_id, name, position, validity_days,
                                 state, granted_at, first_downloaded_at, expires_at)
        SELECT 'bulk-' || i, 'c-' || i, 'e-' || i, 'kakao-2023-heart-pack', 'bulk-' || i, 'broken-bear', 'Broken Bear', 2, 90,
@@ -215,7 +186,7 @@ describe('emoticons: downloads, expiry and the keyboard tab (real Kafka + Postgr
          FROM generate_series(1, 2500) AS i`,
       [at(0)],
     );
-    const sweeper = app.get(ExpirySweep);
+    const sweeper = bed.app.get(ExpirySweep);
     clock.set(new Date(end.getTime() - 2501_000));
     expect(await sweeper.sweepOnce()).toBe(0);
 
@@ -225,12 +196,12 @@ describe('emoticons: downloads, expiry and the keyboard tab (real Kafka + Postgr
     expect(await sweeper.sweepOnce()).toBe(0);
 
     await settled();
-    const expired = on<Expired>(Topics.entitlementExpired.name);
+    const expired = bed.read('entitlementExpired');
     expect(expired).toHaveLength(2501);
     expect(new Set(expired.map((e) => e.entitlementId)).size).toBe(2501);
     expect(expired.find((e) => e.accountId === 'user-1')).toMatchObject({ emoticonId: 'tosimi-tomungi', expiredAt: end.toISOString() });
 
-    const { rows } = await pg.query(
+    const { rows } = await bed.pg.query(
       `SELECT account_id, emoticon_id, state FROM entitlement WHERE account_id IN ('user-1', 'user-2') ORDER BY 1, 2`,
     );
     expect(rows.map((r) => `${r.account_id}/${r.emoticon_id}/${r.state}`)).toEqual([
@@ -250,20 +221,20 @@ describe('emoticons: downloads, expiry and the keyboard tab (real Kafka + Postgr
     expect(tab.find((p) => p.emoticonId === 'choonsik-friends-2')).toMatchObject({ state: 'ACTIVE', usable: true });
 
     // A clock that was never started does not run out: a first download long after the grant still activates.
-    await feeder.send('emoticonDownloaded', [download('much-later', 'user-1', 'broken-bear', end)]);
+    await bed.feeder.send('emoticonDownloaded', [download('much-later', 'user-1', 'broken-bear', end)]);
     await waitFor('late first download activates', () => activated('user-1').length === 2);
     expect(activated('user-1')[1]).toMatchObject({ eventId: 'much-later', expiresAt: new Date(end.getTime() + 90 * DAY).toISOString() });
   });
 
   it('parks malformed and schema-breaking downloads in the DLQ, refuses a download time from the future as INVALID', async () => {
     const before = dlq().length;
-    await feeder.send('emoticonDownloaded', [
+    await bed.feeder.send('emoticonDownloaded', [
       'not json at all',
       JSON.stringify({ ...download('x-1', 'user-1', 'broken-bear', at(0)), emoticonId: 7 }),
       JSON.stringify({ eventId: 'x-2', accountId: 'user-1', emoticonId: 'broken-bear', downloadedAt: '2023-01-10 12:00' }),
     ]);
     const future = new Date(Date.now() + DAY); // later than the message's own Kafka timestamp
-    await feeder.send('emoticonDownloaded', [download('from-future', 'user-2', 'tosimi-tomungi', future)]);
+    await bed.feeder.send('emoticonDownloaded', [download('from-future', 'user-2', 'tosimi-tomungi', future)]);
     await waitFor('3 dead letters', () => dlq().length === before + 3);
     expect(
       dlq()
@@ -284,13 +255,13 @@ describe('emoticons: downloads, expiry and the keyboard tab (real Kafka + Postgr
     });
     expect((await packs('user-2')).find((p) => p.emoticonId === 'tosimi-tomungi')).toMatchObject({ state: 'NOT_DOWNLOADED' });
 
-    const bad = await fetch(`${url}/entitlements/${encodeURIComponent('has space')}`, { headers: await bearer(config, 'reader') });
+    const bad = await fetch(`${bed.url}/entitlements/${encodeURIComponent('has space')}`, { headers: await bearer(bed.config, 'reader') });
     expect(bad.status).toBe(400);
     expect(await packs('nobody')).toEqual([]);
   });
 
   it('refuses every registered route but /health/* without a token (401) and with a wrong role (403)', async () => {
-    const probes = await probeRoutes(app, url, config);
+    const probes = await probeRoutes(bed.app, bed.url, bed.config);
     expect(probes.map((p) => `${p.method} ${p.path}`)).toEqual(expect.arrayContaining(['GET /entitlements/:accountId', 'GET /metrics']));
     for (const p of probes.filter((x) => !x.path.startsWith('/health/'))) {
       const where = `${p.method} ${p.path}`;
@@ -299,8 +270,8 @@ describe('emoticons: downloads, expiry and the keyboard tab (real Kafka + Postgr
       expect([where, Object.values(p.byRole).some((s) => s !== 401 && s !== 403)]).toEqual([where, true]);
     }
     // an account-bound app-backend token reads its own account only
-    const own = await bearer(config, 'app-backend', { account: 'user-own' });
-    expect((await fetch(`${url}/entitlements/user-own`, { headers: own })).status).toBe(200);
-    expect((await fetch(`${url}/entitlements/user-2`, { headers: own })).status).toBe(403);
+    const own = await bearer(bed.config, 'app-backend', { account: 'user-own' });
+    expect((await fetch(`${bed.url}/entitlements/user-own`, { headers: own })).status).toBe(200);
+    expect((await fetch(`${bed.url}/entitlements/user-2`, { headers: own })).status).toBe(403);
   });
 });

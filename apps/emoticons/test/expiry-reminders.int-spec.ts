@@ -1,13 +1,8 @@
-import { INestApplication } from '@nestjs/common';
-import { Client } from 'pg';
 import { PayloadOf, Topics } from '@platform/contracts';
 import { ManualClock } from '@platform/messaging';
-import { settle } from '@platform/messaging/testing';
-import { createTestDatabase, createTestTopics, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
-import { createEmoticonsApp } from '../src/app';
-import { EmoticonsConfig } from '../src/config';
+import { waitFor } from '@platform/testing';
 import { ExpirySweep } from '../src/entitlements/expiry.sweep';
-import { acceptedDecision, download, Feeder, HEART_PACK_REWARDS, testConfig } from './helpers';
+import { acceptedDecision, download, EmoticonsTestBed, HEART_PACK_REWARDS } from './helpers';
 
 jest.setTimeout(60_000);
 
@@ -18,14 +13,8 @@ const T0 = new Date('2023-01-10T03:00:00Z');
 
 describe('emoticons: expiry reminders (issue 19; real Kafka + Postgres)', () => {
   const clock = new ManualClock(T0);
-  let db: TestDatabase;
-  let config: EmoticonsConfig;
-  let app: INestApplication;
-  let feeder: Feeder;
-  let collector: TopicCollector;
-  let pg: Client;
-  const topic = () => config.KAFKA_TOPIC_PREFIX + Topics.entitlementExpiringSoon.name;
-  const reminders = (): Reminder[] => collector.on(topic()).map((m) => m.json<Reminder>());
+  let bed: EmoticonsTestBed;
+  const reminders = (): Reminder[] => bed.read('entitlementExpiringSoon');
   // the shortest validity packs allow (whole days) and a seconds-scale lead; the permanent pack
   // carries a lead too, to show it is never reminded
   const rewards = {
@@ -37,28 +26,18 @@ describe('emoticons: expiry reminders (issue 19; real Kafka + Postgres)', () => 
     })),
   };
   const end = T0.getTime() + DAY; // of packs first downloaded at T0
-  const startApp = async (): Promise<INestApplication> => {
-    const a = await createEmoticonsApp(config, { clock });
-    await a.init();
-    return a;
-  };
+  const startApp = () => bed.startEmoticons({}, { clock });
 
   beforeAll(async () => {
-    db = await createTestDatabase('emoticons_remind');
-    const prefix = await createTestTopics('emoticons-remind');
-    config = testConfig(db, prefix);
-    app = await startApp();
-    feeder = new Feeder(prefix);
-    collector = await new TopicCollector([prefix + Topics.entitlementExpiringSoon.name]).start();
-    pg = new Client({ connectionString: db.url });
-    await pg.connect();
-    await feeder.send('claimDecided', [
+    bed = await EmoticonsTestBed.start('emoticons-remind', { collect: [Topics.entitlementExpiringSoon.name] });
+    await startApp();
+    await bed.feeder.send('claimDecided', [
       acceptedDecision('r-1', { rewards }),
       acceptedDecision('r-2', { rewards }), // never downloads: its clocks never start, no reminder
       acceptedDecision('r-3', { rewards: HEART_PACK_REWARDS }), // the 2023 lead (7 days)
     ]);
-    await waitFor('9 grants', async () => (await pg.query(`SELECT 1 FROM entitlement`)).rowCount === 9);
-    await feeder.send(
+    await waitFor('9 grants', async () => (await bed.pg.query(`SELECT 1 FROM entitlement`)).rowCount === 9);
+    await bed.feeder.send(
       'emoticonDownloaded',
       ['choonsik-friends-2', 'tosimi-tomungi', 'broken-bear'].flatMap((p) => [
         download(`d1-${p}`, 'r-1', p, T0),
@@ -67,20 +46,14 @@ describe('emoticons: expiry reminders (issue 19; real Kafka + Postgres)', () => 
     );
     await waitFor(
       '6 first downloads',
-      async () => (await pg.query(`SELECT 1 FROM entitlement WHERE first_downloaded_at IS NOT NULL`)).rowCount === 6,
+      async () => (await bed.pg.query(`SELECT 1 FROM entitlement WHERE first_downloaded_at IS NOT NULL`)).rowCount === 6,
     );
   });
 
-  afterAll(async () => {
-    await collector?.stop();
-    await feeder?.close();
-    await app?.close();
-    await pg?.end();
-    await db?.drop();
-  });
+  afterAll(() => bed?.close());
 
   it('reminds each running time-limited pack once, lead seconds before expiresAt; never a permanent or unstarted pack', async () => {
-    const sweeper = app.get(ExpirySweep);
+    const sweeper = bed.app.get(ExpirySweep);
     clock.set(new Date(end - LEAD_S * 1000 - 1));
     expect(await sweeper.remindOnce()).toBe(0);
     clock.set(new Date(end - LEAD_S * 1000));
@@ -88,7 +61,7 @@ describe('emoticons: expiry reminders (issue 19; real Kafka + Postgres)', () => 
     const [a, b] = await Promise.all([sweeper.remindOnce(), sweeper.remindOnce()]);
     expect(a + b).toBe(2);
     expect(await sweeper.remindOnce()).toBe(0);
-    await settle(app, collector, [topic()]);
+    await bed.settled(Topics.entitlementExpiringSoon.name);
     expect(
       reminders()
         .map((r) => `${r.accountId}/${r.emoticonId}`)
@@ -103,9 +76,9 @@ describe('emoticons: expiry reminders (issue 19; real Kafka + Postgres)', () => 
   });
 
   it('never twice: after a restart, and after the pack expired, nothing more', async () => {
-    await app.close();
-    app = await startApp();
-    const sweeper = app.get(ExpirySweep);
+    await bed.closeApp();
+    await startApp();
+    const sweeper = bed.app.get(ExpirySweep);
     clock.set(new Date(end - 1));
     expect(await sweeper.remindOnce()).toBe(0);
     clock.set(new Date(end));
@@ -116,7 +89,7 @@ describe('emoticons: expiry reminders (issue 19; real Kafka + Postgres)', () => 
     clock.set(new Date(end3 - 7 * DAY));
     expect(await sweeper.remindOnce()).toBe(2);
     expect(await sweeper.remindOnce()).toBe(0);
-    await settle(app, collector, [topic()]);
+    await bed.settled(Topics.entitlementExpiringSoon.name);
     expect(reminders()).toHaveLength(4);
     expect(new Set(reminders().map((r) => r.entitlementId)).size).toBe(4);
     expect(reminders().some((r) => r.accountId === 'r-2' || r.emoticonId === 'choonsik-friends-2')).toBe(false);

@@ -1,13 +1,8 @@
-import { INestApplication } from '@nestjs/common';
-import { Client } from 'pg';
 import { dlqName, PayloadOf, Topics } from '@platform/contracts';
 import { DLQ_HEADERS, ManualClock } from '@platform/messaging';
-import { settle } from '@platform/messaging/testing';
-import { createTestDatabase, createTestTopics, TestDatabase, TopicCollector, waitFor } from '@platform/testing';
-import { createEmoticonsApp } from '../src/app';
-import { EmoticonsConfig } from '../src/config';
+import { waitFor } from '@platform/testing';
 import { entitlementIdFor } from '../src/entitlements/entitlement-id';
-import { acceptedDecision, CAMPAIGN_ID, Feeder, HEART_PACK_REWARDS, rejectedDecision, testConfig, waitConsumed } from './helpers';
+import { acceptedDecision, CAMPAIGN_ID, EmoticonsTestBed, HEART_PACK_REWARDS, rejectedDecision, waitConsumed } from './helpers';
 
 jest.setTimeout(60_000);
 
@@ -15,48 +10,31 @@ type Granted = PayloadOf<'entitlementGranted'>;
 
 describe('emoticons: grants on compensation.claim.decided.v1 (real Kafka + Postgres)', () => {
   const clock = new ManualClock(new Date('2023-01-10T03:00:05Z'));
-  let db: TestDatabase;
-  let prefix: string;
-  let config: EmoticonsConfig;
-  let app: INestApplication;
-  let feeder: Feeder;
-  let collector: TopicCollector;
-  let pg: Client;
-  const granted = (): Granted[] => collector.on(prefix + Topics.entitlementGranted.name).map((m) => m.json<Granted>());
+  let bed: EmoticonsTestBed;
+  const granted = (): Granted[] => bed.read('entitlementGranted');
 
   beforeAll(async () => {
-    db = await createTestDatabase('emoticons_grants');
-    prefix = await createTestTopics('emoticons-grants');
-    config = testConfig(db, prefix, { EMOTICON_REWARDS_WAIT_MS: '3000' });
-    app = await createEmoticonsApp(config, { clock });
-    await app.init();
-    feeder = new Feeder(prefix);
-    collector = await new TopicCollector([prefix + Topics.entitlementGranted.name, prefix + dlqName(Topics.claimDecided.name)]).start();
-    pg = new Client({ connectionString: db.url });
-    await pg.connect();
+    bed = await EmoticonsTestBed.start('emoticons-grants', {
+      collect: [Topics.entitlementGranted.name, dlqName(Topics.claimDecided.name)],
+    });
+    await bed.startEmoticons({ EMOTICON_REWARDS_WAIT_MS: '3000' }, { clock });
   });
 
-  afterAll(async () => {
-    await collector?.stop();
-    await feeder?.close();
-    await app?.close();
-    await pg?.end();
-    await db?.drop();
-  });
+  afterAll(() => bed?.close());
 
   const accepted = Array.from({ length: 300 }, (_, i) => acceptedDecision(`acct-${i}`));
   const rejected = Array.from({ length: 50 }, (_, i) => rejectedDecision(`rej-${i}`));
 
   const perClaim = async (): Promise<Map<string, number>> => {
-    const { rows } = await pg.query<{ claim_id: string; n: number }>(
+    const { rows } = await bed.pg.query<{ claim_id: string; n: number }>(
       `SELECT claim_id, count(*)::int AS n FROM entitlement GROUP BY claim_id`,
     );
     return new Map(rows.map((r) => [r.claim_id, r.n]));
   };
 
   it('grants exactly one entitlement per emoticon of each accepted decision, and none for rejected ones', async () => {
-    await feeder.send('claimDecided', [...accepted, ...rejected]);
-    await waitConsumed(pg, config, 'claimDecided');
+    await bed.feeder.send('claimDecided', [...accepted, ...rejected]);
+    await waitConsumed(bed.pg, bed.config, 'claimDecided');
     await waitFor('900 granted events', () => granted().length >= 900);
 
     const counts = await perClaim();
@@ -83,19 +61,19 @@ describe('emoticons: grants on compensation.claim.decided.v1 (real Kafka + Postg
       });
     }
     // keyed by account, so one user's events stay in order
-    const msgs = collector.on(prefix + Topics.entitlementGranted.name);
+    const msgs = bed.on(Topics.entitlementGranted.name);
     expect(msgs.every((m) => m.key === m.json<Granted>().accountId)).toBe(true);
-    const { rows } = await pg.query(`SELECT count(*)::int AS n FROM entitlement WHERE account_id LIKE 'rej-%'`);
+    const { rows } = await bed.pg.query(`SELECT count(*)::int AS n FROM entitlement WHERE account_id LIKE 'rej-%'`);
     expect(rows[0].n).toBe(0);
   });
 
   it('grants nothing more when decisions are published again, even as a different claim of the same account', async () => {
-    await feeder.send('claimDecided', accepted);
-    await feeder.send('claimDecided', [...accepted.slice(0, 100), ...accepted.slice(0, 100)]);
+    await bed.feeder.send('claimDecided', accepted);
+    await bed.feeder.send('claimDecided', [...accepted.slice(0, 100), ...accepted.slice(0, 100)]);
     // a producer bug: a second ACCEPTED claim for an account that already has its packs (I2 upstream)
-    await feeder.send('claimDecided', [acceptedDecision('acct-1', { claimId: 'claim-acct-1-again', eventId: 'req-acct-1-again' })]);
+    await bed.feeder.send('claimDecided', [acceptedDecision('acct-1', { claimId: 'claim-acct-1-again', eventId: 'req-acct-1-again' })]);
     // consumed, the outbox drained, every grant collected: a wrong grant would be here now
-    await settle(app, collector, [prefix + Topics.entitlementGranted.name]);
+    await bed.settled(Topics.entitlementGranted.name);
 
     expect(granted()).toHaveLength(900);
     const counts = await perClaim();
@@ -104,15 +82,14 @@ describe('emoticons: grants on compensation.claim.decided.v1 (real Kafka + Postg
   });
 
   it('grants nothing more after a restart and a replay of the same decisions', async () => {
-    await app.close();
-    app = await createEmoticonsApp(config, { clock });
-    await app.init();
-    await feeder.send('claimDecided', accepted);
-    await settle(app, collector, [prefix + Topics.entitlementGranted.name]);
+    await bed.closeApp();
+    await bed.startEmoticons({ EMOTICON_REWARDS_WAIT_MS: '3000' }, { clock });
+    await bed.feeder.send('claimDecided', accepted);
+    await bed.settled(Topics.entitlementGranted.name);
 
     expect(granted()).toHaveLength(900);
     expect(new Set(granted().map((g) => g.entitlementId)).size).toBe(900);
-    const { rows } = await pg.query(`SELECT count(*)::int AS n FROM entitlement`);
+    const { rows } = await bed.pg.query(`SELECT count(*)::int AS n FROM entitlement`);
     expect(rows[0].n).toBe(900);
   });
 
@@ -132,12 +109,12 @@ describe('emoticons: grants on compensation.claim.decided.v1 (real Kafka + Postg
       },
       relief: null,
     };
-    await feeder.send('campaignDefined', [{ definedAt: '2024-02-20T00:00:00+09:00', campaign: spring }]);
-    await waitConsumed(pg, config, 'campaignDefined');
+    await bed.feeder.send('campaignDefined', [{ definedAt: '2024-02-20T00:00:00+09:00', campaign: spring }]);
+    await waitConsumed(bed.pg, bed.config, 'campaignDefined');
 
     const { rewards: _r, ...withoutRewards } = acceptedDecision('spring-1', { campaignId: 'spring-2024' });
     const { rewards: _u, ...unknown } = acceptedDecision('ghost-1', { campaignId: 'no-such-campaign' });
-    await feeder.send('claimDecided', [withoutRewards, unknown]);
+    await bed.feeder.send('claimDecided', [withoutRewards, unknown]);
     await waitFor('2 spring grants', () => granted().filter((g) => g.accountId === 'spring-1').length === 2);
     expect(
       granted()
@@ -149,21 +126,21 @@ describe('emoticons: grants on compensation.claim.decided.v1 (real Kafka + Postg
       ['spring-2024', 'spring-bear', 30],
     ]);
 
-    await waitFor('ghost decision deferred', async () => (await pg.query(`SELECT 1 FROM deferred_message`)).rowCount === 1);
-    const dlq = prefix + dlqName(Topics.claimDecided.name);
-    expect(collector.on(dlq)).toHaveLength(0);
+    await waitFor('ghost decision deferred', async () => (await bed.pg.query(`SELECT 1 FROM deferred_message`)).rowCount === 1);
+    const dlq = bed.prefix + dlqName(Topics.claimDecided.name);
+    expect(bed.collector.on(dlq)).toHaveLength(0);
     clock.advance(3500);
-    await waitFor('ghost decision in the DLQ', () => collector.on(dlq).length === 1, 20_000);
-    expect(collector.on(dlq)[0]?.headers[DLQ_HEADERS.reason]).toMatch(
+    await waitFor('ghost decision in the DLQ', () => bed.collector.on(dlq).length === 1, 20_000);
+    expect(bed.collector.on(dlq)[0]?.headers[DLQ_HEADERS.reason]).toMatch(
       /^DEFERRED_TIMEOUT: UNKNOWN_REWARDS: accepted claim claim-ghost-1 carries no rewards and campaign no-such-campaign has not been defined/,
     );
     expect(granted().filter((g) => g.accountId === 'ghost-1')).toHaveLength(0);
   });
 
   it('parks malformed and schema-breaking decisions in the DLQ with their reason and keeps granting', async () => {
-    const dlq = prefix + dlqName(Topics.claimDecided.name);
-    const before = collector.on(dlq).length;
-    await feeder.send('claimDecided', [
+    const dlq = bed.prefix + dlqName(Topics.claimDecided.name);
+    const before = bed.collector.on(dlq).length;
+    await bed.feeder.send('claimDecided', [
       '{"claimId": "broken',
       JSON.stringify({ ...acceptedDecision('bad-1'), status: 'MAYBE' }),
       JSON.stringify({
@@ -172,8 +149,8 @@ describe('emoticons: grants on compensation.claim.decided.v1 (real Kafka + Postg
       }),
       acceptedDecision('after-bad'),
     ]);
-    await waitFor('3 dead letters', () => collector.on(dlq).length >= before + 3);
-    const reasons = collector
+    await waitFor('3 dead letters', () => bed.collector.on(dlq).length >= before + 3);
+    const reasons = bed.collector
       .on(dlq)
       .slice(before)
       .map((m) => m.headers[DLQ_HEADERS.reason]);
@@ -186,7 +163,7 @@ describe('emoticons: grants on compensation.claim.decided.v1 (real Kafka + Postg
       ]),
     );
     await waitFor('grants after the bad ones', () => granted().filter((g) => g.accountId === 'after-bad').length === 3);
-    const { rows } = await pg.query(`SELECT count(*)::int AS n FROM entitlement WHERE account_id LIKE 'bad-%'`);
+    const { rows } = await bed.pg.query(`SELECT count(*)::int AS n FROM entitlement WHERE account_id LIKE 'bad-%'`);
     expect(rows[0].n).toBe(0);
   });
 });

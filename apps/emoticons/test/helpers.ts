@@ -1,10 +1,13 @@
-// Test helpers for the emoticons service: realistic inputs, a publisher, and a barrier that waits
-// until the service applied everything published so far.
+// Test helpers for the emoticons service: realistic inputs, a publisher, a test bed with the
+// service on it, and a barrier that waits until the service applied everything published so far.
+import { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import { PayloadOf, TopicKey, Topics } from '@platform/contracts';
-import { createKafka, SafePublisher } from '@platform/messaging';
+import { type Clock, createKafka, SafePublisher } from '@platform/messaging';
+import { settle, TestBed, type TestBedOptions } from '@platform/messaging/testing';
 import { HEART_PACK_REWARDS } from '@platform/rules';
 import { testInfra, testKafka, TestDatabase, waitFor } from '@platform/testing';
+import { createEmoticonsApp } from '../src/app';
 import { EmoticonsConfig, loadEmoticonsConfig } from '../src/config';
 
 // The 2023 campaign's rewards as the claims service copies them into every ACCEPTED decision.
@@ -106,5 +109,39 @@ export async function waitConsumed(pg: Client, config: EmoticonsConfig, topic: T
     );
   } finally {
     await admin.disconnect();
+  }
+}
+
+/** An emoticons spec's bed (database, topics, collector, pg client) with a feeder; the service runs on it in-process. */
+export class EmoticonsTestBed extends TestBed {
+  feeder!: Feeder;
+  /** The config of the service last started. */
+  config!: EmoticonsConfig;
+
+  static start(label: string, o: TestBedOptions = {}): Promise<EmoticonsTestBed> {
+    return new EmoticonsTestBed().setUp(label, o);
+  }
+
+  protected override async create(label: string, o: TestBedOptions): Promise<void> {
+    await super.create(label, o);
+    this.feeder = new Feeder(this.prefix);
+    this.defer(() => this.feeder.close());
+  }
+
+  /** Starts the service on the bed with testConfig's settings and `over`; it becomes `app`. */
+  async startEmoticons(over: Record<string, string> = {}, o: { clock?: Clock; http?: boolean } = {}): Promise<INestApplication> {
+    const config = testConfig(this.db, this.prefix, over);
+    const app = await this.startApp(() => createEmoticonsApp(config, o.clock ? { clock: o.clock } : {}), o);
+    this.config = config;
+    return app;
+  }
+
+  /** Consumed, published, collected on these canonical topics: anything wrongly emitted is in the collector now. */
+  settled(...names: string[]): Promise<void> {
+    return settle(
+      this.app,
+      this.collector,
+      names.map((name) => this.prefix + name),
+    );
   }
 }
