@@ -3,31 +3,18 @@
 // packs are missing), then one reconciliation pass runs over them; the rate is N / its duration.
 //   node tools/run.js apps/app-api/bench/reconcile-bench.ts [N=200000]
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
-import { createTestDatabase, createTestTopics, testInfra } from '@platform/testing';
-import { createAppApiApp } from '../src/app';
-import { loadAppApiConfig } from '../src/config';
-import { ClaimReconciler } from '../src/reconcile/claim-reconciler';
+import { ClaimReconcileSweep } from '../src/reconcile/claim-reconcile.sweep';
+import { AppApiHarness } from '../test/harness';
 
 const n = Number(process.argv[2] ?? 200_000);
 
 void (async () => {
-  const { brokers, databaseUrl } = testInfra();
-  const db = await createTestDatabase('app_api_reconcile_bench');
-  const prefix = await createTestTopics('rcbench');
-  const config = loadAppApiConfig({
-    DATABASE_URL: databaseUrl,
-    DB_NAME: db.name,
-    KAFKA_BROKERS: brokers.join(','),
-    KAFKA_TOPIC_PREFIX: prefix,
-    LOG_LEVEL: 'warn',
+  const h = await new AppApiHarness({ database: 'app_api_reconcile_bench', topics: 'rcbench' }).start({
     RECONCILE_INTERVAL_MS: '0',
     RECONCILE_AFTER_MS: '0',
     RECONCILE_BATCH: process.env.RECONCILE_BATCH,
   });
-  const app = await createAppApiApp(config);
-  const pg = new Client({ connectionString: db.url });
-  await pg.connect();
+  const pg = await h.pg();
   const rewards = {
     emoticons: ['a', 'b', 'c'].map((e) => ({ emoticonId: e, name: e, validityDays: null })),
     coupons: { membersOnly: true, amountsWon: [2000, 3000], validityDays: 30, minPaidWon: 100 },
@@ -56,13 +43,11 @@ void (async () => {
     );
   }
   await pg.query('ANALYZE');
-  const reconciler = app.get(ClaimReconciler);
+  const reconciler = h.app.get(ClaimReconcileSweep);
   const t0 = Date.now();
   const { checked, found } = await reconciler.reconcileOnce();
   const s = (Date.now() - t0) / 1000;
-  console.log(JSON.stringify({ claims: n, checked, found, seconds: s, checksPerSecond: Math.round(checked / s), batch: config.RECONCILE_BATCH }));
-  await pg.end();
-  await app.close();
-  await db.drop();
+  console.log(JSON.stringify({ claims: n, checked, found, seconds: s, checksPerSecond: Math.round(checked / s), batch: h.config.RECONCILE_BATCH }));
+  await h.stop();
   process.exit(0);
 })();

@@ -4,22 +4,26 @@ import { Clock, messagingMigrations, serviceInfrastructure } from '@platform/mes
 import { MetricsController } from '@platform/telemetry';
 import { ClaimIntakeController } from './claims/claim-intake.controller';
 import { ClaimIntakeService } from './claims/claim-intake.service';
-import { DecisionConsumer } from './claims/decision-consumer';
-import { CampaignDefinitionConsumer } from './cost/campaign-definition-consumer';
+import { ClaimDecisionHandler } from './claims/claim-decision.handler';
+import { ClaimRepository } from './claims/claim.repository';
+import { CampaignDefinitionHandler } from './cost/campaign-definition.handler';
 import { CostController } from './cost/cost.controller';
+import { CostRepository } from './cost/cost.repository';
 import { CostService } from './cost/cost.service';
 import { appApiDatabase, AppApiConfig } from './config';
 import { BacklogController } from './intake/backlog.controller';
-import { BacklogMonitor } from './intake/backlog-monitor';
+import { BacklogSweep } from './intake/backlog.sweep';
 import { IntakeSchema1765000006000 } from './migrations/1765000006000-IntakeSchema';
 import { TimelineReadModel1765000006100 } from './migrations/1765000006100-TimelineReadModel';
 import { CostLedger1765000006500 } from './migrations/1765000006500-CostLedger';
 import { CostRollup1765000006700 } from './migrations/1765000006700-CostRollup';
 import { ClaimReconciliation1765000006600 } from './migrations/1765000006600-ClaimReconciliation';
-import { ClaimReconciler } from './reconcile/claim-reconciler';
+import { ClaimReconcileRepository } from './reconcile/claim-reconcile.repository';
+import { ClaimReconcileSweep } from './reconcile/claim-reconcile.sweep';
 import { ReconciliationController } from './reconcile/reconciliation.controller';
-import { TimelineConsumer } from './timeline/timeline-consumer';
 import { TimelineController } from './timeline/timeline.controller';
+import { TimelineHandler } from './timeline/timeline.handler';
+import { TimelineRepository } from './timeline/timeline.repository';
 import { TimelineService } from './timeline/timeline.service';
 import { APP_API_CONFIG } from './tokens';
 
@@ -49,22 +53,26 @@ export class AppApiModule {
       ],
       controllers: [
         ClaimIntakeController,
-        DecisionConsumer,
-        TimelineConsumer,
+        ClaimDecisionHandler,
+        TimelineHandler,
         TimelineController,
         BacklogController,
-        CampaignDefinitionConsumer,
+        CampaignDefinitionHandler,
         CostController,
         ReconciliationController,
         MetricsController,
       ],
       providers: [
         { provide: APP_API_CONFIG, useValue: config },
-        BacklogMonitor,
+        ClaimRepository,
+        BacklogSweep,
         ClaimIntakeService,
+        TimelineRepository,
         TimelineService,
+        CostRepository,
         CostService,
-        ClaimReconciler,
+        ClaimReconcileRepository,
+        ClaimReconcileSweep,
       ],
     };
   }

@@ -1,28 +1,21 @@
-import { INestApplication } from '@nestjs/common';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import { bearer } from '@platform/auth/testing';
 import { admit, DEFAULT_ADMISSION_POLICY } from '@platform/rules';
-import { createTestDatabase, createTestTopics, TestDatabase, testInfra, waitFor } from '@platform/testing';
-import { createAppApiApp } from '../src/app';
+import { waitFor } from '@platform/testing';
 import { spreadOf } from '../src/claims/claim-intake.service';
-import { AppApiConfig, loadAppApiConfig } from '../src/config';
-import { BacklogMonitor, BacklogSnapshot } from '../src/intake/backlog-monitor';
+import { BacklogSnapshot, BacklogSweep } from '../src/intake/backlog.sweep';
 import { FakeClaims } from './fake-claims';
+import { AppApiHarness } from './harness';
 
 jest.setTimeout(120_000);
 
 const BOUND = 20;
 
 describe('app-api: the claims front door on real Kafka and Postgres', () => {
-  const { brokers, databaseUrl } = testInfra();
+  const h = new AppApiHarness({ database: 'app_api', topics: 'app-api' });
   const run = Date.now().toString(36);
-  let db: TestDatabase;
-  let prefix: string;
-  let app: INestApplication;
-  let url: string;
   let claims: FakeClaims;
-  let config: AppApiConfig;
-  let monitor: BacklogMonitor;
+  let monitor: BacklogSweep;
   let pg: Client;
   let backend: Record<string, string>;
   let reader: Record<string, string>;
@@ -38,46 +31,34 @@ describe('app-api: the claims front door on real Kafka and Postgres', () => {
   });
 
   const post = (key: string | null, b: unknown, auth: Record<string, string> = backend) =>
-    fetch(`${url}/v1/claims`, {
+    fetch(`${h.url}/v1/claims`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...auth, ...(key === null ? {} : { 'idempotency-key': key }) },
       body: JSON.stringify(b),
     });
-  const get = (path: string, auth: Record<string, string> = backend) => fetch(`${url}${path}`, { headers: auth });
+  const get = (path: string, auth: Record<string, string> = backend) => fetch(`${h.url}${path}`, { headers: auth });
 
   beforeAll(async () => {
-    db = await createTestDatabase('app_api');
-    prefix = await createTestTopics('app-api');
-    claims = await new FakeClaims(prefix, brokers, (c) =>
+    await h.prepare();
+    claims = await new FakeClaims(h.prefix, h.infra.brokers, (c) =>
       c.accountId.includes('unlinked') ? { status: 'REJECTED', reason: 'NOT_TALK_LINKED' } : { status: 'ACCEPTED' },
     ).start();
-    config = loadAppApiConfig({
-      DATABASE_URL: databaseUrl,
-      DB_NAME: db.name,
-      KAFKA_BROKERS: brokers.join(','),
-      KAFKA_TOPIC_PREFIX: prefix,
-      LOG_LEVEL: 'warn',
+    await h.start({
       INTAKE_MAX_PENDING: String(BOUND),
       // measured only when a test says so (monitor.measure()), so each step is deterministic
       INTAKE_SAMPLE_INTERVAL_MS: '60000',
       INTAKE_RATE_WINDOW_MS: '30000',
       CLAIMS_CONSUMER_GROUP: claims.groupId,
     });
-    backend = await bearer(config, 'app-backend');
-    reader = await bearer(config, 'reader');
-    app = await createAppApiApp(config);
-    await app.listen(0, '127.0.0.1');
-    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    monitor = app.get(BacklogMonitor);
-    pg = new Client({ connectionString: db.url });
-    await pg.connect();
+    backend = await h.as('app-backend');
+    reader = await h.as('reader');
+    monitor = h.app.get(BacklogSweep);
+    pg = await h.pg();
   });
 
   afterAll(async () => {
-    await app?.close();
     await claims?.stop();
-    await pg?.end();
-    await db?.drop();
+    await h.stop();
   });
 
   it('refuses callers without a token (401) and roles other than the app backend (403)', async () => {
@@ -173,8 +154,8 @@ describe('app-api: the claims front door on real Kafka and Postgres', () => {
   });
 
   it('lets an account-bound token claim only for its own account, and look up no eventId', async () => {
-    const mine = await bearer(config, 'app-backend', { account: `${run}-acct-own` });
-    const theirs = await bearer(config, 'app-backend', { account: `${run}-acct-else` });
+    const mine = await bearer(h.config, 'app-backend', { account: `${run}-acct-own` });
+    const theirs = await bearer(h.config, 'app-backend', { account: `${run}-acct-else` });
     expect((await post(`${run}-own`, body(`${run}-acct-own`), mine)).status).toBe(202);
     expect((await post(`${run}-own-2`, body(`${run}-acct-own`), theirs)).status).toBe(403);
     expect((await get(`/v1/claims/${run}-own`, mine)).status).toBe(403);

@@ -1,31 +1,12 @@
-import { INestApplication } from '@nestjs/common';
-import { Client } from 'pg';
-import { bearer } from '@platform/auth/testing';
-import { CampaignDefinition, CampaignRewards, PayloadOf, TopicKey, Topics } from '@platform/contracts';
-import { createKafka, SafePublisher } from '@platform/messaging';
-import { createTestDatabase, createTestTopics, TestDatabase, testInfra, testKafka, waitFor } from '@platform/testing';
-import { createAppApiApp } from '../src/app';
-import { loadAppApiConfig } from '../src/config';
+import type { Client } from 'pg';
+import { CampaignDefinition, PayloadOf, TopicKey, Topics } from '@platform/contracts';
+import { testKafka, waitFor } from '@platform/testing';
 import type { CampaignCost } from '../src/cost/cost.service';
+import { AppApiHarness, heartPackRewards, Sent } from './harness';
 
 jest.setTimeout(120_000);
 
-const rewards: CampaignRewards = {
-  emoticons: [
-    { emoticonId: 'choonsik-friends-2', name: 'Choonsik', validityDays: null, valueWon: 2500 },
-    { emoticonId: 'tosimi-tomungi', name: 'Tosimi', validityDays: 90, valueWon: 2500 },
-    { emoticonId: 'broken-bear', name: 'Broken Bear', validityDays: 90, valueWon: 2500 },
-  ],
-  coupons: { membersOnly: true, amountsWon: [2000, 3000], validityDays: 30, minPaidWon: 100 },
-  pass: {
-    cap: 10,
-    delayNoticeAfterSeconds: 259200,
-    registrationWindowSeconds: 2592000,
-    validitySeconds: 2592000,
-    storageGb: 100,
-    valueWon: 1900,
-  },
-};
+const rewards = heartPackRewards({ valued: true });
 
 // KST is UTC+9: 14:59:59Z is 23:59:59 on the 5th in Seoul, 15:00:00Z is midnight of the 6th.
 const LAST_SECOND_OF_JAN_5_KST = '2023-01-05T14:59:59.000Z';
@@ -34,47 +15,33 @@ const JAN_7_KST = '2023-01-07T03:00:00.000Z';
 const JAN_8_KST = '2023-01-08T01:00:00+09:00';
 const FEB_4_KST = '2023-02-04T10:00:00+09:00';
 
-type Sent = { [K in TopicKey]: { topic: K; payload: PayloadOf<K>; key: string } }[TopicKey];
-
 describe('app-api: the cost ledger, from events, exact after redelivery and replays', () => {
-  const { brokers, databaseUrl } = testInfra();
+  const h = new AppApiHarness({ database: 'app_api_cost', topics: 'app-api-cost' });
   const run = Date.now().toString(36);
   const campaignId = `cost-${run}`;
-  let db: TestDatabase;
   let pg: Client;
-  let prefix: string;
-  let app: INestApplication;
-  let url: string;
-  let publisher: SafePublisher;
   let reader: Record<string, string>;
   let ops: Record<string, string>;
   let backend: Record<string, string>;
 
-  const publish = async (events: Sent[]) => {
-    await publisher.publish(
-      events.map((e) => ({ topic: prefix + Topics[e.topic].name, key: e.key, value: Buffer.from(JSON.stringify(e.payload)), headers: {} })),
-    );
-  };
-  const get = async (id: string, headers: Record<string, string> = reader) => {
-    const r = await fetch(`${url}/v1/campaigns/${id}/cost`, { headers });
-    return { status: r.status, body: (await r.json()) as CampaignCost };
-  };
+  const publish = (events: Sent[]) => h.publishAll(events);
+  const get = (id: string, headers: Record<string, string> = reader) => h.get<CampaignCost>(`/v1/campaigns/${id}/cost`, headers);
   /** Every message published so far on the ledger's topics is applied (the service's stored offsets reach the high watermarks). */
   const consumedAll = async () => {
-    const admin = testKafka(brokers).admin();
+    const admin = testKafka(h.infra.brokers).admin();
     await admin.connect();
     try {
       const topics: TopicKey[] = ['campaignDefined', 'claimDecided', 'entitlementGranted', 'couponIssued', 'couponRedemptionDecided'];
       topics.push('couponExpired', 'passReserved', 'passSent');
       const highs = await Promise.all(
-        topics.map(async (k) => ({ name: Topics[k].name, offsets: await admin.fetchTopicOffsets(prefix + Topics[k].name) })),
+        topics.map(async (k) => ({ name: Topics[k].name, offsets: await admin.fetchTopicOffsets(h.topic(k)) })),
       );
       await waitFor('every published event applied', async () => {
         const { rows } = await pg.query<{ topic: string; partition: number; next_offset: string }>(
           `SELECT topic, partition, next_offset FROM consumer_offset`,
         );
         const at = (topic: string, p: number) =>
-          BigInt(rows.find((r) => (r.topic === topic || r.topic === prefix + topic) && r.partition === p)?.next_offset ?? '0');
+          BigInt(rows.find((r) => (r.topic === topic || r.topic === h.prefix + topic) && r.partition === p)?.next_offset ?? '0');
         return highs.every((h) => h.offsets.every((o) => BigInt(o.high) === 0n || at(h.name, o.partition) >= BigInt(o.high)));
       });
     } finally {
@@ -84,35 +51,17 @@ describe('app-api: the cost ledger, from events, exact after redelivery and repl
   const stable = (c: CampaignCost) => ({ ...c, readModel: undefined });
 
   beforeAll(async () => {
-    db = await createTestDatabase('app_api_cost');
-    prefix = await createTestTopics('app-api-cost');
-    const config = loadAppApiConfig({
-      DATABASE_URL: databaseUrl,
-      DB_NAME: db.name,
-      KAFKA_BROKERS: brokers.join(','),
-      KAFKA_TOPIC_PREFIX: prefix,
-      LOG_LEVEL: 'warn',
-    });
-    reader = await bearer(config, 'reader');
-    ops = await bearer(config, 'ops');
-    backend = await bearer(config, 'app-backend');
-    app = await createAppApiApp(config);
-    await app.listen(0, '127.0.0.1');
-    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    pg = new Client({ connectionString: db.url });
-    await pg.connect();
-    publisher = new SafePublisher(createKafka({ brokers, clientId: 'cost-test' }));
+    await h.start();
+    reader = await h.as('reader');
+    ops = await h.as('ops');
+    backend = await h.as('app-backend');
+    pg = await h.pg();
   });
 
-  afterAll(async () => {
-    await publisher?.close();
-    await pg?.end();
-    await app?.close();
-    await db?.drop();
-  });
+  afterAll(() => h.stop());
 
   it('is for finance (reader) and ops only, and 404 for a campaign it does not know', async () => {
-    expect((await fetch(`${url}/v1/campaigns/${campaignId}/cost`)).status).toBe(401);
+    expect((await fetch(`${h.url}/v1/campaigns/${campaignId}/cost`)).status).toBe(401);
     expect((await get(campaignId, backend)).status).toBe(403);
     expect((await get(campaignId, ops)).status).toBe(404);
     expect((await get('not a campaign id!', ops)).status).toBe(400);

@@ -1,24 +1,10 @@
-import { INestApplication } from '@nestjs/common';
 import type { ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { Client } from 'pg';
-import { bearer } from '@platform/auth/testing';
 import { CampaignDefinition, PayloadOf, Topics } from '@platform/contracts';
-import { createKafka, SafePublisher } from '@platform/messaging';
-import {
-  createTestDatabase,
-  createTestTopics,
-  spawnTs,
-  stopGracefully,
-  TestDatabase,
-  testInfra,
-  testKafka,
-  TopicCollector,
-  waitFor,
-} from '@platform/testing';
-import { createAppApiApp } from '../src/app';
-import { loadAppApiConfig } from '../src/config';
-import type { ReconciliationReport } from '../src/reconcile/claim-reconciler';
+import { createTestDatabase, spawnTs, stopGracefully, TestDatabase, testKafka, TopicCollector, waitFor } from '@platform/testing';
+import type { ReconciliationReport } from '../src/reconcile/claim-reconcile.sweep';
+import { AppApiHarness } from './harness';
 
 jest.setTimeout(240_000);
 
@@ -41,15 +27,12 @@ const freePort = () =>
  * twice, neither for it nor for a claim granted the normal way and re-driven on purpose.
  */
 describe('app-api reconciler with the real claims and emoticons services', () => {
-  const { brokers, databaseUrl } = testInfra();
+  const h = new AppApiHarness({ database: 'app_api_rce', topics: 'app-api-rce' });
+  const { brokers, databaseUrl } = h.infra;
   const run = Date.now().toString(36);
   const campaignId = `rce-${run}`;
   const dbs: TestDatabase[] = [];
   const children: ChildProcess[] = [];
-  let prefix: string;
-  let app: INestApplication;
-  let url: string;
-  let publisher: SafePublisher;
   let collector: TopicCollector;
   let reader: Record<string, string>;
   let ops: Record<string, string>;
@@ -82,15 +65,14 @@ describe('app-api reconciler with the real claims and emoticons services', () =>
     makersMember: false,
     requestedAt: new Date().toISOString(),
   });
-  const publish = async <K extends 'claimRequested' | 'claimRedriveRequested'>(topic: K, v: PayloadOf<K>) =>
-    publisher.publish([{ topic: prefix + Topics[topic].name, key: v.accountId, value: Buffer.from(JSON.stringify(v)), headers: {} }]);
+  const publish = <K extends 'claimRequested' | 'claimRedriveRequested'>(topic: K, v: PayloadOf<K>) => h.publish(topic, v, v.accountId);
   const on = <K extends 'claimDecided' | 'entitlementGranted' | 'claimRedriveRequested'>(topic: K, accountId: string) =>
     collector
-      .on(prefix + Topics[topic].name)
+      .on(h.topic(topic))
       .map((m) => m.json<PayloadOf<K>>())
       .filter((v) => v.accountId === accountId);
   const report = async () =>
-    (await (await fetch(`${url}/v1/reconciliation?campaignId=${campaignId}`, { headers: reader })).json()) as ReconciliationReport;
+    (await (await fetch(`${h.url}/v1/reconciliation?campaignId=${campaignId}`, { headers: reader })).json()) as ReconciliationReport;
   const held = async (accountId: string) => {
     const r = await fetch(`${emoticonsUrl}/entitlements/${accountId}`, { headers: reader });
     return r.status === 200 ? ((await r.json()) as { packs: { emoticonId: string }[] }).packs : null;
@@ -103,7 +85,7 @@ describe('app-api reconciler with the real claims and emoticons services', () =>
       DATABASE_URL: databaseUrl,
       DB_NAME: db.name,
       KAFKA_BROKERS: brokers.join(','),
-      KAFKA_TOPIC_PREFIX: prefix,
+      KAFKA_TOPIC_PREFIX: h.prefix,
       LOG_LEVEL: 'warn',
       OTEL_SDK_DISABLED: 'true',
       HOST: '127.0.0.1',
@@ -125,15 +107,7 @@ describe('app-api reconciler with the real claims and emoticons services', () =>
   };
 
   beforeAll(async () => {
-    prefix = await createTestTopics('app-api-rce');
-    const db = await createTestDatabase('app_api_rce');
-    dbs.push(db);
-    const config = loadAppApiConfig({
-      DATABASE_URL: databaseUrl,
-      DB_NAME: db.name,
-      KAFKA_BROKERS: brokers.join(','),
-      KAFKA_TOPIC_PREFIX: prefix,
-      LOG_LEVEL: 'warn',
+    await h.start({
       RECONCILE_INTERVAL_MS: '300',
       // room for the normal claim to be granted on a loaded machine before its bound (else it is re-driven, rightly)
       RECONCILE_AFTER_MS: '10000',
@@ -141,14 +115,10 @@ describe('app-api reconciler with the real claims and emoticons services', () =>
       RECONCILE_BACKOFF_MS: '5000',
       RECONCILE_MAX_BACKOFF_MS: '10000',
     });
-    reader = await bearer(config, 'reader');
-    ops = await bearer(config, 'ops');
-    app = await createAppApiApp(config);
-    await app.listen(0, '127.0.0.1');
-    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    publisher = new SafePublisher(createKafka({ brokers, clientId: 'reconcile-e2e' }));
+    reader = await h.as('reader');
+    ops = await h.as('ops');
     collector = await new TopicCollector(
-      [prefix + Topics.claimDecided.name, prefix + Topics.entitlementGranted.name, prefix + Topics.claimRedriveRequested.name],
+      [h.topic('claimDecided'), h.topic('entitlementGranted'), h.topic('claimRedriveRequested')],
       brokers,
     ).start();
     claimsUrl = await start('apps/claims/src/main.ts', 'claims');
@@ -163,8 +133,7 @@ describe('app-api reconciler with the real claims and emoticons services', () =>
   afterAll(async () => {
     await Promise.all(children.map((c) => stopGracefully(c)));
     await collector?.stop();
-    await publisher?.close();
-    await app?.close();
+    await h.stop();
     for (const db of dbs) await db.drop();
   });
 
@@ -176,12 +145,12 @@ describe('app-api reconciler with the real claims and emoticons services', () =>
     expect(decision).toMatchObject({ status: 'ACCEPTED' });
     await waitFor(
       'app-api knows the decision',
-      async () => (await fetch(`${url}/v1/claims/${lost}-ev`, { headers: reader })).status === 200,
+      async () => (await fetch(`${h.url}/v1/claims/${lost}-ev`, { headers: reader })).status === 200,
     );
     const admin = testKafka(brokers).admin();
     await admin.connect();
     try {
-      const topic = prefix + Topics.claimDecided.name;
+      const topic = h.topic('claimDecided');
       const offsets = await admin.fetchTopicOffsets(topic);
       await admin.deleteTopicRecords({ topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: o.high })) });
     } finally {
@@ -223,7 +192,7 @@ describe('app-api reconciler with the real claims and emoticons services', () =>
       requestedAt: new Date().toISOString(),
     });
     const again = await waitFor('the normal decision published again', () => {
-      const ms = collector.on(prefix + Topics.claimDecided.name).filter((m) => m.json<PayloadOf<'claimDecided'>>().accountId === normal);
+      const ms = collector.on(h.topic('claimDecided')).filter((m) => m.json<PayloadOf<'claimDecided'>>().accountId === normal);
       return ms.length === 2 ? ms[1] : null;
     });
     expect(again.json()).toEqual(normalDecision);

@@ -1,26 +1,14 @@
-import { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { bearer } from '@platform/auth/testing';
-import { CampaignRewards, PayloadOf, TopicKey, Topics } from '@platform/contracts';
-import { createKafka, SafePublisher } from '@platform/messaging';
+import { PayloadOf } from '@platform/contracts';
 import { startTelemetry, Telemetry } from '@platform/telemetry';
-import { createTestDatabase, createTestTopics, TestDatabase, testInfra, TopicCollector, waitFor } from '@platform/testing';
-import { createAppApiApp } from '../src/app';
-import { loadAppApiConfig } from '../src/config';
-import { ClaimReconciler, ReconciliationReport } from '../src/reconcile/claim-reconciler';
+import { TopicCollector, waitFor } from '@platform/testing';
+import { ClaimReconcileSweep, ReconciliationReport } from '../src/reconcile/claim-reconcile.sweep';
 import type { Timeline } from '../src/timeline/timeline.service';
+import { AppApiHarness, heartPackRewards } from './harness';
 
 jest.setTimeout(120_000);
 
-const rewards: CampaignRewards = {
-  emoticons: [
-    { emoticonId: 'choonsik-friends-2', name: 'Choonsik', validityDays: null },
-    { emoticonId: 'tosimi-tomungi', name: 'Tosimi', validityDays: 90 },
-    { emoticonId: 'broken-bear', name: 'Broken Bear', validityDays: 90 },
-  ],
-  coupons: { membersOnly: true, amountsWon: [2000, 3000], validityDays: 30, minPaidWon: 100 },
-  pass: { cap: 10, delayNoticeAfterSeconds: 259200, registrationWindowSeconds: 2592000, validitySeconds: 2592000, storageGb: 100 },
-};
+const rewards = heartPackRewards();
 
 const MAX_ATTEMPTS = 3;
 
@@ -30,35 +18,27 @@ const MAX_ATTEMPTS = 3;
  * grants arrive after the first request ends COMPLETED; a complete one is never asked for.
  */
 describe('app-api: the claim reconciler', () => {
-  const { brokers, databaseUrl } = testInfra();
+  const h = new AppApiHarness({ database: 'app_api_reconcile', topics: 'app-api-rc' });
   const run = Date.now().toString(36);
   const campaignId = `rc-${run}`;
-  let db: TestDatabase;
-  let prefix: string;
-  let app: INestApplication;
-  let url: string;
-  let publisher: SafePublisher;
   let collector: TopicCollector;
   let reader: Record<string, string>;
   let telemetry: Telemetry;
 
-  const publish = <K extends TopicKey>(topic: K, payload: PayloadOf<K>, accountId: string) =>
-    publisher.publish([{ topic: prefix + Topics[topic].name, key: accountId, value: Buffer.from(JSON.stringify(payload)), headers: {} }]);
+  const publish = h.publish.bind(h);
   const requests = (claimId: string) =>
     collector
-      .on(prefix + Topics.claimRedriveRequested.name)
+      .on(h.topic('claimRedriveRequested'))
       .map((m) => m.json<PayloadOf<'claimRedriveRequested'>>())
       .filter((r) => r.claimId === claimId);
-  const report = async (): Promise<ReconciliationReport> => {
-    const r = await fetch(`${url}/v1/reconciliation?campaignId=${campaignId}`, { headers: reader });
+  /** A GET that must answer 200: its body. */
+  const ok = async <T>(path: string): Promise<T> => {
+    const r = await h.get<T>(path, reader);
     expect(r.status).toBe(200);
-    return (await r.json()) as ReconciliationReport;
+    return r.body;
   };
-  const timeline = async (accountId: string): Promise<Timeline> => {
-    const r = await fetch(`${url}/v1/accounts/${accountId}/timeline`, { headers: reader });
-    expect(r.status).toBe(200);
-    return (await r.json()) as Timeline;
-  };
+  const report = () => ok<ReconciliationReport>(`/v1/reconciliation?campaignId=${campaignId}`);
+  const timeline = (accountId: string) => ok<Timeline>(`/v1/accounts/${accountId}/timeline`);
   const decide = async (accountId: string) => {
     const d: PayloadOf<'claimDecided'> = {
       claimId: randomUUID(),
@@ -91,14 +71,7 @@ describe('app-api: the claim reconciler', () => {
 
   beforeAll(async () => {
     telemetry = startTelemetry({ serviceName: 'app-api', disabled: true });
-    db = await createTestDatabase('app_api_reconcile');
-    prefix = await createTestTopics('app-api-rc');
-    const config = loadAppApiConfig({
-      DATABASE_URL: databaseUrl,
-      DB_NAME: db.name,
-      KAFKA_BROKERS: brokers.join(','),
-      KAFKA_TOPIC_PREFIX: prefix,
-      LOG_LEVEL: 'warn',
+    await h.start({
       RECONCILE_INTERVAL_MS: '200',
       RECONCILE_AFTER_MS: '1500',
       RECONCILE_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
@@ -106,19 +79,13 @@ describe('app-api: the claim reconciler', () => {
       RECONCILE_BACKOFF_MS: '1500',
       RECONCILE_MAX_BACKOFF_MS: '2000',
     });
-    reader = await bearer(config, 'reader');
-    app = await createAppApiApp(config);
-    await app.listen(0, '127.0.0.1');
-    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    publisher = new SafePublisher(createKafka({ brokers, clientId: 'reconcile-test' }));
-    collector = await new TopicCollector([prefix + Topics.claimRedriveRequested.name], brokers).start();
+    reader = await h.as('reader');
+    collector = await new TopicCollector([h.topic('claimRedriveRequested')], h.infra.brokers).start();
   });
 
   afterAll(async () => {
     await collector?.stop();
-    await publisher?.close();
-    await app?.close();
-    await db?.drop();
+    await h.stop();
     await telemetry?.shutdown();
   });
 
@@ -159,12 +126,12 @@ describe('app-api: the claim reconciler', () => {
     expect(requests(complete.claimId)).toEqual([]);
 
     // further passes ask for nothing more: STUCK is reported, not retried forever
-    const reconciler = app.get(ClaimReconciler);
+    const reconciler = h.app.get(ClaimReconcileSweep);
     const again = await reconciler.reconcileOnce();
     expect(again.redriven).toBe(0);
     expect(requests(never.claimId)).toHaveLength(MAX_ATTEMPTS);
 
-    const res = await fetch(`${url}/metrics`, { headers: reader });
+    const res = await fetch(`${h.url}/metrics`, { headers: reader });
     const text = await res.text();
     expect(text).toMatch(new RegExp(`heartpack_reconciler_claims\\{[^}]*campaign="${campaignId}"[^}]*status="STUCK"[^}]*\\} 1`));
     expect(text).toMatch(new RegExp(`heartpack_reconciler_redrives_total\\{[^}]*campaign="${campaignId}"[^}]*\\} 4`));
@@ -193,7 +160,7 @@ describe('app-api: the claim reconciler', () => {
   });
 
   it('answers only readers and ops, and checks its parameters', async () => {
-    expect((await fetch(`${url}/v1/reconciliation`)).status).toBe(401);
-    expect((await fetch(`${url}/v1/reconciliation?limit=-1`, { headers: reader })).status).toBe(400);
+    expect((await fetch(`${h.url}/v1/reconciliation`)).status).toBe(401);
+    expect((await fetch(`${h.url}/v1/reconciliation?limit=-1`, { headers: reader })).status).toBe(400);
   });
 });

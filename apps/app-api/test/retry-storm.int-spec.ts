@@ -1,11 +1,8 @@
-import { INestApplication } from '@nestjs/common';
-import { Client } from 'pg';
-import { bearer } from '@platform/auth/testing';
+import type { Client } from 'pg';
 import { waitOutboxEmpty } from '@platform/messaging/testing';
-import { createTestDatabase, createTestTopics, TestDatabase, testInfra, waitFor } from '@platform/testing';
-import { createAppApiApp } from '../src/app';
-import { loadAppApiConfig } from '../src/config';
+import { waitFor } from '@platform/testing';
 import { FakeClaims } from './fake-claims';
+import { AppApiHarness } from './harness';
 
 jest.setTimeout(300_000);
 
@@ -15,12 +12,8 @@ const RETRIES = 20;
 const CONCURRENCY = 64;
 
 describe('app-api under a retry storm', () => {
-  const { brokers, databaseUrl } = testInfra();
+  const h = new AppApiHarness({ database: 'app_api_storm', topics: 'app-api-storm' });
   const run = Date.now().toString(36);
-  let db: TestDatabase;
-  let prefix: string;
-  let app: INestApplication;
-  let url: string;
   let claims: FakeClaims;
   let pg: Client;
   let backend: Record<string, string>;
@@ -34,7 +27,7 @@ describe('app-api under a retry storm', () => {
     requestedAt: '2023-01-12T09:30:00+09:00',
   });
   const post = async (key: string, b: unknown) => {
-    const r = await fetch(`${url}/v1/claims`, {
+    const r = await fetch(`${h.url}/v1/claims`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'idempotency-key': key, ...backend },
       body: JSON.stringify(b),
@@ -47,31 +40,16 @@ describe('app-api under a retry storm', () => {
   };
 
   beforeAll(async () => {
-    db = await createTestDatabase('app_api_storm');
-    prefix = await createTestTopics('app-api-storm');
-    claims = await new FakeClaims(prefix, brokers).start();
-    const config = loadAppApiConfig({
-      DATABASE_URL: databaseUrl,
-      DB_NAME: db.name,
-      KAFKA_BROKERS: brokers.join(','),
-      KAFKA_TOPIC_PREFIX: prefix,
-      LOG_LEVEL: 'error',
-      CLAIMS_CONSUMER_GROUP: claims.groupId,
-      INTAKE_SAMPLE_INTERVAL_MS: '200',
-    });
-    backend = await bearer(config, 'app-backend');
-    app = await createAppApiApp(config);
-    await app.listen(0, '127.0.0.1');
-    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    pg = new Client({ connectionString: db.url });
-    await pg.connect();
+    await h.prepare();
+    claims = await new FakeClaims(h.prefix, h.infra.brokers).start();
+    await h.start({ LOG_LEVEL: 'error', CLAIMS_CONSUMER_GROUP: claims.groupId, INTAKE_SAMPLE_INTERVAL_MS: '200' });
+    backend = await h.as('app-backend');
+    pg = await h.pg();
   });
 
   afterAll(async () => {
-    await app?.close();
     await claims?.stop();
-    await pg?.end();
-    await db?.drop();
+    await h.stop();
   });
 
   it('50 concurrent copies of one request: one taken in, 49 answered as replays, one event, one decision', async () => {

@@ -1,46 +1,26 @@
-import { INestApplication } from '@nestjs/common';
-import { bearer } from '@platform/auth/testing';
-import { CampaignRewards, dlqName, PayloadOf, TopicKey, Topics } from '@platform/contracts';
-import { createKafka, DLQ_HEADERS, SafePublisher } from '@platform/messaging';
-import { createTestDatabase, createTestTopics, TestDatabase, testInfra, TopicCollector, waitFor } from '@platform/testing';
-import { createAppApiApp } from '../src/app';
-import { loadAppApiConfig } from '../src/config';
+import { dlqName, PayloadOf, Topics } from '@platform/contracts';
+import { DLQ_HEADERS } from '@platform/messaging';
+import { TopicCollector, waitFor } from '@platform/testing';
 import type { Timeline } from '../src/timeline/timeline.service';
 import { FakeClaims } from './fake-claims';
+import { AppApiHarness, heartPackRewards } from './harness';
 
 jest.setTimeout(120_000);
 
-const rewards: CampaignRewards = {
-  emoticons: [
-    { emoticonId: 'choonsik-friends-2', name: 'Choonsik', validityDays: null },
-    { emoticonId: 'tosimi-tomungi', name: 'Tosimi', validityDays: 90 },
-    { emoticonId: 'broken-bear', name: 'Broken Bear', validityDays: 90 },
-  ],
-  coupons: { membersOnly: true, amountsWon: [2000, 3000], validityDays: 30, minPaidWon: 100 },
-  pass: { cap: 2, delayNoticeAfterSeconds: 259200, registrationWindowSeconds: 2592000, validitySeconds: 2592000, storageGb: 100 },
-};
+const rewards = heartPackRewards({ passCap: 2 });
 
 describe('app-api: one account timeline from the read model', () => {
-  const { brokers, databaseUrl } = testInfra();
+  const h = new AppApiHarness({ database: 'app_api_timeline', topics: 'app-api-tl' });
   const run = Date.now().toString(36);
   const campaignId = `tl-${run}`;
-  let db: TestDatabase;
-  let prefix: string;
-  let app: INestApplication;
-  let url: string;
   let claims: FakeClaims;
-  let publisher: SafePublisher;
   let collector: TopicCollector;
   let backend: Record<string, string>;
 
-  const publish = <K extends TopicKey>(topic: K, payload: PayloadOf<K>, accountId: string) =>
-    publisher.publish([{ topic: prefix + Topics[topic].name, key: accountId, value: Buffer.from(JSON.stringify(payload)), headers: {} }]);
-  const timeline = async (accountId: string) => {
-    const r = await fetch(`${url}/v1/accounts/${accountId}/timeline`, { headers: backend });
-    return { status: r.status, body: (await r.json()) as Timeline };
-  };
+  const publish = h.publish.bind(h);
+  const timeline = (accountId: string) => h.get<Timeline>(`/v1/accounts/${accountId}/timeline`, backend);
   const claim = (key: string, accountId: string, makersMember = true) =>
-    fetch(`${url}/v1/claims`, {
+    fetch(`${h.url}/v1/claims`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'idempotency-key': key, ...backend },
       body: JSON.stringify({
@@ -54,31 +34,17 @@ describe('app-api: one account timeline from the read model', () => {
     });
 
   beforeAll(async () => {
-    db = await createTestDatabase('app_api_timeline');
-    prefix = await createTestTopics('app-api-tl');
-    claims = await new FakeClaims(prefix, brokers, () => ({ status: 'ACCEPTED', rewards })).start();
-    const config = loadAppApiConfig({
-      DATABASE_URL: databaseUrl,
-      DB_NAME: db.name,
-      KAFKA_BROKERS: brokers.join(','),
-      KAFKA_TOPIC_PREFIX: prefix,
-      LOG_LEVEL: 'warn',
-      CLAIMS_CONSUMER_GROUP: claims.groupId,
-    });
-    backend = await bearer(config, 'app-backend');
-    app = await createAppApiApp(config);
-    await app.listen(0, '127.0.0.1');
-    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    publisher = new SafePublisher(createKafka({ brokers, clientId: 'timeline-test' }));
-    collector = await new TopicCollector([prefix + dlqName(Topics.entitlementGranted.name)], brokers).start();
+    await h.prepare();
+    claims = await new FakeClaims(h.prefix, h.infra.brokers, () => ({ status: 'ACCEPTED', rewards })).start();
+    await h.start({ CLAIMS_CONSUMER_GROUP: claims.groupId });
+    backend = await h.as('app-backend');
+    collector = await new TopicCollector([h.prefix + dlqName(Topics.entitlementGranted.name)], h.infra.brokers).start();
   });
 
   afterAll(async () => {
     await collector?.stop();
-    await publisher?.close();
-    await app?.close();
     await claims?.stop();
-    await db?.drop();
+    await h.stop();
   });
 
   it('follows one member from the claim to a complete gift pack, each grant as it happened, once each', async () => {
@@ -358,15 +324,10 @@ describe('app-api: one account timeline from the read model', () => {
   });
 
   it('parks a malformed grant event with its reason instead of dropping it', async () => {
-    await publisher.publish([
-      {
-        topic: prefix + Topics.entitlementGranted.name,
-        key: 'x',
-        value: Buffer.from(JSON.stringify({ entitlementId: 'e', accountId: 'x' })),
-        headers: {},
-      },
-    ]);
-    const parked = await waitFor('the dead letter', () => collector.on(prefix + dlqName(Topics.entitlementGranted.name))[0]);
+    // not an entitlement grant: the schema says what is missing
+    const malformed = { entitlementId: 'e', accountId: 'x' } as unknown as PayloadOf<'entitlementGranted'>;
+    await publish('entitlementGranted', malformed, 'x');
+    const parked = await waitFor('the dead letter', () => collector.on(h.prefix + dlqName(Topics.entitlementGranted.name))[0]);
     expect(parked.headers[DLQ_HEADERS.reason]).toMatch(/^SCHEMA_VIOLATION/);
   });
 });

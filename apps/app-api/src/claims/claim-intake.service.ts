@@ -1,13 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash, createHmac } from 'node:crypto';
-import { PayloadOf } from '@platform/contracts';
 import { MessagingRuntime } from '@platform/messaging';
 import { isTransientError } from '@platform/persistence';
 import type { AppApiConfig } from '../config';
-import { BacklogMonitor } from '../intake/backlog-monitor';
+import { BacklogSweep } from '../intake/backlog.sweep';
 import { APP_API_CONFIG } from '../tokens';
-
-export type ClaimRequest = PayloadOf<'claimRequested'>;
+import { ClaimRepository, ClaimRequest, DecisionRow, IntakeRow } from './claim.repository';
 
 /** What the front door answers about one claim. */
 export interface ClaimStatus {
@@ -27,25 +25,6 @@ export type SubmitResult =
   | { kind: 'CONFLICT' }
   /** The queue behind the door is over its bound: come back after `retryAfterSeconds`. */
   | { kind: 'BUSY'; retryAfterSeconds: number; source: string; backlog: number; bound: number; drainPerSecond: number };
-
-interface IntakeRow {
-  event_id: string;
-  request_fingerprint: string;
-  account_id: string;
-  status: 'PENDING' | 'ACCEPTED' | 'REJECTED';
-  reason: string | null;
-  claim_id: string | null;
-  decided_at: Date | null;
-}
-
-interface DecisionRow {
-  event_id: string;
-  account_id: string;
-  status: 'ACCEPTED' | 'REJECTED';
-  reason: string | null;
-  claim_id: string;
-  decided_at: Date;
-}
 
 const toStatus = (r: IntakeRow | DecisionRow): ClaimStatus => ({
   eventId: r.event_id,
@@ -68,7 +47,8 @@ export const spreadOf = (key: string): number => createHash('sha256').update(key
 export class ClaimIntakeService {
   constructor(
     private readonly messaging: MessagingRuntime,
-    private readonly backlog: BacklogMonitor,
+    private readonly claims: ClaimRepository,
+    private readonly backlog: BacklogSweep,
     @Inject(APP_API_CONFIG) private readonly config: AppApiConfig,
   ) {}
 
@@ -81,7 +61,7 @@ export class ClaimIntakeService {
   async submit(claim: ClaimRequest): Promise<SubmitResult> {
     const fingerprint = this.fingerprint(claim);
     // A retry of a key already taken in is answered whatever the backlog: it adds nothing to it.
-    const known = await this.find(claim.eventId);
+    const known = await this.claims.intake(claim.eventId);
     if (known) return this.answer(known, fingerprint);
 
     const a = this.backlog.admit(spreadOf(claim.eventId));
@@ -93,17 +73,12 @@ export class ClaimIntakeService {
     for (let attempt = 1; ; attempt++) {
       try {
         const result = await this.messaging.transaction(async (ctx): Promise<SubmitResult> => {
-          const inserted = await ctx.query(
-            `INSERT INTO claim_intake (event_id, request_fingerprint, campaign_id, account_id, received_at)
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
-            [claim.eventId, fingerprint, claim.campaignId, claim.accountId, ctx.now],
-          );
-          if (inserted.length === 1) {
+          if (await this.claims.takeIn(ctx, claim, fingerprint)) {
             ctx.emit('claimRequested', claim);
             return { kind: 'TAKEN', status: { eventId: claim.eventId, status: 'PENDING' } };
           }
           // A concurrent request with this key committed first (the insert waited for it).
-          const [row] = await ctx.query<IntakeRow>(`SELECT * FROM claim_intake WHERE event_id = $1`, [claim.eventId]);
+          const row = await this.claims.intake(claim.eventId, ctx);
           if (!row) throw new Error(`claim_intake ${claim.eventId} conflicted but is not there`);
           return this.answer(row, fingerprint);
         });
@@ -118,15 +93,10 @@ export class ClaimIntakeService {
 
   /** The claim's state: taken in here (PENDING until decided) or decided from any source; null when unknown. */
   async status(eventId: string): Promise<(ClaimStatus & { accountId: string }) | null> {
-    const row = await this.find(eventId);
+    const row = await this.claims.intake(eventId);
     if (row) return { ...toStatus(row), accountId: row.account_id };
-    const [d] = (await this.messaging.dataSource.query(`SELECT * FROM claim_decision WHERE event_id = $1`, [eventId])) as DecisionRow[];
+    const d = await this.claims.decision(eventId);
     return d ? { ...toStatus(d), accountId: d.account_id } : null;
-  }
-
-  private async find(eventId: string): Promise<IntakeRow | null> {
-    const [row] = (await this.messaging.dataSource.query(`SELECT * FROM claim_intake WHERE event_id = $1`, [eventId])) as IntakeRow[];
-    return row ?? null;
   }
 
   private answer(row: IntakeRow, fingerprint: string): SubmitResult {

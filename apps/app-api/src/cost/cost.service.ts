@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { CampaignDefinition, CampaignRewards, Topics } from '@platform/contracts';
+import { Topics } from '@platform/contracts';
 import { MessagingRuntime } from '@platform/messaging';
 import { CostFlow, CostLedger, costLedger } from './cost-ledger';
+import { CostRepository, OutcomeRow, RollupRow } from './cost.repository';
 
 export interface CampaignCost extends CostLedger {
   campaignId: string;
@@ -20,49 +20,6 @@ export interface CampaignCost extends CostLedger {
     servedAt: string;
   };
 }
-
-interface RollupRow {
-  measure: 'EMOTICON_GRANTED' | 'PASS_RESERVED' | 'PASS_SENT' | 'COUPON_ISSUED';
-  item: string;
-  day: string;
-  n: string;
-  face: string;
-}
-
-interface OutcomeRow {
-  measure: 'COUPON_REDEEMED' | 'COUPON_EXPIRED';
-  face: string;
-  day: string;
-  n: string;
-}
-
-/**
- * Counts per measure, item and KST day, kept by the trigger on the timeline's stored events
- * (migration CostRollup1765000006700): each event is stored once by its natural key (entitlement,
- * coupon, pass, redemption request) and counted when stored, so redelivery and replays change nothing.
- */
-const ROLLUP_SQL = `
-  SELECT measure, item, to_char(day, 'YYYY-MM-DD') AS day, sum(events) AS n, sum(face_won) AS face
-    FROM cost_rollup WHERE campaign_id = $1 GROUP BY measure, item, day`;
-
-/**
- * Coupons redeemed (first REDEEMED answer: one coupon is one cost however many answers name it) and
- * expired unredeemed, per face value and KST day. Outcomes whose coupon's issue was stored at the same
- * moment are resolved here through the issue.
- */
-const OUTCOMES_SQL = `
-  WITH o AS (
-         SELECT coupon_id, outcome, at, face_won FROM cost_coupon_outcome WHERE campaign_id = $1
-         UNION ALL
-         SELECT o.coupon_id, o.outcome, o.at, (i.payload->>'amountWon')::bigint
-           FROM cost_coupon_outcome o JOIN timeline_event i ON i.topic = 'couponIssued' AND i.natural_key = o.coupon_id
-          WHERE o.campaign_id IS NULL AND i.payload->>'campaignId' = $1),
-       per_coupon AS (
-         SELECT face_won, min(at) FILTER (WHERE outcome = 'REDEEMED') AS redeemed_at, min(at) FILTER (WHERE outcome = 'EXPIRED') AS expired_at
-           FROM o GROUP BY coupon_id, face_won)
-  SELECT CASE WHEN redeemed_at IS NOT NULL THEN 'COUPON_REDEEMED' ELSE 'COUPON_EXPIRED' END AS measure, face_won AS face,
-         to_char(coalesce(redeemed_at, expired_at) AT TIME ZONE 'Asia/Seoul', 'YYYY-MM-DD') AS day, count(*) AS n
-    FROM per_coupon GROUP BY 1, 2, 3`;
 
 /** The topics the ledger's numbers come from (for its lag). */
 const LEDGER_TOPICS: ReadonlySet<string> = new Set(
@@ -84,28 +41,12 @@ const LEDGER_TOPICS: ReadonlySet<string> = new Set(
 @Injectable()
 export class CostService {
   constructor(
-    private readonly ds: DataSource,
+    private readonly costs: CostRepository,
     private readonly messaging: MessagingRuntime,
   ) {}
 
   async cost(campaignId: string): Promise<CampaignCost | null> {
-    // One snapshot, so the definition, the items and the days agree with each other.
-    const read = await this.ds.transaction('REPEATABLE READ', async (m) => {
-      const [defined] = (await m.query(`SELECT definition FROM cost_campaign WHERE campaign_id = $1`, [campaignId])) as {
-        definition: CampaignDefinition;
-      }[];
-      let fromDecision: { rewards: CampaignRewards | null } | undefined;
-      if (!defined) {
-        [fromDecision] = (await m.query(
-          `SELECT rewards FROM claim_decision WHERE campaign_id = $1 ORDER BY rewards IS NOT NULL DESC, decided_at DESC LIMIT 1`,
-          [campaignId],
-        )) as { rewards: CampaignRewards | null }[];
-        if (!fromDecision) return null;
-      }
-      const rollup = (await m.query(ROLLUP_SQL, [campaignId])) as RollupRow[];
-      const outcomes = (await m.query(OUTCOMES_SQL, [campaignId])) as OutcomeRow[];
-      return { defined: defined?.definition, rewards: defined?.definition.rewards ?? fromDecision?.rewards ?? null, rollup, outcomes };
-    });
+    const read = await this.costs.read(campaignId);
     if (!read) return null;
     const flows = costFlows(read.rollup, read.outcomes);
     return {

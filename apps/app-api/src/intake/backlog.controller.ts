@@ -1,10 +1,10 @@
 import { Controller, Get } from '@nestjs/common';
 import { Roles } from '@platform/auth';
-import { BacklogMonitor, BacklogSnapshot } from './backlog-monitor';
+import { BacklogSnapshot, BacklogSweep } from './backlog.sweep';
 
 @Controller('v1/intake')
 export class BacklogController {
-  constructor(private readonly monitor: BacklogMonitor) {}
+  constructor(private readonly monitor: BacklogSweep) {}
 
   /** The queues behind the front door as last measured, their bounds and drain rates, and how many claims were refused. */
   @Get('backlog')

@@ -1,11 +1,11 @@
 import { BadRequestException, Controller, Get, Query } from '@nestjs/common';
 import { Roles } from '@platform/auth';
 import { externalId } from '@platform/contracts';
-import { ClaimReconciler, ReconciliationReport } from './claim-reconciler';
+import { ClaimReconcileSweep, ReconciliationReport } from './claim-reconcile.sweep';
 
 @Controller('v1/reconciliation')
 export class ReconciliationController {
-  constructor(private readonly reconciler: ClaimReconciler) {}
+  constructor(private readonly reconciler: ClaimReconcileSweep) {}
 
   /** Gift packs that converge: claims re-driven, stuck and completed (per campaign), and the stuck ones (first `limit`, default 50). */
   @Get()

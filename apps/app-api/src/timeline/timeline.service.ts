@@ -1,43 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { CampaignRewards, PayloadOf, ServiceTopics, Topics } from '@platform/contracts';
+import { PayloadOf, ServiceTopics, Topics } from '@platform/contracts';
 import { MessagingRuntime } from '@platform/messaging';
 import { giftPackStatus, PassProgress } from '@platform/rules';
+import { TimelineRepository } from './timeline.repository';
 
 type P<K extends keyof typeof Topics> = PayloadOf<K>;
-
-interface DecisionRow {
-  event_id: string;
-  claim_id: string;
-  campaign_id: string;
-  status: 'ACCEPTED' | 'REJECTED';
-  reason: string | null;
-  makers_member: boolean | null;
-  requested_at: Date | null;
-  decided_at: Date;
-  rewards: CampaignRewards | null;
-}
-
-interface PendingRow {
-  event_id: string;
-  campaign_id: string;
-  received_at: Date;
-}
-
-interface EventRow {
-  topic: string;
-  natural_key: string;
-  occurred_at: Date;
-  payload: Record<string, unknown>;
-}
-
-interface ProgressRow {
-  campaign_id: string;
-  sent_through_slot: number;
-  sent_count: string;
-  first_sent_at: Date;
-  last_sent_at: Date;
-}
 
 export interface EmoticonView {
   entitlementId: string;
@@ -130,14 +97,6 @@ export interface Timeline {
   };
 }
 
-interface ReconciliationRow {
-  claim_id: string;
-  status: 'RE_DRIVEN' | 'STUCK' | 'COMPLETED';
-  attempts: number;
-  missing: string[];
-  last_requested_at: Date;
-}
-
 const iso = (d: Date | string) => new Date(d).toISOString();
 
 /**
@@ -147,41 +106,12 @@ const iso = (d: Date | string) => new Date(d).toISOString();
 @Injectable()
 export class TimelineService {
   constructor(
-    private readonly ds: DataSource,
+    private readonly timelines: TimelineRepository,
     private readonly messaging: MessagingRuntime,
   ) {}
 
   async timeline(accountId: string): Promise<Timeline | null> {
-    // One snapshot for all reads, so the parts agree with each other.
-    const { decisions, pendingClaims, events, progress, lastRecorded, reconciliation } = await this.ds.transaction(
-      'REPEATABLE READ',
-      async (m) => {
-        const decisions = (await m.query(`SELECT * FROM claim_decision WHERE account_id = $1 ORDER BY decided_at`, [
-          accountId,
-        ])) as DecisionRow[];
-        const pendingClaims = (await m.query(
-          `SELECT event_id, campaign_id, received_at FROM claim_intake WHERE account_id = $1 AND status = 'PENDING' ORDER BY received_at`,
-          [accountId],
-        )) as PendingRow[];
-        const events = (await m.query(
-          `SELECT topic, natural_key, occurred_at, payload FROM timeline_event WHERE account_id = $1 ORDER BY occurred_at, topic, natural_key`,
-          [accountId],
-        )) as EventRow[];
-        const campaigns = [...new Set(events.filter((e) => e.topic === 'passReserved').map((e) => String(e.payload.campaignId)))];
-        const progress = (await m.query(`SELECT * FROM pass_queue_progress WHERE campaign_id = ANY($1)`, [campaigns])) as ProgressRow[];
-        const [last] = (await m.query(
-          `SELECT max(t) AS at FROM (SELECT max(recorded_at) AS t FROM timeline_event WHERE account_id = $1
-                                   UNION ALL SELECT max(recorded_at) FROM claim_decision WHERE account_id = $1) x`,
-          [accountId],
-        )) as { at: Date | null }[];
-        // the reconciler's view of this account's claims (only those it found missing grants)
-        const reconciliation = (await m.query(
-          `SELECT claim_id, status, attempts, missing, last_requested_at FROM claim_reconciliation WHERE account_id = $1`,
-          [accountId],
-        )) as ReconciliationRow[];
-        return { decisions, pendingClaims, events, progress, lastRecorded: last?.at ?? null, reconciliation };
-      },
-    );
+    const { decisions, pendingClaims, events, progress, lastRecorded, reconciliation } = await this.timelines.read(accountId);
     if (decisions.length === 0 && pendingClaims.length === 0 && events.length === 0) return null;
 
     const now = new Date();

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { metrics } from '@opentelemetry/api';
 import type { Admin } from 'kafkajs';
-import { DataSource } from 'typeorm';
 import { consumerGroupId, Topics } from '@platform/contracts';
 import { MessagingRuntime } from '@platform/messaging';
 import { admit, Admission, BacklogSource, CounterSample, DEFAULT_ADMISSION_POLICY, ratePerSecond } from '@platform/rules';
+import { ClaimRepository } from '../claims/claim.repository';
 import type { AppApiConfig } from '../config';
 import { APP_API_CONFIG } from '../tokens';
 
@@ -25,7 +25,7 @@ export interface BacklogSnapshot {
  * since, so a burst between two measurements cannot run far past the bound.
  */
 @Injectable()
-export class BacklogMonitor implements OnApplicationBootstrap, OnApplicationShutdown {
+export class BacklogSweep implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger('BacklogMonitor');
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
@@ -39,7 +39,7 @@ export class BacklogMonitor implements OnApplicationBootstrap, OnApplicationShut
   private readonly policy;
 
   constructor(
-    private readonly ds: DataSource,
+    private readonly claims: ClaimRepository,
     private readonly messaging: MessagingRuntime,
     @Inject(APP_API_CONFIG) private readonly config: AppApiConfig,
   ) {
@@ -105,17 +105,13 @@ export class BacklogMonitor implements OnApplicationBootstrap, OnApplicationShut
       const takenBefore = this.taken;
       // Counting stops well past the bound: enough to say how long it takes to drain, cheap at any size.
       const cap = this.config.INTAKE_MAX_PENDING * 10;
-      const [row] = (await this.ds.query(
-        `SELECT (SELECT count(*) FROM (SELECT 1 FROM claim_intake WHERE status = 'PENDING' LIMIT $1) p)::bigint AS pending,
-                (SELECT count(*) FROM claim_intake WHERE settled_at > now() - make_interval(secs => $2))::bigint AS settled`,
-        [cap, this.config.INTAKE_RATE_WINDOW_MS / 1000],
-      )) as { pending: string; settled: string }[];
+      const { pending, settled } = await this.claims.intakeBacklog(cap, this.config.INTAKE_RATE_WINDOW_MS / 1000);
       this.taken -= takenBefore; // those are in the count now (or decided already)
       sources.push({
         name: 'intake-pending',
-        backlog: Number(row?.pending ?? 0),
+        backlog: pending,
         bound: this.config.INTAKE_MAX_PENDING,
-        drainPerSecond: Number(row?.settled ?? 0) / (this.config.INTAKE_RATE_WINDOW_MS / 1000),
+        drainPerSecond: settled / (this.config.INTAKE_RATE_WINDOW_MS / 1000),
       });
     } catch (e) {
       // Without a measurement the last one stands; the database being down fails the request anyway.

@@ -1,14 +1,13 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Counter, metrics } from '@opentelemetry/api';
-import { DataSource } from 'typeorm';
-import { CampaignRewards } from '@platform/contracts';
 import { MessagingRuntime, TxContext } from '@platform/messaging';
 import { ClaimGrantKind, GrantsSeen, missingGrants, nextReconcileStep, RedrivePolicy, redriveBackoffMs } from '@platform/rules';
 import type { AppApiConfig } from '../config';
 import { APP_API_CONFIG } from '../tokens';
+import { ClaimReconcileRepository, DecisionRow, ReconcileUpdate, ReconciliationStatus } from './claim-reconcile.repository';
 
-export const RECONCILIATION_STATUSES = ['RE_DRIVEN', 'STUCK', 'COMPLETED'] as const;
-export type ReconciliationStatus = (typeof RECONCILIATION_STATUSES)[number];
+export { RECONCILIATION_STATUSES } from './claim-reconcile.repository';
+export type { ReconciliationStatus } from './claim-reconcile.repository';
 
 /** One pass of the reconciler: what it looked at and what it did. */
 export interface ReconcileRun {
@@ -44,37 +43,9 @@ export interface ReconciliationReport {
   }[];
 }
 
-interface StuckRow {
-  claim_id: string;
-  event_id: string;
-  campaign_id: string;
-  account_id: string;
-  attempts: number;
-  missing: ClaimGrantKind[];
-  first_found_at: Date;
-  last_requested_at: Date;
-  stuck_at: Date | null;
-}
-
-interface DecisionRow {
-  event_id: string;
-  claim_id: string;
-  campaign_id: string;
-  account_id: string;
-  makers_member: boolean | null;
-  rewards: CampaignRewards | null;
-}
-
-interface OpenRow extends DecisionRow {
-  status: ReconciliationStatus;
-  attempts: number;
-}
-
 /** What the read model shows of these claims' grants. */
 type Seen = Map<string, GrantsSeen>;
 
-const GRANT_TOPICS = ['entitlementGranted', 'couponIssued', 'passReserved', 'passSoldOut'];
-const CURSOR = 'accepted';
 /** Campaign ids are data: a label per campaign is fine for a handful, past that `other`. */
 const MAX_CAMPAIGN_LABELS = 50;
 
@@ -90,7 +61,7 @@ const MAX_CAMPAIGN_LABELS = 50;
  * replicas take turns (a transaction-scoped advisory lock), so a claim is never asked for twice at once.
  */
 @Injectable()
-export class ClaimReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ClaimReconcileSweep implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger('ClaimReconciler');
   private timer: NodeJS.Timeout | null = null;
   private stopping = false;
@@ -103,7 +74,7 @@ export class ClaimReconciler implements OnApplicationBootstrap, OnApplicationShu
   private readonly campaignLabels = new Set<string>();
 
   constructor(
-    private readonly ds: DataSource,
+    private readonly reconciliations: ClaimReconcileRepository,
     private readonly messaging: MessagingRuntime,
     @Inject(APP_API_CONFIG) private readonly config: AppApiConfig,
   ) {
@@ -176,10 +147,7 @@ export class ClaimReconciler implements OnApplicationBootstrap, OnApplicationShu
 
   /** Counts per campaign and status, and how many claims were checked (for /metrics and the report). */
   async measure(): Promise<void> {
-    const rows = (await this.ds.query(
-      `SELECT campaign_id, status, count(*)::bigint AS n FROM claim_reconciliation GROUP BY campaign_id, status`,
-    )) as { campaign_id: string; status: ReconciliationStatus; n: string }[];
-    const [cursor] = (await this.ds.query(`SELECT checked FROM reconciliation_cursor WHERE name = $1`, [CURSOR])) as { checked: string }[];
+    const { rows, checked } = await this.reconciliations.counts();
     const byLabel = new Map<string, { campaign: string; status: ReconciliationStatus; n: number }>();
     for (const r of rows) {
       const campaign = this.label(r.campaign_id);
@@ -189,28 +157,13 @@ export class ClaimReconciler implements OnApplicationBootstrap, OnApplicationShu
       byLabel.set(k, c);
     }
     this.counts = [...byLabel.values()];
-    this.checkedTotal = Number(cursor?.checked ?? 0);
+    this.checkedTotal = checked;
   }
 
   /** GET /v1/reconciliation: counts per campaign and status, how far the first checks got, and the stuck claims. */
   async report(opts: { limit: number; campaignId?: string }): Promise<ReconciliationReport> {
     const campaign = opts.campaignId ?? null;
-    const [counts, cursor, stuck] = await Promise.all([
-      this.ds.query(
-        `SELECT campaign_id, status, count(*)::bigint AS n FROM claim_reconciliation
-          WHERE $1::text IS NULL OR campaign_id = $1 GROUP BY campaign_id, status ORDER BY campaign_id, status`,
-        [campaign],
-      ) as Promise<{ campaign_id: string; status: ReconciliationStatus; n: string }[]>,
-      this.ds.query(`SELECT recorded_at, checked, ran_at FROM reconciliation_cursor WHERE name = $1`, [CURSOR]) as Promise<
-        { recorded_at: Date; checked: string; ran_at: Date }[]
-      >,
-      this.ds.query(
-        `SELECT claim_id, event_id, campaign_id, account_id, attempts, missing, first_found_at, last_requested_at, stuck_at
-           FROM claim_reconciliation WHERE status = 'STUCK' AND ($1::text IS NULL OR campaign_id = $1)
-          ORDER BY stuck_at, claim_id LIMIT $2`,
-        [campaign, opts.limit],
-      ) as Promise<StuckRow[]>,
-    ]);
+    const { counts, cursor: cur, stuck } = await this.reconciliations.report(campaign, opts.limit);
     const total = { RE_DRIVEN: 0, STUCK: 0, COMPLETED: 0 };
     const byCampaign = new Map<string, ReconciliationReport['campaigns'][number]>();
     for (const r of counts) {
@@ -219,7 +172,6 @@ export class ClaimReconciler implements OnApplicationBootstrap, OnApplicationShu
       total[r.status] += Number(r.n);
       byCampaign.set(r.campaign_id, c);
     }
-    const [cur] = cursor;
     return {
       counts: total,
       campaigns: [...byCampaign.values()],
@@ -254,30 +206,11 @@ export class ClaimReconciler implements OnApplicationBootstrap, OnApplicationShu
     return campaignId;
   }
 
-  /** Replicas take turns: the one holding the lock works, the others skip this round. */
-  private async turn(ctx: TxContext): Promise<boolean> {
-    const [r] = await ctx.query<{ locked: boolean }>(`SELECT pg_try_advisory_xact_lock(hashtext('app-api claim reconciler')) AS locked`);
-    return r?.locked === true;
-  }
-
   private async firstChecks(ctx: TxContext, run: ReconcileRun): Promise<{ more: boolean; perCampaign: Map<string, number> }> {
     const perCampaign = new Map<string, number>();
-    if (!(await this.turn(ctx))) return { more: false, perCampaign };
+    if (!(await this.reconciliations.turn(ctx))) return { more: false, perCampaign };
     const bound = new Date(ctx.now.getTime() - this.config.RECONCILE_AFTER_MS);
-    const [cursor] = await ctx.query<{ recorded_at: string; event_id: string }>(
-      // as text: the cursor must keep the timestamp's microseconds, which a JS Date would drop
-      `SELECT recorded_at::text AS recorded_at, event_id FROM reconciliation_cursor WHERE name = $1`,
-      [CURSOR],
-    );
-    // a range scan of claim_decision_accepted_by_recorded from the cursor
-    const rows = await ctx.query<DecisionRow>(
-      `SELECT event_id, claim_id, campaign_id, account_id, makers_member, rewards
-         FROM claim_decision
-        WHERE status = 'ACCEPTED' AND recorded_at <= $1 AND (recorded_at, event_id) > ($2::timestamptz, $3::text)
-        ORDER BY recorded_at, event_id
-        LIMIT $4`,
-      [bound, cursor?.recorded_at ?? '-infinity', cursor?.event_id ?? '', this.config.RECONCILE_BATCH],
-    );
+    const rows = await this.reconciliations.acceptedAfterCursor(ctx, bound, this.config.RECONCILE_BATCH);
     const last = rows[rows.length - 1];
     if (!last) return { more: false, perCampaign };
     const seen = await this.grantsSeen(ctx, rows);
@@ -288,24 +221,7 @@ export class ClaimReconciler implements OnApplicationBootstrap, OnApplicationShu
     }
     if (found.length > 0) {
       const nextCheckAt = new Date(ctx.now.getTime() + redriveBackoffMs(1, this.policy));
-      const inserted = await ctx.query<{ claim_id: string }>(
-        `INSERT INTO claim_reconciliation (claim_id, event_id, campaign_id, account_id, status, attempts, missing, first_found_at,
-                                           last_requested_at, next_check_at, updated_at)
-         SELECT t.c, t.e, t.k, t.a, 'RE_DRIVEN', 1, string_to_array(t.m, ','), $6, $6, $7, $6
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS t (c, e, k, a, m)
-         ON CONFLICT (claim_id) DO NOTHING
-         RETURNING claim_id`,
-        [
-          found.map((f) => f.d.claim_id),
-          found.map((f) => f.d.event_id),
-          found.map((f) => f.d.campaign_id),
-          found.map((f) => f.d.account_id),
-          found.map((f) => f.missing.join(',')),
-          ctx.now,
-          nextCheckAt,
-        ],
-      );
-      const fresh = new Set(inserted.map((r) => r.claim_id));
+      const fresh = await this.reconciliations.follow(ctx, found, nextCheckAt);
       for (const f of found) {
         if (!fresh.has(f.d.claim_id)) continue; // already followed (a claim decided twice here cannot be, but be safe)
         this.request(ctx, f.d, f.missing, 1, perCampaign);
@@ -314,31 +230,17 @@ export class ClaimReconciler implements OnApplicationBootstrap, OnApplicationShu
       }
     }
     run.checked += rows.length;
-    await ctx.query(
-      `INSERT INTO reconciliation_cursor (name, recorded_at, event_id, checked, ran_at)
-       SELECT $1, d.recorded_at, d.event_id, $3, $4 FROM claim_decision d WHERE d.event_id = $2
-       ON CONFLICT (name) DO UPDATE SET recorded_at = EXCLUDED.recorded_at, event_id = EXCLUDED.event_id,
-                                        checked = reconciliation_cursor.checked + EXCLUDED.checked, ran_at = EXCLUDED.ran_at`,
-      [CURSOR, last.event_id, rows.length, ctx.now],
-    );
+    await this.reconciliations.advanceCursor(ctx, last.event_id, rows.length);
     return { more: rows.length >= this.config.RECONCILE_BATCH, perCampaign };
   }
 
   private async rechecks(ctx: TxContext, run: ReconcileRun): Promise<{ more: boolean; perCampaign: Map<string, number> }> {
     const perCampaign = new Map<string, number>();
-    if (!(await this.turn(ctx))) return { more: false, perCampaign };
-    const rows = await ctx.query<OpenRow>(
-      `SELECT r.claim_id, r.event_id, r.campaign_id, r.account_id, r.status, r.attempts, d.makers_member, d.rewards
-         FROM claim_reconciliation r JOIN claim_decision d ON d.event_id = r.event_id
-        WHERE r.status <> 'COMPLETED' AND r.next_check_at <= $1
-        ORDER BY r.next_check_at
-        LIMIT $2
-        FOR UPDATE OF r`,
-      [ctx.now, this.config.RECONCILE_BATCH],
-    );
+    if (!(await this.reconciliations.turn(ctx))) return { more: false, perCampaign };
+    const rows = await this.reconciliations.dueForCheck(ctx, this.config.RECONCILE_BATCH);
     if (rows.length === 0) return { more: false, perCampaign };
     const seen = await this.grantsSeen(ctx, rows);
-    const updates: { claimId: string; status: ReconciliationStatus; attempts: number; missing: ClaimGrantKind[]; nextCheckAt: Date }[] = [];
+    const updates: ReconcileUpdate[] = [];
     for (const r of rows) {
       const missing = this.missing(r, seen);
       const step = nextReconcileStep(r.attempts, missing, this.policy, ctx.now);
@@ -361,23 +263,7 @@ export class ClaimReconciler implements OnApplicationBootstrap, OnApplicationShu
           break;
       }
     }
-    await ctx.query(
-      `UPDATE claim_reconciliation r
-          SET status = t.s, attempts = t.n, missing = string_to_array(t.m, ','), next_check_at = t.at, updated_at = $6,
-              last_requested_at = CASE WHEN t.n > r.attempts THEN $6 ELSE r.last_requested_at END,
-              stuck_at = CASE WHEN t.s = 'STUCK' THEN coalesce(r.stuck_at, $6) ELSE r.stuck_at END,
-              completed_at = CASE WHEN t.s = 'COMPLETED' THEN $6 ELSE NULL END
-         FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::timestamptz[]) AS t (c, s, n, m, at)
-        WHERE r.claim_id = t.c`,
-      [
-        updates.map((u) => u.claimId),
-        updates.map((u) => u.status),
-        updates.map((u) => u.attempts),
-        updates.map((u) => u.missing.join(',')),
-        updates.map((u) => u.nextCheckAt),
-        ctx.now,
-      ],
-    );
+    await this.reconciliations.update(ctx, updates);
     return { more: rows.length >= this.config.RECONCILE_BATCH, perCampaign };
   }
 
@@ -404,10 +290,9 @@ export class ClaimReconciler implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private async grantsSeen(ctx: TxContext, ds: DecisionRow[]): Promise<Seen> {
-    const rows = await ctx.query<{ claim_id: string; topic: string; emoticon_id: string | null }>(
-      `SELECT payload->>'claimId' AS claim_id, topic, payload->>'emoticonId' AS emoticon_id
-         FROM timeline_event WHERE payload->>'claimId' = ANY($1) AND topic = ANY($2)`,
-      [ds.map((d) => d.claim_id), GRANT_TOPICS],
+    const rows = await this.reconciliations.grantEvents(
+      ctx,
+      ds.map((d) => d.claim_id),
     );
     const seen: Seen = new Map();
     for (const r of rows) {
