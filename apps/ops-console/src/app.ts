@@ -5,7 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { authSecret } from '@platform/auth';
 import type { ConsoleConfig } from './config';
 import { ConsoleModule } from './console.module';
-import { installSession } from './session';
+import { installSession } from './console/session';
 
 const levels: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 

@@ -2,12 +2,12 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { authSecret, HttpAuthModule, ServiceToken } from '@platform/auth';
 import { MetricsController } from '@platform/telemetry';
 import type { ConsoleConfig } from './config';
-import { ConsoleController } from './console.controller';
-import { HealthController } from './health.controller';
-import { ServiceDatabases } from './platform/databases';
+import { ConsoleController } from './console/console.controller';
+import { HealthController } from './health/health.controller';
+import { ServiceDatabaseRepository } from './platform/service-database.repository';
 import { DeadLetterDesk } from './platform/dead-letters';
 import { ServiceApi } from './platform/service-api';
-import { PlatformSampler } from './sampler';
+import { PlatformSampleSweep } from './series/platform-sample.sweep';
 import { CONSOLE_CONFIG, CONSOLE_SERVICE_TOKEN } from './tokens';
 
 @Module({})
@@ -21,9 +21,9 @@ export class ConsoleModule {
         { provide: CONSOLE_CONFIG, useValue: config },
         { provide: CONSOLE_SERVICE_TOKEN, useValue: new ServiceToken(authSecret(config), 'ops-console', ['reader']) },
         ServiceApi,
-        ServiceDatabases,
+        ServiceDatabaseRepository,
         DeadLetterDesk,
-        PlatformSampler,
+        PlatformSampleSweep,
       ],
     };
   }

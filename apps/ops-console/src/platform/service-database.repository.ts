@@ -35,7 +35,7 @@ const MISSING_TABLE = '42P01';
  * slow database slows the console's sample, never the services.
  */
 @Injectable()
-export class ServiceDatabases implements OnModuleDestroy {
+export class ServiceDatabaseRepository implements OnModuleDestroy {
   private readonly log = new Logger('ServiceDatabases');
   private readonly pools = new Map<ServiceDbName, Pool>();
 

@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { CONSOLE_CONFIG } from './tokens';
-import { ConsoleConfig, watchedServices } from './config';
-import { ServiceDatabases, type GrantCounts, type OldestUnsent, type ParkedCount } from './platform/databases';
-import { DeadLetterDesk } from './platform/dead-letters';
-import { ServiceApi } from './platform/service-api';
+import { CONSOLE_CONFIG } from '../tokens';
+import { ConsoleConfig, watchedServices } from '../config';
+import { ServiceDatabaseRepository, type GrantCounts, type OldestUnsent, type ParkedCount } from '../platform/service-database.repository';
+import { DeadLetterDesk } from '../platform/dead-letters';
+import { ServiceApi } from '../platform/service-api';
 import { claimCounts, CounterSample, MinuteBucket, perMinute, trimSamples } from './series';
 
 interface CampaignDefinitionView {
@@ -149,7 +149,7 @@ function healthView(
  * counters over HISTORY_MINUTES (in memory). One sample at a time; a slow one delays the next.
  */
 @Injectable()
-export class PlatformSampler implements OnModuleInit, OnModuleDestroy {
+export class PlatformSampleSweep implements OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger('PlatformSampler');
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
@@ -163,7 +163,7 @@ export class PlatformSampler implements OnModuleInit, OnModuleDestroy {
   constructor(
     @Inject(CONSOLE_CONFIG) private readonly config: ConsoleConfig,
     private readonly api: ServiceApi,
-    private readonly dbs: ServiceDatabases,
+    private readonly dbs: ServiceDatabaseRepository,
     private readonly dlq: DeadLetterDesk,
   ) {}
 

@@ -1,5 +1,5 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
-import { PlatformSampler } from './sampler';
+import { PlatformSampleSweep } from '../series/platform-sample.sweep';
 
 /**
  * The console's own health. Ready while its sampler runs: the platform's state (services down,
@@ -7,7 +7,7 @@ import { PlatformSampler } from './sampler';
  */
 @Controller('health')
 export class HealthController {
-  constructor(private readonly sampler: PlatformSampler) {}
+  constructor(private readonly sampler: PlatformSampleSweep) {}
 
   @Get('live')
   live() {

@@ -17,11 +17,11 @@ import {
 import type { Request } from 'express';
 import { z } from 'zod';
 import { Actor, CurrentActor, CurrentPrincipal, Principal, Roles } from '@platform/auth';
-import { CONSOLE_CONFIG } from './tokens';
-import type { ConsoleConfig } from './config';
-import { DeadLetterDesk, DeadLetterNotFound, UnknownDeadLetterTopic } from './platform/dead-letters';
-import { ServiceApi } from './platform/service-api';
-import { PlatformSampler } from './sampler';
+import { CONSOLE_CONFIG } from '../tokens';
+import type { ConsoleConfig } from '../config';
+import { DeadLetterDesk, DeadLetterNotFound, UnknownDeadLetterTopic } from '../platform/dead-letters';
+import { ServiceApi } from '../platform/service-api';
+import { PlatformSampleSweep } from '../series/platform-sample.sweep';
 
 const ID = /^[\x21-\x7e]{1,128}$/;
 const replayBody = z.strictObject({
@@ -41,7 +41,7 @@ export class ConsoleController {
   private readonly audit = new Logger('OpsAudit');
 
   constructor(
-    private readonly sampler: PlatformSampler,
+    private readonly sampler: PlatformSampleSweep,
     private readonly dlq: DeadLetterDesk,
     private readonly api: ServiceApi,
     @Inject(CONSOLE_CONFIG) private readonly config: ConsoleConfig,
