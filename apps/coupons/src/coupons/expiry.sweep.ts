@@ -1,5 +1,5 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { MessagingRuntime, withSpan } from '@platform/messaging';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { MessagingRuntime, SweepScheduler, withSpan } from '@platform/messaging';
 import { CouponRepository } from './coupon.repository';
 import { COUPONS_CONFIG } from '../tokens';
 import type { CouponsConfig } from '../config';
@@ -8,38 +8,24 @@ import type { CouponsConfig } from '../config';
  * Announces coupon.expired.v1 once per unused coupon at or past expiresAt, and
  * coupon.expiring-soon.v1 once per unused, unexpired coupon whose reminder is due (remind_at, fixed
  * at issue from the campaign's remindBeforeExpirySeconds). Safe on any number of replicas at once
- * (FOR UPDATE SKIP LOCKED); each event and its mark are one transaction.
+ * (FOR UPDATE SKIP LOCKED); each event and its mark are one transaction. Runs every
+ * COUPON_SWEEP_INTERVAL_MS (SweepScheduler: one run at a time, awaited at shutdown).
  */
 @Injectable()
-export class ExpirySweep implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ExpirySweep {
   private readonly log = new Logger('CouponExpiry');
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> | null = null;
 
   constructor(
     private readonly coupons: CouponRepository,
     private readonly messaging: MessagingRuntime,
     @Inject(COUPONS_CONFIG) private readonly config: CouponsConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    if (this.config.COUPON_SWEEP_INTERVAL_MS <= 0) return;
-    this.timer = setInterval(() => {
-      if (this.running) return;
+    sweeps: SweepScheduler,
+  ) {
+    sweeps.every({ name: 'coupon expiry sweep', everyMs: config.COUPON_SWEEP_INTERVAL_MS, log: this.log }, async () => {
       // expire first: a coupon that just expired is not reminded (remindDue also checks expires_at)
-      this.running = this.sweepAll()
-        .then(() => this.remindAll())
-        .catch((e: unknown) => this.log.warn(`sweep failed (next run retries): ${String(e)}`))
-        .finally(() => {
-          this.running = null;
-        });
-    }, this.config.COUPON_SWEEP_INTERVAL_MS);
-    this.timer.unref();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+      await this.sweepAll();
+      await this.remindAll();
+    });
   }
 
   /** One batch in one transaction; returns how many coupons it expired. */

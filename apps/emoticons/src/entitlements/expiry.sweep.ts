@@ -1,5 +1,5 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { MessagingRuntime, withSpan } from '@platform/messaging';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { MessagingRuntime, SweepScheduler, withSpan } from '@platform/messaging';
 import type { EmoticonsConfig } from '../config';
 import { EMOTICONS_CONFIG } from '../tokens';
 import { EntitlementRepository } from './entitlement.repository';
@@ -9,14 +9,13 @@ import { EntitlementRepository } from './entitlement.repository';
  * per entitlement, in the same transaction as the state change; then publishes
  * `emoticon.entitlement.expiring-soon.v1` once per running clock whose reminder is due (issue 19). Safe in any number of replicas at
  * once (each batch locks its rows with SKIP LOCKED; see EntitlementRepository.expireDue) and cheap
- * on a huge table (a partial index holds only running clocks; batches are bounded).
+ * on a huge table (a partial index holds only running clocks; batches are bounded). Runs every
+ * EMOTICON_SWEEP_INTERVAL_MS (SweepScheduler: one run at a time, awaited at shutdown).
  */
 @Injectable()
-export class ExpirySweep implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class ExpirySweep {
   // the log context keeps the old class name: log queries and dashboards filter on it
   private readonly log = new Logger('ExpirySweeper');
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<number> | null = null;
   expiredTotal = 0;
   remindedTotal = 0;
 
@@ -24,35 +23,13 @@ export class ExpirySweep implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly repo: EntitlementRepository,
     private readonly messaging: MessagingRuntime,
     @Inject(EMOTICONS_CONFIG) private readonly config: EmoticonsConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    if (this.config.EMOTICON_SWEEP_INTERVAL_MS <= 0) return;
-    this.timer = setInterval(() => this.tick(), this.config.EMOTICON_SWEEP_INTERVAL_MS);
-    this.timer.unref();
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
-  }
-
-  private tick(): void {
-    if (this.running) return;
-    // expire first: a pack that just expired is not reminded (remindDue also checks expires_at)
-    this.running = this.sweepOnce()
-      .then(async (n) => {
-        await this.remindOnce();
-        return n;
-      })
-      .catch((e: unknown) => {
-        this.log.warn(`expiry sweep failed (next tick retries): ${String(e)}`);
-        return 0;
-      })
-      .finally(() => {
-        this.running = null;
-      });
+    sweeps: SweepScheduler,
+  ) {
+    sweeps.every({ name: 'emoticon expiry sweep', everyMs: config.EMOTICON_SWEEP_INTERVAL_MS, log: this.log }, async () => {
+      // expire first: a pack that just expired is not reminded (remindDue also checks expires_at)
+      await this.sweepOnce();
+      await this.remindOnce();
+    });
   }
 
   /**

@@ -1,12 +1,11 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { Client } from 'pg';
 import { authSecret, ServiceToken } from '@platform/auth';
-import { CLOCK, Clock, MessagingRuntime } from '@platform/messaging';
+import { CLOCK, Clock, MessagingRuntime, SweepScheduler, SweepTask } from '@platform/messaging';
 import { databaseUrl } from '@platform/persistence';
 import { PASS_DISPATCHER_CONFIG } from '../tokens';
 import { passesDatabase, type PassDispatcherConfig } from '../config';
 import { DelayNoticeRepository } from '../notices/delay-notice.repository';
-import { IntervalTask } from '../shared/interval-task';
 import { CampaignSender, SenderStats } from './campaign-sender';
 import { ChannelClient } from './channel-client';
 import { DispatchRepository } from './dispatch.repository';
@@ -36,14 +35,13 @@ const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
  * its connection every poll and stops all its senders the moment it is in doubt.
  */
 @Injectable()
-export class DispatchCoordinator implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class DispatchCoordinator implements BeforeApplicationShutdown {
   private readonly log = new Logger('DispatchCoordinator');
   private client: Client | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private readonly senders = new Map<string, CampaignSender>();
-  private readonly task: IntervalTask;
+  private readonly rounds: SweepTask;
   private readonly channel: ChannelClient;
-  private shuttingDown = false;
 
   constructor(
     @Inject(PASS_DISPATCHER_CONFIG) private readonly config: PassDispatcherConfig,
@@ -51,24 +49,23 @@ export class DispatchCoordinator implements OnApplicationBootstrap, BeforeApplic
     private readonly notices: DelayNoticeRepository,
     private readonly messaging: MessagingRuntime,
     @Inject(CLOCK) private readonly clock: Clock,
+    sweeps: SweepScheduler,
   ) {
     this.channel = new ChannelClient(
       config.TALK_CHANNEL_URL,
       config.CHANNEL_TIMEOUT_MS,
       new ServiceToken(authSecret(config), 'pass-dispatcher', ['pass-dispatcher']),
     );
-    this.task = new IntervalTask(this.log, config.LEADER_POLL_MS, () => this.poll());
-  }
-
-  onApplicationBootstrap(): void {
-    if (!this.config.DISPATCH_ENABLED) return;
-    this.task.start();
-    void this.task.runNow();
+    // the first round at start: campaigns nobody leads get a sender without waiting a poll period
+    this.rounds = sweeps.every(
+      { name: 'dispatch leadership round', everyMs: config.DISPATCH_ENABLED ? config.LEADER_POLL_MS : 0, log: this.log, runAtStart: true },
+      (stopping) => this.poll(stopping),
+    );
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.shuttingDown = true;
-    await this.task.stop();
+    // the scheduler stopped the rounds already (onModuleDestroy); stopping again keeps the order plain
+    await this.rounds.stop();
     await this.release('shutdown');
     this.channel.close();
   }
@@ -80,12 +77,12 @@ export class DispatchCoordinator implements OnApplicationBootstrap, BeforeApplic
 
   /** One leadership round now (serialized with the periodic ones: rounds never overlap). */
   pollOnce(): Promise<void> {
-    return this.task.runNow();
+    return this.rounds.runNow();
   }
 
   /** One round: check our lock connection, reap stopped senders, take campaigns nobody leads. */
-  private async poll(): Promise<void> {
-    if (this.shuttingDown) return;
+  private async poll(stopping: AbortSignal): Promise<void> {
+    if (stopping.aborted) return;
     const client = await this.connection();
     if (!client) return;
     try {
@@ -101,7 +98,7 @@ export class DispatchCoordinator implements OnApplicationBootstrap, BeforeApplic
       this.log.warn(`sender of ${id} ended (${s.exitReason ?? 'stopped'}); leadership released`);
     }
     for (const id of await this.repo.campaignIds()) {
-      if (this.senders.has(id) || this.shuttingDown) continue;
+      if (this.senders.has(id) || stopping.aborted) continue;
       if (!(await this.repo.trySenderLock(client, id))) continue;
       try {
         await this.takeOver(id);

@@ -1,8 +1,7 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { MessagingRuntime, withSpan } from '@platform/messaging';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { MessagingRuntime, SweepScheduler, withSpan } from '@platform/messaging';
 import { PASS_DISPATCHER_CONFIG } from '../tokens';
 import type { PassDispatcherConfig } from '../config';
-import { IntervalTask } from '../shared/interval-task';
 import { RegistrationRepository, SWEEP_BATCH } from './registration.repository';
 
 /**
@@ -14,28 +13,20 @@ import { RegistrationRepository, SWEEP_BATCH } from './registration.repository';
  * while registerBy (inclusive) has not passed.
  */
 @Injectable()
-export class ExpirySweep implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class ExpirySweep {
   private readonly log = new Logger('ExpirySweep');
-  private readonly task: IntervalTask;
 
   constructor(
     @Inject(PASS_DISPATCHER_CONFIG) private readonly config: PassDispatcherConfig,
     private readonly messaging: MessagingRuntime,
     private readonly repo: RegistrationRepository,
+    sweeps: SweepScheduler,
   ) {
-    // expire first: a pass that just expired is not reminded
-    this.task = new IntervalTask(this.log, config.EXPIRY_SWEEP_INTERVAL_MS, async () => {
+    sweeps.every({ name: 'pass expiry sweep', everyMs: config.EXPIRY_SWEEP_INTERVAL_MS, log: this.log }, async () => {
+      // expire first: a pass that just expired is not reminded
       await this.sweepOnce();
       await this.remindOnce();
     });
-  }
-
-  onApplicationBootstrap(): void {
-    this.task.start();
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.task.stop();
   }
 
   /** Expires every due pass; returns how many. */
