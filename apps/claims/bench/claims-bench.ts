@@ -1,17 +1,22 @@
 // Accepted claims per second for the claims service alone: N valid claims (distinct accounts) are
 // preloaded on an isolated topic, then the service is started and decides them; the rate is taken
 // from the first to the last decision's Kafka timestamp (startup excluded).
-//   node tools/run.js apps/claims/bench/claims-bench.ts [N=50000]
+//   node tools/run.js apps/claims/bench/claims-bench.ts [N=50000] [--out bench/claims.json]
+// Prints one JSON line with `acceptedPerSecond` (`npm run bench` runs it and reads that line).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { bearer } from '@platform/auth/testing';
 import { Topics } from '@platform/contracts';
 import { createKafka, SafePublisher } from '@platform/messaging';
-import { createTestDatabase, createTestTopics, testInfra, testKafka, topicTimeSpan, uniqueSuffix, waitFor } from '@platform/testing';
+import { createTestDatabase, createTestTopics, deleteTestTopics, testInfra, testKafka, topicTimeSpan, uniqueSuffix, waitFor } from '@platform/testing';
 import { createClaimsApp } from '../src/app';
 import { loadClaimsConfig } from '../src/config';
 
-const n = Number(process.argv[2] ?? 50000);
+const args = process.argv.slice(2);
+const outAt = args.indexOf('--out');
+const outFile = outAt >= 0 ? (args[outAt + 1] ?? 'bench/claims.json') : 'bench/claims.json';
+const n = Number(args.find((a, i) => /^\d+$/.test(a) && i !== outAt + 1) ?? 50000);
 
 void (async () => {
   const { brokers, databaseUrl } = testInfra();
@@ -59,9 +64,10 @@ void (async () => {
   const { seconds, marked: accepted } = await topicTimeSpan(out, n, '"ACCEPTED"');
   await app2.close();
   await db.drop();
+  await deleteTestTopics(prefix).catch(() => undefined);
   const result = { benchmark: 'claims-service-alone', at: new Date().toISOString(), claims: n, accepted, seconds, acceptedPerSecond: Math.round(accepted / seconds), cpus: os.cpus().length, loadavg: os.loadavg() };
   console.log(JSON.stringify(result));
-  mkdirSync('bench', { recursive: true });
-  writeFileSync('bench/claims.json', `${JSON.stringify(result, null, 2)}\n`);
+  mkdirSync(path.dirname(outFile), { recursive: true });
+  writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`);
   process.exit(0);
 })();
