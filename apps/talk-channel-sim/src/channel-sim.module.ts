@@ -2,11 +2,11 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { HttpAuthModule } from '@platform/auth';
 import { MetricsController } from '@platform/telemetry';
-import { AdminController } from './channel/admin.controller';
+import { AdminController } from './admin/admin.controller';
 import { PassesController } from './channel/passes.controller';
-import { TalkChannel } from './channel/talk-channel';
+import { TalkChannel } from './channel/talk-channel.service';
 import type { ChannelSimConfig } from './config';
-import { HealthController } from './health.controller';
+import { HealthController } from './health/health.controller';
 import { CHANNEL_SIM_CONFIG, MONOTONIC_MS, MonotonicMs } from './tokens';
 
 @Module({})

@@ -11,3 +11,4 @@ export * from './headers';
 export * from './ownership';
 export * from './priorities';
 export * from './campaign-defined';
+export * from './channel';

@@ -1,14 +1,9 @@
 import http from 'node:http';
 import https from 'node:https';
+import { ChannelHeaders, type ChannelPass, ChannelPaths, channelSendPassAccepted, ChannelStatus } from '@platform/contracts';
 
-/** What the sender gives the channel for one pass (the pass id is also the idempotency key). */
-export interface PassDelivery {
-  passId: string;
-  accountId: string;
-  campaignId: string;
-  slot: number;
-  storageGb: number;
-}
+/** What the sender gives the channel for one pass (the pass id is also the idempotency key); `storageGb` rides along uninterpreted. */
+export type PassDelivery = Required<ChannelPass> & { storageGb: number };
 
 export type ChannelResult =
   /** Delivered now, or (duplicate) delivered before under the same idempotency key. */
@@ -23,11 +18,11 @@ export type ChannelResult =
 type HeaderValue = string | string[] | undefined;
 const first = (v: HeaderValue): string | null => (Array.isArray(v) ? (v[0] ?? null) : (v ?? null));
 
-/** Parses Retry-After-Ms (milliseconds), else Retry-After (delta-seconds or an HTTP date). */
+/** Parses Retry-After-Ms (milliseconds), else Retry-After (delta-seconds or an HTTP date), from Node's lower-cased headers. */
 export function retryAfterMs(headers: Record<string, HeaderValue>, nowMs: number): number | null {
-  const precise = first(headers['retry-after-ms'])?.trim();
+  const precise = first(headers[ChannelHeaders.retryAfterMs.toLowerCase()])?.trim();
   if (precise && /^\d+(\.\d+)?$/.test(precise)) return Math.ceil(Number(precise));
-  const value = first(headers['retry-after'])?.trim();
+  const value = first(headers[ChannelHeaders.retryAfter.toLowerCase()])?.trim();
   if (!value) return null;
   if (/^\d+$/.test(value)) return Number(value) * 1000;
   const date = Date.parse(value);
@@ -36,27 +31,29 @@ export function retryAfterMs(headers: Record<string, HeaderValue>, nowMs: number
 
 /** Maps a channel response to what the sender does next. */
 export function classify(status: number, headers: Record<string, HeaderValue>, body: string, nowMs: number): ChannelResult {
-  if (status === 200 || status === 201) {
-    let duplicate = status === 200;
+  if (status === ChannelStatus.duplicate || status === ChannelStatus.delivered) {
+    // a 2xx is a delivery whatever its body says; the body's `duplicate`, when it has one, is the channel's word
+    let answer: unknown = null;
     try {
-      const parsed = JSON.parse(body) as { duplicate?: unknown };
-      if (typeof parsed.duplicate === 'boolean') duplicate = parsed.duplicate;
+      answer = JSON.parse(body);
     } catch {
-      // a 2xx is a delivery whatever its body says
+      // not JSON: the status says whether it was a duplicate
     }
-    return { kind: 'DELIVERED', duplicate };
+    const said = channelSendPassAccepted.pick({ duplicate: true }).safeParse(answer);
+    return { kind: 'DELIVERED', duplicate: said.success ? said.data.duplicate : status === ChannelStatus.duplicate };
   }
-  if (status === 429 || status === 503) {
+  if (status === ChannelStatus.rateLimited || status === ChannelStatus.unavailable) {
     const wait = retryAfterMs(headers, nowMs);
     if (wait !== null) return { kind: 'RETRY_AFTER', waitMs: wait, status };
   }
-  if (status >= 500 || status === 429 || status === 408)
+  if (status >= 500 || status === ChannelStatus.rateLimited || status === 408)
     return { kind: 'FAILED', retryable: true, error: `HTTP ${status}: ${body.slice(0, 200)}` };
   return { kind: 'FAILED', retryable: false, error: `HTTP ${status}: ${body.slice(0, 200)}` };
 }
 
 /**
- * HTTP client of the Talk Drawer channel API (`POST /v1/passes` with `Idempotency-Key`), on a
+ * HTTP client of the Talk Drawer channel API (`POST /v1/passes` with `Idempotency-Key`, as
+ * @platform/contracts' channel schema states it), on a
  * keep-alive agent: one request in flight per sender, so connection reuse and a lean client keep
  * the round trip (and so the achievable send rate) close to the channel's own latency.
  */
@@ -70,7 +67,7 @@ export class ChannelClient {
     /** The dispatcher's own bearer token (the channel requires the `pass-dispatcher` identity). */
     private readonly bearer?: { get(): Promise<string> },
   ) {
-    this.url = new URL('/v1/passes', baseUrl);
+    this.url = new URL(ChannelPaths.passes, baseUrl);
     const secure = this.url.protocol === 'https:';
     this.agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 8 }) : new http.Agent({ keepAlive: true, maxSockets: 8 });
   }
@@ -95,7 +92,7 @@ export class ChannelClient {
           headers: {
             'content-type': 'application/json',
             'content-length': Buffer.byteLength(body),
-            'idempotency-key': p.passId,
+            [ChannelHeaders.idempotencyKey.toLowerCase()]: p.passId,
             ...(token ? { authorization: `Bearer ${token}` } : {}),
           },
         },

@@ -1,18 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { z } from 'zod';
+import type { ChannelDelivery, ChannelSendPassRequest } from '@platform/contracts';
 import { CHANNEL_SIM_CONFIG, MONOTONIC_MS, type MonotonicMs } from '../tokens';
 import type { ChannelSimConfig } from '../config';
 import { lognormalMs, seededRandom } from './random';
 import { TokenBucket } from './token-bucket';
-
-/** What a caller sends: the pass and who gets it; extra fields are kept but not interpreted. */
-export const sendPassBody = z.looseObject({
-  passId: z.string().min(1).max(128),
-  accountId: z.string().min(1).max(128),
-  slot: z.number().int().positive(),
-  campaignId: z.string().min(1).max(128).optional(),
-});
-export type SendPassBody = z.infer<typeof sendPassBody>;
 
 /** Runtime-changeable behaviour (POST /admin/config). */
 export const simSettings = z.strictObject({
@@ -26,20 +18,10 @@ export const simSettings = z.strictObject({
 });
 export type SimSettings = z.infer<typeof simSettings>;
 
-export interface Delivery {
-  sequence: number;
-  idempotencyKey: string;
-  passId: string;
-  accountId: string;
-  campaignId: string | null;
-  slot: number;
-  deliveredAt: string;
-}
-
 export type SendOutcome =
-  | { kind: 'DELIVERED'; delivery: Delivery }
-  | { kind: 'DUPLICATE'; delivery: Delivery }
-  | { kind: 'KEY_REUSED'; delivery: Delivery }
+  | { kind: 'DELIVERED'; delivery: ChannelDelivery }
+  | { kind: 'DUPLICATE'; delivery: ChannelDelivery }
+  | { kind: 'KEY_REUSED'; delivery: ChannelDelivery }
   | { kind: 'OUTAGE' }
   | { kind: 'RATE_LIMITED'; retryAfterMs: number }
   | { kind: 'ERROR'; status: number; delivered: boolean };
@@ -83,8 +65,8 @@ export class TalkChannel {
   private settings: SimSettings;
   private readonly bucket: TokenBucket;
   private readonly random: () => number;
-  private readonly deliveries: Delivery[] = [];
-  private readonly byKey = new Map<string, Delivery>();
+  private readonly deliveries: ChannelDelivery[] = [];
+  private readonly byKey = new Map<string, ChannelDelivery>();
   private stats: SimStats = emptyStats();
   readonly startedAt = Date.now();
 
@@ -120,7 +102,7 @@ export class TalkChannel {
     this.stats.badRequests++;
   }
 
-  async send(idempotencyKey: string, body: SendPassBody): Promise<SendOutcome> {
+  async send(idempotencyKey: string, body: ChannelSendPassRequest): Promise<SendOutcome> {
     this.stats.requests++;
     const s = this.settings;
     if (s.outage) {
@@ -151,7 +133,7 @@ export class TalkChannel {
       this.stats.duplicates++;
       outcome = { kind: 'DUPLICATE', delivery: existing };
     } else {
-      const delivery: Delivery = {
+      const delivery: ChannelDelivery = {
         sequence: this.deliveries.length + 1,
         idempotencyKey,
         passId: body.passId,
@@ -174,7 +156,7 @@ export class TalkChannel {
   }
 
   /** Deliveries with sequence > after, oldest first. */
-  list(after: number, limit: number): Delivery[] {
+  list(after: number, limit: number): ChannelDelivery[] {
     return this.deliveries.slice(Math.max(0, after), Math.max(0, after) + limit);
   }
 

@@ -1,7 +1,7 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, Logger, Post, Put, Query } from '@nestjs/common';
 import { Actor, CurrentActor, Roles } from '@platform/auth';
 import { z } from 'zod';
-import { simSettings, TalkChannel } from './talk-channel';
+import { simSettings, TalkChannel } from '../channel/talk-channel.service';
 
 const page = z.object({
   after: z.coerce.number().int().min(0).default(0),

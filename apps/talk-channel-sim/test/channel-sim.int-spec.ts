@@ -1,9 +1,9 @@
 import { INestApplication } from '@nestjs/common';
 import type { Role } from '@platform/auth';
 import { bearer, probeRoutes } from '@platform/auth/testing';
-import { createTalkChannelSimApp } from './app';
-import { ChannelSimConfig, channelSimEnv } from './config';
-import type { Delivery } from './channel/talk-channel';
+import { channelError, type ChannelDelivery, channelSendPassAccepted } from '@platform/contracts';
+import { createTalkChannelSimApp } from '../src/app';
+import { ChannelSimConfig, channelSimEnv } from '../src/config';
 
 jest.setTimeout(30_000);
 
@@ -52,17 +52,37 @@ describe('talk channel simulator over HTTP', () => {
   it('delivers once per idempotency key; a repeat is 200 with the original delivery, marked duplicate', async () => {
     const first = await send('p-1', 1);
     expect(first.status).toBe(201);
-    const a = (await first.json()) as { duplicate: boolean; delivery: Delivery };
+    const a = (await first.json()) as { duplicate: boolean; delivery: ChannelDelivery };
     expect(a).toMatchObject({ duplicate: false, delivery: { sequence: 1, passId: 'p-1', slot: 1, campaignId: 'c1' } });
     const again = await send('p-1', 1);
     expect(again.status).toBe(200);
     expect(await again.json()).toEqual({ duplicate: true, delivery: a.delivery });
     const reused = await post('/v1/passes', { passId: 'p-other', accountId: 'x', slot: 9 }, { 'Idempotency-Key': 'p-1' });
     expect(reused.status).toBe(422);
-    const { deliveries, lastSequence } = await get<{ deliveries: Delivery[]; lastSequence: number }>('/admin/deliveries?after=0&limit=10');
+    const { deliveries, lastSequence } = await get<{ deliveries: ChannelDelivery[]; lastSequence: number }>(
+      '/admin/deliveries?after=0&limit=10',
+    );
     expect(lastSequence).toBe(1);
     expect(deliveries).toHaveLength(1);
     expect(await get('/admin/stats')).toMatchObject({ requests: 3, delivered: 1, duplicates: 1, keyReused: 1 });
+  });
+
+  it('answers every send with a body of the contract schema (@platform/contracts channel.ts)', async () => {
+    expect(channelSendPassAccepted.parse(await (await send('p-1', 1)).json())).toMatchObject({ duplicate: false });
+    expect(channelSendPassAccepted.parse(await (await send('p-1', 1)).json())).toMatchObject({ duplicate: true });
+    const errors: unknown[] = [];
+    errors.push(await (await post('/v1/passes', { passId: 'p-x', accountId: 'x', slot: 9 }, { 'Idempotency-Key': 'p-1' })).json());
+    errors.push(await (await post('/v1/passes', { passId: 'p', accountId: 'a', slot: 1 })).json());
+    errors.push(await (await post('/v1/passes', { passId: 'p', slot: 0 }, { 'Idempotency-Key': 'k' })).json());
+    await config({ errorRate: 1, errorAfterDeliveryShare: 0 });
+    errors.push(await (await send('p-3', 3)).json());
+    // RATE_LIMITED and CHANNEL_UNAVAILABLE: in the rate limit and outage tests below
+    expect(errors.map((e) => channelError.parse(e).error)).toEqual([
+      'IDEMPOTENCY_KEY_REUSED',
+      'IDEMPOTENCY_KEY_REQUIRED',
+      'INVALID_BODY',
+      'INTERNAL',
+    ]);
   });
 
   it('refuses a request without key or with a bad body', async () => {
@@ -85,6 +105,10 @@ describe('talk channel simulator over HTTP', () => {
     expect(limited?.headers.get('retry-after')).toBe('1');
     expect(Number(limited?.headers.get('retry-after-ms'))).toBeGreaterThan(0);
     expect(Number(limited?.headers.get('retry-after-ms'))).toBeLessThanOrEqual(500);
+    expect(channelError.parse(await limited?.json())).toEqual({
+      error: 'RATE_LIMITED',
+      retryAfterMs: Number(limited?.headers.get('retry-after-ms')),
+    });
   });
 
   it('answers 503 during an outage and delivers again afterwards', async () => {
@@ -92,6 +116,7 @@ describe('talk channel simulator over HTTP', () => {
     const r = await send('p-1', 1);
     expect(r.status).toBe(503);
     expect(r.headers.get('retry-after')).toBe('1');
+    expect(channelError.parse(await r.json())).toEqual({ error: 'CHANNEL_UNAVAILABLE' });
     await post('/admin/outage', { on: false });
     expect((await send('p-1', 1)).status).toBe(201);
     expect(await get('/admin/stats')).toMatchObject({ outageRejected: 1, delivered: 1 });
@@ -132,7 +157,7 @@ describe('talk channel simulator over HTTP', () => {
   it('validates runtime config and pages deliveries', async () => {
     expect((await config({ errorRate: 2 })).status).toBe(400);
     for (let i = 1; i <= 5; i++) await send(`p-${i}`, i);
-    const page = await get<{ deliveries: Delivery[] }>('/admin/deliveries?after=2&limit=2');
+    const page = await get<{ deliveries: ChannelDelivery[] }>('/admin/deliveries?after=2&limit=2');
     expect(page.deliveries.map((d) => d.sequence)).toEqual([3, 4]);
     expect(await get('/health/ready')).toMatchObject({ status: 'ok' });
   });
