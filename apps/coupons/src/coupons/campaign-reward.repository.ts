@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { CouponReward } from '@platform/contracts';
+import { CouponReward, definitionReplacesSql } from '@platform/contracts';
 
 @Injectable()
 export class CampaignRewardRepository {
-  /** Stores definitions; a later definition of the same campaign replaces an earlier one. */
+  /** Stores definitions (one per campaign: newestDefinitions); one at least as new as the stored one replaces it (the contract's rule). */
   async upsert(
     m: EntityManager,
     rows: { campaignId: string; coupons: CouponReward | null; definedAt: string }[],
@@ -15,7 +15,7 @@ export class CampaignRewardRepository {
       `INSERT INTO campaign_reward (campaign_id, coupons, defined_at, received_at)
        SELECT t.campaign_id, t.coupons::jsonb, t.defined_at, $4 FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS t(campaign_id, coupons, defined_at)
        ON CONFLICT (campaign_id) DO UPDATE SET coupons = EXCLUDED.coupons, defined_at = EXCLUDED.defined_at, received_at = EXCLUDED.received_at
-        WHERE campaign_reward.defined_at < EXCLUDED.defined_at`,
+        WHERE ${definitionReplacesSql('campaign_reward')}`,
       [rows.map((r) => r.campaignId), rows.map((r) => (r.coupons ? JSON.stringify(r.coupons) : null)), rows.map((r) => r.definedAt), now],
     );
   }

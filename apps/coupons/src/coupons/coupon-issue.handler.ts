@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { waitReason } from '@platform/contracts';
+import { newestDefinitions, waitReason } from '@platform/contracts';
 import { Batch, Inbound, OnBatch, TxContext } from '@platform/messaging';
 import { couponsForClaim, reminderDueAt } from '@platform/rules';
 import { COUPONS_CONFIG } from '../tokens';
@@ -10,7 +10,6 @@ import { couponIdFor } from './coupon-id';
 import { CouponRepository, NewCoupon } from './coupon.repository';
 
 type Decided = Inbound<'claimDecided'>;
-type Defined = Inbound<'campaignDefined'>;
 
 /**
  * R6 / I3: issues the campaign's coupons for every ACCEPTED claim of a Makers member (or of anyone
@@ -31,14 +30,13 @@ export class CouponIssueHandler {
 
   @OnBatch('campaignDefined')
   async onDefined(@Payload() messages: Batch<'campaignDefined'>, @Ctx() ctx: TxContext): Promise<void> {
-    const latest = new Map<string, Defined['value']>();
-    for (const m of messages) {
-      const prev = latest.get(m.value.campaign.campaignId);
-      if (!prev || Date.parse(prev.definedAt) < Date.parse(m.value.definedAt)) latest.set(m.value.campaign.campaignId, m.value);
-    }
     await this.campaigns.upsert(
       ctx.manager,
-      [...latest.values()].map((d) => ({ campaignId: d.campaign.campaignId, coupons: d.campaign.rewards.coupons, definedAt: d.definedAt })),
+      newestDefinitions(messages).map((d) => ({
+        campaignId: d.campaign.campaignId,
+        coupons: d.campaign.rewards.coupons,
+        definedAt: d.definedAt,
+      })),
       ctx.now,
     );
   }

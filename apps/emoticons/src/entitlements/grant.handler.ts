@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { EmoticonReward, waitReason } from '@platform/contracts';
+import { EmoticonReward, newestDefinitions, waitReason } from '@platform/contracts';
 import { Batch, Inbound, OnBatch, TxContext } from '@platform/messaging';
 import type { EmoticonsConfig } from '../config';
 import { EMOTICONS_CONFIG } from '../tokens';
@@ -26,7 +26,7 @@ export class GrantHandler {
   async onCampaignDefined(@Payload() messages: Batch<'campaignDefined'>, @Ctx() ctx: TxContext): Promise<void> {
     await this.repo.saveCampaigns(
       ctx.manager,
-      messages.map((m) => ({ definition: m.value.campaign, definedAt: m.value.definedAt })),
+      newestDefinitions(messages).map((d) => ({ definition: d.campaign, definedAt: d.definedAt })),
       ctx.now,
     );
   }
