@@ -60,7 +60,7 @@ async function main(): Promise<void> {
     .option('--latency-duration <s>', 'latency phase length', (v) => Number.parseInt(v, 10), 30)
     .option('--kafka-records <n>', 'records for the Kafka perf tools', (v) => Number.parseInt(v, 10), 500_000)
     .option('--pg-rows <n>', 'rows for the Postgres insert ceiling', (v) => Number.parseInt(v, 10), 300_000)
-    .option('--hop-records <n>', 'preloaded claims for the one-hop runs (raw pipeline, claims service alone)', (v) => Number.parseInt(v, 10), 100_000)
+    .option('--hop-records <n>', 'preloaded claims for the one-hop runs (raw pipeline, claims service alone)', (v) => Number.parseInt(v, 10), 200_000)
     .option('--skip-ceiling', 'skip the Kafka and Postgres ceilings')
     .option('--skip-hop', 'skip the one-hop runs (raw pipeline, claims service alone)')
     .option('--skip-e2e', 'skip the services (ceilings only)')

@@ -181,7 +181,7 @@ export interface ChartSeries {
 
 const W = 880;
 const H = 260;
-const M = { l: 64, r: 16, t: 28, b: 36 };
+const M = { l: 64, r: 16, t: 28, b: 44 };
 
 function legend(series: readonly ChartSeries[]): string {
   return series.map((s, i) => `<g transform="translate(${M.l + i * 150},${H - 8})"><rect width="12" height="12" y="-10" fill="${COLORS[i % COLORS.length]}"/><text x="16">${esc(s.name)}</text></g>`).join('');
