@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { metrics } from '@opentelemetry/api';
 import type { Admin } from 'kafkajs';
 import { consumerGroupId, Topics } from '@platform/contracts';
-import { MessagingRuntime } from '@platform/messaging';
+import { MessagingRuntime, SweepScheduler } from '@platform/messaging';
 import { admit, Admission, BacklogSource, CounterSample, DEFAULT_ADMISSION_POLICY, ratePerSecond } from '@platform/rules';
 import { ClaimRepository } from '../claims/claim.repository';
 import type { AppApiConfig } from '../config';
@@ -22,13 +22,12 @@ export interface BacklogSnapshot {
  * claims consumer, the decision on its way back) and the claims service's consumer lag on
  * compensation.claim.requested.v1 (every producer's claims, read from Kafka), each with the rate it
  * drains at. Requests are admitted or refused against the last measurement plus what was taken in
- * since, so a burst between two measurements cannot run far past the bound.
+ * since, so a burst between two measurements cannot run far past the bound. Runs every
+ * INTAKE_SAMPLE_INTERVAL_MS from bootstrap on (SweepScheduler: one run at a time, awaited at shutdown).
  */
 @Injectable()
 export class BacklogSweep implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger('BacklogMonitor');
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
   private admin: Admin | null = null;
   private lagSamples: CounterSample[] = [];
   private lagFailing = false;
@@ -42,8 +41,12 @@ export class BacklogSweep implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly claims: ClaimRepository,
     private readonly messaging: MessagingRuntime,
     @Inject(APP_API_CONFIG) private readonly config: AppApiConfig,
+    sweeps: SweepScheduler,
   ) {
     this.policy = { ...DEFAULT_ADMISSION_POLICY, maxRetryAfterSeconds: config.INTAKE_MAX_RETRY_AFTER_SECONDS };
+    sweeps.every({ name: 'intake backlog measurement', everyMs: config.INTAKE_SAMPLE_INTERVAL_MS, log: this.log, runAtStart: true }, () =>
+      this.measure(),
+    );
   }
 
   onApplicationBootstrap(): void {
@@ -57,19 +60,10 @@ export class BacklogSweep implements OnApplicationBootstrap, OnApplicationShutdo
     meter
       .createObservableCounter('intake_refused_total', { description: 'Claims answered 429 (backlog over its bound)' })
       .addCallback((r) => r.observe(this.refused));
-    const tick = () => {
-      this.running = this.measure().finally(() => {
-        this.running = null;
-        if (this.timer) this.timer = setTimeout(tick, this.config.INTAKE_SAMPLE_INTERVAL_MS);
-      });
-    };
-    this.timer = setTimeout(tick, 0);
   }
 
+  /** The measurements stopped with the other sweeps (onModuleDestroy), before this: the admin client goes last. */
   async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.running;
     await this.admin?.disconnect().catch(() => undefined);
   }
 

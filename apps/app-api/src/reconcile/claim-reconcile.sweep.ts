@@ -1,6 +1,6 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Counter, metrics } from '@opentelemetry/api';
-import { MessagingRuntime, TxContext } from '@platform/messaging';
+import { MessagingRuntime, SweepScheduler, TxContext } from '@platform/messaging';
 import { ClaimGrantKind, GrantsSeen, missingGrants, nextReconcileStep, RedrivePolicy, redriveBackoffMs } from '@platform/rules';
 import type { AppApiConfig } from '../config';
 import { APP_API_CONFIG } from '../tokens';
@@ -61,11 +61,8 @@ const MAX_CAMPAIGN_LABELS = 50;
  * replicas take turns (a transaction-scoped advisory lock), so a claim is never asked for twice at once.
  */
 @Injectable()
-export class ClaimReconcileSweep implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ClaimReconcileSweep implements OnApplicationBootstrap {
   private readonly log = new Logger('ClaimReconciler');
-  private timer: NodeJS.Timeout | null = null;
-  private stopping = false;
-  private running: Promise<unknown> | null = null;
   private readonly policy: RedrivePolicy;
   private counts: { campaign: string; status: ReconciliationStatus; n: number }[] = [];
   private checkedTotal = 0;
@@ -77,12 +74,17 @@ export class ClaimReconcileSweep implements OnApplicationBootstrap, OnApplicatio
     private readonly reconciliations: ClaimReconcileRepository,
     private readonly messaging: MessagingRuntime,
     @Inject(APP_API_CONFIG) private readonly config: AppApiConfig,
+    sweeps: SweepScheduler,
   ) {
     this.policy = {
       maxAttempts: config.RECONCILE_MAX_ATTEMPTS,
       backoffMs: config.RECONCILE_BACKOFF_MS,
       maxBackoffMs: Math.max(config.RECONCILE_MAX_BACKOFF_MS, config.RECONCILE_BACKOFF_MS),
     };
+    // every RECONCILE_INTERVAL_MS (0: never on its own), one pass at a time, awaited at shutdown
+    sweeps.every({ name: 'claim reconciliation', everyMs: config.RECONCILE_INTERVAL_MS, log: this.log }, (stopping) =>
+      this.reconcileOnce(stopping),
+    );
   }
 
   onApplicationBootstrap(): void {
@@ -107,31 +109,17 @@ export class ClaimReconcileSweep implements OnApplicationBootstrap, OnApplicatio
     this.redrives = meter.createCounter('heartpack_reconciler_redrives', {
       description: 'Re-drive requests emitted (committed), by campaign',
     });
-    if (this.config.RECONCILE_INTERVAL_MS === 0) return;
-    const tick = () => {
-      this.running = this.reconcileOnce()
-        .catch((e: unknown) => this.log.warn(`reconciliation pass failed: ${String(e)}`))
-        .finally(() => {
-          this.running = null;
-          if (this.timer) this.timer = setTimeout(tick, this.config.RECONCILE_INTERVAL_MS);
-        });
-    };
-    this.timer = setTimeout(tick, this.config.RECONCILE_INTERVAL_MS);
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.running;
-  }
-
-  /** One pass: first checks of claims past their bound, then the claims being followed that are due (tests call it directly). */
-  async reconcileOnce(): Promise<ReconcileRun> {
+  /**
+   * One pass: first checks of claims past their bound, then the claims being followed that are due
+   * (tests call it directly); `stopping` (shutdown began) ends it between two transactions.
+   */
+  async reconcileOnce(stopping?: AbortSignal): Promise<ReconcileRun> {
     const run: ReconcileRun = { checked: 0, found: 0, redriven: 0, completed: 0, stuck: 0 };
     for (const phase of [(ctx: TxContext) => this.firstChecks(ctx, run), (ctx: TxContext) => this.rechecks(ctx, run)]) {
       // until caught up (a backlog after a peak is read in one pass), or until shutdown
-      while (!this.stopping) {
+      while (!stopping?.aborted) {
         const before = run.redriven;
         const { more, perCampaign } = await this.messaging.transaction(phase, 'reconcile claims');
         // counted once committed (a rolled-back transaction asked for nothing)
