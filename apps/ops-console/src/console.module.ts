@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { authSecret, HttpAuthModule, ServiceToken } from '@platform/auth';
+import { SweepScheduler } from '@platform/messaging';
 import { MetricsController } from '@platform/telemetry';
 import type { ConsoleConfig } from './config';
 import { ConsoleController } from './console/console.controller';
@@ -24,6 +25,7 @@ export class ConsoleModule {
         ServiceDatabaseRepository,
         DeadLetterDesk,
         PlatformSampleSweep,
+        SweepScheduler,
       ],
     };
   }

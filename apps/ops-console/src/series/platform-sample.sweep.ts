@@ -1,4 +1,5 @@
-import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { SweepScheduler } from '@platform/messaging';
 import { CONSOLE_CONFIG } from '../tokens';
 import { ConsoleConfig, watchedServices } from '../config';
 import { ServiceDatabaseRepository, type GrantCounts, type OldestUnsent, type ParkedCount } from '../platform/service-database.repository';
@@ -146,12 +147,12 @@ function healthView(
 /**
  * Samples the platform every SAMPLE_INTERVAL_MS: the services' APIs and readiness, the DLQ depths
  * and the read-only database figures. Keeps the latest snapshot and, for the charts, the cumulative
- * counters over HISTORY_MINUTES (in memory). One sample at a time; a slow one delays the next.
+ * counters over HISTORY_MINUTES (in memory). One sample at a time (SweepScheduler; a tick while
+ * one is under way is skipped, and the one in flight is awaited at shutdown).
  */
 @Injectable()
-export class PlatformSampleSweep implements OnModuleInit, OnModuleDestroy {
+export class PlatformSampleSweep {
   private readonly log = new Logger('PlatformSampler');
-  private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private latest: Snapshot | null = null;
   private lastAttemptAt = 0;
@@ -165,16 +166,9 @@ export class PlatformSampleSweep implements OnModuleInit, OnModuleDestroy {
     private readonly api: ServiceApi,
     private readonly dbs: ServiceDatabaseRepository,
     private readonly dlq: DeadLetterDesk,
-  ) {}
-
-  onModuleInit(): void {
-    this.timer = setInterval(() => void this.sampleNow(), this.config.SAMPLE_INTERVAL_MS);
-    void this.sampleNow();
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+    sweeps: SweepScheduler,
+  ) {
+    sweeps.every({ name: 'platform sample', everyMs: config.SAMPLE_INTERVAL_MS, log: this.log, runAtStart: true }, () => this.sampleNow());
   }
 
   /** Takes a sample unless one is under way (then waits for it). */
