@@ -16,7 +16,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { decode, DlqReason, dlqReason, formatReason, headersToStrings, TopicSpec, topicSpecByName, WaitReason } from '@platform/contracts';
 import { isTransientError } from '@platform/persistence';
 import { Clock, systemClock } from './clock';
-import { CoordinatorContact, GroupMembershipWatch } from './group-membership';
+import { GroupMembershipWatch } from './group-membership';
 import { countCommitted } from './business-metrics';
 import { messagingMetrics } from './metrics';
 import { appendToOutbox, sleep } from './outbox';
@@ -90,9 +90,6 @@ export function recordFingerprint(m: Pick<KafkaMessage, 'timestamp' | 'key'>): s
 /** The consumer group session timeout when none is given (see startConsumer). */
 export const DEFAULT_SESSION_TIMEOUT_MS = 6000;
 
-/** How long a restart waits for the old kafkajs consumer to disconnect. */
-const DISCONNECT_BOUND_MS = 10_000;
-
 const jitter = (ms: number): number => Math.round(ms * (0.75 + Math.random() * 0.5));
 
 const getter = {
@@ -119,7 +116,6 @@ export class BatchConsumer {
   private readonly chunkSize: number;
   private readonly concurrency: number;
   private readonly stallMs: number;
-  private readonly sessionTimeoutMs: number;
   private stopping = false;
   private watchdog: NodeJS.Timeout | null = null;
   private deferredTimer: NodeJS.Timeout | null = null;
@@ -152,7 +148,6 @@ export class BatchConsumer {
     this.chunkSize = o.chunkSize ?? 1000;
     this.concurrency = o.concurrency ?? 3;
     this.stallMs = o.stallMs ?? 60_000;
-    this.sessionTimeoutMs = o.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
     this.blockedAfterMs = Math.min(this.stallMs, 30_000);
   }
 
@@ -165,8 +160,6 @@ export class BatchConsumer {
     await this.startConsumer();
     this.watchdog = setInterval(() => void this.checkStall(), 5000);
     this.watchdog.unref();
-    this.contactTimer = setInterval(() => void this.checkContact(), 1000);
-    this.contactTimer.unref();
     this.deferredTimer = setInterval(() => {
       if (!this.deferredRun) {
         this.deferredRun = this.retryDeferred()
@@ -198,7 +191,6 @@ export class BatchConsumer {
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.watchdog) clearInterval(this.watchdog);
-    if (this.contactTimer) clearInterval(this.contactTimer);
     if (this.deferredTimer) clearInterval(this.deferredTimer);
     if (this.lagTimer) clearInterval(this.lagTimer);
     await this.deferredRun;
@@ -317,7 +309,7 @@ export class BatchConsumer {
       // coordinator (the old one died with the zone) starts the clock again when it loads the group:
       // the zone drill's recovery is ~broker fencing + this. 6 s is the brokers' smallest allowed
       // (group.min.session.timeout.ms); heartbeats go every second, so a live member is not evicted.
-      sessionTimeout: this.sessionTimeoutMs,
+      sessionTimeout: this.o.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS,
       heartbeatInterval: 1000,
       maxWaitTimeInMs: 100,
       maxBytesPerPartition: 1024 * 1024,
@@ -336,21 +328,10 @@ export class BatchConsumer {
     const alive = (): void => {
       this.lastProgressAt = Date.now();
     };
-    c.on(c.events.HEARTBEAT, () => {
-      alive();
-      this.contact?.reached(Date.now());
-    });
+    c.on(c.events.HEARTBEAT, alive);
     c.on(c.events.FETCH, alive);
-    const contact = new CoordinatorContact(Date.now());
-    this.contact = contact;
-    c.on(c.events.REBALANCING, () => {
-      this.membership.rejoined();
-      contact.joining(Date.now());
-    });
     c.on(c.events.GROUP_JOIN, (e) => {
       alive();
-      this.membership.rejoined();
-      contact.joined(Date.now());
       this.connected = true;
       // New assignment: every partition's stored offset is checked again on its first batch.
       this.assignment = new Map(Object.entries(e.payload.memberAssignment));
@@ -422,18 +403,7 @@ export class BatchConsumer {
     try {
       const old = this.consumer;
       this.consumer = null;
-      // Bounded: a consumer stuck on a dead coordinator must not hold the restart (and with it
-      // the watchdog) forever; its member is evicted after the session timeout either way.
-      if (old) {
-        const gone = await Promise.race([
-          old.disconnect().then(
-            () => true,
-            () => true,
-          ),
-          sleep(DISCONNECT_BOUND_MS).then(() => false),
-        ]);
-        if (!gone) this.log.warn(`the old consumer did not disconnect within ${DISCONNECT_BOUND_MS} ms; starting a new one anyway`);
-      }
+      if (old) await old.disconnect().catch(() => undefined);
       for (;;) {
         if (this.stopping) return;
         try {
@@ -457,29 +427,10 @@ export class BatchConsumer {
   }
 
   private readonly membership = new GroupMembershipWatch();
-  /** The running kafkajs consumer's contact with its coordinator (one per consumer). */
-  private contact: CoordinatorContact | null = null;
-  private contactTimer: NodeJS.Timeout | null = null;
-
-  private async checkContact(): Promise<void> {
-    if (this.stopping || this.restarting || !this.consumer || !this.contact) return;
-    const silent = this.contact.silentTooLong(Date.now(), this.sessionTimeoutMs);
-    if (silent !== null)
-      await this.restart(
-        `nothing reached the group coordinator for ${Math.round(silent / 100) / 10} s (the session timeout): it is gone or evicted this member`,
-      );
-  }
 
   /** Throws what needs a rejoin (kafkajs then finds the coordinator again); logs the rest. */
   private groupTrouble(e: unknown, what: string): void {
-    const now = Date.now();
-    if (this.membership.rejoinIgnored(now)) {
-      // Called from a batch: kafkajs is still fetching for the old generation. A new consumer looks
-      // the coordinator up afresh; the restart waits for this batch, which the throw below ends.
-      void this.restart(`asked kafkajs to rejoin the group ${this.membership.pendingSeconds(now)} s ago and it did not`);
-      this.membership.rejoined();
-    }
-    const rejoin = this.membership.failed(e, now);
+    const rejoin = this.membership.failed(e, Date.now());
     if (rejoin) {
       this.log.warn(`${what} failed, rejoining the group: ${rejoin.message}`);
       throw rejoin;
@@ -521,7 +472,6 @@ export class BatchConsumer {
             topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }] }],
           });
           this.membership.succeeded();
-          this.contact?.reached(Date.now());
         } catch (e) {
           this.groupTrouble(e, 'offset commit');
         }

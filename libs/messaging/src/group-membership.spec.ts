@@ -1,5 +1,5 @@
 import { KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from 'kafkajs';
-import { classifyGroupError, CoordinatorContact, GroupMembershipWatch } from './group-membership';
+import { classifyGroupError, GroupMembershipWatch } from './group-membership';
 
 const protocol = (type: string): Error => Object.assign(new Error(type), { name: 'KafkaJSProtocolError', type });
 
@@ -64,61 +64,5 @@ describe('GroupMembershipWatch', () => {
   it('other failures never ask for a rejoin', () => {
     const w = new GroupMembershipWatch(0);
     expect(w.failed(new Error('boom'), 10_000)).toBeNull();
-  });
-
-  it('notices a rejoin that kafkajs ignored: batches still come after the grace, with no rebalance', () => {
-    const w = new GroupMembershipWatch(3000, 4000);
-    const down = new KafkaJSConnectionError('connect ECONNREFUSED');
-    w.failed(down, 0);
-    expect(w.failed(down, 3000)).not.toBeNull(); // the rejoin is asked for at 3 s
-    expect(w.rejoinIgnored(6999)).toBe(false);
-    expect(w.rejoinIgnored(7000)).toBe(true);
-    expect(w.pendingSeconds(7000)).toBe(4);
-  });
-
-  it('a rebalance or a join clears the pending rejoin', () => {
-    const w = new GroupMembershipWatch(3000, 4000);
-    const e = Object.assign(new KafkaJSProtocolError('The group is rebalancing'), { type: 'REBALANCE_IN_PROGRESS' });
-    w.failed(e, 0);
-    w.rejoined();
-    expect(w.rejoinIgnored(60_000)).toBe(false);
-    // a second ask starts its own grace
-    w.failed(e, 60_000);
-    expect(w.rejoinIgnored(63_000)).toBe(false);
-    expect(w.rejoinIgnored(64_000)).toBe(true);
-  });
-
-  it('nothing is pending while no rejoin was asked for', () => {
-    const w = new GroupMembershipWatch(3000, 4000);
-    w.failed(new Error('boom'), 0);
-    w.failed(new KafkaJSConnectionError('connect ECONNREFUSED'), 1000);
-    expect(w.rejoinIgnored(100_000)).toBe(false);
-  });
-});
-
-describe('CoordinatorContact', () => {
-  it('is never silent while the first join is under way', () => {
-    const c = new CoordinatorContact(0);
-    expect(c.silentTooLong(60_000, 6000)).toBeNull();
-  });
-
-  it('counts silence from the join or the last heartbeat or commit, up to the session timeout', () => {
-    const c = new CoordinatorContact(0);
-    c.joined(1000);
-    expect(c.silentTooLong(6999, 6000)).toBeNull();
-    expect(c.silentTooLong(7000, 6000)).toBe(6000);
-    c.reached(7500);
-    expect(c.silentTooLong(13_000, 6000)).toBeNull();
-    expect(c.silentTooLong(13_600, 6000)).toBe(6100);
-  });
-
-  it('a rejoin in progress is not silence, and the clock restarts when it completes', () => {
-    const c = new CoordinatorContact(0);
-    c.joined(0);
-    c.joining(5000);
-    expect(c.silentTooLong(30_000, 6000)).toBeNull();
-    c.joined(30_000);
-    expect(c.silentTooLong(35_000, 6000)).toBeNull();
-    expect(c.silentTooLong(36_000, 6000)).toBe(6000);
   });
 });

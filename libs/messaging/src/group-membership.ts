@@ -8,13 +8,6 @@ import { KafkaJSError } from 'kafkajs';
 /** How long the coordinator may be unreachable before the member rejoins to find the new one. */
 export const COORDINATOR_UNREACHABLE_REJOIN_MS = 3000;
 
-/**
- * Batches still arriving this long after a rejoin was asked for, with no rebalance started, mean
- * kafkajs did not act on it: the zone drill caught a member that kept committing to its dead
- * coordinator for 30 s while asking every 4 s; only a new consumer finds the new coordinator.
- */
-export const REJOIN_IGNORED_RESTART_MS = 4000;
-
 /** Protocol errors after which only a rejoin helps (kafkajs's own list, plus an unknown member). */
 const REJOIN_TYPES = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID']);
 /** The coordinator cannot be reached (its broker is dead, fenced or still loading the group). */
@@ -54,34 +47,11 @@ export function rejoinError(message: string): Error {
  */
 export class GroupMembershipWatch {
   private unreachableSince: number | null = null;
-  private rejoinAskedAt: number | null = null;
 
-  constructor(
-    private readonly rejoinAfterMs = COORDINATOR_UNREACHABLE_REJOIN_MS,
-    private readonly ignoredAfterMs = REJOIN_IGNORED_RESTART_MS,
-  ) {}
+  constructor(private readonly rejoinAfterMs = COORDINATOR_UNREACHABLE_REJOIN_MS) {}
 
   succeeded(): void {
     this.unreachableSince = null;
-  }
-
-  /** kafkajs started a rebalance or joined the group (or the consumer is new): nothing is pending. */
-  rejoined(): void {
-    this.unreachableSince = null;
-    this.rejoinAskedAt = null;
-  }
-
-  /**
-   * Called from inside a batch, so a batch is being handled `now`: true when a rejoin was asked for
-   * at least `ignoredAfterMs` ago and kafkajs has not rebalanced since.
-   */
-  rejoinIgnored(now: number): boolean {
-    return this.rejoinAskedAt !== null && now - this.rejoinAskedAt >= this.ignoredAfterMs;
-  }
-
-  /** Seconds since the pending rejoin was asked for (for the log). */
-  pendingSeconds(now: number): number {
-    return this.rejoinAskedAt === null ? 0 : Math.round((now - this.rejoinAskedAt) / 100) / 10;
   }
 
   /** The error to throw out of eachBatch, or null to go on. */
@@ -89,7 +59,6 @@ export class GroupMembershipWatch {
     const kind = classifyGroupError(e);
     if (kind === 'rejoin') {
       this.unreachableSince = null;
-      this.rejoinAskedAt ??= now;
       // kafkajs tests the thrown error's own `type`; a retry wrapper around it would be a crash
       const direct = e instanceof Error && REJOIN_TYPES.has(String((e as ErrorShape).type));
       return direct ? e : rejoinError(`rejoining the group: ${String(e)}`);
@@ -99,48 +68,6 @@ export class GroupMembershipWatch {
     if (now - this.unreachableSince < this.rejoinAfterMs) return null;
     const seconds = Math.round((now - this.unreachableSince) / 100) / 10;
     this.unreachableSince = null;
-    this.rejoinAskedAt ??= now;
     return rejoinError(`group coordinator unreachable for ${seconds} s, rejoining: ${String(e)}`);
-  }
-}
-
-/**
- * When the member last reached its group coordinator. kafkajs heartbeats only from its fetch loop
- * and our batches; when a dead broker wedges that loop (the zone drill: 12-17 s without a batch),
- * nothing is sent and nothing fails, so {@link GroupMembershipWatch} never hears of it. After a
- * whole session timeout without contact the coordinator has evicted this member or is gone: a new
- * consumer, which looks the coordinator up afresh, loses nothing. A join in progress is not silence
- * (JoinGroup waits for the other members without heartbeats).
- */
-export class CoordinatorContact {
-  private lastContactAt: number;
-  private joiningSince: number | null;
-
-  constructor(now: number) {
-    this.lastContactAt = now;
-    this.joiningSince = now; // a new consumer joins first
-  }
-
-  /** A heartbeat or an offset commit reached the coordinator. */
-  reached(now: number): void {
-    this.lastContactAt = now;
-  }
-
-  /** kafkajs began (re)joining the group. */
-  joining(now: number): void {
-    this.joiningSince ??= now;
-  }
-
-  /** The member joined (GROUP_JOIN): a member of a generation, heartbeating from now on. */
-  joined(now: number): void {
-    this.joiningSince = null;
-    this.lastContactAt = now;
-  }
-
-  /** How long the member has been silent, when that is a whole session timeout or more; else null. */
-  silentTooLong(now: number, sessionTimeoutMs: number): number | null {
-    if (this.joiningSince !== null) return null;
-    const silent = now - this.lastContactAt;
-    return silent >= sessionTimeoutMs ? silent : null;
   }
 }
