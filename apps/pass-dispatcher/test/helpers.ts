@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { Client } from 'pg';
 import { bearer, inheritedAuthSettings } from '@platform/auth/testing';
-import { CampaignRewards, PassReward, PayloadOf, plannedTopics, TopicKey, Topics } from '@platform/contracts';
+import { CampaignRewards, ChannelDelivery, PassReward, PayloadOf, plannedTopics, TopicKey, Topics } from '@platform/contracts';
 import { type Clock, createKafka, SafePublisher } from '@platform/messaging';
 import { TestBed, type TestBedOptions } from '@platform/messaging/testing';
 import {
@@ -157,16 +157,8 @@ export function dispatcherEnv(db: TestDatabase, prefix: string, over: Record<str
   };
 }
 
-/** What the channel simulator reports (apps/talk-channel-sim; an app may not import another app's code). */
-export interface Delivery {
-  sequence: number;
-  idempotencyKey: string;
-  passId: string;
-  accountId: string;
-  campaignId: string | null;
-  slot: number;
-  deliveredAt: string;
-}
+/** A delivery in the channel simulator's record (the channel's contract). */
+export type Delivery = ChannelDelivery;
 
 export interface SimSettings {
   ratePerSecond: number;
