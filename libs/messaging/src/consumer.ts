@@ -17,6 +17,7 @@ import { decode, DlqReason, dlqReason, formatReason, headersToStrings, TopicSpec
 import { isTransientError } from '@platform/persistence';
 import { Clock, systemClock } from './clock';
 import { GroupMembershipWatch } from './group-membership';
+import { guardKafkajsRunner } from './kafkajs-runner-guard';
 import { countCommitted } from './business-metrics';
 import { messagingMetrics } from './metrics';
 import { appendToOutbox, sleep } from './outbox';
@@ -87,8 +88,14 @@ export function recordFingerprint(m: Pick<KafkaMessage, 'timestamp' | 'key'>): s
   return `${m.timestamp}:${key}`;
 }
 
+// Before any consumer exists: a consumer stopped while its fetchers are rebuilt must not spin.
+guardKafkajsRunner();
+
 /** The consumer group session timeout when none is given (see startConsumer). */
 export const DEFAULT_SESSION_TIMEOUT_MS = 6000;
+
+/** How long a restart waits for the old kafkajs consumer to disconnect. */
+const DISCONNECT_BOUND_MS = 10_000;
 
 const jitter = (ms: number): number => Math.round(ms * (0.75 + Math.random() * 0.5));
 
@@ -116,6 +123,7 @@ export class BatchConsumer {
   private readonly chunkSize: number;
   private readonly concurrency: number;
   private readonly stallMs: number;
+  private readonly sessionTimeoutMs: number;
   private stopping = false;
   private watchdog: NodeJS.Timeout | null = null;
   private deferredTimer: NodeJS.Timeout | null = null;
@@ -148,6 +156,7 @@ export class BatchConsumer {
     this.chunkSize = o.chunkSize ?? 1000;
     this.concurrency = o.concurrency ?? 3;
     this.stallMs = o.stallMs ?? 60_000;
+    this.sessionTimeoutMs = o.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
     this.blockedAfterMs = Math.min(this.stallMs, 30_000);
   }
 
@@ -309,7 +318,7 @@ export class BatchConsumer {
       // coordinator (the old one died with the zone) starts the clock again when it loads the group:
       // the zone drill's recovery is ~broker fencing + this. 6 s is the brokers' smallest allowed
       // (group.min.session.timeout.ms); heartbeats go every second, so a live member is not evicted.
-      sessionTimeout: this.o.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS,
+      sessionTimeout: this.sessionTimeoutMs,
       heartbeatInterval: 1000,
       maxWaitTimeInMs: 100,
       maxBytesPerPartition: 1024 * 1024,
@@ -403,7 +412,18 @@ export class BatchConsumer {
     try {
       const old = this.consumer;
       this.consumer = null;
-      if (old) await old.disconnect().catch(() => undefined);
+      // Bounded: a consumer stuck on a dead coordinator must not hold the restart (and with it
+      // the watchdog) forever; its member is evicted after the session timeout either way.
+      if (old) {
+        const gone = await Promise.race([
+          old.disconnect().then(
+            () => true,
+            () => true,
+          ),
+          sleep(DISCONNECT_BOUND_MS).then(() => false),
+        ]);
+        if (!gone) this.log.warn(`the old consumer did not disconnect within ${DISCONNECT_BOUND_MS} ms; starting a new one anyway`);
+      }
       for (;;) {
         if (this.stopping) return;
         try {
