@@ -6,7 +6,17 @@ import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { Client } from 'pg';
 import { bearer, inheritedAuthSettings } from '@platform/auth/testing';
-import { CampaignRewards, ChannelDelivery, PassReward, PayloadOf, plannedTopics, TopicKey, Topics } from '@platform/contracts';
+import {
+  CampaignRewards,
+  ChannelAdminPaths,
+  ChannelAuditReport,
+  ChannelDelivery,
+  PassReward,
+  PayloadOf,
+  plannedTopics,
+  TopicKey,
+  Topics,
+} from '@platform/contracts';
 import { type Clock, createKafka, SafePublisher } from '@platform/messaging';
 import { TestBed, type TestBedOptions } from '@platform/messaging/testing';
 import {
@@ -170,26 +180,12 @@ export interface SimSettings {
   outage: boolean;
 }
 
-export interface AuditReport {
-  delivered: number;
-  campaigns: {
-    campaignId: string;
-    delivered: number;
-    firstSlot: number;
-    lastSlot: number;
-    inOrder: boolean;
-    unique: boolean;
-    contiguousFromOne: boolean;
-    violations: string[];
-  }[];
-}
-
 export interface Sim {
   process: ChildProcess & { output: string[] };
   url: string;
   configure(patch: Partial<SimSettings>): Promise<void>;
   deliveries(): Promise<Delivery[]>;
-  audit(): Promise<AuditReport>;
+  audit(): Promise<ChannelAuditReport>;
   stats(): Promise<Record<string, number>>;
   close(): Promise<void>;
 }
@@ -239,7 +235,7 @@ export async function startSim(env: Record<string, string> = {}): Promise<Sim> {
         if (page.deliveries.length < 10000) return all;
       }
     },
-    audit: () => get<AuditReport>('/admin/audit'),
+    audit: () => get<ChannelAuditReport>(ChannelAdminPaths.audit),
     stats: () => get<Record<string, number>>('/admin/stats'),
     close: async () => {
       await stopGracefully(child, 5000);

@@ -93,3 +93,37 @@ export type ChannelError = z.infer<typeof channelError>;
 
 /** What `POST /v1/passes` answers, whatever the status. */
 export type ChannelSendPassResponse = ChannelSendPassAccepted | ChannelError;
+
+/** The simulator's admin API, what tests, drills and the ops console read from it. */
+export const ChannelAdminPaths = { stats: '/admin/stats', audit: '/admin/audit' } as const;
+
+/** `GET /admin/stats`: counters since start or the last reset. */
+export interface ChannelStats {
+  requests: number;
+  delivered: number;
+  duplicates: number;
+  rateLimited: number;
+  outageRejected: number;
+  errorsBeforeDelivery: number;
+  errorsAfterDelivery: number;
+  keyReused: number;
+  badRequests: number;
+}
+
+/** One campaign in `GET /admin/audit`: slot order and uniqueness over everything delivered. */
+export interface ChannelCampaignAudit {
+  campaignId: string;
+  delivered: number;
+  firstSlot: number;
+  lastSlot: number;
+  inOrder: boolean;
+  unique: boolean;
+  contiguousFromOne: boolean;
+  violations: string[];
+}
+
+/** `GET /admin/audit`. */
+export interface ChannelAuditReport {
+  delivered: number;
+  campaigns: ChannelCampaignAudit[];
+}

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ChannelAdminPaths, type ChannelStats } from '@platform/contracts';
 import { SweepScheduler } from '@platform/messaging';
 import { CONSOLE_CONFIG } from '../tokens';
 import { ConsoleConfig, watchedServices } from '../config';
@@ -43,17 +44,8 @@ interface PassStatus {
 interface ReliefSummary {
   campaigns?: Record<string, unknown>;
 }
-interface ChannelStats {
-  requests: number;
-  delivered: number;
-  duplicates: number;
-  rateLimited: number;
-  outageRejected: number;
-  errorsBeforeDelivery: number;
-  errorsAfterDelivery: number;
-  badRequests: number;
-  settings?: { outage?: boolean; ratePerSecond?: number };
-}
+/** What the ops console reads of the simulator's stats (its settings ride along). */
+type ChannelSample = ChannelStats & { settings?: { outage?: boolean; ratePerSecond?: number } };
 
 export interface ServiceHealthView {
   name: string;
@@ -84,7 +76,7 @@ export interface Snapshot {
     passes: (PassStatus['campaigns'][number] & { oldestUnsent: (OldestUnsent & { ageSeconds: number | null }) | null }) | null;
     relief: unknown;
   }[];
-  channel: { stats: ChannelStats | null; problem: string | null };
+  channel: { stats: ChannelSample | null; problem: string | null };
   dlq: { topics: { topic: string; depth: number }[]; total: number; problem: string | null };
   parked: { counts: ParkedCount[]; problems: string[] };
   services: ServiceHealthView[];
@@ -215,7 +207,7 @@ export class PlatformSampleSweep {
       attempt('claims GET /claims/stats', () => this.api.read<ClaimStats>(c.CLAIMS_URL, '/claims/stats')),
       attempt('pass-dispatcher GET /passes/status', () => this.api.read<PassStatus>(c.PASSES_URL, '/passes/status')),
       attempt('merchant-relief GET /relief/summary', () => this.api.read<ReliefSummary>(c.RELIEF_URL, '/relief/summary')),
-      attempt('talk-channel-sim GET /admin/stats', () => this.api.read<ChannelStats>(c.TALK_CHANNEL_URL, '/admin/stats')),
+      attempt('talk-channel-sim GET /admin/stats', () => this.api.read<ChannelSample>(c.TALK_CHANNEL_URL, ChannelAdminPaths.stats)),
       attempt('emoticon and coupon grants (databases)', () => this.dbs.grants()),
       attempt('oldest unsent pass (database)', () => this.dbs.oldestUnsent()),
       attempt('DLQ depths (Kafka)', () => this.dlq.depths()),

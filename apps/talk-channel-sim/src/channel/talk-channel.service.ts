@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { z } from 'zod';
-import type { ChannelDelivery, ChannelSendPassRequest } from '@platform/contracts';
+import type { ChannelAuditReport, ChannelCampaignAudit, ChannelDelivery, ChannelSendPassRequest, ChannelStats } from '@platform/contracts';
 import { CHANNEL_SIM_CONFIG, MONOTONIC_MS, type MonotonicMs } from '../tokens';
 import type { ChannelSimConfig } from '../config';
 import { lognormalMs, seededRandom } from './random';
@@ -26,19 +26,7 @@ export type SendOutcome =
   | { kind: 'RATE_LIMITED'; retryAfterMs: number }
   | { kind: 'ERROR'; status: number; delivered: boolean };
 
-export interface SimStats {
-  requests: number;
-  delivered: number;
-  duplicates: number;
-  rateLimited: number;
-  outageRejected: number;
-  errorsBeforeDelivery: number;
-  errorsAfterDelivery: number;
-  keyReused: number;
-  badRequests: number;
-}
-
-const emptyStats = (): SimStats => ({
+const emptyStats = (): ChannelStats => ({
   requests: 0,
   delivered: 0,
   duplicates: 0,
@@ -67,7 +55,7 @@ export class TalkChannel {
   private readonly random: () => number;
   private readonly deliveries: ChannelDelivery[] = [];
   private readonly byKey = new Map<string, ChannelDelivery>();
-  private stats: SimStats = emptyStats();
+  private stats: ChannelStats = emptyStats();
   readonly startedAt = Date.now();
 
   constructor(
@@ -164,7 +152,7 @@ export class TalkChannel {
     return this.deliveries.length;
   }
 
-  statistics(): SimStats & { lastSequence: number; uptimeSeconds: number; settings: SimSettings } {
+  statistics(): ChannelStats & { lastSequence: number; uptimeSeconds: number; settings: SimSettings } {
     return {
       ...this.stats,
       lastSequence: this.lastSequence,
@@ -177,8 +165,8 @@ export class TalkChannel {
    * Order and uniqueness per campaign, over everything delivered: slots strictly increasing in
    * delivery order, no slot or pass twice, and whether the slots are 1..N without holes.
    */
-  audit(): AuditReport {
-    const per = new Map<string, CampaignAudit & { seen: Set<number>; passes: Set<string> }>();
+  audit(): ChannelAuditReport {
+    const per = new Map<string, ChannelCampaignAudit & { seen: Set<number>; passes: Set<string> }>();
     for (const d of this.deliveries) {
       const c = d.campaignId ?? '(none)';
       let a = per.get(c);
@@ -222,20 +210,4 @@ export class TalkChannel {
     this.byKey.clear();
     this.stats = emptyStats();
   }
-}
-
-export interface CampaignAudit {
-  campaignId: string;
-  delivered: number;
-  firstSlot: number;
-  lastSlot: number;
-  inOrder: boolean;
-  unique: boolean;
-  contiguousFromOne: boolean;
-  violations: string[];
-}
-
-export interface AuditReport {
-  delivered: number;
-  campaigns: CampaignAudit[];
 }
