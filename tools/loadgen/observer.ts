@@ -4,7 +4,7 @@
 // the send time recorded per event to the answer's Kafka timestamp.
 import type { Consumer, Kafka } from 'kafkajs';
 import { dlqName, headersToStrings, Topics } from '@platform/contracts';
-import { DLQ_HEADERS } from '@platform/messaging';
+import { DLQ_HEADERS, settledTopicOffsets } from '@platform/messaging';
 import { toolKafka } from '@platform/tools-infra';
 import { HEADER_RUN } from './mix';
 import { LatencyHistogram, TimeSeries } from './stats';
@@ -232,7 +232,7 @@ export class LoadObserver {
       if (!topics.includes(this.o.prefix + Topics.claimDecided.name))
         throw new Error(`topic ${this.o.prefix + Topics.claimDecided.name} does not exist (npm run infra:up creates topics)`);
       for (const t of topics)
-        for (const p of await admin.fetchTopicOffsets(t)) ends.push({ topic: t, partition: p.partition, offset: p.high });
+        for (const p of await settledTopicOffsets(admin, t)) ends.push({ topic: t, partition: p.partition, offset: p.high });
     } finally {
       await admin.disconnect();
     }
@@ -461,7 +461,7 @@ export async function platformLag(
       .map((t) => prefix + t.name)
       .filter((t) => existing.has(t));
     const ends = new Map<string, Map<number, bigint>>();
-    for (const t of topics) ends.set(t, new Map((await admin.fetchTopicOffsets(t)).map((p) => [p.partition, BigInt(p.high)])));
+    for (const t of topics) ends.set(t, new Map((await settledTopicOffsets(admin, t)).map((p) => [p.partition, BigInt(p.high)])));
     const { groups } = await admin.listGroups();
     const out: Record<string, Record<string, number>> = {};
     for (const g of groups.filter((x) => !skipGroups(x.groupId))) {

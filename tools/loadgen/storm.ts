@@ -6,6 +6,7 @@
 // that each key was taken in and decided exactly once (read back from Kafka).
 import type { Kafka } from 'kafkajs';
 import { Topics } from '@platform/contracts';
+import { settledTopicOffsets } from '@platform/messaging';
 import { toolKafka } from '@platform/tools-infra';
 import { toolBearer } from '@platform/tools-ops';
 import { ensureCampaign } from './campaign';
@@ -84,7 +85,7 @@ class EventWatcher {
   async start(): Promise<void> {
     const admin = this.kafka.admin();
     await admin.connect();
-    const ends = await admin.fetchTopicOffsets(this.topic).finally(() => admin.disconnect());
+    const ends = await settledTopicOffsets(admin, this.topic).finally(() => admin.disconnect());
     const joined = new Promise<void>((resolve) => this.consumer.on(this.consumer.events.GROUP_JOIN, () => resolve()));
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [this.topic], fromBeginning: false });

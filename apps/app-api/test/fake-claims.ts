@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer } from 'kafkajs';
 import { CampaignRewards, PayloadOf, Topics } from '@platform/contracts';
-import { createKafka, SafePublisher } from '@platform/messaging';
+import { createKafka, SafePublisher, settledTopicOffsets } from '@platform/messaging';
 import { testKafka, uniqueSuffix, waitFor } from '@platform/testing';
 
 type Requested = PayloadOf<'claimRequested'>;
@@ -82,7 +82,7 @@ export class FakeClaims {
     const admin = testKafka(this.brokers).admin();
     await admin.connect();
     try {
-      const ends = await admin.fetchTopicOffsets(this.topic);
+      const ends = await settledTopicOffsets(admin, this.topic);
       await waitFor(
         `fake claims caught up on ${this.topic}`,
         () => ends.every((p) => BigInt(p.high) === 0n || (this.consumed.get(p.partition) ?? 0n) >= BigInt(p.high)),

@@ -24,3 +24,4 @@ export * from './nest/tokens';
 export * from './nest/service';
 export * from './nest/shedding.controller';
 export * from './nest/sweep';
+export * from './topic-offsets';

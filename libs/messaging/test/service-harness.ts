@@ -7,7 +7,7 @@ import { INestApplication } from '@nestjs/common';
 import { Admin, Kafka } from 'kafkajs';
 import { PayloadOf, TopicKey, Topics } from '@platform/contracts';
 import type { TopicCollector } from '@platform/testing';
-import { createKafka, MessagingRuntime, OutgoingRecord, SafePublisher } from '../src';
+import { createKafka, MessagingRuntime, OutgoingRecord, SafePublisher, settledTopicOffsets } from '../src';
 
 /** One message to feed: a payload (keyed as the contract keys it), or raw bytes under a key of your choice. */
 export type Feed<K extends TopicKey> =
@@ -146,7 +146,7 @@ export async function settle(
 export async function highWatermarks(admin: Admin, topics: readonly string[]): Promise<Map<string, bigint>> {
   const out = new Map<string, bigint>();
   for (const topic of topics) {
-    for (const p of await admin.fetchTopicOffsets(topic)) {
+    for (const p of await settledTopicOffsets(admin, topic)) {
       const high = BigInt(p.high);
       if (high > 0n) out.set(`${topic}:${p.partition}`, high);
     }
