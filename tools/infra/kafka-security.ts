@@ -235,10 +235,12 @@ export async function waitUntilAclsEffective(
         retries: 0,
         connectionTimeout: 1_000,
       }).admin();
-      await admin.connect();
       try {
         for (;;) {
           try {
+            // connecting is inside the retry: a broker just started may refuse a login (its SCRAM
+            // credentials not yet replicated) or answer late on a loaded machine, once
+            await admin.connect();
             await admin.fetchTopicMetadata({ topics: [topic] });
             break;
           } catch (e) {
