@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { addProjectConfiguration, logger, readProjectConfiguration, Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
-import { handlerGenerator } from './src/handler/generator';
+import { handlerGenerator, type HandlerGeneratorSchema } from './src/handler/generator';
 import { serviceGenerator } from './src/service/generator';
 import { addToModule } from './src/shape';
 
@@ -51,6 +51,10 @@ describe('the generators (local Nx plugin @platform/generators)', () => {
   });
 
   afterEach(() => jest.restoreAllMocks());
+
+  /** The handler generator on the in-memory tree, without the prettier pass (there is no workspace to run it in). */
+  const generateHandler = (project: string, o: Omit<HandlerGeneratorSchema, 'project' | 'skipFormat'>) =>
+    handlerGenerator(tree, { project, ...o, skipFormat: true });
 
   describe('service', () => {
     beforeEach(() => serviceGenerator(tree, { name: 'demo-svc', timestamp: TIMESTAMP, skipFormat: true }));
@@ -159,14 +163,7 @@ describe('the generators (local Nx plugin @platform/generators)', () => {
     beforeEach(() => serviceGenerator(tree, { name: 'demo-svc', timestamp: TIMESTAMP, skipFormat: true }));
 
     it('adds <feature>/<name>.handler.ts, its repository, a unit spec and a migration, registered in the module', async () => {
-      await handlerGenerator(tree, {
-        project: 'demo-svc',
-        feature: 'claims',
-        name: 'claim-decision',
-        topic: 'claimDecided',
-        timestamp: TIMESTAMP + 1,
-        skipFormat: true,
-      });
+      await generateHandler('demo-svc', { feature: 'claims', name: 'claim-decision', topic: 'claimDecided', timestamp: TIMESTAMP + 1 });
       const handler = text(tree, 'apps/demo-svc/src/claims/claim-decision.handler.ts');
       expect(handler).toContain('export class ClaimDecisionHandler');
       expect(handler).toMatch(/@OnBatch\('claimDecided'\)\s+async onClaimDecided\(@Payload\(\) messages: Batch<'claimDecided'>/);
@@ -214,14 +211,7 @@ describe('the generators (local Nx plugin @platform/generators)', () => {
     });
 
     it('registers it in the module and says what the contracts still need', async () => {
-      await handlerGenerator(tree, {
-        project: 'emoticons',
-        feature: 'coupons-seen',
-        name: 'coupon-seen',
-        topic: 'couponIssued',
-        timestamp: TIMESTAMP,
-        skipFormat: true,
-      });
+      await generateHandler('emoticons', { feature: 'coupons-seen', name: 'coupon-seen', topic: 'couponIssued', timestamp: TIMESTAMP });
       const module = text(tree, 'apps/emoticons/src/emoticons.module.ts');
       expect(listed(module, 'controllers')[0]).toBe('CouponSeenHandler');
       expect(listed(module, 'controllers')).toContain('GrantHandler');
@@ -239,13 +229,7 @@ describe('the generators (local Nx plugin @platform/generators)', () => {
         'apps/emoticons/src/emoticons.module.ts',
         "import { Module } from '@nestjs/common';\n\n@Module({})\nexport class EmoticonsModule {}\n",
       );
-      await handlerGenerator(tree, {
-        project: 'emoticons',
-        feature: 'downloads',
-        name: 'download-seen',
-        topic: 'emoticonDownloaded',
-        skipFormat: true,
-      });
+      await generateHandler('emoticons', { feature: 'downloads', name: 'download-seen', topic: 'emoticonDownloaded' });
       expect(text(tree, 'apps/emoticons/src/emoticons.module.ts')).not.toContain('DownloadSeen');
       expect(tree.exists('apps/emoticons/src/downloads/download-seen.handler.ts')).toBe(true);
       expect(warnings.join('\n')).toContain('could not register the handler in the module');

@@ -1,6 +1,17 @@
 import { allTopicSpecs, buildAsyncApi, decode, dlqName, formatReason, plannedTopics, Topics, TOPIC_NAME_GRAMMAR } from './index';
 
 describe('topic registry', () => {
+  /** A valid claimRequested value, every listed field present. */
+  const claimRequested = {
+    eventId: 'e1',
+    campaignId: 'c',
+    accountId: 'a',
+    talkLinked: true,
+    phoneNumber: '010-1234-5678',
+    makersMember: false,
+    requestedAt: '2023-01-05T00:00:00+09:00',
+  };
+
   it.each(allTopicSpecs.map((t) => [t.name]))('%s follows the naming grammar', (name) => {
     expect(name).toMatch(TOPIC_NAME_GRAMMAR);
   });
@@ -18,34 +29,14 @@ describe('topic registry', () => {
   });
 
   it('accepts added fields on inbound topics and strips them', () => {
-    const raw = Buffer.from(
-      JSON.stringify({
-        eventId: 'e1',
-        campaignId: 'c',
-        accountId: 'a',
-        talkLinked: true,
-        phoneNumber: '010-1234-5678',
-        makersMember: false,
-        requestedAt: '2023-01-05T00:00:00+09:00',
-        extra: 1,
-      }),
-    );
+    const raw = Buffer.from(JSON.stringify({ ...claimRequested, extra: 1 }));
     const r = decode(Topics.claimRequested, raw);
     expect(r.ok).toBe(true);
     if (r.ok) expect(Object.keys(r.value)).not.toContain('extra');
   });
 
   it('still rejects a listed field that is missing or mistyped, with a readable reason', () => {
-    const base = {
-      eventId: 'e1',
-      campaignId: 'c',
-      accountId: 'a',
-      talkLinked: true,
-      phoneNumber: '010-1234-5678',
-      makersMember: false,
-      requestedAt: '2023-01-05T00:00:00+09:00',
-      appVersion: '10.2.1',
-    };
+    const base = { ...claimRequested, appVersion: '10.2.1' };
     const { talkLinked: _omit, ...missing } = base;
     const r1 = decode(Topics.claimRequested, Buffer.from(JSON.stringify(missing)));
     expect(r1.ok ? '' : formatReason(r1.reason)).toMatch(/^SCHEMA_VIOLATION: talkLinked/);

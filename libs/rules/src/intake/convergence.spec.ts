@@ -1,23 +1,16 @@
-import type { CampaignRewards } from '@platform/contracts';
+import { HEART_PACK_REWARDS as rewards } from '../campaigns/heart-pack';
 import { missingGrants, nextReconcileStep, RedrivePolicy, redriveBackoffMs } from './convergence';
 
-const rewards: CampaignRewards = {
-  emoticons: [
-    { emoticonId: 'a', name: 'A', validityDays: null },
-    { emoticonId: 'b', name: 'B', validityDays: 90 },
-    { emoticonId: 'c', name: 'C', validityDays: 90 },
-  ],
-  coupons: { membersOnly: true, amountsWon: [2000, 3000], validityDays: 30, minPaidWon: 100 },
-  pass: { cap: 3, delayNoticeAfterSeconds: 259200, registrationWindowSeconds: 2592000, validitySeconds: 2592000, storageGb: 100 },
-};
-const all = { emoticonIds: ['a', 'b', 'c'], couponsIssued: 2, passAnswered: true };
+// three packs, two coupons for members only, a pass
+const [a, b, c] = rewards.emoticons.map((e) => e.emoticonId);
+const all = { emoticonIds: [a, b, c], couponsIssued: 2, passAnswered: true };
 
 describe('gift packs that converge: what is missing', () => {
   it.each<[string, Partial<typeof all>, boolean, string[]]>([
     ['everything granted', {}, true, []],
     ['nothing yet', { emoticonIds: [], couponsIssued: 0, passAnswered: false }, true, ['EMOTICONS', 'COUPONS', 'PASS']],
-    ['two of three packs', { emoticonIds: ['a', 'c'] }, true, ['EMOTICONS']],
-    ['three packs, one of another campaign', { emoticonIds: ['a', 'b', 'x'] }, true, ['EMOTICONS']],
+    ['two of three packs', { emoticonIds: [a, c] }, true, ['EMOTICONS']],
+    ['three packs, one of another campaign', { emoticonIds: [a, b, 'x'] }, true, ['EMOTICONS']],
     ['one of two coupons', { couponsIssued: 1 }, true, ['COUPONS']],
     ['no coupons for a non-member', { couponsIssued: 0 }, false, []],
     ['no pass answer yet', { passAnswered: false }, true, ['PASS']],

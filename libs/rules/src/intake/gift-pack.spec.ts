@@ -1,15 +1,5 @@
-import type { CampaignRewards } from '@platform/contracts';
+import { HEART_PACK_REWARDS as rewards } from '../campaigns/heart-pack';
 import { expectedGrants, giftPackStatus, PassProgress } from './gift-pack';
-
-const rewards: CampaignRewards = {
-  emoticons: [
-    { emoticonId: 'a', name: 'A', validityDays: null },
-    { emoticonId: 'b', name: 'B', validityDays: 90 },
-    { emoticonId: 'c', name: 'C', validityDays: 90 },
-  ],
-  coupons: { membersOnly: true, amountsWon: [2000, 3000], validityDays: 30, minPaidWon: 100 },
-  pass: { cap: 3, delayNoticeAfterSeconds: 259200, registrationWindowSeconds: 2592000, validitySeconds: 2592000, storageGb: 100 },
-};
 
 describe('gift pack progress', () => {
   it('expects three packs, two coupons for members only, and a pass when offered', () => {
