@@ -16,6 +16,24 @@ export interface ServiceTopicSet {
   readonly consumes: readonly TopicKey[];
 }
 
+/**
+ * Each grant's life as its account sees it: what its owner publishes about it but rejections and
+ * the ops audit. The owner produces these and the app backend's timeline reads them all.
+ */
+const GRANT_LIFECYCLES = {
+  entitlement: ['entitlementGranted', 'entitlementActivated', 'entitlementExpiringSoon', 'entitlementExpired'],
+  coupon: ['couponIssued', 'couponRedemptionDecided', 'couponExpiringSoon', 'couponExpired'],
+  pass: [
+    'passReserved',
+    'passSoldOut',
+    'passDelayNotice',
+    'passSent',
+    'passRegistrationDecided',
+    'passRegistrationExpiringSoon',
+    'passExpired',
+  ],
+} as const satisfies Record<string, readonly TopicKey[]>;
+
 export const ServiceTopics: Readonly<Record<PlatformService, ServiceTopicSet>> = {
   claims: {
     consumes: ['claimRequested', 'claimRedriveRequested'],
@@ -23,24 +41,15 @@ export const ServiceTopics: Readonly<Record<PlatformService, ServiceTopicSet>> =
   },
   emoticons: {
     consumes: ['campaignDefined', 'claimDecided', 'emoticonDownloaded'],
-    produces: ['entitlementGranted', 'entitlementActivated', 'entitlementExpiringSoon', 'entitlementExpired', 'downloadRejected'],
+    produces: [...GRANT_LIFECYCLES.entitlement, 'downloadRejected'],
   },
   coupons: {
     consumes: ['campaignDefined', 'claimDecided', 'couponRedemptionRequested'],
-    produces: ['couponIssued', 'couponRedemptionDecided', 'couponExpiringSoon', 'couponExpired'],
+    produces: GRANT_LIFECYCLES.coupon,
   },
   'pass-dispatcher': {
     consumes: ['claimDecided', 'passRegistrationRequested'],
-    produces: [
-      'passReserved',
-      'passSoldOut',
-      'passDelayNotice',
-      'passSent',
-      'passRegistrationDecided',
-      'passRegistrationExpiringSoon',
-      'passExpired',
-      'passesOpsAudited',
-    ],
+    produces: [...GRANT_LIFECYCLES.pass, 'passesOpsAudited'],
   },
   'merchant-relief': {
     consumes: ['campaignDefined', 'merchantDamageReported', 'merchantReviewDecided', 'merchantEvidenceSubmitted'],
@@ -50,25 +59,7 @@ export const ServiceTopics: Readonly<Record<PlatformService, ServiceTopicSet>> =
   // and every grant of an account for its timeline (a read model: one read, no calls to four services);
   // campaign definitions give the cost ledger its budget and unit values.
   'app-api': {
-    consumes: [
-      'campaignDefined',
-      'claimDecided',
-      'entitlementGranted',
-      'entitlementActivated',
-      'entitlementExpiringSoon',
-      'entitlementExpired',
-      'couponIssued',
-      'couponRedemptionDecided',
-      'couponExpiringSoon',
-      'couponExpired',
-      'passReserved',
-      'passSoldOut',
-      'passDelayNotice',
-      'passSent',
-      'passRegistrationDecided',
-      'passRegistrationExpiringSoon',
-      'passExpired',
-    ],
+    consumes: ['campaignDefined', 'claimDecided', ...GRANT_LIFECYCLES.entitlement, ...GRANT_LIFECYCLES.coupon, ...GRANT_LIFECYCLES.pass],
     produces: ['claimRequested', 'claimRedriveRequested'],
   },
 };
