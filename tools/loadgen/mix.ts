@@ -2,7 +2,7 @@
 // Pure: no I/O, no clock (callers pass `nowMs`), no Math.random. For a given seed, run id, campaign
 // and sequence of `nowMs` values the output is identical byte for byte (see mix.spec.ts).
 import { createHash } from 'node:crypto';
-import type { ReliefAssessmentModel, ReliefRejection } from '@platform/contracts';
+import { claimRejectionReasons, type ReliefAssessmentModel, type ReliefRejection } from '@platform/contracts';
 import { assessDamageReport } from '@platform/rules';
 import { derive, Prng } from './prng';
 
@@ -68,17 +68,14 @@ export function parseMix(text: string, base: ClaimMix = DEFAULT_MIX): ClaimMix {
   return mix;
 }
 
-export const REJECTION_REASONS = [
-  'DUPLICATE',
-  'NOT_TALK_LINKED',
-  'OVERSEAS_NUMBER',
-  'INVALID_PHONE',
-  'CAMPAIGN_NOT_STARTED',
-  'CAMPAIGN_CLOSED',
-  'UNKNOWN_CAMPAIGN',
-  'INVALID',
-] as const;
-export type RejectionReason = (typeof REJECTION_REASONS)[number];
+/**
+ * The claim rejections the mix provokes: every reason of the contract but DUPLICATE_PERSON (load
+ * campaigns leave onePerPerson off: two accounts' random phone numbers may be the same).
+ */
+export type RejectionReason = Exclude<(typeof claimRejectionReasons)[number], 'DUPLICATE_PERSON'>;
+export const REJECTION_REASONS: readonly RejectionReason[] = claimRejectionReasons.filter(
+  (r): r is RejectionReason => r !== 'DUPLICATE_PERSON',
+);
 
 /** What the platform must do with one message. */
 export type Expectation =
