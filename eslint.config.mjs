@@ -51,6 +51,12 @@ const toolConstraints = [
 const opsConsoleBrowserSpec = 'tools/ops/ops-console.e2e-spec.ts';
 const toolCycles = [['tools-ops', 'tools-loadgen']];
 
+/** The module-boundary rule with these constraints (a block that sets it again replaces them, it does not add to them). */
+const moduleBoundaries = (depConstraints) => [
+  'error',
+  { enforceBuildableLibDependency: false, allow: [], ignoredCircularDependencies: toolCycles, depConstraints },
+];
+
 // Architecture is enforced, not described: apps never import each other, contracts depend on
 // nothing, domain rules stay free of I/O libraries (see STYLE.md "Tags in two dimensions").
 export default [
@@ -63,54 +69,34 @@ export default [
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
     rules: {
-      '@nx/enforce-module-boundaries': [
-        'error',
+      '@nx/enforce-module-boundaries': moduleBoundaries([
+        { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+        { sourceTag: 'scope:claims', onlyDependOnLibsWithTags: ['scope:shared', 'scope:claims'] },
+        { sourceTag: 'scope:emoticons', onlyDependOnLibsWithTags: ['scope:shared', 'scope:emoticons'] },
+        { sourceTag: 'scope:coupons', onlyDependOnLibsWithTags: ['scope:shared', 'scope:coupons'] },
+        { sourceTag: 'scope:passes', onlyDependOnLibsWithTags: ['scope:shared', 'scope:passes'] },
+        { sourceTag: 'scope:relief', onlyDependOnLibsWithTags: ['scope:shared', 'scope:relief'] },
+        { sourceTag: 'scope:channel', onlyDependOnLibsWithTags: ['scope:shared', 'scope:channel'] },
+        { sourceTag: 'scope:ops', onlyDependOnLibsWithTags: ['scope:shared', 'scope:ops'] },
+        { sourceTag: 'scope:intake', onlyDependOnLibsWithTags: ['scope:shared', 'scope:intake'] },
+        { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:util'] },
+        { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
+        { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:contracts', 'type:util'] },
+        { sourceTag: 'type:persistence', onlyDependOnLibsWithTags: ['type:util'] },
+        { sourceTag: 'type:telemetry', onlyDependOnLibsWithTags: ['type:util', 'type:auth'] },
+        { sourceTag: 'type:auth', onlyDependOnLibsWithTags: ['type:util'] },
+        // messaging's own integration tests use the testing helpers (which never import messaging back)
         {
-          enforceBuildableLibDependency: false,
-          allow: [],
-          ignoredCircularDependencies: toolCycles,
-          depConstraints: [
-            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
-            { sourceTag: 'scope:claims', onlyDependOnLibsWithTags: ['scope:shared', 'scope:claims'] },
-            { sourceTag: 'scope:emoticons', onlyDependOnLibsWithTags: ['scope:shared', 'scope:emoticons'] },
-            { sourceTag: 'scope:coupons', onlyDependOnLibsWithTags: ['scope:shared', 'scope:coupons'] },
-            { sourceTag: 'scope:passes', onlyDependOnLibsWithTags: ['scope:shared', 'scope:passes'] },
-            { sourceTag: 'scope:relief', onlyDependOnLibsWithTags: ['scope:shared', 'scope:relief'] },
-            { sourceTag: 'scope:channel', onlyDependOnLibsWithTags: ['scope:shared', 'scope:channel'] },
-            { sourceTag: 'scope:ops', onlyDependOnLibsWithTags: ['scope:shared', 'scope:ops'] },
-            { sourceTag: 'scope:intake', onlyDependOnLibsWithTags: ['scope:shared', 'scope:intake'] },
-            { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:util'] },
-            { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
-            { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:contracts', 'type:util'] },
-            { sourceTag: 'type:persistence', onlyDependOnLibsWithTags: ['type:util'] },
-            { sourceTag: 'type:telemetry', onlyDependOnLibsWithTags: ['type:util', 'type:auth'] },
-            { sourceTag: 'type:auth', onlyDependOnLibsWithTags: ['type:util'] },
-            // messaging's own integration tests use the testing helpers (which never import messaging back)
-            {
-              sourceTag: 'type:messaging',
-              onlyDependOnLibsWithTags: ['type:contracts', 'type:persistence', 'type:telemetry', 'type:auth', 'type:util', 'type:testing'],
-            },
-            {
-              sourceTag: 'type:testing',
-              onlyDependOnLibsWithTags: ['type:contracts', 'type:persistence', 'type:util'],
-            },
-            {
-              sourceTag: 'type:app',
-              onlyDependOnLibsWithTags: [
-                'type:contracts',
-                'type:messaging',
-                'type:persistence',
-                'type:telemetry',
-                'type:domain',
-                'type:util',
-                'type:testing',
-                'type:auth',
-              ],
-            },
-            ...toolConstraints,
-          ],
+          sourceTag: 'type:messaging',
+          onlyDependOnLibsWithTags: ['type:contracts', 'type:persistence', 'type:telemetry', 'type:auth', 'type:util', 'type:testing'],
         },
-      ],
+        {
+          sourceTag: 'type:testing',
+          onlyDependOnLibsWithTags: ['type:contracts', 'type:persistence', 'type:util'],
+        },
+        { sourceTag: 'type:app', onlyDependOnLibsWithTags: allLibs },
+        ...toolConstraints,
+      ]),
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
@@ -122,18 +108,10 @@ export default [
     // The file's project is tools-ops (scope:shared, type:tool-ops): only those two constraints apply to it.
     files: [opsConsoleBrowserSpec],
     rules: {
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: false,
-          allow: [],
-          ignoredCircularDependencies: toolCycles,
-          depConstraints: [
-            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
-            { sourceTag: 'type:tool-ops', onlyDependOnLibsWithTags: [...toolOpsMayUse, 'type:tool-verify'] },
-          ],
-        },
-      ],
+      '@nx/enforce-module-boundaries': moduleBoundaries([
+        { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+        { sourceTag: 'type:tool-ops', onlyDependOnLibsWithTags: [...toolOpsMayUse, 'type:tool-verify'] },
+      ]),
     },
   },
   {
