@@ -17,19 +17,28 @@ import { runZoneOutage, ZoneOutageReport } from './zone-outage';
 import { startZonedPlatform } from './zoned-platform';
 
 /**
- * Runs a drill's trials, releases the drill whatever happened, then reports them (one JSON object
- * with --json, else `print`) and sets the exit code: 0 when every trial passed.
+ * Runs a drill's trials one after the other, one per item of `each`, releases the drill whatever
+ * happened, then reports them (one JSON object with --json, else `print`) and sets the exit code:
+ * 0 when every trial passed.
  */
-async function runTrials<T extends { ok: boolean }>(d: {
+async function runTrials<T extends { ok: boolean }, X>(d: {
   drill: string;
   json: boolean | undefined;
-  run: (trials: T[]) => Promise<void>;
+  each: readonly X[];
+  /** The `i`th trial (from 0), on its item. */
+  trial: (x: X, i: number) => Promise<T>;
+  /** How the log names a trial's item (default: only its number). */
+  label?: (x: X) => string;
+  log: (line: string) => void;
   release: () => Promise<void>;
   print: (trials: T[], ok: boolean) => void;
 }): Promise<void> {
   const trials: T[] = [];
   try {
-    await d.run(trials);
+    for (const [i, x] of d.each.entries()) {
+      d.log(`trial ${i + 1}/${d.each.length}${d.label ? `: ${d.label(x)}` : ''}`);
+      trials.push(await d.trial(x, i));
+    }
   } finally {
     await d.release();
   }
@@ -62,6 +71,28 @@ async function releaseDrill(d: {
   if (d.cluster.startedHere) await stopKafka({ brokers: 3 });
 }
 
+/** A drill's log: stderr with --json (stdout carries the report), else stdout; each line with the time of day. */
+const drillLog = (json: boolean | undefined) => (l: string) => {
+  (json ? process.stderr : process.stdout).write(`[drill] ${new Date().toISOString().slice(11, 19)} ${l}\n`);
+};
+
+/**
+ * What every drill stands on: the secured 3-broker cluster (started if needed), Postgres, and the
+ * drill's own topic prefix with its topics and ACLs; `ground` is what a drill platform starts on.
+ */
+async function prepareDrill(log: (l: string) => void) {
+  const cluster = await ensureCluster();
+  log(`cluster ${cluster.brokers.join(',')}${cluster.startedHere ? ' (started for the drill)' : ''}`);
+  const embedded = readInfraState()?.embeddedPostgres ?? false;
+  const pg = await ensurePostgres({ embedded });
+  const suffix = randomUUID().slice(0, 6);
+  const prefix = `drill-${suffix}.`;
+  await ensureTopics({ brokers: cluster.brokers, prefix, replicationFactor: 3 });
+  log(`${await grantDrillPrefix(cluster.brokers, prefix)} ACLs for prefix ${prefix}; every service connects as its own principal`);
+  const ground = { brokers: cluster.brokers, serverUrl: pg.databaseUrl, prefix, suffix, security: cluster.security };
+  return { cluster, embedded, prefix, ground };
+}
+
 const program = new Command().name('drill');
 
 program
@@ -88,41 +119,25 @@ program
       json?: boolean;
       keep?: boolean;
     }) => {
-      const log = (l: string) => (o.json ? process.stderr : process.stdout).write(`[drill] ${l}\n`);
-      const cluster = await ensureCluster();
-      log(`cluster ${cluster.brokers.join(',')}${cluster.startedHere ? ' (started for the drill)' : ''}`);
-      const pg = await ensurePostgres({ embedded: readInfraState()?.embeddedPostgres ?? false });
-      const suffix = randomUUID().slice(0, 6);
-      const prefix = `drill-${suffix}.`;
-      await ensureTopics({ brokers: cluster.brokers, prefix, replicationFactor: 3 });
-      log(`${await grantDrillPrefix(cluster.brokers, prefix)} ACLs for prefix ${prefix}; every service connects as its own principal`);
-      const platform = await startDrillPlatform({
-        brokers: cluster.brokers,
-        serverUrl: pg.databaseUrl,
-        prefix,
-        suffix,
-        security: cluster.security,
-      });
+      const log = drillLog(o.json);
+      const { cluster, prefix, ground } = await prepareDrill(log);
+      const platform = await startDrillPlatform(ground);
       log('services ready');
-      await runTrials<TrialReport>({
+      await runTrials<TrialReport, number>({
         drill: 'broker-loss',
         json: o.json,
+        each: Array.from({ length: o.trials }, (_, i) => i + 1),
+        trial: () =>
+          runBrokerLossTrial({
+            platform,
+            brokers: cluster.brokers,
+            security: cluster.security('app-backend'),
+            broker: o.broker,
+            ...loadPlan(o),
+            log,
+          }),
+        log,
         release: () => releaseDrill({ platform, cluster, prefix, keep: o.keep ?? false, log }),
-        run: async (trials) => {
-          for (let t = 1; t <= o.trials; t++) {
-            log(`trial ${t}/${o.trials}`);
-            trials.push(
-              await runBrokerLossTrial({
-                platform,
-                brokers: cluster.brokers,
-                security: cluster.security('app-backend'),
-                broker: o.broker,
-                ...loadPlan(o),
-                log,
-              }),
-            );
-          }
-        },
         print: (trials, ok) => {
           const table = cliTable({
             head: [
@@ -184,23 +199,9 @@ program
       json?: boolean;
       keep?: boolean;
     }) => {
-      const log = (l: string) =>
-        (o.json ? process.stderr : process.stdout).write(`[drill] ${new Date().toISOString().slice(11, 19)} ${l}\n`);
-      const cluster = await ensureCluster();
-      log(`cluster ${cluster.brokers.join(',')}${cluster.startedHere ? ' (started for the drill)' : ''}`);
-      const embedded = readInfraState()?.embeddedPostgres ?? false;
-      const pg = await ensurePostgres({ embedded });
-      const suffix = randomUUID().slice(0, 6);
-      const prefix = `drill-${suffix}.`;
-      await ensureTopics({ brokers: cluster.brokers, prefix, replicationFactor: 3 });
-      log(`${await grantDrillPrefix(cluster.brokers, prefix)} ACLs for prefix ${prefix}`);
-      const platform = await startDrillPlatform({
-        brokers: cluster.brokers,
-        serverUrl: pg.databaseUrl,
-        prefix,
-        suffix,
-        security: cluster.security,
-      });
+      const log = drillLog(o.json);
+      const { cluster, embedded, ground } = await prepareDrill(log);
+      const platform = await startDrillPlatform(ground);
       log('services ready');
       let report: ChaosReport;
       try {
@@ -300,27 +301,16 @@ program
       const zones = o.zone.split(',').map(parseZone);
       for (const [k, v] of Object.entries({ rate: o.rate, pause: o.pause, before: o.before, after: o.after, noticeAfter: o.noticeAfter }))
         if (!Number.isFinite(v) || v <= 0) throw new Error(`--${k} must be a positive number (got ${v})`);
-      const log = (l: string) =>
-        (o.json ? process.stderr : process.stdout).write(`[drill] ${new Date().toISOString().slice(11, 19)} ${l}\n`);
-      const cluster = await ensureCluster();
-      log(`cluster ${cluster.brokers.join(',')}${cluster.startedHere ? ' (started for the drill)' : ''}`);
-      const embedded = readInfraState()?.embeddedPostgres ?? false;
-      if (o.postgresRestart && embedded)
+      // before anything starts: a refused option leaves no cluster behind
+      if (o.postgresRestart && readInfraState()?.embeddedPostgres)
         throw new Error("--postgres-restart needs the machine's Debian PostgreSQL (this checkout uses an embedded one)");
-      const pg = await ensurePostgres({ embedded });
-      const suffix = randomUUID().slice(0, 6);
-      const prefix = `drill-${suffix}.`;
-      await ensureTopics({ brokers: cluster.brokers, prefix, replicationFactor: 3 });
-      log(`${await grantDrillPrefix(cluster.brokers, prefix)} ACLs for prefix ${prefix}`);
+      const log = drillLog(o.json);
+      const { cluster, prefix, ground } = await prepareDrill(log);
       // ~72% of the mix is accepted: sending below that builds a backlog, so delay notices fall due
       const dispatchRate = o.dispatchRate ?? Math.max(1, Math.round(o.rate * 0.45));
       log('starting 3 zones x 4 services (one replica per zone, each zone under its supervisor) and the channel simulator');
       const platform = await startZonedPlatform({
-        brokers: cluster.brokers,
-        serverUrl: pg.databaseUrl,
-        prefix,
-        suffix,
-        security: cluster.security,
+        ...ground,
         env: {
           'pass-dispatcher': {
             DISPATCH_RATE_PER_SECOND: String(dispatchRate),
@@ -352,29 +342,26 @@ program
       };
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
-      await runTrials<ZoneOutageReport>({
+      await runTrials<ZoneOutageReport, (typeof zones)[number]>({
         drill: 'zone-outage',
         json: o.json,
+        each: zones,
+        label: (zone) => zone,
+        trial: (zone, i) =>
+          runZoneOutage({
+            platform,
+            brokers: cluster.brokers,
+            security: cluster.security('app-backend'),
+            adminSecurity: cluster.security('admin'),
+            zone,
+            seed: o.seed + i,
+            ...loadPlan(o),
+            noticeAfterSeconds: o.noticeAfter,
+            postgresRestart: o.postgresRestart ?? false,
+            log,
+          }),
+        log,
         release: () => releaseDrill({ platform, cluster, prefix, keep: o.keep ?? false, log }),
-        run: async (trials) => {
-          for (const zone of zones) {
-            log(`trial ${trials.length + 1}/${zones.length}: ${zone}`);
-            trials.push(
-              await runZoneOutage({
-                platform,
-                brokers: cluster.brokers,
-                security: cluster.security('app-backend'),
-                adminSecurity: cluster.security('admin'),
-                zone,
-                seed: o.seed + trials.length,
-                ...loadPlan(o),
-                noticeAfterSeconds: o.noticeAfter,
-                postgresRestart: o.postgresRestart ?? false,
-                log,
-              }),
-            );
-          }
-        },
         print: (trials, ok) => {
           const t = cliTable({
             head: [
