@@ -1,4 +1,4 @@
-import { probeRoutes, tokenFor } from '@platform/auth/testing';
+import { guardBreaches, probeRoutes, tokenFor } from '@platform/auth/testing';
 import { ManualClock } from '@platform/messaging';
 import { waitFor } from '@platform/testing';
 import { couponIdFor } from '../src/coupons/coupon-id';
@@ -61,15 +61,7 @@ describe('coupons HTTP authentication (real Kafka and Postgres)', () => {
 
   it('refuses every registered route but /health/* without a token (401) and with a wrong role (403)', async () => {
     const probes = await probeRoutes(h.app, base, config);
-    expect(probes.map((p) => `${p.method} ${p.path}`)).toEqual(
-      expect.arrayContaining(['POST /coupons/:couponId/redemptions', 'GET /coupons/:accountId', 'GET /metrics']),
-    );
-    for (const p of probes.filter((x) => !x.path.startsWith('/health/'))) {
-      const where = `${p.method} ${p.path}`;
-      expect([where, p.anonymous]).toEqual([where, 401]);
-      expect([where, Object.values(p.byRole).includes(403)]).toEqual([where, true]);
-      expect([where, Object.values(p.byRole).some((s) => s !== 401 && s !== 403)]).toEqual([where, true]);
-    }
+    expect(guardBreaches(probes, ['POST /coupons/:couponId/redemptions', 'GET /coupons/:accountId', 'GET /metrics'])).toEqual([]);
     expect(probes.find((p) => p.method === 'POST')?.byRole).toEqual({
       'shop-backend': 400,
       ops: 403,

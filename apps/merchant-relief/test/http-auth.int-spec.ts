@@ -1,4 +1,4 @@
-import { probeRoutes } from '@platform/auth/testing';
+import { guardBreaches, probeRoutes } from '@platform/auth/testing';
 import type { ReliefConfig } from '../src/config';
 import { ReliefHarness } from './harness';
 import { RELIEF_CONFIG } from '../src/tokens';
@@ -18,15 +18,7 @@ describe('merchant-relief HTTP authentication', () => {
   it('refuses every registered route but /health/* without a token (401) and with a wrong role (403)', async () => {
     const url = h.url.replace('[::1]', '127.0.0.1');
     const probes = await probeRoutes(h.app, url, h.app.get<ReliefConfig>(RELIEF_CONFIG));
-    expect(probes.map((p) => `${p.method} ${p.path}`)).toEqual(
-      expect.arrayContaining(['GET /relief/reviews', 'GET /relief/summary', 'GET /relief/:merchantId', 'GET /metrics']),
-    );
-    for (const p of probes.filter((x) => !x.path.startsWith('/health/'))) {
-      const where = `${p.method} ${p.path}`;
-      expect([where, p.anonymous]).toEqual([where, 401]);
-      expect([where, Object.values(p.byRole).includes(403)]).toEqual([where, true]);
-      expect([where, Object.values(p.byRole).some((s) => s !== 401 && s !== 403)]).toEqual([where, true]);
-    }
+    expect(guardBreaches(probes, ['GET /relief/reviews', 'GET /relief/summary', 'GET /relief/:merchantId', 'GET /metrics'])).toEqual([]);
     expect(probes.find((p) => p.path === '/relief/summary')?.byRole).toEqual({
       ops: 200,
       reader: 200,

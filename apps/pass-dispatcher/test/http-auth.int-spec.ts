@@ -1,4 +1,4 @@
-import { probeRoutes, tokenFor } from '@platform/auth/testing';
+import { guardBreaches, probeRoutes, tokenFor } from '@platform/auth/testing';
 import { PayloadOf, Topics } from '@platform/contracts';
 import { waitFor } from '@platform/testing';
 import { accepted, campaignRow, PassTestBed } from './helpers';
@@ -85,29 +85,14 @@ describe('pass-dispatcher HTTP authentication', () => {
 
   it('refuses every registered route but /health/* without a token (401) and with a wrong role (403)', async () => {
     const probes = await probeRoutes(bed.app, bed.url, bed.config);
-    const paths = probes.map((p) => `${p.method} ${p.path}`);
-    // the router really was read: the known routes are there
-    expect(paths).toEqual(
-      expect.arrayContaining([
-        'GET /health/live',
-        'GET /passes/status',
-        'POST /passes/campaigns/:id/pause',
-        'PUT /passes/campaigns/:id/rate',
-        'GET /metrics',
-      ]),
-    );
-    for (const p of probes) {
-      const where = `${p.method} ${p.path}`;
-      if (p.path.startsWith('/health/')) {
-        expect([where, p.anonymous]).not.toEqual([where, 401]);
-        continue;
-      }
-      expect([where, p.anonymous]).toEqual([where, 401]);
-      const refused = Object.entries(p.byRole).filter(([, s]) => s === 403);
-      const let_through = Object.entries(p.byRole).filter(([, s]) => s !== 403 && s !== 401);
-      expect([where, refused.length > 0]).toEqual([where, true]);
-      expect([where, let_through.length > 0]).toEqual([where, true]);
-    }
+    const known = [
+      'GET /health/live',
+      'GET /passes/status',
+      'POST /passes/campaigns/:id/pause',
+      'PUT /passes/campaigns/:id/rate',
+      'GET /metrics',
+    ];
+    expect(guardBreaches(probes, known)).toEqual([]);
     const pauseProbe = probes.find((p) => p.path === '/passes/campaigns/:id/pause');
     // only ops passes the guard (404: the placeholder campaign does not exist)
     expect(pauseProbe?.byRole).toEqual({ ops: 404, reader: 403, 'app-backend': 403, 'shop-backend': 403, 'pass-dispatcher': 403 });

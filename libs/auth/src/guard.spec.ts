@@ -1,6 +1,6 @@
 import { Body, Controller, Get, INestApplication, Module, Param, Post } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { probeRoutes, registeredRoutes, tokenFor } from '../testing';
+import { guardBreaches, probeRoutes, registeredRoutes, RouteProbe, routeName, tokenFor } from '../testing';
 import { NamesAccount, Roles } from './decorators';
 import { DEV_AUTH_SECRET } from './key';
 import { HttpAuthModule } from './module';
@@ -54,11 +54,12 @@ describe('AuthGuard on a small app', () => {
   });
 
   it('finds the routes from the router', () => {
-    expect(
-      registeredRoutes(app)
-        .map((r) => `${r.method} ${r.path}`)
-        .sort(),
-    ).toEqual(['GET /health/live', 'GET /things', 'GET /things/:accountId', 'POST /things']);
+    expect(registeredRoutes(app).map(routeName).sort()).toEqual([
+      'GET /health/live',
+      'GET /things',
+      'GET /things/:accountId',
+      'POST /things',
+    ]);
   });
 
   it('leaves /health/* open, refuses a missing or malformed bearer with 401 and a challenge', async () => {
@@ -82,6 +83,10 @@ describe('AuthGuard on a small app', () => {
       'shop-backend': 403,
       'pass-dispatcher': 403,
     });
+    expect(guardBreaches(probes, ['GET /health/live', 'POST /things', 'DELETE /things'])).toEqual([
+      'DELETE /things: not registered',
+      'GET /things: lets no role through',
+    ]);
   });
 
   it('binds an account-bound token to the account named in the path or the body', async () => {
@@ -98,6 +103,30 @@ describe('AuthGuard on a small app', () => {
     const reader = { authorization: `Bearer ${await tokenFor(settings, 'reader', { account: 'acct-1' })}` };
     expect((await fetch(`${url}/things/acct-1`, { headers: reader })).status).toBe(200);
     expect((await fetch(`${url}/things/acct-2`, { headers: reader })).status).toBe(403);
+  });
+});
+
+describe('guardBreaches', () => {
+  const through = { ops: 200, reader: 403, 'app-backend': 403, 'shop-backend': 403, 'pass-dispatcher': 403 };
+  const probe = (path: string, anonymous: number, byRole: RouteProbe['byRole'] = through): RouteProbe => ({
+    method: 'GET',
+    path,
+    anonymous,
+    byRole,
+  });
+
+  it.each<[string, RouteProbe, string[]]>([
+    ['a guarded route kept', probe('/x', 401), []],
+    ['an open route', probe('/health/ready', 200), []],
+    ['an open route behind the guard', probe('/health/ready', 401), ['GET /health/ready: an open route answers 401 without a token']],
+    ['a route without a guard', probe('/x', 200), ['GET /x: answers 200 without a token, not 401']],
+    [
+      'a route no role is refused',
+      probe('/x', 401, { ops: 200, reader: 200, 'app-backend': 400, 'shop-backend': 404, 'pass-dispatcher': 200 }),
+      ['GET /x: refuses no role (403)'],
+    ],
+  ])('%s', (_name, p, breaches) => {
+    expect(guardBreaches([p], [])).toEqual(breaches);
   });
 });
 

@@ -90,6 +90,34 @@ export async function probeRoutes(app: INestApplication, baseUrl: string, config
   return probes;
 }
 
+/** `GET /passes/status`: a route as the specs name it. */
+export const routeName = (r: RegisteredRoute): string => `${r.method} ${r.path}`;
+
+/** Routes anyone may call: the health checks (orchestrators probe them without credentials). */
+export const isOpenRoute = (r: RegisteredRoute): boolean => r.path.startsWith('/health/');
+
+/**
+ * What breaks the guard's promise in a probe, one line each (none: kept): each of `known` was
+ * registered (so the router really was read); an open route lets the unauthenticated in; every
+ * other route answers 401 without a token, refuses some role (403) and lets some role through.
+ */
+export function guardBreaches(probes: RouteProbe[], known: string[]): string[] {
+  const names = probes.map(routeName);
+  const breaches = known.filter((k) => !names.includes(k)).map((k) => `${k}: not registered`);
+  for (const p of probes) {
+    const where = routeName(p);
+    if (isOpenRoute(p)) {
+      if (p.anonymous === 401) breaches.push(`${where}: an open route answers 401 without a token`);
+      continue;
+    }
+    if (p.anonymous !== 401) breaches.push(`${where}: answers ${p.anonymous} without a token, not 401`);
+    const byRole = Object.values(p.byRole);
+    if (!byRole.includes(403)) breaches.push(`${where}: refuses no role (403)`);
+    if (!byRole.some((s) => s !== 401 && s !== 403)) breaches.push(`${where}: lets no role through`);
+  }
+  return breaches;
+}
+
 /** The key settings a child process started with this process's environment resolves (spawned services). */
 export const inheritedAuthSettings = (): AuthKeySettings =>
   loadConfig(platformEnv.pick({ NODE_ENV: true, AUTH_JWT_SECRET: true, AUTH_JWT_SECRET_FILE: true }));
