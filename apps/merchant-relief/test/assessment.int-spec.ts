@@ -3,7 +3,7 @@ import { CampaignDefinition, ReliefAssessmentModel } from '@platform/contracts';
 import { DLQ_HEADERS } from '@platform/messaging';
 import { KAKAO_2023_ASSESSMENT } from '@platform/rules';
 import { waitFor } from '@platform/testing';
-import { campaign, ReliefHarness } from './harness';
+import { campaign, ReliefHarness, refusedReview } from './harness';
 
 jest.setTimeout(120_000);
 
@@ -38,6 +38,18 @@ const decision = (eventId: string, merchantId: string, approved: boolean, additi
   additionalAmountWon,
   ...(evidenceIds ? { evidenceIds } : {}),
   decidedAt: '2023-03-01T10:00:00+09:00',
+});
+const submission = (
+  eventId: string,
+  merchantId: string,
+  evidence: { documentId: string; sha256: string }[],
+  submittedAt = '2023-02-01T09:00:00+09:00',
+) => ({
+  eventId,
+  campaignId: C,
+  merchantId,
+  evidence,
+  submittedAt,
 });
 
 interface MerchantView {
@@ -240,21 +252,14 @@ describe('merchant-relief: assessment from raw facts, explanations and proof of 
       decision('v-named', 'm-big', true, 200_000, ['made-up']),
     ]);
     const refused = await h.answers('reliefReviewApplied', ['v-noproof', 'v-named']);
-    expect(refused.get('v-noproof')).toMatchObject({
-      status: 'REJECTED',
-      reason: 'EVIDENCE_REQUIRED',
-      additionalAmountWon: 0,
-      totalAmountWon: 0,
-    });
-    expect(refused.get('v-named')).toMatchObject({ status: 'REJECTED', reason: 'EVIDENCE_REQUIRED' });
+    expect(refused.get('v-noproof')).toMatchObject(refusedReview('EVIDENCE_REQUIRED'));
+    expect(refused.get('v-named')).toMatchObject(refusedReview('EVIDENCE_REQUIRED'));
     expect((await h.owed()).get(`${C}:m-big`)).toBeUndefined();
 
     // the merchant sends proof later: references only
     const receipts = { documentId: 'pos-export-2022-10', sha256: sha('pos export').toUpperCase() };
     const photo = { documentId: 'closed-sign-photo', sha256: sha('photo') };
-    await h.send('merchantEvidenceSubmitted', [
-      { eventId: 'ev-1', campaignId: C, merchantId: 'm-big', evidence: [receipts, photo], submittedAt: '2023-02-01T09:00:00+09:00' },
-    ]);
+    await h.send('merchantEvidenceSubmitted', [submission('ev-1', 'm-big', [receipts, photo])]);
     const recorded = await h.answers('reliefEvidenceDecided', ['ev-1']);
     expect(recorded.get('ev-1')).toMatchObject({
       status: 'RECORDED',
@@ -279,10 +284,7 @@ describe('merchant-relief: assessment from raw facts, explanations and proof of 
 
     // an approval naming a document the case does not hold is refused; one naming held proof is applied
     await h.send('merchantReviewDecided', [decision('v-unknown', 'm-big', true, 200_000, ['pos-export-2022-10', 'made-up'])]);
-    expect((await h.answers('reliefReviewApplied', ['v-unknown'])).get('v-unknown')).toMatchObject({
-      status: 'REJECTED',
-      reason: 'UNKNOWN_EVIDENCE',
-    });
+    expect((await h.answers('reliefReviewApplied', ['v-unknown'])).get('v-unknown')).toMatchObject(refusedReview('UNKNOWN_EVIDENCE'));
     await h.send('merchantReviewDecided', [decision('v-ok', 'm-big', true, 200_000, ['pos-export-2022-10'])]);
     const ok = (await h.answers('reliefReviewApplied', ['v-ok'])).get('v-ok');
     expect(ok).toMatchObject({
@@ -300,13 +302,7 @@ describe('merchant-relief: assessment from raw facts, explanations and proof of 
 
     // a decided case keeps the evidence its decision relied on
     await h.send('merchantEvidenceSubmitted', [
-      {
-        eventId: 'ev-late',
-        campaignId: C,
-        merchantId: 'm-big',
-        evidence: [{ documentId: 'later', sha256: sha('later') }],
-        submittedAt: '2023-03-02T09:00:00+09:00',
-      },
+      submission('ev-late', 'm-big', [{ documentId: 'later', sha256: sha('later') }], '2023-03-02T09:00:00+09:00'),
     ]);
     expect((await h.answers('reliefEvidenceDecided', ['ev-late'])).get('ev-late')).toMatchObject({
       status: 'REJECTED',
@@ -324,25 +320,11 @@ describe('merchant-relief: assessment from raw facts, explanations and proof of 
       explanation: { assessedLossWon: 810_000 },
     });
     await h.send('merchantEvidenceSubmitted', [
-      {
-        eventId: 'ev-conflict',
-        campaignId: C,
-        merchantId: 'm-proof',
-        evidence: [{ documentId: 'ledger-scan', sha256: sha('forged') }],
-        submittedAt: '2023-02-01T09:00:00+09:00',
-      },
-      { eventId: 'ev-tier', campaignId: C, merchantId: 'm-rest', evidence: [doc], submittedAt: '2023-02-01T09:00:00+09:00' },
-      { eventId: 'ev-early', campaignId: C, merchantId: 'm-not-yet', evidence: [doc], submittedAt: '2023-02-01T09:00:00+09:00' },
+      submission('ev-conflict', 'm-proof', [{ documentId: 'ledger-scan', sha256: sha('forged') }]),
+      submission('ev-tier', 'm-rest', [doc]),
+      submission('ev-early', 'm-not-yet', [doc]),
     ]);
-    await h.send('merchantEvidenceSubmitted', [
-      {
-        eventId: 'ev-badhash',
-        campaignId: C,
-        merchantId: 'm-proof',
-        evidence: [{ documentId: 'x', sha256: 'not-a-hash' }],
-        submittedAt: '2023-02-01T09:00:00+09:00',
-      },
-    ]);
+    await h.send('merchantEvidenceSubmitted', [submission('ev-badhash', 'm-proof', [{ documentId: 'x', sha256: 'not-a-hash' }])]);
     const got = await h.answers('reliefEvidenceDecided', ['ev-conflict', 'ev-tier', 'ev-early']);
     expect(got.get('ev-conflict')).toMatchObject({ status: 'REJECTED', reason: 'EVIDENCE_CONFLICT', evidenceIds: ['ledger-scan'] });
     expect(got.get('ev-tier')).toMatchObject({ status: 'REJECTED', reason: 'NOT_IN_REVIEW' });
@@ -358,9 +340,7 @@ describe('merchant-relief: assessment from raw facts, explanations and proof of 
     await h.answers('reliefDecided', ['p-late']);
 
     // the same evidence event again gets the same answer and records nothing twice
-    await h.send('merchantEvidenceSubmitted', [
-      { eventId: 'ev-early', campaignId: C, merchantId: 'm-not-yet', evidence: [doc], submittedAt: '2023-02-01T09:00:00+09:00' },
-    ]);
+    await h.send('merchantEvidenceSubmitted', [submission('ev-early', 'm-not-yet', [doc])]);
     await h.answers('reliefEvidenceDecided', ['ev-early'], 2);
     expect(h.evidenceAnswers('ev-early')[1]).toEqual(h.evidenceAnswers('ev-early')[0]);
 

@@ -70,6 +70,44 @@ async function createTopicsPatiently(label: string): Promise<string> {
   return prefix;
 }
 
+/** A committee decision the service refused with `reason`: it adds nothing, the case keeps `totalAmountWon`. */
+export const refusedReview = (reason: string, totalAmountWon = 0) => ({
+  status: 'REJECTED',
+  reason,
+  additionalAmountWon: 0,
+  totalAmountWon,
+});
+
+interface TierTotals {
+  merchants: number;
+  amountWon: number;
+}
+
+/**
+ * One campaign's entry in GET /relief/summary as a test expects it: the tiers named, every other
+ * tier empty, no rejected reports unless named. The rest follows from the summary's own rules:
+ * merchants and owedWon are the tiers' sums, the ledger total its two parts, and it balances.
+ */
+export function campaignSummary(s: {
+  T30K?: TierTotals;
+  T50K?: TierTotals;
+  REVIEW?: TierTotals & { pending: number; approved: number; declined: number };
+  ledger: { entries: number; tierPaymentsWon: number; reviewAdditionsWon: number };
+  rejectedReports?: Record<string, number>;
+}) {
+  const empty = { merchants: 0, amountWon: 0 };
+  const tiers = { T30K: s.T30K ?? empty, T50K: s.T50K ?? empty, REVIEW: s.REVIEW ?? { ...empty, pending: 0, approved: 0, declined: 0 } };
+  const all = Object.values(tiers);
+  return {
+    tiers,
+    merchants: all.reduce((n, t) => n + t.merchants, 0),
+    owedWon: all.reduce((won, t) => won + t.amountWon, 0),
+    ledger: { ...s.ledger, totalWon: s.ledger.tierPaymentsWon + s.ledger.reviewAdditionsWon },
+    balanced: true,
+    rejectedReports: s.rejectedReports ?? {},
+  };
+}
+
 /** Accepts broken payloads on purpose: tests send bad input too. */
 export type Loose<T> = { [K in keyof T]?: unknown } & Record<string, unknown>;
 

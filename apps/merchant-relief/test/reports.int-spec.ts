@@ -1,6 +1,6 @@
 import { DLQ_HEADERS } from '@platform/messaging';
 import { waitFor } from '@platform/testing';
-import { campaign, ReliefHarness } from './harness';
+import { campaign, campaignSummary, ReliefHarness } from './harness';
 
 jest.setTimeout(90_000);
 
@@ -205,18 +205,15 @@ describe('merchant-relief: damage reports on real Kafka and Postgres', () => {
 
     const summary = await h.get<{ campaigns: Record<string, Record<string, unknown>> }>(`/relief/summary`);
     expect(summary.status).toBe(200);
-    expect(summary.body.campaigns[C]).toEqual({
-      tiers: {
+    expect(summary.body.campaigns[C]).toEqual(
+      campaignSummary({
         T30K: { merchants: 4, amountWon: 120_000 },
         T50K: { merchants: 2, amountWon: 100_000 },
         REVIEW: { merchants: 1, pending: 1, approved: 0, declined: 0, amountWon: 0 },
-      },
-      merchants: 7,
-      owedWon: 220_000,
-      ledger: { entries: 6, tierPaymentsWon: 220_000, reviewAdditionsWon: 0, totalWon: 220_000 },
-      balanced: true,
-      rejectedReports: { INVALID_AMOUNT: 5, DUPLICATE_REPORT: 2 },
-    });
+        ledger: { entries: 6, tierPaymentsWon: 220_000, reviewAdditionsWon: 0 },
+        rejectedReports: { INVALID_AMOUNT: 5, DUPLICATE_REPORT: 2 },
+      }),
+    );
     expect(summary.body.campaigns['no-relief']?.rejectedReports).toEqual({ NO_RELIEF: 1 });
     expect(summary.body.campaigns['never-campaign']?.rejectedReports).toEqual({ UNKNOWN_CAMPAIGN: 1 });
 
