@@ -2,8 +2,7 @@ import { Controller } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { Batch, OnBatch, TxContext } from '@platform/messaging';
 import { judgeEvidenceSubmission } from '@platform/rules';
-import { unanswered } from '../answers/answer.repository';
-import { RequestFingerprintRepository } from '../fingerprints/request-fingerprint.repository';
+import { AnsweringHandler } from '../answers/answering.handler';
 import { caseKey, EvidenceAnswer, EvidenceRepository, NewEvidence } from './evidence.repository';
 
 /**
@@ -14,30 +13,30 @@ import { caseKey, EvidenceAnswer, EvidenceRepository, NewEvidence } from './evid
  * One answer per event, like every other inbound event here.
  */
 @Controller()
-export class EvidenceHandler {
-  constructor(
-    private readonly evidence: EvidenceRepository,
-    private readonly fingerprints: RequestFingerprintRepository,
-  ) {}
+export class EvidenceHandler extends AnsweringHandler {
+  constructor(private readonly evidence: EvidenceRepository) {
+    super();
+  }
 
   @OnBatch('merchantEvidenceSubmitted')
   async record(@Payload() all: Batch<'merchantEvidenceSubmitted'>, @Ctx() ctx: TxContext): Promise<void> {
-    // The same eventId with another body is not a retry: parked, never answered as the first one.
-    const messages = await this.fingerprints.parkReused(ctx, 'EVIDENCE', all, 'evidence submission');
-    if (messages.length === 0) return;
-    const keys = new Map(
-      messages.map((m) => [
-        caseKey(m.value.campaignId, m.value.merchantId),
-        { campaignId: m.value.campaignId, merchantId: m.value.merchantId },
-      ]),
-    );
-    // Lock first, then look for stored answers (as the review handler does).
-    const cases = await this.evidence.lockCases(
-      ctx,
-      [...keys.values()].sort((a, b) => caseKey(a.campaignId, a.merchantId).localeCompare(caseKey(b.campaignId, b.merchantId))),
-    );
-    const answers = await this.evidence.answers(ctx, [...new Set(messages.map((m) => m.value.eventId))]);
-    const fresh = unanswered(messages, answers);
+    const round = await this.open(ctx, 'EVIDENCE', all, 'evidence submission', {
+      lock: (messages) => {
+        const keys = new Map(
+          messages.map((m) => [
+            caseKey(m.value.campaignId, m.value.merchantId),
+            { campaignId: m.value.campaignId, merchantId: m.value.merchantId },
+          ]),
+        );
+        return this.evidence.lockCases(
+          ctx,
+          [...keys.values()].sort((a, b) => caseKey(a.campaignId, a.merchantId).localeCompare(caseKey(b.campaignId, b.merchantId))),
+        );
+      },
+      stored: (eventIds) => this.evidence.answers(ctx, eventIds),
+    });
+    if (!round) return;
+    const { messages, answers, fresh, locked: cases } = round;
 
     const decidedAt = ctx.now.toISOString();
     const toInsert: NewEvidence[] = [];

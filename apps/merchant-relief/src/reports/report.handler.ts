@@ -1,15 +1,12 @@
-import { Controller, Inject } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { waitReason } from '@platform/contracts';
 import { Batch, OnBatch, TxContext } from '@platform/messaging';
 import { assessDamageReport, AssessmentVerdict } from '@platform/rules';
+import { AnsweringHandler } from '../answers/answering.handler';
 import { CampaignRepository } from '../campaigns/campaign.repository';
-import type { ReliefConfig } from '../config';
 import { LedgerRepository } from '../ledger/ledger.repository';
-import { RELIEF_CONFIG } from '../tokens';
-import { unanswered } from '../answers/answer.repository';
-import { RequestFingerprintRepository } from '../fingerprints/request-fingerprint.repository';
-import { remainingWait, WaitingRepository } from '../waiting/waiting.repository';
+import { remainingWait } from '../waiting/waiting.repository';
 import { NewRelief, ReliefAnswer, ReportRepository, StoredReportAnswer } from './report.repository';
 
 /**
@@ -21,24 +18,20 @@ import { NewRelief, ReliefAnswer, ReportRepository, StoredReportAnswer } from '.
  * Every answer carries its explanation; the winning report's proof of damage is attached to its case.
  */
 @Controller()
-export class ReportHandler {
+export class ReportHandler extends AnsweringHandler {
   constructor(
     private readonly campaigns: CampaignRepository,
     private readonly reports: ReportRepository,
     private readonly ledger: LedgerRepository,
-    private readonly waiting: WaitingRepository,
-    private readonly fingerprints: RequestFingerprintRepository,
-    @Inject(RELIEF_CONFIG) private readonly config: ReliefConfig,
-  ) {}
+  ) {
+    super();
+  }
 
   @OnBatch('merchantDamageReported')
   async decide(@Payload() all: Batch<'merchantDamageReported'>, @Ctx() ctx: TxContext): Promise<void> {
-    // The same eventId with another body is not a retry: parked, never answered as the first one.
-    const messages = await this.fingerprints.parkReused(ctx, 'REPORT', all, 'damage report');
-    if (messages.length === 0) return;
-    const answers = await this.reports.answers(ctx, [...new Set(messages.map((m) => m.value.eventId))]);
-    // The first message of each event not answered yet, in offset order.
-    const fresh = unanswered(messages, answers);
+    const round = await this.open(ctx, 'REPORT', all, 'damage report', { stored: (eventIds) => this.reports.answers(ctx, eventIds) });
+    if (!round) return;
+    const { answers, fresh } = round;
 
     const campaigns = await this.campaigns.findMany(ctx.manager, [...new Set([...fresh.values()].map((m) => m.value.campaignId))]);
     // A campaign we have not heard of may still be on its way: wait for it, within a bound.
@@ -122,14 +115,8 @@ export class ReportHandler {
     // Reports that waited for their campaign are decided now.
     await this.waiting.forget(ctx, 'REPORT', [...fresh.keys()]);
 
-    // Every message gets its event's answer (the same one, however often the event comes), or waits.
-    for (const m of messages) {
-      const a = answers.get(m.value.eventId);
-      const waitMs = deferred.get(m.value.eventId);
-      if (a) ctx.emit('reliefDecided', a, m);
-      else if (waitMs !== undefined)
-        ctx.retryLater(m, waitReason('UNKNOWN_CAMPAIGN', `campaign ${m.value.campaignId} is not defined (yet)`), waitMs);
-      else throw new Error(`report ${m.value.eventId} was neither answered nor deferred`);
-    }
+    this.deliver(ctx, 'reliefDecided', round, deferred, (m) =>
+      waitReason('UNKNOWN_CAMPAIGN', `campaign ${m.value.campaignId} is not defined (yet)`),
+    );
   }
 }

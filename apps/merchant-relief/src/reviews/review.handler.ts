@@ -1,14 +1,11 @@
-import { Controller, Inject } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { WaitReason, waitReason } from '@platform/contracts';
 import { Batch, Inbound, OnBatch, TxContext } from '@platform/messaging';
 import { applyReviewDecision, judgeReviewAmount, ReviewCase } from '@platform/rules';
-import type { ReliefConfig } from '../config';
+import { AnsweringHandler } from '../answers/answering.handler';
 import { LedgerRepository } from '../ledger/ledger.repository';
-import { RELIEF_CONFIG } from '../tokens';
-import { unanswered } from '../answers/answer.repository';
-import { RequestFingerprintRepository } from '../fingerprints/request-fingerprint.repository';
-import { remainingWait, WaitingRepository } from '../waiting/waiting.repository';
+import { remainingWait } from '../waiting/waiting.repository';
 import { AppliedReview, ReviewAnswer, ReviewRepository, StoredReviewAnswer } from './review.repository';
 
 type Decision = Inbound<'merchantReviewDecided'>;
@@ -24,25 +21,22 @@ const notInReview = (m: Decision): WaitReason => waitReason('NOT_IN_REVIEW', `me
  * (bounded by RELIEF_REVIEW_WAIT_MS) before it is NOT_IN_REVIEW. One answer per decision event.
  */
 @Controller()
-export class ReviewHandler {
+export class ReviewHandler extends AnsweringHandler {
   constructor(
     private readonly reviews: ReviewRepository,
     private readonly ledger: LedgerRepository,
-    private readonly waiting: WaitingRepository,
-    private readonly fingerprints: RequestFingerprintRepository,
-    @Inject(RELIEF_CONFIG) private readonly config: ReliefConfig,
-  ) {}
+  ) {
+    super();
+  }
 
   @OnBatch('merchantReviewDecided')
   async apply(@Payload() all: Batch<'merchantReviewDecided'>, @Ctx() ctx: TxContext): Promise<void> {
-    // The same eventId with another body is not a retry: parked, never answered as the first one.
-    const messages = await this.fingerprints.parkReused(ctx, 'REVIEW', all, 'committee decision');
-    if (messages.length === 0) return;
-    // Lock first, then look for stored answers: a transaction that waited for the lock sees the
-    // answer of the one that held it.
-    const cases = await this.reviews.lockCases(ctx, [...new Set(messages.map((m) => m.value.merchantId))]);
-    const answers = await this.reviews.answers(ctx, [...new Set(messages.map((m) => m.value.eventId))]);
-    const fresh = unanswered(messages, answers);
+    const round = await this.open(ctx, 'REVIEW', all, 'committee decision', {
+      lock: (messages) => this.reviews.lockCases(ctx, [...new Set(messages.map((m) => m.value.merchantId))]),
+      stored: (eventIds) => this.reviews.answers(ctx, eventIds),
+    });
+    if (!round) return;
+    const { answers, fresh, locked: cases } = round;
 
     // Only a well-formed decision for a merchant with no case at all may have to wait.
     const mayWait = [...fresh.values()].filter((m) => !cases.get(m.value.merchantId)?.length && judgeReviewAmount(m.value) !== null);
@@ -125,12 +119,6 @@ export class ReviewHandler {
       [...fresh.keys()].filter((id) => !deferred.has(id)),
     );
 
-    for (const m of messages) {
-      const a = answers.get(m.value.eventId);
-      const waitMs = deferred.get(m.value.eventId);
-      if (a) ctx.emit('reliefReviewApplied', a, m);
-      else if (waitMs !== undefined) ctx.retryLater(m, notInReview(m), waitMs);
-      else throw new Error(`review decision ${m.value.eventId} was neither answered nor deferred`);
-    }
+    this.deliver(ctx, 'reliefReviewApplied', round, deferred, notInReview);
   }
 }
