@@ -8,8 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { createTestDatabase, spawnTs, TestDatabase, testInfra } from '@platform/testing';
 import { runAudit, RunAuditOptions } from './audit';
-import { ServiceDb, SERVICE_DB_KEYS } from './db';
-import { applyServiceSchema, SERVICE_APPS } from './testing/service-schema';
+import { ServiceDb, SERVICE_APPS, SERVICE_DB_KEYS } from './db';
+import { applyServiceSchema } from './testing/service-schema';
 import { authSecret, verifyToken } from '@platform/auth';
 import { toolAuthSettings } from '@platform/tools-ops';
 

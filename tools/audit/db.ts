@@ -12,6 +12,14 @@ export const SERVICE_DATABASES = {
 } as const;
 export type ServiceDb = keyof typeof SERVICE_DATABASES;
 export const SERVICE_DB_KEYS = Object.keys(SERVICE_DATABASES) as ServiceDb[];
+/** The app whose database each one is (apps/<app>). */
+export const SERVICE_APPS = {
+  claims: 'claims',
+  emoticons: 'emoticons',
+  coupons: 'coupons',
+  passes: 'pass-dispatcher',
+  relief: 'merchant-relief',
+} as const satisfies Record<ServiceDb, string>;
 
 /** One service database: a dedicated connection, or the reason there is none. */
 export class AuditDb {

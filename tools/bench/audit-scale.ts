@@ -8,8 +8,8 @@ import { Command } from 'commander';
 import { Client } from 'pg';
 import { databaseUrl, dropDatabase, ensureDatabase } from '@platform/persistence';
 import { HEART_PACK_REWARDS, KAKAO_2023_HEART_PACK } from '@platform/rules';
-import { runAudit, SERVICE_DB_KEYS, ServiceDb } from '@platform/tools-audit';
-import { applyServiceSchema, SERVICE_APPS } from '@platform/tools-audit/testing';
+import { runAudit, SERVICE_APPS, SERVICE_DB_KEYS, ServiceDb } from '@platform/tools-audit';
+import { applyServiceSchema } from '@platform/tools-audit/testing';
 
 const CAMPAIGN = 'scale';
 const DEFINITION = {

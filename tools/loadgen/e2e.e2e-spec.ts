@@ -7,20 +7,12 @@
 // answer must be observed and the audit (I1-I7, channel delivery record included) must pass.
 import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
-import { createTestTopics, deleteTestTopics, testInfra, uniqueSuffix, waitFor } from '@platform/testing';
-import { databaseUrl as dbUrl, dropDatabase, ensureDatabase } from '@platform/persistence';
-import { runAudit, type ServiceDb } from '@platform/tools-audit';
+import { waitFor } from '@platform/testing';
+import { databaseUrl as dbUrl } from '@platform/persistence';
 import { DEFAULT_MIX } from './mix';
 import { DEFAULT_LOAD_OPTIONS, LoadResult, runLoad } from './run';
+import { SpecGround } from './spec-ground';
 import { isBuilt, SERVICE_NAMES, ServiceName, Stack, startStack } from './stack';
-
-const AUDIT_DB: Record<ServiceDb, ServiceName> = {
-  claims: 'claims',
-  emoticons: 'emoticons',
-  coupons: 'coupons',
-  passes: 'pass-dispatcher',
-  relief: 'merchant-relief',
-};
 
 /** Which service must run for a comparison of the load result to be meaningful. */
 function neededService(what: string): ServiceName {
@@ -32,11 +24,9 @@ function neededService(what: string): ServiceName {
 }
 
 describe('platform end to end under a mixed load', () => {
-  const { brokers, databaseUrl } = testInfra();
-  const sfx = uniqueSuffix();
   const built = SERVICE_NAMES.filter(isBuilt);
-  const databases: Partial<Record<ServiceName, string>> = {};
-  let prefix = '';
+  const ground = new SpecGround('e2e-load', built);
+  const { brokers, databaseUrl, databases } = ground;
   let stack: Stack | null = null;
   let result: LoadResult;
 
@@ -45,29 +35,20 @@ describe('platform end to end under a mixed load', () => {
     if (!built.includes('claims')) throw new Error('apps/claims is required');
     const missing = SERVICE_NAMES.filter((s) => !built.includes(s));
     if (missing.length) console.warn(`e2e: services not built yet, not covered: ${missing.join(', ')}`);
-    prefix = await createTestTopics('e2e-load', brokers);
-    for (const s of built) {
-      if (s === 'talk-channel-sim') continue;
-      databases[s] = `test_e2e_${s.replace(/-/g, '_')}_${sfx}`;
-      await ensureDatabase(databaseUrl, databases[s] as string);
-    }
-    stack = await startStack({
-      services: built,
-      brokers,
-      databaseUrl,
-      prefix,
-      databases,
-      groupSuffix: sfx,
-      serviceEnv: {
-        // Passes go out while the test runs; the simulator's limit is above the dispatcher's rate.
-        'pass-dispatcher': { DISPATCH_RATE_PER_SECOND: '500' },
-        'talk-channel-sim': { SIM_RATE_LIMIT_PER_SECOND: '1000', SIM_RATE_LIMIT_BURST: '100', SIM_SEED: '7' },
-      },
-    });
+    await ground.create();
+    stack = await startStack(
+      ground.stackOptions(built, {
+        serviceEnv: {
+          // Passes go out while the test runs; the simulator's limit is above the dispatcher's rate.
+          'pass-dispatcher': { DISPATCH_RATE_PER_SECOND: '500' },
+          'talk-channel-sim': { SIM_RATE_LIMIT_PER_SECOND: '1000', SIM_RATE_LIMIT_BURST: '100', SIM_SEED: '7' },
+        },
+      }),
+    );
     result = await runLoad({
       ...DEFAULT_LOAD_OPTIONS,
       brokers,
-      prefix,
+      prefix: ground.prefix,
       claimsUrl: stack.url('claims'),
       claims: 3000,
       rate: 0,
@@ -88,8 +69,7 @@ describe('platform end to end under a mixed load', () => {
 
   afterAll(async () => {
     await stack?.stop();
-    for (const d of Object.values(databases)) if (d) await dropDatabase(databaseUrl, d).catch(() => undefined);
-    if (prefix) await deleteTestTopics(prefix, brokers).catch(() => undefined);
+    await ground.drop();
   }, 120_000);
 
   it('sent every kind of input', () => {
@@ -133,18 +113,7 @@ describe('platform end to end under a mixed load', () => {
         await pg.end();
       }
     }
-    const report = await runAudit({
-      databaseUrl,
-      databases: Object.fromEntries(Object.entries(AUDIT_DB).map(([k, s]) => [k, databases[s] ?? `test_e2e_missing_${s}`])),
-      brokers,
-      prefix,
-      topics: true,
-      channelUrl: stack?.get('talk-channel-sim')?.url ?? null,
-      outboxMaxAgeSeconds: 60,
-    });
-    const failed = report.checks.filter((c) => !c.ok);
-    if (failed.length) throw new Error(`audit failed: ${JSON.stringify(failed, null, 2)}`);
-    const by = Object.fromEntries(report.checks.map((c) => [c.id, c]));
+    const by = await ground.audit({ channelUrl: stack?.get('talk-channel-sim')?.url ?? null });
     expect(by.I1?.counts.undecidedEvents).toBe(0);
     expect(by.I2?.counts.accepted).toBe(result.expected.accepted);
     if (built.includes('emoticons')) expect(by.I3?.counts.entitlementsGranted).toBe(result.expected.entitlements);

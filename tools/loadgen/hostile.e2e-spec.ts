@@ -12,32 +12,23 @@ import { Client } from 'pg';
 import { dlqName, PlatformService, ServiceTopics, TopicKey, Topics } from '@platform/contracts';
 import { DLQ_HEADERS, partitionFor, SafePublisher, HeaderList, OutgoingRecord } from '@platform/messaging';
 import { highWatermarks, waitCollected, waitOffsetsApplied, waitOutboxEmpty } from '@platform/messaging/testing';
-import { dropDatabase, ensureDatabase, databaseUrl as dbUrl } from '@platform/persistence';
-import { createTestTopics, deleteTestTopics, testInfra, TopicCollector, uniqueSuffix, waitFor } from '@platform/testing';
-import { runAudit, type ServiceDb } from '@platform/tools-audit';
+import { databaseUrl as dbUrl } from '@platform/persistence';
+import { TopicCollector, waitFor } from '@platform/testing';
 import { toolKafka } from '@platform/tools-infra';
 import { consumedTopics, DECISION_TOPIC, HOSTILE_ID_HEADER, hostileCatalogue, HostileMessage, validBody } from './hostile';
+import { SpecGround } from './spec-ground';
 import { Stack, startStack } from './stack';
 
 const SERVICES = ['claims', 'emoticons', 'coupons', 'pass-dispatcher', 'merchant-relief', 'app-api', 'talk-channel-sim'] as const;
-const AUDIT_DB: Record<ServiceDb, PlatformService> = {
-  claims: 'claims',
-  emoticons: 'emoticons',
-  coupons: 'coupons',
-  passes: 'pass-dispatcher',
-  relief: 'merchant-relief',
-};
 
 const consumersOf = (topic: TopicKey): PlatformService[] =>
   (Object.keys(ServiceTopics) as PlatformService[]).filter((s) => ServiceTopics[s].consumes.includes(topic));
 
 describe('hostile input on every consumed topic', () => {
-  const { brokers, databaseUrl } = testInfra();
-  const sfx = uniqueSuffix();
-  const runId = sfx.slice(-8);
-  const databases = Object.fromEntries(
-    (Object.keys(ServiceTopics) as PlatformService[]).map((s) => [s, `test_hostile_${s.replace(/-/g, '_')}_${sfx}`]),
-  ) as Record<PlatformService, string>;
+  // a database for every platform service (SERVICES but the channel simulator)
+  const ground = new SpecGround('hostile', SERVICES);
+  const { brokers, databaseUrl, databases } = ground;
+  const runId = ground.suffix.slice(-8);
   let prefix = '';
   let stack: Stack | null = null;
   let collector: TopicCollector | null = null;
@@ -47,20 +38,15 @@ describe('hostile input on every consumed topic', () => {
 
   beforeAll(async () => {
     Logger.overrideLogger(['error']);
-    prefix = await createTestTopics('hostile', brokers);
-    for (const d of Object.values(databases)) await ensureDatabase(databaseUrl, d);
-    stack = await startStack({
-      services: SERVICES,
-      brokers,
-      databaseUrl,
-      prefix,
-      databases,
-      groupSuffix: sfx,
-      serviceEnv: {
-        'talk-channel-sim': { SIM_RATE_LIMIT_PER_SECOND: '1000', SIM_RATE_LIMIT_BURST: '100' },
-        'pass-dispatcher': { DISPATCH_RATE_PER_SECOND: '500' },
-      },
-    });
+    prefix = (await ground.create()).prefix;
+    stack = await startStack(
+      ground.stackOptions(SERVICES, {
+        serviceEnv: {
+          'talk-channel-sim': { SIM_RATE_LIMIT_PER_SECOND: '1000', SIM_RATE_LIMIT_BURST: '100' },
+          'pass-dispatcher': { DISPATCH_RATE_PER_SECOND: '500' },
+        },
+      }),
+    );
     const physical = (t: TopicKey) => prefix + Topics[t].name;
     collectedTopics = [
       ...new Set([
@@ -105,8 +91,7 @@ describe('hostile input on every consumed topic', () => {
   afterAll(async () => {
     await collector?.stop();
     await stack?.stop();
-    for (const d of Object.values(databases)) await dropDatabase(databaseUrl, d).catch(() => undefined);
-    if (prefix) await deleteTestTopics(prefix, brokers).catch(() => undefined);
+    await ground.drop();
   }, 120_000);
 
   const decisionsFor = (topic: TopicKey, eventId: string) => {
@@ -135,7 +120,7 @@ describe('hostile input on every consumed topic', () => {
     try {
       const order = (Object.keys(databases) as PlatformService[]).sort((a, b) => Number(b === 'claims') - Number(a === 'claims'));
       for (const s of order) {
-        const pg = new Client({ connectionString: dbUrl(databaseUrl, databases[s]) });
+        const pg = new Client({ connectionString: dbUrl(databaseUrl, ground.database(s)) });
         await pg.connect();
         try {
           const query = async (sql: string, params: unknown[]) => (await pg.query(sql, params)).rows;
@@ -236,7 +221,7 @@ describe('hostile input on every consumed topic', () => {
 
   it('leaves no consumer stuck, halted or behind, and nothing in the last-resort tables', async () => {
     for (const s of Object.keys(databases) as PlatformService[]) {
-      const pg = new Client({ connectionString: dbUrl(databaseUrl, databases[s]) });
+      const pg = new Client({ connectionString: dbUrl(databaseUrl, ground.database(s)) });
       await pg.connect();
       try {
         const parked = await pg.query('SELECT topic, reason FROM parked_message');
@@ -269,16 +254,6 @@ describe('hostile input on every consumed topic', () => {
   }, 180_000);
 
   it('leaves every invariant holding (audit I1-I7 with the topic scan)', async () => {
-    const report = await runAudit({
-      databaseUrl,
-      databases: Object.fromEntries(Object.entries(AUDIT_DB).map(([k, s]) => [k, databases[s]])),
-      brokers,
-      prefix,
-      topics: true,
-      channelUrl: stack?.get('talk-channel-sim')?.url ?? null,
-      outboxMaxAgeSeconds: 60,
-    });
-    const failed = report.checks.filter((c) => !c.ok);
-    if (failed.length) throw new Error(`audit failed: ${JSON.stringify(failed, null, 2)}`);
+    await ground.audit({ channelUrl: stack?.get('talk-channel-sim')?.url ?? null });
   }, 300_000);
 });

@@ -3,31 +3,27 @@
 // claim 20 times with jitter, overlapping copies, 64 in flight. Every key must be taken in once,
 // published once and decided once by the real claims service, with no timeout.
 import { Logger } from '@nestjs/common';
-import { dropDatabase, ensureDatabase } from '@platform/persistence';
-import { createTestTopics, deleteTestTopics, testInfra, uniqueSuffix } from '@platform/testing';
+import { SpecGround } from './spec-ground';
 import { Stack, startStack } from './stack';
 import { runStorm, stormTable } from './storm';
 
 jest.setTimeout(600_000);
 
 describe('retry storm through app-api and claims', () => {
-  const { brokers, databaseUrl } = testInfra();
-  const sfx = uniqueSuffix();
-  const databases = { claims: `test_storm_claims_${sfx}`, 'app-api': `test_storm_app_api_${sfx}` };
+  const ground = new SpecGround('storm', ['claims', 'app-api']);
+  const { brokers } = ground;
   let prefix = '';
   let stack: Stack | null = null;
 
   beforeAll(async () => {
     Logger.overrideLogger(['error']);
-    prefix = await createTestTopics('storm', brokers);
-    for (const d of Object.values(databases)) await ensureDatabase(databaseUrl, d);
-    stack = await startStack({ services: ['claims', 'app-api'], brokers, databaseUrl, prefix, databases });
+    prefix = (await ground.create()).prefix;
+    stack = await startStack(ground.stackOptions(['claims', 'app-api']));
   }, 300_000);
 
   afterAll(async () => {
     await stack?.stop();
-    for (const d of Object.values(databases)) await dropDatabase(databaseUrl, d).catch(() => undefined);
-    if (prefix) await deleteTestTopics(prefix, brokers).catch(() => undefined);
+    await ground.drop();
   }, 120_000);
 
   it('takes in, publishes and decides every key exactly once, without a timeout', async () => {

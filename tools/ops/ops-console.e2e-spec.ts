@@ -13,9 +13,9 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { authSecret, issueToken } from '@platform/auth';
 import { dlqName, Topics } from '@platform/contracts';
 import { readDeadLetters, SafePublisher } from '@platform/messaging';
-import { databaseUrl as dbUrl, dropDatabase, ensureDatabase } from '@platform/persistence';
-import { createTestTopics, deleteTestTopics, spawnTs, stopGracefully, testInfra, uniqueSuffix, waitFor } from '@platform/testing';
-import { createCampaign, freshCampaign, freePort, healthy, ServiceName, Stack, startStack } from '@platform/tools-loadgen';
+import { databaseUrl as dbUrl } from '@platform/persistence';
+import { spawnTs, stopGracefully, waitFor } from '@platform/testing';
+import { createCampaign, freshCampaign, freePort, healthy, ServiceName, SpecGround, Stack, startStack } from '@platform/tools-loadgen';
 import { toolKafka } from '@platform/tools-infra';
 import { toolAuthEnv, toolAuthSettings, toolBearer } from './credentials';
 
@@ -31,10 +31,9 @@ const READER_PERSON = 'e2e-console-reader';
 const num = (s: string | null): number => Number((s ?? '').replace(/,/g, '').trim());
 
 describe('ops console in a browser', () => {
-  const { brokers, databaseUrl } = testInfra();
-  const sfx = uniqueSuffix();
+  const ground = new SpecGround('console', SERVICES);
+  const { brokers, databaseUrl, suffix: sfx } = ground;
   const campaignId = `console-e2e-${sfx}`;
-  const databases: Partial<Record<ServiceName, string>> = {};
   const kafka = toolKafka({ profile: 'service', brokers, clientId: 'console-e2e' });
   let prefix = '';
   let stack: Stack | null = null;
@@ -112,26 +111,17 @@ describe('ops console in a browser', () => {
     Logger.overrideLogger(['error']);
     if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} missing: apt-get install -y chromium (.ci/run installs it)`);
     fs.mkdirSync(SHOTS, { recursive: true });
-    prefix = await createTestTopics('console', brokers);
-    for (const s of SERVICES) {
-      if (s === 'talk-channel-sim') continue;
-      databases[s] = `test_console_${s.replace(/-/g, '_')}_${sfx}`;
-      await ensureDatabase(databaseUrl, databases[s] as string);
-    }
-    stack = await startStack({
-      services: SERVICES,
-      brokers,
-      databaseUrl,
-      prefix,
-      databases,
-      groupSuffix: sfx,
-      // five services compile and migrate at once on 2 shared cores: allow for a loaded machine
-      startTimeoutMs: 300_000,
-      serviceEnv: {
-        'pass-dispatcher': { DISPATCH_RATE_PER_SECOND: '20', WATCHDOG_INTERVAL_MS: '500', ESTIMATOR_INTERVAL_MS: '500' },
-        'talk-channel-sim': { SIM_RATE_LIMIT_PER_SECOND: '200', SIM_RATE_LIMIT_BURST: '50', SIM_SEED: '18' },
-      },
-    });
+    prefix = (await ground.create()).prefix;
+    stack = await startStack(
+      ground.stackOptions(SERVICES, {
+        // five services compile and migrate at once on 2 shared cores: allow for a loaded machine
+        startTimeoutMs: 300_000,
+        serviceEnv: {
+          'pass-dispatcher': { DISPATCH_RATE_PER_SECOND: '20', WATCHDOG_INTERVAL_MS: '500', ESTIMATOR_INTERVAL_MS: '500' },
+          'talk-channel-sim': { SIM_RATE_LIMIT_PER_SECOND: '200', SIM_RATE_LIMIT_BURST: '50', SIM_SEED: '18' },
+        },
+      }),
+    );
     const port = await freePort();
     consoleUrl = `http://127.0.0.1:${port}`;
     consoleProc = spawnTs('apps/ops-console/src/main.ts', {
@@ -139,11 +129,11 @@ describe('ops console in a browser', () => {
       KAFKA_BROKERS: brokers.join(','),
       KAFKA_TOPIC_PREFIX: prefix,
       DATABASE_URL: databaseUrl,
-      CLAIMS_DB: databases.claims as string,
-      EMOTICONS_DB: databases.emoticons as string,
-      COUPONS_DB: databases.coupons as string,
-      PASSES_DB: databases['pass-dispatcher'] as string,
-      RELIEF_DB: `test_console_relief_absent_${sfx}`,
+      CLAIMS_DB: ground.database('claims'),
+      EMOTICONS_DB: ground.database('emoticons'),
+      COUPONS_DB: ground.database('coupons'),
+      PASSES_DB: ground.database('pass-dispatcher'),
+      RELIEF_DB: ground.databaseName('relief_absent'),
       CLAIMS_URL: stack.url('claims'),
       EMOTICONS_URL: stack.url('emoticons'),
       COUPONS_URL: stack.url('coupons'),
@@ -180,8 +170,7 @@ describe('ops console in a browser', () => {
     await publisher?.close().catch(() => undefined);
     if (consoleProc) await stopGracefully(consoleProc, 20_000);
     await stack?.stop();
-    for (const d of Object.values(databases)) if (d) await dropDatabase(databaseUrl, d).catch(() => undefined);
-    if (prefix) await deleteTestTopics(prefix, brokers).catch(() => undefined);
+    await ground.drop();
   }, 180_000);
 
   it('refuses a missing, forged, expired or wrong-role token, in the page and on the API', async () => {
@@ -318,7 +307,7 @@ describe('ops console in a browser', () => {
       await waitFor('default rate', async () => (await passStatus())?.allowedRatePerSecond === 20, 30_000, 250);
 
       // The pass dispatcher audited the person who asked, not the console.
-      const pg = new Client({ connectionString: dbUrl(databaseUrl, databases['pass-dispatcher'] as string) });
+      const pg = new Client({ connectionString: dbUrl(databaseUrl, ground.database('pass-dispatcher')) });
       await pg.connect();
       try {
         const audit = await pg.query<{ actor: string; action: string; target: string }>(

@@ -14,14 +14,6 @@ import { migrate, serviceDataSourceOptions } from '@platform/persistence';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
-export const SERVICE_APPS = {
-  claims: 'claims',
-  emoticons: 'emoticons',
-  coupons: 'coupons',
-  passes: 'pass-dispatcher',
-  relief: 'merchant-relief',
-} as const;
-
 export type MigrationClass = new () => MigrationInterface;
 
 const isMigrationClass = (v: unknown): v is MigrationClass =>
