@@ -1,8 +1,16 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { MessagingRuntime, SweepScheduler, withSpan } from '@platform/messaging';
+import { MessagingRuntime, SweepScheduler, TxContext, withSpan } from '@platform/messaging';
 import { PASS_DISPATCHER_CONFIG } from '../tokens';
 import type { PassDispatcherConfig } from '../config';
-import { RegistrationRepository, SWEEP_BATCH } from './registration.repository';
+import { RegistrationDueRow, RegistrationRepository, SWEEP_BATCH } from './registration.repository';
+
+/** The pass both events are about (expired, or reminded before it expires). */
+const duePass = (r: RegistrationDueRow) => ({
+  passId: r.pass_id,
+  accountId: r.account_id,
+  campaignId: r.campaign_id,
+  registerBy: new Date(r.register_by).toISOString(),
+});
 
 /**
  * R9: a sent pass not registered by registerBy (inclusive) expires; the sweep runs
@@ -31,47 +39,37 @@ export class ExpirySweep {
 
   /** Expires every due pass; returns how many. */
   sweepOnce(): Promise<number> {
-    return withSpan('pass expiry sweep', {}, () => this.sweep());
+    return withSpan('pass expiry sweep', {}, () =>
+      this.inBatches(
+        (ctx) => this.repo.expireDue(ctx, this.config.EXPIRY_GRACE_SECONDS),
+        (ctx, r) => ctx.emit('passExpired', { ...duePass(r), expiredAt: ctx.now.toISOString() }),
+      ),
+    );
   }
 
   /** Sends every due registration reminder; returns how many. */
   remindOnce(): Promise<number> {
-    return withSpan('pass registration reminder sweep', {}, async () => {
-      let total = 0;
-      for (;;) {
-        const n = await this.messaging.transaction(async (ctx) => {
-          const rows = await this.repo.remindDue(ctx);
-          for (const r of rows) {
-            ctx.emit('passRegistrationExpiringSoon', {
-              passId: r.pass_id,
-              accountId: r.account_id,
-              campaignId: r.campaign_id,
-              registerBy: new Date(r.register_by).toISOString(),
-              remindedAt: ctx.now.toISOString(),
-            });
-          }
-          return rows.length;
-        });
-        total += n;
-        if (n < SWEEP_BATCH) return total;
-      }
-    });
+    return withSpan('pass registration reminder sweep', {}, () =>
+      this.inBatches(
+        (ctx) => this.repo.remindDue(ctx),
+        (ctx, r) => ctx.emit('passRegistrationExpiringSoon', { ...duePass(r), remindedAt: ctx.now.toISOString() }),
+      ),
+    );
   }
 
-  private async sweep(): Promise<number> {
+  /**
+   * One transaction per batch: `take` marks up to SWEEP_BATCH due passes, each is announced in the
+   * same transaction; repeats until a batch comes back short. Returns how many passes in all.
+   */
+  private async inBatches(
+    take: (ctx: TxContext) => Promise<RegistrationDueRow[]>,
+    announce: (ctx: TxContext, r: RegistrationDueRow) => void,
+  ): Promise<number> {
     let total = 0;
     for (;;) {
       const n = await this.messaging.transaction(async (ctx) => {
-        const rows = await this.repo.expireDue(ctx, this.config.EXPIRY_GRACE_SECONDS);
-        for (const r of rows) {
-          ctx.emit('passExpired', {
-            passId: r.pass_id,
-            accountId: r.account_id,
-            campaignId: r.campaign_id,
-            registerBy: new Date(r.register_by).toISOString(),
-            expiredAt: ctx.now.toISOString(),
-          });
-        }
+        const rows = await take(ctx);
+        for (const r of rows) announce(ctx, r);
         return rows.length;
       });
       total += n;
