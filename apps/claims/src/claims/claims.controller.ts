@@ -1,5 +1,6 @@
-import { BadRequestException, Controller, Get, Param, Query } from '@nestjs/common';
-import { NamesAccount, Roles } from '@platform/auth';
+import { Controller, Get, Query } from '@nestjs/common';
+import { Roles } from '@platform/auth';
+import { AccountId, AccountRead } from '@platform/messaging';
 import { ClaimRepository } from './claim.repository';
 
 @Controller('claims')
@@ -24,11 +25,8 @@ export class ClaimsController {
   }
 
   /** An account's claims with their outcome and what this service knows was granted. */
-  @Get(':accountId')
-  @Roles('reader', 'ops', 'app-backend')
-  @NamesAccount({ param: 'accountId' })
-  async byAccount(@Param('accountId') accountId: string) {
-    if (!/^[\x21-\x7e]{1,128}$/.test(accountId)) throw new BadRequestException({ error: 'INVALID_ACCOUNT_ID' });
+  @AccountRead()
+  async byAccount(@AccountId() accountId: string) {
     const rows = await this.claims.findByAccount(accountId);
     return {
       accountId,

@@ -1,7 +1,5 @@
-import { BadRequestException, Controller, Get, Inject, Param } from '@nestjs/common';
-import { NamesAccount, Roles } from '@platform/auth';
-import { externalId } from '@platform/contracts';
-import { Clock, CLOCK } from '@platform/messaging';
+import { Controller, Inject } from '@nestjs/common';
+import { AccountId, AccountRead, Clock, CLOCK } from '@platform/messaging';
 import { isCouponExpired } from '@platform/rules';
 import { CouponRepository, CouponRow } from './coupon.repository';
 
@@ -18,11 +16,8 @@ export class CouponsController {
   ) {}
 
   /** An account's coupons with their state and expiry. */
-  @Get(':accountId')
-  @Roles('reader', 'ops', 'app-backend')
-  @NamesAccount({ param: 'accountId' })
-  async byAccount(@Param('accountId') accountId: string) {
-    if (!externalId.safeParse(accountId).success) throw new BadRequestException({ error: 'INVALID_ACCOUNT_ID' });
+  @AccountRead()
+  async byAccount(@AccountId() accountId: string) {
     const now = this.clock.now();
     const rows = await this.coupons.byAccount(accountId);
     return {

@@ -1,6 +1,5 @@
-import { BadRequestException, Controller, Get, Inject, Param } from '@nestjs/common';
-import { NamesAccount, Roles } from '@platform/auth';
-import { Clock, CLOCK } from '@platform/messaging';
+import { Controller, Inject } from '@nestjs/common';
+import { AccountId, AccountRead, Clock, CLOCK } from '@platform/messaging';
 import { packViewAt } from '@platform/rules';
 import { EntitlementRepository } from './entitlement.repository';
 
@@ -12,11 +11,8 @@ export class EntitlementsController {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  @Get(':accountId')
-  @Roles('reader', 'ops', 'app-backend')
-  @NamesAccount({ param: 'accountId' })
-  async byAccount(@Param('accountId') accountId: string) {
-    if (!/^[\x21-\x7e]{1,128}$/.test(accountId)) throw new BadRequestException({ error: 'INVALID_ACCOUNT_ID' });
+  @AccountRead()
+  async byAccount(@AccountId() accountId: string) {
     const now = this.clock.now();
     const rows = await this.repo.byAccount(accountId);
     return {

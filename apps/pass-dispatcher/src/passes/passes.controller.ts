@@ -1,7 +1,7 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Put } from '@nestjs/common';
 import { z } from 'zod';
-import { Actor, CurrentActor, NamesAccount, Roles } from '@platform/auth';
-import { auditOpsAction, CLOCK, Clock, MessagingRuntime, TxContext } from '@platform/messaging';
+import { Actor, CurrentActor, Roles } from '@platform/auth';
+import { AccountId, AccountRead, auditOpsAction, CLOCK, Clock, MessagingRuntime, TxContext } from '@platform/messaging';
 import { estimateDrainAt, measuredRate } from '@platform/rules';
 import { PASS_DISPATCHER_CONFIG } from '../tokens';
 import type { PassDispatcherConfig } from '../config';
@@ -94,11 +94,8 @@ export class PassesController {
   }
 
   /** An account's passes with their state. */
-  @Get(':accountId')
-  @Roles('reader', 'ops', 'app-backend')
-  @NamesAccount({ param: 'accountId' })
-  async byAccount(@Param('accountId') accountId: string) {
-    if (!ID.test(accountId)) throw new BadRequestException({ error: 'INVALID_ACCOUNT_ID' });
+  @AccountRead()
+  async byAccount(@AccountId() accountId: string) {
     const rows = await this.passes.byAccount(accountId);
     const soldOut = await this.passes.soldOutByAccount(accountId);
     return {
