@@ -4,6 +4,7 @@ import { Clock, messagingMigrations, serviceInfrastructure } from '@platform/mes
 import { MetricsController } from '@platform/telemetry';
 import { couponsDatabase, CouponsConfig } from './config';
 import { CampaignRewardRepository } from './coupons/campaign-reward.repository';
+import { CampaignDefinitionHandler } from './coupons/campaign-definition.handler';
 import { CouponIssueHandler } from './coupons/coupon-issue.handler';
 import { CouponRepository } from './coupons/coupon.repository';
 import { CouponsController } from './coupons/coupons.controller';
@@ -41,7 +42,14 @@ export class CouponsModule {
         }),
         HttpAuthModule.forRoot(config),
       ],
-      controllers: [CouponIssueHandler, RedemptionHandler, RedemptionController, CouponsController, MetricsController],
+      controllers: [
+        CampaignDefinitionHandler,
+        CouponIssueHandler,
+        RedemptionHandler,
+        RedemptionController,
+        CouponsController,
+        MetricsController,
+      ],
       providers: [
         { provide: COUPONS_CONFIG, useValue: config },
         CouponRepository,

@@ -7,6 +7,7 @@ import { DownloadHandler } from './entitlements/download.handler';
 import { EntitlementRepository } from './entitlements/entitlement.repository';
 import { EntitlementsController } from './entitlements/entitlements.controller';
 import { ExpirySweep } from './entitlements/expiry.sweep';
+import { CampaignDefinitionHandler } from './entitlements/campaign-definition.handler';
 import { GrantHandler } from './entitlements/grant.handler';
 import { EmoticonsSchema1764300000100 } from './migrations/1764300000100-EmoticonsSchema';
 import { EntitlementExpiryReminders1765000000200 } from './migrations/1765000000200-EntitlementExpiryReminders';
@@ -29,7 +30,7 @@ export class EmoticonsModule {
         }),
         HttpAuthModule.forRoot(config),
       ],
-      controllers: [GrantHandler, DownloadHandler, EntitlementsController, MetricsController],
+      controllers: [CampaignDefinitionHandler, GrantHandler, DownloadHandler, EntitlementsController, MetricsController],
       providers: [{ provide: EMOTICONS_CONFIG, useValue: config }, EntitlementRepository, ExpirySweep],
     };
   }

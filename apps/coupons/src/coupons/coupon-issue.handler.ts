@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { newestDefinitions, waitReason } from '@platform/contracts';
+import { waitReason } from '@platform/contracts';
 import { Batch, Inbound, OnBatch, TxContext } from '@platform/messaging';
 import { couponsForClaim, reminderDueAt } from '@platform/rules';
 import { COUPONS_CONFIG } from '../tokens';
@@ -27,19 +27,6 @@ export class CouponIssueHandler {
     private readonly campaigns: CampaignRewardRepository,
     @Inject(COUPONS_CONFIG) private readonly config: CouponsConfig,
   ) {}
-
-  @OnBatch('campaignDefined')
-  async onDefined(@Payload() messages: Batch<'campaignDefined'>, @Ctx() ctx: TxContext): Promise<void> {
-    await this.campaigns.upsert(
-      ctx.manager,
-      newestDefinitions(messages).map((d) => ({
-        campaignId: d.campaign.campaignId,
-        coupons: d.campaign.rewards.coupons,
-        definedAt: d.definedAt,
-      })),
-      ctx.now,
-    );
-  }
 
   @OnBatch('claimDecided')
   async onDecided(@Payload() messages: Batch<'claimDecided'>, @Ctx() ctx: TxContext): Promise<void> {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { CampaignDefinition, definitionReplacesSql } from '@platform/contracts';
+import { CampaignDefined, CampaignDefinition, definitionReplacesSql } from '@platform/contracts';
 
 export type EntitlementState = 'GRANTED' | 'ACTIVE' | 'EXPIRED';
 export type DownloadOutcome = 'ACTIVATED' | 'FIRST_DOWNLOAD' | 'REPEAT' | 'EXPIRED' | 'INVALID';
@@ -104,14 +104,14 @@ export class EntitlementRepository {
   constructor(private readonly ds: DataSource) {}
 
   /** Stores campaign definitions (one per campaign: newestDefinitions); one at least as new as the stored one replaces it (the contract's rule). */
-  async saveCampaigns(m: EntityManager, defs: { definition: CampaignDefinition; definedAt: string }[], now: Date): Promise<void> {
+  async saveCampaigns(m: EntityManager, defs: CampaignDefined[], now: Date): Promise<void> {
     if (defs.length === 0) return;
     await m.query(
       `INSERT INTO campaign (campaign_id, definition, defined_at, received_at)
        SELECT t.id, t.def, t.at, $4 FROM unnest($1::text[], $2::jsonb[], $3::timestamptz[]) AS t(id, def, at)
        ON CONFLICT (campaign_id) DO UPDATE SET definition = EXCLUDED.definition, defined_at = EXCLUDED.defined_at, received_at = EXCLUDED.received_at
         WHERE ${definitionReplacesSql('campaign')}`,
-      [defs.map((d) => d.definition.campaignId), defs.map((d) => JSON.stringify(d.definition)), defs.map((d) => d.definedAt), now],
+      [defs.map((d) => d.campaign.campaignId), defs.map((d) => JSON.stringify(d.campaign)), defs.map((d) => d.definedAt), now],
     );
   }
 

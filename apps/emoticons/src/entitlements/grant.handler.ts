@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { EmoticonReward, newestDefinitions, waitReason } from '@platform/contracts';
+import { EmoticonReward, waitReason } from '@platform/contracts';
 import { Batch, Inbound, OnBatch, TxContext } from '@platform/messaging';
 import type { EmoticonsConfig } from '../config';
 import { EMOTICONS_CONFIG } from '../tokens';
@@ -21,15 +21,6 @@ export class GrantHandler {
     private readonly repo: EntitlementRepository,
     @Inject(EMOTICONS_CONFIG) private readonly config: EmoticonsConfig,
   ) {}
-
-  @OnBatch('campaignDefined')
-  async onCampaignDefined(@Payload() messages: Batch<'campaignDefined'>, @Ctx() ctx: TxContext): Promise<void> {
-    await this.repo.saveCampaigns(
-      ctx.manager,
-      newestDefinitions(messages).map((d) => ({ definition: d.campaign, definedAt: d.definedAt })),
-      ctx.now,
-    );
-  }
 
   @OnBatch('claimDecided')
   async onClaimDecided(@Payload() messages: Batch<'claimDecided'>, @Ctx() ctx: TxContext): Promise<void> {
