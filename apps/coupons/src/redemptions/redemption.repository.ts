@@ -4,14 +4,19 @@ import { RedemptionRejection } from '@platform/rules';
 
 export type RedemptionSource = 'EVENT' | 'HTTP';
 
-/** A decided redemption request, as stored (keyed by the request id). */
-export interface StoredRedemption {
+/** What a redemption request asks for, the same in the request and in its stored decision. */
+export interface RequestedRedemption {
+  /** eventId (event path) or Idempotency-Key (HTTP path): one decision per request id, ever. */
   requestId: string;
   source: RedemptionSource;
   couponId: string;
   accountId: string;
   orderId: string;
   orderAmountWon: number;
+}
+
+/** A decided redemption request, as stored (keyed by the request id). */
+export interface StoredRedemption extends RequestedRedemption {
   status: 'REDEEMED' | 'REJECTED';
   reason: RedemptionRejection | null;
   paidAmountWon: number | null;

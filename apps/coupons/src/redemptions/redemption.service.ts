@@ -6,19 +6,12 @@ import { CouponState, decideRedemption, RedemptionOutcome } from '@platform/rule
 import { CouponRepository, CouponRow } from '../coupons/coupon.repository';
 import { COUPONS_CONFIG } from '../tokens';
 import type { CouponsConfig } from '../config';
-import { RedemptionRepository, RedemptionSource, StoredRedemption } from './redemption.repository';
+import { RedemptionRepository, RequestedRedemption, StoredRedemption } from './redemption.repository';
 
 export type RedemptionDecided = PayloadOf<'couponRedemptionDecided'>;
 
 /** One redemption request, from either path. */
-export interface RedemptionRequest {
-  /** eventId (event path) or Idempotency-Key (HTTP path): one decision per request id, ever. */
-  requestId: string;
-  source: RedemptionSource;
-  couponId: string;
-  accountId: string;
-  orderId: string;
-  orderAmountWon: number;
+export interface RedemptionRequest extends RequestedRedemption {
   /** The instant the request is judged at; null when its own time is implausible (INVALID). */
   asOf: Date | null;
   /** The inbound message, so the decision continues its trace. */
