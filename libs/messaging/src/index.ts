@@ -11,6 +11,7 @@ export * from './partitioning';
 export * from './publisher';
 export * from './records';
 export * from './shedding';
+export * from './sql-migration';
 export * from './topic-namer';
 export * from './tracing';
 export * from './transaction';

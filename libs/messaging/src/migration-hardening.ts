@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { sqlMigration } from './sql-migration';
 
 /**
  * Hostile input must never stop a partition (issue 14):
@@ -11,19 +11,17 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * - consumer offsets remember which cluster and which record they count (`cluster_id`,
  *   `last_fingerprint`), so a recreated topic or another cluster is noticed instead of skipped.
  */
-export class MessagingHardening1764800000000 implements MigrationInterface {
-  name = 'MessagingHardening1764800000000';
-
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER TABLE outbox_message ALTER COLUMN key TYPE bytea USING convert_to(key, 'UTF8')`);
-    await q.query(`ALTER TABLE outbox_message ALTER COLUMN value DROP NOT NULL`);
-    await q.query(`ALTER TABLE outbox_message ADD COLUMN header_list jsonb`);
-    await q.query(`ALTER TABLE outbox_message ADD COLUMN size_bytes int`);
-    await q.query(`ALTER TABLE deferred_message ALTER COLUMN key TYPE bytea USING convert_to(key, 'UTF8')`);
-    await q.query(`ALTER TABLE deferred_message ADD COLUMN header_list jsonb`);
-    await q.query(`ALTER TABLE consumer_offset ADD COLUMN cluster_id text`);
-    await q.query(`ALTER TABLE consumer_offset ADD COLUMN last_fingerprint text`);
-    await q.query(`
+export class MessagingHardening1764800000000 extends sqlMigration('MessagingHardening1764800000000', {
+  up: [
+    `ALTER TABLE outbox_message ALTER COLUMN key TYPE bytea USING convert_to(key, 'UTF8')`,
+    `ALTER TABLE outbox_message ALTER COLUMN value DROP NOT NULL`,
+    `ALTER TABLE outbox_message ADD COLUMN header_list jsonb`,
+    `ALTER TABLE outbox_message ADD COLUMN size_bytes int`,
+    `ALTER TABLE deferred_message ALTER COLUMN key TYPE bytea USING convert_to(key, 'UTF8')`,
+    `ALTER TABLE deferred_message ADD COLUMN header_list jsonb`,
+    `ALTER TABLE consumer_offset ADD COLUMN cluster_id text`,
+    `ALTER TABLE consumer_offset ADD COLUMN last_fingerprint text`,
+    `
       CREATE TABLE parked_message (
         id bigserial PRIMARY KEY,
         group_id text NOT NULL,
@@ -38,8 +36,8 @@ export class MessagingHardening1764800000000 implements MigrationInterface {
         failure text NOT NULL,
         parked_at timestamptz NOT NULL DEFAULT now(),
         UNIQUE (group_id, topic, partition, "offset")
-      )`);
-    await q.query(`
+      )`,
+    `
       CREATE TABLE outbox_quarantine (
         id bigint PRIMARY KEY,
         topic text NOT NULL,
@@ -50,8 +48,8 @@ export class MessagingHardening1764800000000 implements MigrationInterface {
         created_at timestamptz NOT NULL,
         reason text NOT NULL,
         quarantined_at timestamptz NOT NULL DEFAULT now()
-      )`);
-    await q.query(`
+      )`,
+    `
       CREATE TABLE consumer_offset_rebind (
         id bigserial PRIMARY KEY,
         group_id text NOT NULL,
@@ -63,17 +61,16 @@ export class MessagingHardening1764800000000 implements MigrationInterface {
         new_next_offset bigint NOT NULL,
         reason text NOT NULL,
         rebound_at timestamptz NOT NULL DEFAULT now()
-      )`);
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TABLE consumer_offset_rebind`);
-    await q.query(`DROP TABLE outbox_quarantine`);
-    await q.query(`DROP TABLE parked_message`);
-    await q.query(`ALTER TABLE consumer_offset DROP COLUMN last_fingerprint, DROP COLUMN cluster_id`);
-    await q.query(`ALTER TABLE deferred_message DROP COLUMN header_list`);
-    await q.query(`ALTER TABLE deferred_message ALTER COLUMN key TYPE text USING convert_from(key, 'UTF8')`);
-    await q.query(`ALTER TABLE outbox_message DROP COLUMN size_bytes, DROP COLUMN header_list`);
-    await q.query(`ALTER TABLE outbox_message ALTER COLUMN key TYPE text USING convert_from(key, 'UTF8')`);
-  }
-}
+      )`,
+  ],
+  down: [
+    `DROP TABLE consumer_offset_rebind`,
+    `DROP TABLE outbox_quarantine`,
+    `DROP TABLE parked_message`,
+    `ALTER TABLE consumer_offset DROP COLUMN last_fingerprint, DROP COLUMN cluster_id`,
+    `ALTER TABLE deferred_message DROP COLUMN header_list`,
+    `ALTER TABLE deferred_message ALTER COLUMN key TYPE text USING convert_from(key, 'UTF8')`,
+    `ALTER TABLE outbox_message DROP COLUMN size_bytes, DROP COLUMN header_list`,
+    `ALTER TABLE outbox_message ALTER COLUMN key TYPE text USING convert_from(key, 'UTF8')`,
+  ],
+}) {}

@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { sqlMigration } from './sql-migration';
 import { MessagingHardening1764800000000 } from './migration-hardening';
 
 export { MessagingHardening1764800000000 };
@@ -8,11 +8,9 @@ export { MessagingHardening1764800000000 };
  * Kafka), the consumer offsets applied with each transaction (the inbox), and messages whose
  * handling was deferred (e.g. a download that arrived before its grant).
  */
-export class MessagingTables1764300000000 implements MigrationInterface {
-  name = 'MessagingTables1764300000000';
-
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(`
+export class MessagingTables1764300000000 extends sqlMigration('MessagingTables1764300000000', {
+  up: [
+    `
       CREATE TABLE outbox_message (
         id bigserial PRIMARY KEY,
         topic text NOT NULL,
@@ -20,8 +18,8 @@ export class MessagingTables1764300000000 implements MigrationInterface {
         value bytea NOT NULL,
         headers jsonb NOT NULL DEFAULT '{}'::jsonb,
         created_at timestamptz NOT NULL DEFAULT now()
-      )`);
-    await q.query(`
+      )`,
+    `
       CREATE TABLE consumer_offset (
         group_id text NOT NULL,
         topic text NOT NULL,
@@ -29,8 +27,8 @@ export class MessagingTables1764300000000 implements MigrationInterface {
         next_offset bigint NOT NULL,
         updated_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (group_id, topic, partition)
-      )`);
-    await q.query(`
+      )`,
+    `
       CREATE TABLE deferred_message (
         id bigserial PRIMARY KEY,
         group_id text NOT NULL,
@@ -47,16 +45,11 @@ export class MessagingTables1764300000000 implements MigrationInterface {
         next_attempt_at timestamptz NOT NULL,
         give_up_at timestamptz NOT NULL,
         UNIQUE (group_id, topic, partition, "offset")
-      )`);
-    await q.query(`CREATE INDEX deferred_message_due ON deferred_message (group_id, next_attempt_at)`);
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TABLE deferred_message`);
-    await q.query(`DROP TABLE consumer_offset`);
-    await q.query(`DROP TABLE outbox_message`);
-  }
-}
+      )`,
+    `CREATE INDEX deferred_message_due ON deferred_message (group_id, next_attempt_at)`,
+  ],
+  down: [`DROP TABLE deferred_message`, `DROP TABLE consumer_offset`, `DROP TABLE outbox_message`],
+}) {}
 
 /** Every messaging migration, in order: services list these before their own. */
 export const messagingMigrations = [MessagingTables1764300000000, MessagingHardening1764800000000];

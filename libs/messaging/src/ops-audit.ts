@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { MigrationInterface, QueryRunner } from 'typeorm';
 import type { TopicKey } from '@platform/contracts';
+import { sqlMigration } from './sql-migration';
 import { TxContext } from './tx-context';
 
 /** The audit log of ops actions, in the database of the service that performed them. */
-export class OpsAuditTable1764900000000 implements MigrationInterface {
-  name = 'OpsAuditTable1764900000000';
-
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(`
+export class OpsAuditTable1764900000000 extends sqlMigration('OpsAuditTable1764900000000', {
+  up: [
+    `
       CREATE TABLE ops_audit (
         audit_id uuid PRIMARY KEY,
         at timestamptz NOT NULL,
@@ -18,14 +16,11 @@ export class OpsAuditTable1764900000000 implements MigrationInterface {
         target text NOT NULL,
         detail jsonb NOT NULL,
         source_address text
-      )`);
-    await q.query(`CREATE INDEX ops_audit_at ON ops_audit (at)`);
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TABLE ops_audit`);
-  }
-}
+      )`,
+    `CREATE INDEX ops_audit_at ON ops_audit (at)`,
+  ],
+  down: [`DROP TABLE ops_audit`],
+}) {}
 
 export interface OpsAction {
   /** Who (the token's subject) and with which roles. */

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DataSource, MigrationExecutor, type Migration, type MigrationInterface, type QueryRunner } from 'typeorm';
+import { sqlMigration } from './sql-migration';
 
 // Every migration a service runs at boot must keep doing what it did when databases ran it:
 // schema_migrations holds its name (and the timestamp TypeORM reads from the name's last 13
@@ -122,5 +123,52 @@ describe('service migrations', () => {
     const was = recorded();
     expect(Object.keys(now.lists).length).toBeGreaterThanOrEqual(6);
     expect(now).toEqual(was);
+  });
+});
+
+describe('sqlMigration', () => {
+  class AddColumn1764000000000 extends sqlMigration('AddColumn1764000000000', {
+    up: [`ALTER TABLE t ADD COLUMN c text`, { sql: `UPDATE t SET c = $1`, params: ['x'] }],
+    down: [`ALTER TABLE t DROP COLUMN c`],
+  }) {}
+
+  it('runs its statements in order, parameters only where given', async () => {
+    const up: Calls = [];
+    const down: Calls = [];
+    const m = new AddColumn1764000000000();
+    await m.up(recordingRunner(up));
+    await m.down(recordingRunner(down));
+    expect(up).toEqual([[`ALTER TABLE t ADD COLUMN c text`], [`UPDATE t SET c = $1`, ['x']]]);
+    expect(down).toEqual([[`ALTER TABLE t DROP COLUMN c`]]);
+  });
+
+  it('is recorded under its name and the timestamp at its end, in its own class', async () => {
+    const [m] = await asTypeorm([AddColumn1764000000000]);
+    expect({ name: m.name, timestamp: m.timestamp, className: m.instance?.constructor.name }).toEqual({
+      name: 'AddColumn1764000000000',
+      timestamp: 1764000000000,
+      className: 'AddColumn1764000000000',
+    });
+  });
+
+  it('waits for each statement before the next', async () => {
+    const order: string[] = [];
+    let release: () => void = () => undefined;
+    const q = {
+      query: (sql: string) => {
+        order.push(`start ${sql}`);
+        return sql === 'a' ? new Promise<void>((r) => (release = () => (order.push('end a'), r()))) : Promise.resolve();
+      },
+    } as unknown as QueryRunner;
+    const running = new (sqlMigration('Two1764000000000', { up: ['a', 'b'], down: [] }))().up(q);
+    await Promise.resolve();
+    expect(order).toEqual(['start a']);
+    release();
+    await running;
+    expect(order).toEqual(['start a', 'end a', 'start b']);
+  });
+
+  it('refuses a name without its 13-digit timestamp (TypeORM orders and records by it)', () => {
+    expect(() => sqlMigration('AddColumn', { up: [], down: [] })).toThrow('must end with its 13-digit timestamp');
   });
 });

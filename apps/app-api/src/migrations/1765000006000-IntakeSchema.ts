@@ -1,12 +1,10 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { sqlMigration } from '@platform/messaging';
 
-export class IntakeSchema1765000006000 implements MigrationInterface {
-  name = 'IntakeSchema1765000006000';
-
-  async up(q: QueryRunner): Promise<void> {
+export class IntakeSchema1765000006000 extends sqlMigration('IntakeSchema1765000006000', {
+  up: [
     // One row per Idempotency-Key (= the claim's eventId), written in the same transaction as the
     // outbox row of compensation.claim.requested.v1: a 202 means both are committed.
-    await q.query(`
+    `
       CREATE TABLE claim_intake (
         event_id text PRIMARY KEY,
         -- HMAC of the request as the contract reads it: same key + other body is 422
@@ -21,11 +19,11 @@ export class IntakeSchema1765000006000 implements MigrationInterface {
         -- when this service learnt the decision (drain rate of the intake)
         settled_at timestamptz,
         CHECK ((status = 'PENDING') = (decided_at IS NULL))
-      )`);
-    await q.query(`CREATE INDEX claim_intake_pending ON claim_intake (received_at) WHERE status = 'PENDING'`);
-    await q.query(`CREATE INDEX claim_intake_settled ON claim_intake (settled_at) WHERE settled_at IS NOT NULL`);
+      )`,
+    `CREATE INDEX claim_intake_pending ON claim_intake (received_at) WHERE status = 'PENDING'`,
+    `CREATE INDEX claim_intake_settled ON claim_intake (settled_at) WHERE settled_at IS NOT NULL`,
     // Every decision of the platform (claims that came through this door or straight from Kafka).
-    await q.query(`
+    `
       CREATE TABLE claim_decision (
         event_id text PRIMARY KEY,
         claim_id text NOT NULL,
@@ -38,12 +36,8 @@ export class IntakeSchema1765000006000 implements MigrationInterface {
         decided_at timestamptz NOT NULL,
         rewards jsonb,
         recorded_at timestamptz NOT NULL
-      )`);
-    await q.query(`CREATE INDEX claim_decision_by_account ON claim_decision (account_id, decided_at)`);
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TABLE claim_decision`);
-    await q.query(`DROP TABLE claim_intake`);
-  }
-}
+      )`,
+    `CREATE INDEX claim_decision_by_account ON claim_decision (account_id, decided_at)`,
+  ],
+  down: [`DROP TABLE claim_decision`, `DROP TABLE claim_intake`],
+}) {}

@@ -1,15 +1,13 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { sqlMigration } from '@platform/messaging';
 
 /**
  * The timeline read model: every grant event of an account as it happened, one row per event by
  * its natural key (redelivery and replays change nothing), and the send progress of each
  * campaign's pass queue (for a pass's position in it).
  */
-export class TimelineReadModel1765000006100 implements MigrationInterface {
-  name = 'TimelineReadModel1765000006100';
-
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(`
+export class TimelineReadModel1765000006100 extends sqlMigration('TimelineReadModel1765000006100', {
+  up: [
+    `
       CREATE TABLE timeline_event (
         topic text NOT NULL,
         natural_key text NOT NULL,
@@ -18,9 +16,9 @@ export class TimelineReadModel1765000006100 implements MigrationInterface {
         payload jsonb NOT NULL,
         recorded_at timestamptz NOT NULL,
         PRIMARY KEY (topic, natural_key)
-      )`);
-    await q.query(`CREATE INDEX timeline_event_by_account ON timeline_event (account_id, occurred_at)`);
-    await q.query(`
+      )`,
+    `CREATE INDEX timeline_event_by_account ON timeline_event (account_id, occurred_at)`,
+    `
       CREATE TABLE pass_queue_progress (
         campaign_id text PRIMARY KEY,
         -- passes go out in slot order (R8), so the highest sent slot is the queue's head
@@ -28,13 +26,8 @@ export class TimelineReadModel1765000006100 implements MigrationInterface {
         sent_count bigint NOT NULL,
         first_sent_at timestamptz NOT NULL,
         last_sent_at timestamptz NOT NULL
-      )`);
-    await q.query(`CREATE INDEX claim_intake_by_account ON claim_intake (account_id)`);
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP INDEX claim_intake_by_account`);
-    await q.query(`DROP TABLE pass_queue_progress`);
-    await q.query(`DROP TABLE timeline_event`);
-  }
-}
+      )`,
+    `CREATE INDEX claim_intake_by_account ON claim_intake (account_id)`,
+  ],
+  down: [`DROP INDEX claim_intake_by_account`, `DROP TABLE pass_queue_progress`, `DROP TABLE timeline_event`],
+}) {}

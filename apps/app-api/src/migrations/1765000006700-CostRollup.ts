@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { sqlMigration } from '@platform/messaging';
 
 /**
  * The cost ledger read its counts by scanning a campaign's events in timeline_event at every
@@ -13,11 +13,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *     the trigger takes it from the coupon's issue if stored, an issue stored later fills it in, and
  *     a read resolves the few left open (both stored at once, neither saw the other).
  */
-export class CostRollup1765000006700 implements MigrationInterface {
-  name = 'CostRollup1765000006700';
-
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(`
+export class CostRollup1765000006700 extends sqlMigration('CostRollup1765000006700', {
+  up: [
+    `
       CREATE TABLE cost_rollup (
         campaign_id text NOT NULL,
         measure text NOT NULL CHECK (measure IN ('EMOTICON_GRANTED', 'PASS_RESERVED', 'PASS_SENT', 'COUPON_ISSUED')),
@@ -29,8 +27,8 @@ export class CostRollup1765000006700 implements MigrationInterface {
         events bigint NOT NULL,
         face_won bigint NOT NULL,
         PRIMARY KEY (campaign_id, measure, item, day, shard)
-      )`);
-    await q.query(`
+      )`,
+    `
       CREATE TABLE cost_coupon_outcome (
         coupon_id text NOT NULL,
         outcome text NOT NULL CHECK (outcome IN ('REDEEMED', 'EXPIRED')),
@@ -40,10 +38,10 @@ export class CostRollup1765000006700 implements MigrationInterface {
         face_won bigint,
         PRIMARY KEY (coupon_id, outcome),
         CHECK ((campaign_id IS NULL) = (face_won IS NULL))
-      )`);
-    await q.query(`CREATE INDEX cost_coupon_outcome_by_campaign ON cost_coupon_outcome (campaign_id) WHERE campaign_id IS NOT NULL`);
-    await q.query(`CREATE INDEX cost_coupon_outcome_open ON cost_coupon_outcome (coupon_id) WHERE campaign_id IS NULL`);
-    await q.query(`
+      )`,
+    `CREATE INDEX cost_coupon_outcome_by_campaign ON cost_coupon_outcome (campaign_id) WHERE campaign_id IS NOT NULL`,
+    `CREATE INDEX cost_coupon_outcome_open ON cost_coupon_outcome (coupon_id) WHERE campaign_id IS NULL`,
+    `
       CREATE FUNCTION cost_ledger_apply() RETURNS trigger LANGUAGE plpgsql AS $fn$
       BEGIN
         ${rollup('new_events')}
@@ -53,26 +51,25 @@ export class CostRollup1765000006700 implements MigrationInterface {
          WHERE n.topic = 'couponIssued' AND o.coupon_id = n.natural_key AND o.campaign_id IS NULL;
         RETURN NULL;
       END
-      $fn$`);
+      $fn$`,
     // Created before the backfill, in one transaction: its lock holds inserts back until both are
     // committed, so every event is counted by exactly one of the two.
-    await q.query(`
+    `
       CREATE TRIGGER cost_ledger AFTER INSERT ON timeline_event
-        REFERENCING NEW TABLE AS new_events FOR EACH STATEMENT EXECUTE FUNCTION cost_ledger_apply()`);
-    await q.query(rollup('timeline_event'));
-    await q.query(outcomes('timeline_event'));
+        REFERENCING NEW TABLE AS new_events FOR EACH STATEMENT EXECUTE FUNCTION cost_ledger_apply()`,
+    rollup('timeline_event'),
+    outcomes('timeline_event'),
     // the read no longer scans events by campaign
-    await q.query(`DROP INDEX timeline_event_by_campaign`);
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    await q.query(`CREATE INDEX timeline_event_by_campaign ON timeline_event (topic, (payload->>'campaignId'))`);
-    await q.query(`DROP TRIGGER cost_ledger ON timeline_event`);
-    await q.query(`DROP FUNCTION cost_ledger_apply()`);
-    await q.query(`DROP TABLE cost_coupon_outcome`);
-    await q.query(`DROP TABLE cost_rollup`);
-  }
-}
+    `DROP INDEX timeline_event_by_campaign`,
+  ],
+  down: [
+    `CREATE INDEX timeline_event_by_campaign ON timeline_event (topic, (payload->>'campaignId'))`,
+    `DROP TRIGGER cost_ledger ON timeline_event`,
+    `DROP FUNCTION cost_ledger_apply()`,
+    `DROP TABLE cost_coupon_outcome`,
+    `DROP TABLE cost_rollup`,
+  ],
+}) {}
 
 /** Adds the counted events of `source` to cost_rollup (grouped and in key order: one update per row, no lock-order cycles). */
 function rollup(source: string): string {

@@ -1,10 +1,8 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { sqlMigration } from '@platform/messaging';
 
-export class ClaimsSchema1764300000100 implements MigrationInterface {
-  name = 'ClaimsSchema1764300000100';
-
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(`
+export class ClaimsSchema1764300000100 extends sqlMigration('ClaimsSchema1764300000100', {
+  up: [
+    `
       CREATE TABLE campaign (
         campaign_id text PRIMARY KEY,
         definition jsonb NOT NULL,
@@ -13,8 +11,8 @@ export class ClaimsSchema1764300000100 implements MigrationInterface {
         created_at timestamptz NOT NULL DEFAULT now(),
         -- set once compensation.campaign.defined.v1 was written to the outbox
         announced_at timestamptz
-      )`);
-    await q.query(`
+      )`,
+    `
       CREATE TABLE claim (
         claim_id uuid PRIMARY KEY,
         event_id text NOT NULL UNIQUE,
@@ -30,15 +28,11 @@ export class ClaimsSchema1764300000100 implements MigrationInterface {
         produced_at timestamptz NOT NULL,
         decided_at timestamptz NOT NULL,
         CHECK ((status = 'ACCEPTED') = (reason IS NULL))
-      )`);
+      )`,
     // R2 / I2: at most one accepted claim per account per campaign, enforced by the database.
-    await q.query(`CREATE UNIQUE INDEX claim_one_accepted ON claim (campaign_id, account_id) WHERE status = 'ACCEPTED'`);
-    await q.query(`CREATE INDEX claim_by_account ON claim (account_id)`);
-    await q.query(`CREATE INDEX claim_by_campaign_status ON claim (campaign_id, status, reason)`);
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TABLE claim`);
-    await q.query(`DROP TABLE campaign`);
-  }
-}
+    `CREATE UNIQUE INDEX claim_one_accepted ON claim (campaign_id, account_id) WHERE status = 'ACCEPTED'`,
+    `CREATE INDEX claim_by_account ON claim (account_id)`,
+    `CREATE INDEX claim_by_campaign_status ON claim (campaign_id, status, reason)`,
+  ],
+  down: [`DROP TABLE claim`, `DROP TABLE campaign`],
+}) {}

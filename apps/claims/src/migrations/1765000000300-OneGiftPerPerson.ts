@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { sqlMigration } from '@platform/messaging';
 
 /**
  * One gift per person (campaign option onePerPerson): at most one ACCEPTED claim per phone key per
@@ -6,23 +6,13 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * racing on two partitions (or two replicas) cannot both be accepted. The flag is stored per claim
  * (the campaign's option at decision time), so claims decided before stay as they were.
  */
-export class OneGiftPerPerson1765000000300 implements MigrationInterface {
-  name = 'OneGiftPerPerson1765000000300';
-
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER TABLE claim ADD COLUMN one_per_person boolean NOT NULL DEFAULT false`);
-    await q.query(
-      `CREATE UNIQUE INDEX claim_one_per_person ON claim (campaign_id, phone_hash) WHERE status = 'ACCEPTED' AND one_per_person`,
-    );
+export class OneGiftPerPerson1765000000300 extends sqlMigration('OneGiftPerPerson1765000000300', {
+  up: [
+    `ALTER TABLE claim ADD COLUMN one_per_person boolean NOT NULL DEFAULT false`,
+    `CREATE UNIQUE INDEX claim_one_per_person ON claim (campaign_id, phone_hash) WHERE status = 'ACCEPTED' AND one_per_person`,
     // The 2023 campaign turns it on (a documented choice, apps/claims/src/campaigns/default-campaign.ts).
-    await q.query(
-      `UPDATE campaign SET definition = jsonb_set(definition, '{onePerPerson}', 'true'::jsonb)
+    `UPDATE campaign SET definition = jsonb_set(definition, '{onePerPerson}', 'true'::jsonb)
         WHERE campaign_id = 'kakao-2023-heart-pack' AND NOT (definition ? 'onePerPerson')`,
-    );
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP INDEX claim_one_per_person`);
-    await q.query(`ALTER TABLE claim DROP COLUMN one_per_person`);
-  }
-}
+  ],
+  down: [`DROP INDEX claim_one_per_person`, `ALTER TABLE claim DROP COLUMN one_per_person`],
+}) {}

@@ -1,16 +1,13 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { sqlMigration } from '@platform/messaging';
 
 /**
  * The 2023 campaign gains its budget, unit values (cost ledger) and reminder lead times (issue 19)
  * on databases seeded before they existed; a fresh database is seeded with them already. Values are
  * written here, not imported, so this migration means the same thing whenever it runs.
  */
-export class CampaignCostAndReminders1765000000400 implements MigrationInterface {
-  name = 'CampaignCostAndReminders1765000000400';
-
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(
-      `UPDATE campaign SET definition = jsonb_set(jsonb_set(jsonb_set(
+export class CampaignCostAndReminders1765000000400 extends sqlMigration('CampaignCostAndReminders1765000000400', {
+  up: [
+    `UPDATE campaign SET definition = jsonb_set(jsonb_set(jsonb_set(
            definition || '{"budgetWon": 300000000000}'::jsonb,
            '{rewards,emoticons}',
            (SELECT coalesce(jsonb_agg(e || '{"valueWon": 2500}'::jsonb
@@ -21,10 +18,7 @@ export class CampaignCostAndReminders1765000000400 implements MigrationInterface
            '{rewards,pass}', (definition->'rewards'->'pass') || '{"valueWon": 1900, "remindBeforeRegistrationEndsSeconds": 259200}'::jsonb)
         WHERE campaign_id = 'kakao-2023-heart-pack' AND NOT (definition ? 'budgetWon')
           AND jsonb_typeof(definition->'rewards'->'coupons') = 'object' AND jsonb_typeof(definition->'rewards'->'pass') = 'object'`,
-    );
-  }
-
-  async down(): Promise<void> {
-    // Data only: the fields are optional, so leaving them is harmless.
-  }
-}
+  ],
+  // Data only: the fields are optional, so leaving them is harmless.
+  down: [],
+}) {}

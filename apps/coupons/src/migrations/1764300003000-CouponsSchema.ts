@@ -1,10 +1,8 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { sqlMigration } from '@platform/messaging';
 
-export class CouponsSchema1764300003000 implements MigrationInterface {
-  name = 'CouponsSchema1764300003000';
-
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(`
+export class CouponsSchema1764300003000 extends sqlMigration('CouponsSchema1764300003000', {
+  up: [
+    `
       CREATE TABLE coupon (
         -- derived from (claim_id, idx): a redelivered or republished decision cannot mint new ones
         coupon_id text PRIMARY KEY,
@@ -26,10 +24,10 @@ export class CouponsSchema1764300003000 implements MigrationInterface {
         UNIQUE (claim_id, idx),
         CHECK ((redeemed_by IS NULL) = (redeemed_at IS NULL)),
         CHECK (redeemed_by IS NULL OR expired_at IS NULL)
-      )`);
-    await q.query(`CREATE INDEX coupon_by_account ON coupon (account_id)`);
-    await q.query(`CREATE INDEX coupon_expiry_due ON coupon (expires_at) WHERE redeemed_by IS NULL AND expired_at IS NULL`);
-    await q.query(`
+      )`,
+    `CREATE INDEX coupon_by_account ON coupon (account_id)`,
+    `CREATE INDEX coupon_expiry_due ON coupon (expires_at) WHERE redeemed_by IS NULL AND expired_at IS NULL`,
+    `
       CREATE TABLE redemption (
         -- eventId of coupon.redemption.requested.v1, or the HTTP Idempotency-Key
         request_id text PRIMARY KEY,
@@ -46,13 +44,9 @@ export class CouponsSchema1764300003000 implements MigrationInterface {
         decided_at timestamptz NOT NULL,
         CHECK ((status = 'REDEEMED') = (reason IS NULL)),
         CHECK ((status = 'REDEEMED') = (paid_amount_won IS NOT NULL))
-      )`);
+      )`,
     // R6: each coupon is redeemed at most once, whatever path or race: enforced by the database.
-    await q.query(`CREATE UNIQUE INDEX redemption_one_redeemed ON redemption (coupon_id) WHERE status = 'REDEEMED'`);
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TABLE redemption`);
-    await q.query(`DROP TABLE coupon`);
-  }
-}
+    `CREATE UNIQUE INDEX redemption_one_redeemed ON redemption (coupon_id) WHERE status = 'REDEEMED'`,
+  ],
+  down: [`DROP TABLE redemption`, `DROP TABLE coupon`],
+}) {}

@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { sqlMigration } from '@platform/messaging';
 
 /**
  * A redemption requested while the coupon was valid is honoured even when the expiry sweep
@@ -6,11 +6,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * coupon ends up both announced-expired and redeemed, the redemption superseding the announcement.
  * The old rule "never both" goes.
  */
-export class HonourTimelyRedemptions1764800003200 implements MigrationInterface {
-  name = 'HonourTimelyRedemptions1764800003200';
-
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(`
+export class HonourTimelyRedemptions1764800003200 extends sqlMigration('HonourTimelyRedemptions1764800003200', {
+  up: [
+    `
       DO $$
       DECLARE c text;
       BEGIN
@@ -20,10 +18,7 @@ export class HonourTimelyRedemptions1764800003200 implements MigrationInterface 
         LOOP
           EXECUTE format('ALTER TABLE coupon DROP CONSTRAINT %I', c);
         END LOOP;
-      END $$`);
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER TABLE coupon ADD CHECK (redeemed_by IS NULL OR expired_at IS NULL)`);
-  }
-}
+      END $$`,
+  ],
+  down: [`ALTER TABLE coupon ADD CHECK (redeemed_by IS NULL OR expired_at IS NULL)`],
+}) {}

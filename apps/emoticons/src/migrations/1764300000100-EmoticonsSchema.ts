@@ -1,21 +1,19 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { sqlMigration } from '@platform/messaging';
 
-export class EmoticonsSchema1764300000100 implements MigrationInterface {
-  name = 'EmoticonsSchema1764300000100';
-
-  async up(q: QueryRunner): Promise<void> {
+export class EmoticonsSchema1764300000100 extends sqlMigration('EmoticonsSchema1764300000100', {
+  up: [
     // Campaign definitions as announced on compensation.campaign.defined.v1: the fallback for an
     // ACCEPTED decision that does not carry its rewards.
-    await q.query(`
+    `
       CREATE TABLE campaign (
         campaign_id text PRIMARY KEY,
         definition jsonb NOT NULL,
         defined_at timestamptz NOT NULL,
         received_at timestamptz NOT NULL
-      )`);
+      )`,
     // One row per pack per accepted claim (I3). The id is derived from (claim_id, emoticon_id), and
     // (account, emoticon, campaign) is unique, so no redelivery or republished decision mints more.
-    await q.query(`
+    `
       CREATE TABLE entitlement (
         entitlement_id text PRIMARY KEY,
         claim_id text NOT NULL,
@@ -36,13 +34,13 @@ export class EmoticonsSchema1764300000100 implements MigrationInterface {
         CHECK ((expires_at IS NOT NULL) = (first_downloaded_at IS NOT NULL AND validity_days IS NOT NULL)),
         CHECK ((state = 'EXPIRED') = (expired_at IS NOT NULL)),
         CHECK (state <> 'EXPIRED' OR expires_at IS NOT NULL)
-      )`);
+      )`,
     // Leading account_id: serves the keyboard-tab read and the download lookup as well.
-    await q.query(`CREATE UNIQUE INDEX entitlement_one_per_pack ON entitlement (account_id, emoticon_id, campaign_id)`);
+    `CREATE UNIQUE INDEX entitlement_one_per_pack ON entitlement (account_id, emoticon_id, campaign_id)`,
     // The sweep's index holds only clocks that are running: small, and read in expiry order.
-    await q.query(`CREATE INDEX entitlement_expiry_due ON entitlement (expires_at) WHERE state = 'ACTIVE' AND expires_at IS NOT NULL`);
+    `CREATE INDEX entitlement_expiry_due ON entitlement (expires_at) WHERE state = 'ACTIVE' AND expires_at IS NOT NULL`,
     // Every decided download event, so a republished event (same eventId) has no second effect.
-    await q.query(`
+    `
       CREATE TABLE download (
         event_id text PRIMARY KEY,
         account_id text NOT NULL,
@@ -50,12 +48,7 @@ export class EmoticonsSchema1764300000100 implements MigrationInterface {
         downloaded_at timestamptz,
         outcome text NOT NULL CHECK (outcome IN ('ACTIVATED', 'FIRST_DOWNLOAD', 'REPEAT', 'EXPIRED', 'INVALID')),
         decided_at timestamptz NOT NULL
-      )`);
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TABLE download`);
-    await q.query(`DROP TABLE entitlement`);
-    await q.query(`DROP TABLE campaign`);
-  }
-}
+      )`,
+  ],
+  down: [`DROP TABLE download`, `DROP TABLE entitlement`, `DROP TABLE campaign`],
+}) {}

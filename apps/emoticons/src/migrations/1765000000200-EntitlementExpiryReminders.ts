@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { sqlMigration } from '@platform/messaging';
 
 /**
  * Issue 19: a time-limited pack is reminded once (emoticon.entitlement.expiring-soon.v1) a
@@ -7,23 +7,16 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * stored at grant, remind_at at activation, reminded_at when sent (with its event, one transaction).
  * Entitlements granted before this migration have no lead and get no reminder.
  */
-export class EntitlementExpiryReminders1765000000200 implements MigrationInterface {
-  name = 'EntitlementExpiryReminders1765000000200';
-
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(
-      `ALTER TABLE entitlement ADD COLUMN remind_before_seconds int CHECK (remind_before_seconds > 0),
+export class EntitlementExpiryReminders1765000000200 extends sqlMigration('EntitlementExpiryReminders1765000000200', {
+  up: [
+    `ALTER TABLE entitlement ADD COLUMN remind_before_seconds int CHECK (remind_before_seconds > 0),
                                ADD COLUMN remind_at timestamptz, ADD COLUMN reminded_at timestamptz`,
-    );
     // Only running clocks still waiting for their reminder: the sweep's range scan stays small.
-    await q.query(
-      `CREATE INDEX entitlement_reminder_due ON entitlement (remind_at)
+    `CREATE INDEX entitlement_reminder_due ON entitlement (remind_at)
         WHERE state = 'ACTIVE' AND remind_at IS NOT NULL AND reminded_at IS NULL`,
-    );
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP INDEX entitlement_reminder_due`);
-    await q.query(`ALTER TABLE entitlement DROP COLUMN reminded_at, DROP COLUMN remind_at, DROP COLUMN remind_before_seconds`);
-  }
-}
+  ],
+  down: [
+    `DROP INDEX entitlement_reminder_due`,
+    `ALTER TABLE entitlement DROP COLUMN reminded_at, DROP COLUMN remind_at, DROP COLUMN remind_before_seconds`,
+  ],
+}) {}

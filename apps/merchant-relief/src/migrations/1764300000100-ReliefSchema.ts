@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { sqlMigration } from '@platform/messaging';
 
 /**
  * The relief service's state. Money is integer won (bigint). Every inbound event gets one stored
@@ -6,12 +6,10 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * same decision; one relief per merchant per campaign is the primary key of `relief`; what a
  * merchant is owed is the sum of its append-only payout_ledger entries, one per source event.
  */
-export class ReliefSchema1764300000100 implements MigrationInterface {
-  name = 'ReliefSchema1764300000100';
-
-  async up(q: QueryRunner): Promise<void> {
+export class ReliefSchema1764300000100 extends sqlMigration('ReliefSchema1764300000100', {
+  up: [
     // Copies of compensation.campaign.defined.v1 (the claims service owns campaigns).
-    await q.query(`
+    `
       CREATE TABLE campaign (
         campaign_id text PRIMARY KEY,
         definition jsonb NOT NULL,
@@ -19,10 +17,10 @@ export class ReliefSchema1764300000100 implements MigrationInterface {
         relief jsonb,
         defined_at timestamptz NOT NULL,
         received_at timestamptz NOT NULL
-      )`);
+      )`,
 
     // The one relief a merchant gets in a campaign (R10), with its committee review if referred.
-    await q.query(`
+    `
       CREATE TABLE relief (
         campaign_id text NOT NULL,
         merchant_id text NOT NULL,
@@ -41,12 +39,12 @@ export class ReliefSchema1764300000100 implements MigrationInterface {
         CHECK (tier <> 'REVIEW' OR tier_amount_won = 0),
         CHECK ((review_status IN ('APPROVED', 'DECLINED')) = (review_event_id IS NOT NULL AND reviewed_at IS NOT NULL)),
         CHECK (review_status = 'APPROVED' OR additional_amount_won = 0)
-      )`);
-    await q.query(`CREATE INDEX relief_by_merchant ON relief (merchant_id)`);
-    await q.query(`CREATE INDEX relief_review_queue ON relief (review_status, decided_at, campaign_id, merchant_id) WHERE tier = 'REVIEW'`);
+      )`,
+    `CREATE INDEX relief_by_merchant ON relief (merchant_id)`,
+    `CREATE INDEX relief_review_queue ON relief (review_status, decided_at, campaign_id, merchant_id) WHERE tier = 'REVIEW'`,
 
     // The answer to every damage report event (accepted or rejected), as published.
-    await q.query(`
+    `
       CREATE TABLE relief_report (
         event_id text PRIMARY KEY,
         campaign_id text NOT NULL,
@@ -62,12 +60,12 @@ export class ReliefSchema1764300000100 implements MigrationInterface {
         answer jsonb NOT NULL,
         CHECK ((status = 'DECIDED') = (reason IS NULL)),
         CHECK ((status = 'DECIDED') = (tier IS NOT NULL))
-      )`);
-    await q.query(`CREATE INDEX relief_report_by_merchant ON relief_report (merchant_id)`);
-    await q.query(`CREATE INDEX relief_report_by_campaign ON relief_report (campaign_id, status, reason)`);
+      )`,
+    `CREATE INDEX relief_report_by_merchant ON relief_report (merchant_id)`,
+    `CREATE INDEX relief_report_by_campaign ON relief_report (campaign_id, status, reason)`,
 
     // The answer to every committee decision event, as published.
-    await q.query(`
+    `
       CREATE TABLE review_decision (
         event_id text PRIMARY KEY,
         merchant_id text NOT NULL,
@@ -83,11 +81,11 @@ export class ReliefSchema1764300000100 implements MigrationInterface {
         decided_at timestamptz NOT NULL,
         answer jsonb NOT NULL,
         CHECK ((status = 'REJECTED') = (reason IS NOT NULL))
-      )`);
-    await q.query(`CREATE INDEX review_decision_by_merchant ON review_decision (merchant_id)`);
+      )`,
+    `CREATE INDEX review_decision_by_merchant ON review_decision (merchant_id)`,
 
     // Money owed, append-only: one entry per source event (entry_key), never updated or deleted.
-    await q.query(`
+    `
       CREATE TABLE payout_ledger (
         entry_id bigserial PRIMARY KEY,
         entry_key text NOT NULL UNIQUE,
@@ -98,44 +96,43 @@ export class ReliefSchema1764300000100 implements MigrationInterface {
         source_event_id text NOT NULL,
         created_at timestamptz NOT NULL,
         FOREIGN KEY (campaign_id, merchant_id) REFERENCES relief (campaign_id, merchant_id)
-      )`);
-    await q.query(`CREATE INDEX payout_ledger_by_merchant ON payout_ledger (merchant_id, campaign_id)`);
-    await q.query(`
+      )`,
+    `CREATE INDEX payout_ledger_by_merchant ON payout_ledger (merchant_id, campaign_id)`,
+    `
       CREATE FUNCTION payout_ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
         RAISE EXCEPTION 'payout_ledger is append-only (% refused)', TG_OP USING ERRCODE = 'restrict_violation';
-      END $$`);
-    await q.query(`
+      END $$`,
+    `
       CREATE TRIGGER payout_ledger_no_change BEFORE UPDATE OR DELETE ON payout_ledger
-      FOR EACH ROW EXECUTE FUNCTION payout_ledger_append_only()`);
-    await q.query(`
+      FOR EACH ROW EXECUTE FUNCTION payout_ledger_append_only()`,
+    `
       CREATE TRIGGER payout_ledger_no_truncate BEFORE TRUNCATE ON payout_ledger
-      FOR EACH STATEMENT EXECUTE FUNCTION payout_ledger_append_only()`);
+      FOR EACH STATEMENT EXECUTE FUNCTION payout_ledger_append_only()`,
     // What each merchant is owed, for the payments team's export.
-    await q.query(`
+    `
       CREATE VIEW payout_balance AS
         SELECT campaign_id, merchant_id, sum(amount_won)::bigint AS owed_won, count(*)::int AS entries, max(created_at) AS last_entry_at
-          FROM payout_ledger GROUP BY campaign_id, merchant_id`);
+          FROM payout_ledger GROUP BY campaign_id, merchant_id`,
 
     // When this service first saw an event it had to keep waiting (unknown campaign, decision
     // ahead of its report): the waiting bound counts from here, not from the producer's clock.
-    await q.query(`
+    `
       CREATE TABLE relief_waiting (
         kind text NOT NULL CHECK (kind IN ('REPORT', 'REVIEW')),
         event_id text NOT NULL,
         first_seen_at timestamptz NOT NULL,
         PRIMARY KEY (kind, event_id)
-      )`);
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TABLE relief_waiting`);
-    await q.query(`DROP VIEW payout_balance`);
-    await q.query(`DROP TABLE payout_ledger`);
-    await q.query(`DROP FUNCTION payout_ledger_append_only()`);
-    await q.query(`DROP TABLE review_decision`);
-    await q.query(`DROP TABLE relief_report`);
-    await q.query(`DROP TABLE relief`);
-    await q.query(`DROP TABLE campaign`);
-  }
-}
+      )`,
+  ],
+  down: [
+    `DROP TABLE relief_waiting`,
+    `DROP VIEW payout_balance`,
+    `DROP TABLE payout_ledger`,
+    `DROP FUNCTION payout_ledger_append_only()`,
+    `DROP TABLE review_decision`,
+    `DROP TABLE relief_report`,
+    `DROP TABLE relief`,
+    `DROP TABLE campaign`,
+  ],
+}) {}

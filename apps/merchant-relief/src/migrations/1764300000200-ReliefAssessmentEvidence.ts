@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { sqlMigration } from '@platform/messaging';
 
 /**
  * Issue 22: every relief keeps the explanation of its assessment (model version, inputs, factors,
@@ -6,21 +6,17 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * document), and a committee decision records the documents it relied on. Evidence submissions get
  * one stored answer per event, like reports and decisions.
  */
-export class ReliefAssessmentEvidence1764300000200 implements MigrationInterface {
-  name = 'ReliefAssessmentEvidence1764300000200';
-
-  async up(q: QueryRunner): Promise<void> {
+export class ReliefAssessmentEvidence1764300000200 extends sqlMigration('ReliefAssessmentEvidence1764300000200', {
+  up: [
     // null only for reliefs decided before explanations existed
-    await q.query(`ALTER TABLE relief ADD COLUMN explanation jsonb`);
-    await q.query(`ALTER TABLE relief ADD COLUMN model_version text`);
-    await q.query(`ALTER TABLE relief ADD COLUMN review_evidence_ids text[]`);
-    await q.query(
-      `ALTER TABLE relief ADD CONSTRAINT relief_approval_has_evidence CHECK (review_status <> 'APPROVED' OR review_evidence_ids IS NULL OR cardinality(review_evidence_ids) > 0)`,
-    );
+    `ALTER TABLE relief ADD COLUMN explanation jsonb`,
+    `ALTER TABLE relief ADD COLUMN model_version text`,
+    `ALTER TABLE relief ADD COLUMN review_evidence_ids text[]`,
+    `ALTER TABLE relief ADD CONSTRAINT relief_approval_has_evidence CHECK (review_status <> 'APPROVED' OR review_evidence_ids IS NULL OR cardinality(review_evidence_ids) > 0)`,
 
     // Evidence per (campaign, merchant), held even before the report is decided (it may come first).
     // A document id names one document: it is never re-pointed to another hash.
-    await q.query(`
+    `
       CREATE TABLE relief_evidence (
         campaign_id text NOT NULL,
         merchant_id text NOT NULL,
@@ -30,11 +26,11 @@ export class ReliefAssessmentEvidence1764300000200 implements MigrationInterface
         source_event_id text NOT NULL,
         received_at timestamptz NOT NULL,
         PRIMARY KEY (campaign_id, merchant_id, document_id)
-      )`);
-    await q.query(`CREATE INDEX relief_evidence_by_merchant ON relief_evidence (merchant_id)`);
+      )`,
+    `CREATE INDEX relief_evidence_by_merchant ON relief_evidence (merchant_id)`,
 
     // The answer to every evidence submission event, as published.
-    await q.query(`
+    `
       CREATE TABLE evidence_submission (
         event_id text PRIMARY KEY,
         campaign_id text NOT NULL,
@@ -45,16 +41,15 @@ export class ReliefAssessmentEvidence1764300000200 implements MigrationInterface
         decided_at timestamptz NOT NULL,
         answer jsonb NOT NULL,
         CHECK ((status = 'REJECTED') = (reason IS NOT NULL))
-      )`);
-    await q.query(`CREATE INDEX evidence_submission_by_merchant ON evidence_submission (merchant_id)`);
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TABLE evidence_submission`);
-    await q.query(`DROP TABLE relief_evidence`);
-    await q.query(`ALTER TABLE relief DROP CONSTRAINT relief_approval_has_evidence`);
-    await q.query(`ALTER TABLE relief DROP COLUMN review_evidence_ids`);
-    await q.query(`ALTER TABLE relief DROP COLUMN model_version`);
-    await q.query(`ALTER TABLE relief DROP COLUMN explanation`);
-  }
-}
+      )`,
+    `CREATE INDEX evidence_submission_by_merchant ON evidence_submission (merchant_id)`,
+  ],
+  down: [
+    `DROP TABLE evidence_submission`,
+    `DROP TABLE relief_evidence`,
+    `ALTER TABLE relief DROP CONSTRAINT relief_approval_has_evidence`,
+    `ALTER TABLE relief DROP COLUMN review_evidence_ids`,
+    `ALTER TABLE relief DROP COLUMN model_version`,
+    `ALTER TABLE relief DROP COLUMN explanation`,
+  ],
+}) {}

@@ -1,11 +1,9 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { sqlMigration } from '@platform/messaging';
 
-export class PassesSchema1764300004000 implements MigrationInterface {
-  name = 'PassesSchema1764300004000';
-
-  async up(q: QueryRunner): Promise<void> {
+export class PassesSchema1764300004000 extends sqlMigration('PassesSchema1764300004000', {
+  up: [
     // One row per campaign: the slot counter (R7), the send watermark (R8) and the ops controls.
-    await q.query(`
+    `
       CREATE TABLE pass_campaign (
         campaign_id text PRIMARY KEY,
         cap integer NOT NULL CHECK (cap >= 0),
@@ -31,8 +29,8 @@ export class PassesSchema1764300004000 implements MigrationInterface {
         created_at timestamptz NOT NULL DEFAULT now(),
         CHECK (reserved >= 0 AND reserved <= cap),
         CHECK (sent_watermark >= 0 AND sent_watermark <= reserved)
-      )`);
-    await q.query(`
+      )`,
+    `
       CREATE TABLE pass (
         pass_id uuid PRIMARY KEY,
         campaign_id text NOT NULL REFERENCES pass_campaign (campaign_id),
@@ -57,24 +55,22 @@ export class PassesSchema1764300004000 implements MigrationInterface {
         CONSTRAINT pass_claim_unique UNIQUE (claim_id),
         CHECK ((sent_at IS NULL) = (register_by IS NULL)),
         CHECK (notice_at IS NULL OR notice_trigger IS NOT NULL)
-      )`);
-    await q.query(`CREATE INDEX pass_by_account ON pass (account_id)`);
+      )`,
+    `CREATE INDEX pass_by_account ON pass (account_id)`,
     // Unsent passes without a notice, by deadline: the watchdog's and the estimator's candidates.
-    await q.query(`CREATE INDEX pass_notice_due ON pass (notice_deadline) WHERE sent_at IS NULL AND notice_at IS NULL`);
-    await q.query(
-      `CREATE INDEX pass_expiry_due ON pass (register_by) WHERE registered_at IS NULL AND expired_at IS NULL AND register_by IS NOT NULL`,
-    );
+    `CREATE INDEX pass_notice_due ON pass (notice_deadline) WHERE sent_at IS NULL AND notice_at IS NULL`,
+    `CREATE INDEX pass_expiry_due ON pass (register_by) WHERE registered_at IS NULL AND expired_at IS NULL AND register_by IS NOT NULL`,
     // Accepted claims that came after the cap (decided once per claim, like passes).
-    await q.query(`
+    `
       CREATE TABLE pass_sold_out (
         claim_id text PRIMARY KEY,
         campaign_id text NOT NULL REFERENCES pass_campaign (campaign_id),
         account_id text NOT NULL,
         event_id text NOT NULL,
         decided_at timestamptz NOT NULL
-      )`);
+      )`,
     // Registration answers by request eventId: a repeated request gets the very same answer.
-    await q.query(`
+    `
       CREATE TABLE pass_registration (
         event_id text PRIMARY KEY,
         pass_id text NOT NULL,
@@ -83,22 +79,21 @@ export class PassesSchema1764300004000 implements MigrationInterface {
         reason text,
         decision jsonb NOT NULL,
         decided_at timestamptz NOT NULL
-      )`);
+      )`,
     // Watermark progress points, for the measured send rate.
-    await q.query(`
+    `
       CREATE TABLE pass_progress_sample (
         campaign_id text NOT NULL REFERENCES pass_campaign (campaign_id),
         at timestamptz NOT NULL,
         watermark integer NOT NULL,
         PRIMARY KEY (campaign_id, at)
-      )`);
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TABLE pass_progress_sample`);
-    await q.query(`DROP TABLE pass_registration`);
-    await q.query(`DROP TABLE pass_sold_out`);
-    await q.query(`DROP TABLE pass`);
-    await q.query(`DROP TABLE pass_campaign`);
-  }
-}
+      )`,
+  ],
+  down: [
+    `DROP TABLE pass_progress_sample`,
+    `DROP TABLE pass_registration`,
+    `DROP TABLE pass_sold_out`,
+    `DROP TABLE pass`,
+    `DROP TABLE pass_campaign`,
+  ],
+}) {}
