@@ -469,7 +469,13 @@ export class BatchConsumer {
     if (this.halted.has(tp)) return; // paused; nothing resolved, nothing skipped
     if (
       !this.verified.has(tp) &&
-      (await this.verifyBinding(canonical, batch.topic, batch.partition, batch.highWatermark, batch.messages)) === 'refetch'
+      (await this.verifyBinding({
+        topic: canonical,
+        physical: batch.topic,
+        partition: batch.partition,
+        highWatermark: batch.highWatermark,
+        messages: batch.messages,
+      })) === 'refetch'
     )
       return;
     try {
@@ -510,18 +516,10 @@ export class BatchConsumer {
   private readonly checking = new Map<string, Promise<'ok' | 'refetch'>>();
 
   /** One check at a time per partition (assignment-time and batch-time checks may overlap). */
-  private verifyBinding(
-    topic: string,
-    physical: string,
-    partition: number,
-    highWatermark: string,
-    messages: KafkaMessage[] | null,
-  ): Promise<'ok' | 'refetch'> {
-    const tp = `${topic}:${partition}`;
+  private verifyBinding(b: BindingCheck): Promise<'ok' | 'refetch'> {
+    const tp = `${b.topic}:${b.partition}`;
     const prev = this.checking.get(tp) ?? Promise.resolve('ok' as const);
-    const next = prev
-      .catch(() => 'ok' as const)
-      .then(() => (this.verified.has(tp) ? ('ok' as const) : this.checkBinding(topic, physical, partition, highWatermark, messages)));
+    const next = prev.catch(() => 'ok' as const).then(() => (this.verified.has(tp) ? ('ok' as const) : this.checkBinding(b)));
     this.checking.set(tp, next);
     return next;
   }
@@ -533,7 +531,8 @@ export class BatchConsumer {
       const offsets = await admin.fetchTopicOffsets(physical);
       for (const p of partitions) {
         const hw = offsets.find((o) => o.partition === p)?.high;
-        if (hw !== undefined) await this.verifyBinding(this.o.namer.canonical(physical), physical, p, hw, null);
+        if (hw !== undefined)
+          await this.verifyBinding({ topic: this.o.namer.canonical(physical), physical, partition: p, highWatermark: hw, messages: null });
       }
     }
   }
@@ -546,13 +545,7 @@ export class BatchConsumer {
    * new messages silently. Returns 'refetch' when it moved the fetch position (batch abandoned).
    * Without `messages` (at assignment) the record check waits for the first batch.
    */
-  private async checkBinding(
-    topic: string,
-    physical: string,
-    partition: number,
-    highWatermark: string,
-    messages: KafkaMessage[] | null,
-  ): Promise<'ok' | 'refetch'> {
+  private async checkBinding({ topic, physical, partition, highWatermark, messages }: BindingCheck): Promise<'ok' | 'refetch'> {
     const tp = `${topic}:${partition}`;
     if (this.halted.has(tp)) return 'refetch';
     const rows = (await this.o.dataSource.query(
@@ -1068,6 +1061,18 @@ export class BatchConsumer {
     for (const ctx of contexts) countCommitted(ctx.emitted, ctx.outgoing);
     return handled;
   }
+}
+
+/** A partition whose stored offset is checked against what it counts (BatchConsumer.checkBinding). */
+interface BindingCheck {
+  /** Canonical: the name its offsets are stored under. */
+  topic: string;
+  /** As fetched (prefixed): where a seek or pause goes. */
+  physical: string;
+  partition: number;
+  highWatermark: string;
+  /** The batch fetched; null at assignment, before any. */
+  messages: KafkaMessage[] | null;
 }
 
 interface Prepared {
