@@ -1,7 +1,10 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import { guardBreaches, isOpenRoute, probeRoutes, routeName, tokenFor } from '@platform/auth/testing';
 import { createTestTopics, deleteTestTopics, testInfra, uniqueSuffix, waitFor } from '@platform/testing';
-import { createOpsConsoleApp } from '../src/app';
+import { createOpsConsoleApp, defaultStaticDir } from '../src/app';
 import { ConsoleConfig, loadConsoleConfig } from '../src/config';
 
 jest.setTimeout(120_000);
@@ -118,6 +121,23 @@ describe('ops console sign-in and routes', () => {
     });
     expect(sent.status).toBe(502);
     expect(await sent.json()).toMatchObject({ error: 'PASS_DISPATCHER_UNREACHABLE' });
+  });
+
+  it('serves its pages from a folder under a dot-named one (the local build lives in .local/build)', async () => {
+    const dotted = fs.mkdtempSync(path.join(os.tmpdir(), 'console-')) + '/.build/public';
+    fs.cpSync(defaultStaticDir(), dotted, { recursive: true });
+    const other = await createOpsConsoleApp({ ...config, CONSOLE_STATIC_DIR: dotted });
+    try {
+      await other.listen(0, '127.0.0.1');
+      const base = (await other.getUrl()).replace('[::1]', '127.0.0.1');
+      const loginPage = await fetch(`${base}/login`);
+      expect(loginPage.status).toBe(200);
+      expect(await loginPage.text()).toContain('name="token"');
+      expect((await fetch(`${base}/assets/console.css`)).status).toBe(200);
+    } finally {
+      await other.close();
+      fs.rmSync(path.dirname(path.dirname(dotted)), { recursive: true, force: true });
+    }
   });
 
   it('reports unreachable sources in the overview instead of failing, and is ready while its sampler runs', async () => {

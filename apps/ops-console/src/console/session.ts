@@ -83,7 +83,9 @@ export function installSession(app: INestApplication, o: SessionOptions): void {
   const chart = chartJsFile();
   const send = (res: Response, file: string, type: string) => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
-    res.type(type).sendFile(file);
+    // root + name: express refuses a path with a dot segment (dotfiles 'ignore') anywhere in it,
+    // and the build the console runs from locally lies under .local/build
+    res.type(type).sendFile(path.basename(file), { root: path.dirname(file) });
   };
   const cookie = (value: string, maxAge?: number) =>
     [
